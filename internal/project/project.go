@@ -1,0 +1,49 @@
+// Package project reads a migration project: handover.yaml, the target
+// format, the recipes and the lookup tables, strictly and with every problem
+// reported with its file and line.
+package project
+
+import (
+	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/recipe"
+)
+
+// Project is a loaded, validated project.
+type Project struct {
+	Dir          string // absolute project directory
+	ConfigPath   string // absolute path of handover.yaml
+	Migration    string
+	Customer     string
+	Cutover      string // YYYY-MM-DD, day J; "" when unset
+	Format       *format.Format
+	Recipes      map[string]*recipe.Recipe // by entity name; every format entity has one unless it is optional
+	Lookups      recipe.Lookups
+	Environments map[string]*Environment
+	EnvOrder     []string // environment names in file order
+	Gate         Gate
+	Hashes       Hashes
+}
+
+// Environment is a named target.
+type Environment struct {
+	Name      string
+	Database  string   // DSN after ${VAR} expansion: sqlite://… (relative paths resolved against Dir) or postgres://…
+	Files     string   // dir://… or s3://…; relative dir paths resolved against Dir
+	Requires  []string // environments that must have passed first
+	Approvals []string // roles whose sign-off is needed on the required environment's run
+}
+
+// Gate holds the quality gate thresholds; a nil pointer means the check is off.
+type Gate struct {
+	MaxRejectRate        *float64       // per entity, rejected/read
+	MaxRejectRateOverall *float64       // over all entities
+	MinRows              map[string]int // per entity, valid rows
+	MaxCountChange       *float64       // relative change of read rows against the previous extraction
+}
+
+// Hashes of the project files, "sha256:<hex>".
+type Hashes struct {
+	Recipes string // over all recipe files, in entity order
+	Format  string
+	Lookups string
+}

@@ -1,0 +1,83 @@
+// Package protocol is the complete record of a run, as DESIGN.md specifies
+// it: what check --json, import --json, diff --json and show RUN --json print.
+package protocol
+
+import "time"
+
+// Run kinds.
+const (
+	KindCheck  = "check"
+	KindImport = "import"
+	KindDiff   = "diff"
+	KindSync   = "sync"
+)
+
+// Run statuses.
+const (
+	StatusRunning     = "running"
+	StatusSucceeded   = "succeeded"
+	StatusFailed      = "failed"
+	StatusGateFailed  = "gate_failed"
+	StatusInterrupted = "interrupted"
+)
+
+// Protocol is one run's record.
+type Protocol struct {
+	Run        int       `json:"run"`
+	Kind       string    `json:"kind"`
+	Env        string    `json:"env,omitempty"`
+	Extraction int       `json:"extraction"`
+	Status     string    `json:"status"`
+	DryRun     bool      `json:"dry_run,omitempty"`
+	Started    time.Time `json:"started"`
+	Finished   time.Time `json:"finished"`
+	Version    string    `json:"version"`
+	Hashes     Hashes    `json:"hashes"`
+	Entities   []*Entity `json:"entities"`
+	Gate       Gate      `json:"gate"`
+	Warnings   []string  `json:"warnings,omitempty"`
+	Error      string    `json:"error,omitempty"`
+	Artifacts  string    `json:"artifacts,omitempty"` // directory of protocol.json, report.html, rejects/
+	Forced     string    `json:"forced,omitempty"`    // the --reason of a forced promotion
+}
+
+// Hashes prove what a run read.
+type Hashes struct {
+	Recipes string            `json:"recipes"`
+	Format  string            `json:"format"`
+	Lookups string            `json:"lookups,omitempty"`
+	Inputs  map[string]string `json:"inputs"`
+}
+
+// Entity holds one entity's counts. read = filtered + rejected + valid and,
+// for an import, valid = inserted + updated + unchanged.
+type Entity struct {
+	Name          string         `json:"name"`
+	Source        string         `json:"source"`
+	Read          int64          `json:"read"`
+	Filtered      int64          `json:"filtered"`
+	Rejected      int64          `json:"rejected"`
+	Valid         int64          `json:"valid"`
+	Inserted      int64          `json:"inserted"`
+	Updated       int64          `json:"updated"`
+	Unchanged     int64          `json:"unchanged"`
+	Removed       int64          `json:"removed"`
+	RejectsByRule map[string]int `json:"rejects_by_rule"`
+	Rejects       string         `json:"rejects,omitempty"` // rejects file, relative to the artifacts directory
+	Millis        int64          `json:"millis"`
+}
+
+// Gate is the quality gate's verdict.
+type Gate struct {
+	Passed bool    `json:"passed"`
+	Checks []Check `json:"checks"`
+}
+
+// Check is one gate check with its figure and threshold.
+type Check struct {
+	Name   string  `json:"name"`
+	Entity string  `json:"entity,omitempty"`
+	Value  float64 `json:"value"`
+	Limit  float64 `json:"limit"`
+	Passed bool    `json:"passed"`
+}
