@@ -77,6 +77,8 @@ type Field struct {
 	Entity    string   // ref: referenced entity name
 	Scale     int      // decimal: digits after the point; -1 when unset
 	Line      int      // line in format.yaml
+
+	check *fieldCheck // prepared constraints, set by Compile (validate.go)
 }
 
 // Entity returns the entity by name, or nil.

@@ -6,6 +6,9 @@ package load
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"time"
 
 	"github.com/handover/handover/internal/format"
 )
@@ -52,4 +55,70 @@ type Tx interface {
 	Load(ctx context.Context, e *format.Entity, rows Batches) (Counts, error)
 	Commit(ctx context.Context) error
 	Rollback(ctx context.Context) error
+}
+
+// Options configure a Target.
+type Options struct {
+	Env string           // environment name: the lock's name, and in messages
+	Now func() time.Time // clock; time.Now when nil
+
+	// Test hooks, nil in production. AfterCopy runs inside Load once the
+	// entity's rows are on the server but before they are merged into the
+	// target table (PostgreSQL: after the staging COPY, or after the direct
+	// COPY into an empty entity's table and before its bookkeeping; SQLite:
+	// after every row and its bookkeeping was written, before Load returns).
+	// BeforeCommit runs in Commit just before the transaction commits.
+	AfterCopy    func(entity string)
+	BeforeCommit func()
+}
+
+func (o Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+// BusyError is returned by Begin when another import into the same
+// environment holds its lock.
+type BusyError struct {
+	Env string
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("another import into environment %q is running; wait for it to finish", e.Env)
+}
+
+// SchemaError lists every way the existing target tables differ from the
+// format. Begin returns it before anything is written.
+type SchemaError struct {
+	Tables []TableMismatch
+}
+
+// TableMismatch is what is wrong with one existing table.
+type TableMismatch struct {
+	Table    string
+	Problems []string // "column birth_date is text, the format needs date"
+}
+
+func (e *SchemaError) Error() string {
+	parts := make([]string, len(e.Tables))
+	for i, t := range e.Tables {
+		parts[i] = "table " + t.Table + ": " + strings.Join(t.Problems, "; ")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Open connects to an environment's database: "sqlite://PATH" (the embedded
+// default; an absolute path is written sqlite:///abs/path.db) or a
+// PostgreSQL URL (postgres://…, postgresql://…) or libpq key=value DSN.
+// Errors never contain the password.
+func Open(ctx context.Context, dsn string, opts Options) (Target, error) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite://"):
+		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite://"), opts)
+	case isPostgresDSN(dsn):
+		return openPostgres(ctx, dsn, opts)
+	}
+	return nil, fmt.Errorf("open database %s: unsupported kind of database (want sqlite://PATH or postgres://…)", Redact(dsn))
 }

@@ -12,11 +12,18 @@ type Options struct {
 }
 
 // Row is one data row. Values are exactly the stored strings after decoding
-// (nothing trimmed or re-typed); a ragged row has fewer or more values than
-// Columns. The reader never reuses a Values slice.
+// (nothing trimmed or re-typed; xlsx dates are YYYY-MM-DD[ HH:mm:ss] and
+// numbers plain decimals); a ragged row has fewer or more values than
+// Columns (an xlsx row shorter than the header is padded with ""). The
+// reader never reuses a Values slice.
 type Row struct {
 	Line   int // 1-based line (CSV/JSONL) or sheet row (XLSX) where the row starts
 	Values []string
+	// Problem, when not empty, says why the row cannot be read as a row of
+	// Columns (for example a JSON Lines object with a key the first object
+	// did not have: `unexpected key "x"`). Values hold what could be read;
+	// the engine turns such a row into a reject with this message.
+	Problem string
 }
 
 // Reader streams rows of one file.
@@ -27,10 +34,19 @@ type Reader interface {
 	// error is fatal for the file and names the file and line.
 	Next(ctx context.Context) (Row, error)
 	// Encoding and Delimiter report what was detected or given
-	// (Delimiter is "" for non-CSV files).
+	// (Delimiter is "" for non-CSV files, Encoding is "" for xlsx).
+	// A detected encoding is decided at the first non-ASCII byte; until
+	// then Encoding says utf-8, so read it after the last row.
 	Encoding() string
 	Delimiter() string
 	// Progress reports bytes consumed so far and the total (0 if unknown).
 	Progress() (done, total int64)
 	Close() error
 }
+
+// The readers of this package.
+var (
+	_ Reader = (*csvReader)(nil)
+	_ Reader = (*xlsxReader)(nil)
+	_ Reader = (*jsonlReader)(nil)
+)

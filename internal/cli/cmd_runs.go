@@ -1,0 +1,276 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/report"
+	"github.com/handover/handover/internal/state"
+)
+
+func (a *app) runsCommand() *cobra.Command {
+	var env string
+	cmd := &cobra.Command{
+		Use:     "runs",
+		Short:   "List runs",
+		Example: "  handover runs\n  handover runs --env dev --json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := a.project()
+			if err != nil {
+				return err
+			}
+			st, err := a.openState(cmd.Context(), p)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			runs, err := st.Runs(cmd.Context(), env)
+			if err != nil {
+				return fmt.Errorf("read runs: %w", err)
+			}
+			if a.json {
+				type jrun struct {
+					Run        int    `json:"run"`
+					Kind       string `json:"kind"`
+					Env        string `json:"env"`
+					Extraction int    `json:"extraction"`
+					Status     string `json:"status"`
+					Started    string `json:"started"`
+				}
+				out := struct {
+					Runs []jrun `json:"runs"`
+				}{Runs: []jrun{}}
+				for _, r := range runs {
+					out.Runs = append(out.Runs, jrun{r.Number, r.Kind, r.Env, r.Extraction, r.Status, r.Started.UTC().Format("2006-01-02T15:04:05Z")})
+				}
+				return a.printJSON(out)
+			}
+			printRuns(a.stdout, runs)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&env, "env", "", "only runs into this environment")
+	return cmd
+}
+
+func printRuns(w io.Writer, runs []*state.Run) {
+	if len(runs) == 0 {
+		fmt.Fprintln(w, "no runs yet: run `handover check`")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RUN\tKIND\tENV\tEXTRACTION\tSTATUS\tSTARTED\tREAD\tREJECTED")
+	for _, r := range runs {
+		var read, rej int64
+		if r.Protocol != nil {
+			for _, e := range r.Protocol.Entities {
+				read += e.Read
+				rej += e.Rejected
+			}
+		}
+		env := r.Env
+		if env == "" {
+			env = "-"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%d\t%d\n", r.Number, r.Kind, env, r.Extraction, r.Status,
+			r.Started.Local().Format("2006-01-02 15:04"), read, rej)
+	}
+	tw.Flush()
+}
+
+func (a *app) showCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:     "show RUN",
+		Short:   "Show a run's protocol",
+		Example: "  handover show 3\n  handover show 3 --json",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, p, err := a.loadRun(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			if r.Protocol == nil {
+				r.Protocol = &protocol.Protocol{Run: r.Number, Kind: r.Kind, Env: r.Env,
+					Extraction: r.Extraction, Status: r.Status, Started: r.Started, Finished: r.Finished}
+			}
+			if a.json {
+				return a.printJSON(r.Protocol)
+			}
+			writeSummary(a.stdout, r.Protocol, relTo(p, r.Artifacts))
+			return nil
+		},
+	}
+}
+
+func (a *app) loadRun(cmd *cobra.Command, arg string) (*state.Run, string, error) {
+	n, err := strconv.Atoi(arg)
+	if err != nil || n <= 0 {
+		return nil, "", usageErr("RUN must be a run number, not %q", arg)
+	}
+	p, err := a.project()
+	if err != nil {
+		return nil, "", err
+	}
+	st, err := a.openState(cmd.Context(), p)
+	if err != nil {
+		return nil, "", err
+	}
+	defer st.Close()
+	r, err := st.Run(cmd.Context(), n)
+	if err != nil {
+		return nil, "", usageErr("%w", err)
+	}
+	return r, p.Dir, nil
+}
+
+func (a *app) rejectsCommand() *cobra.Command {
+	var formatName, out, entity string
+	cmd := &cobra.Command{
+		Use:   "rejects RUN",
+		Short: "Export the rows a run could not import, with the reasons",
+		Long: `rejects exports the rows of a run that could not be imported: the original
+columns, the line and the reasons. --format xlsx writes a workbook a customer
+opens to fix the rows, with the bad cells highlighted. With several entities,
+-o names a directory that receives one file per entity.`,
+		Example: `  handover rejects 3 --entity contacts          # CSV on stdout
+  handover rejects 3 --format xlsx -o rejects.xlsx`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, _, err := a.loadRun(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			if r.Protocol == nil || r.Artifacts == "" {
+				return fmt.Errorf("run %d has no rejects recorded (status %s)", r.Number, r.Status)
+			}
+			return a.exportRejects(r, formatName, out, entity)
+		},
+	}
+	cmd.Flags().StringVar(&formatName, "format", "csv", "csv or xlsx")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "output file (default: stdout for csv)")
+	cmd.Flags().StringVar(&entity, "entity", "", "only this entity (csv on stdout needs one when there are several)")
+	return cmd
+}
+
+func (a *app) exportRejects(r *state.Run, formatName, out, entity string) error {
+	var entities []*protocol.Entity
+	for _, e := range r.Protocol.Entities {
+		if (entity == "" || e.Name == entity) && e.Rejects != "" {
+			entities = append(entities, e)
+		}
+	}
+	if len(entities) == 0 {
+		return usageErr("run %d has no rejects file for %q", r.Number, entity)
+	}
+	switch formatName {
+	case "csv":
+		if out == "" && len(entities) > 1 {
+			names := make([]string, len(entities))
+			for i, e := range entities {
+				names[i] = e.Name
+			}
+			return usageErr("run %d has rejects for %s: choose one with --entity, or write files with -o DIR", r.Number, strings.Join(names, ", "))
+		}
+		return a.copyRejects(r, entities, out)
+	case "xlsx":
+		if out == "" {
+			return usageErr("--format xlsx needs -o FILE.xlsx")
+		}
+		return writeRejectsWorkbook(r, entities, out)
+	default:
+		return usageErr("--format must be csv or xlsx, not %q", formatName)
+	}
+}
+
+func (a *app) copyRejects(r *state.Run, entities []*protocol.Entity, out string) error {
+	for _, e := range entities {
+		src, err := os.Open(filepath.Join(r.Artifacts, e.Rejects))
+		if err != nil {
+			return fmt.Errorf("read rejects of %s: %w", e.Name, err)
+		}
+		w := a.stdout
+		var f *os.File
+		if out != "" {
+			path := out
+			if len(entities) > 1 {
+				if err := os.MkdirAll(out, 0o755); err != nil {
+					src.Close()
+					return fmt.Errorf("create %s: %w", out, err)
+				}
+				path = filepath.Join(out, e.Name+".csv")
+			}
+			if f, err = os.Create(path); err != nil {
+				src.Close()
+				return fmt.Errorf("write rejects: %w", err)
+			}
+			w = f
+		}
+		_, err = io.Copy(w, src)
+		src.Close()
+		if f != nil {
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("write rejects of %s: %w", e.Name, err)
+		}
+	}
+	return nil
+}
+
+// writeRejectsWorkbook writes the rejects as workbooks with the bad cells
+// highlighted: out is the file for one entity, a directory for several.
+func writeRejectsWorkbook(r *state.Run, entities []*protocol.Entity, out string) error {
+	for _, e := range entities {
+		path := out
+		if len(entities) > 1 {
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return fmt.Errorf("create %s: %w", out, err)
+			}
+			path = filepath.Join(out, e.Name+".xlsx")
+		}
+		if err := rejectsWorkbook(filepath.Join(r.Artifacts, e.Rejects), e.Name, path); err != nil {
+			return fmt.Errorf("write rejects of %s: %w", e.Name, err)
+		}
+	}
+	return nil
+}
+
+func rejectsWorkbook(csvPath, entity, out string) error {
+	src, err := os.Open(csvPath)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	columns, rows, err := report.ReadRejects(src)
+	if err != nil {
+		return err
+	}
+	cellsPath := filepath.Join(filepath.Dir(csvPath), filepath.Base(report.CellsPath(entity)))
+	if cells, err := os.Open(cellsPath); err == nil {
+		err = report.ReadRejectCells(cells, rows)
+		cells.Close()
+		if err != nil {
+			return err
+		}
+	}
+	f, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	if err := report.WriteRejectsXLSX(f, entity, columns, rows); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,171 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/handover/handover/internal/engine"
+	"github.com/handover/handover/internal/project"
+	"github.com/handover/handover/internal/protocol"
+)
+
+func (a *app) printJSON(v any) error {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// printProtocol prints a run's protocol: JSON under --json, a summary otherwise.
+func (a *app) printProtocol(p *project.Project, proto *protocol.Protocol) error {
+	if a.json {
+		return a.printJSON(proto)
+	}
+	writeSummary(a.stdout, proto, relTo(p.Dir, proto.Artifacts))
+	return nil
+}
+
+func writeSummary(w io.Writer, p *protocol.Protocol, artifacts string) {
+	head := fmt.Sprintf("run %d · %s", p.Run, p.Kind)
+	if p.Env != "" {
+		head += " into " + p.Env
+	}
+	head += fmt.Sprintf(" · extraction %d · %s", p.Extraction, p.Status)
+	if p.DryRun {
+		head += " (dry run, rolled back)"
+	}
+	fmt.Fprintln(w, head)
+	if len(p.Entities) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		loaded := p.Kind == protocol.KindImport
+		hdr := "entity\tread\tfiltered\trejected\tvalid\t"
+		if loaded {
+			hdr += "inserted\tupdated\tunchanged\t"
+		}
+		fmt.Fprintln(tw, hdr)
+		for _, e := range p.Entities {
+			row := fmt.Sprintf("%s\t%d\t%d\t%d\t%d\t", e.Name, e.Read, e.Filtered, e.Rejected, e.Valid)
+			if loaded {
+				row += fmt.Sprintf("%d\t%d\t%d\t", e.Inserted, e.Updated, e.Unchanged)
+			}
+			fmt.Fprintln(tw, row)
+		}
+		tw.Flush()
+	}
+	for _, e := range p.Entities {
+		if len(e.RejectsByRule) == 0 {
+			continue
+		}
+		var parts []string
+		for _, k := range sortedKeys(e.RejectsByRule) {
+			parts = append(parts, fmt.Sprintf("%s %d", k, e.RejectsByRule[k]))
+		}
+		fmt.Fprintf(w, "rejects %s: %s\n", e.Name, strings.Join(parts, ", "))
+	}
+	for _, c := range p.Gate.Checks {
+		mark := "ok"
+		if !c.Passed {
+			mark = "FAILED"
+		}
+		name := c.Name
+		if c.Entity != "" {
+			name += " " + c.Entity
+		}
+		fmt.Fprintf(w, "gate %-32s %g (limit %g) %s\n", name, c.Value, c.Limit, mark)
+	}
+	for _, warn := range p.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", warn)
+	}
+	if p.Error != "" {
+		fmt.Fprintf(w, "error: %s\n", p.Error)
+	}
+	if artifacts != "" {
+		fmt.Fprintf(w, "report: %s\n", filepath.Join(artifacts, "report.html"))
+	}
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	// most frequent first, then by name
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0; j-- {
+			a, b := keys[j-1], keys[j]
+			if m[a] > m[b] || (m[a] == m[b] && a < b) {
+				break
+			}
+			keys[j-1], keys[j] = b, a
+		}
+	}
+	return keys
+}
+
+func relTo(base, path string) string {
+	if path == "" {
+		return ""
+	}
+	if r, err := filepath.Rel(base, path); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return path
+}
+
+// progressBar draws the run's progress on stderr when it is a terminal and
+// --json is off; the returned function stops it.
+func (a *app) progressBar(p *engine.Progress) func() {
+	f, ok := a.stderr.(*os.File)
+	if a.json || !ok || !term.IsTerminal(int(f.Fd())) {
+		return func() {}
+	}
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		var bar *progressbar.ProgressBar
+		entity := ""
+		tick := time.NewTicker(150 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				if bar != nil {
+					bar.Finish()
+					fmt.Fprintln(f)
+				}
+				return
+			case <-tick.C:
+			}
+			s := p.Snapshot()
+			if s.Entity == "" {
+				continue
+			}
+			if s.Entity != entity {
+				if bar != nil {
+					bar.Finish()
+					fmt.Fprintln(f)
+				}
+				entity = s.Entity
+				bar = progressbar.NewOptions64(s.BytesAll,
+					progressbar.OptionSetWriter(f), progressbar.OptionSetDescription(fmt.Sprintf("%-12s", entity)),
+					progressbar.OptionShowBytes(true), progressbar.OptionSetWidth(30),
+					progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionShowElapsedTimeOnFinish())
+			}
+			bar.Describe(fmt.Sprintf("%-12s %9d rows", entity, s.Rows))
+			bar.Set64(s.BytesDone)
+		}
+	}()
+	return func() {
+		close(done)
+		<-stopped
+	}
+}

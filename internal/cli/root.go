@@ -1,0 +1,147 @@
+// Package cli is handover's command line: cobra commands over the engine,
+// the stores and the loaders. Every command that reports has --json.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/handover/handover/internal/engine"
+	"github.com/handover/handover/internal/project"
+)
+
+// Version is handover's version, written into every protocol.
+const Version = "0.1.0"
+
+// Exit codes of DESIGN.md.
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
+	exitGate   = 3
+)
+
+// app carries what every command needs: flags, writers, environment, clock.
+type app struct {
+	dir    string // -C
+	json   bool
+	state  string // --state DSN
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	now    func() time.Time
+}
+
+// exitError carries an exit code through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(format string, a ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, a...)}
+}
+
+func configErr(err error) error { return &exitError{code: exitUsage, err: err} }
+
+// gateFailed is returned after the output was printed, for exit code 3.
+var errGateFailed = errors.New("the quality gate failed")
+
+// Main runs the command line and returns the exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, now: time.Now}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	return a.exitCode(err)
+}
+
+func (a *app) exitCode(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, errGateFailed) {
+		return exitGate
+	}
+	code := exitFailed
+	var ee *exitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.code
+	case engine.IsConfig(err):
+		code = exitUsage
+	case isCobraUsage(err):
+		code = exitUsage
+	}
+	fmt.Fprintf(a.stderr, "handover: %s\n", err)
+	return code
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "handover",
+		Short: "Move a customer's data from their old system into a new one",
+		Long: `handover moves a customer's data out of their old system into a new one:
+reproducible column-level recipes, validation against the target format, a
+list of every row it could not import and why, staged loading dev → preprod →
+prod, delta re-imports, binary file transfer and a cut-over runbook.`,
+		Example: `  handover init acme && cd acme
+  handover receive sample
+  handover check
+  handover import --env dev`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%w", err) })
+	pf := root.PersistentFlags()
+	pf.StringVarP(&a.dir, "dir", "C", ".", "project directory")
+	pf.BoolVar(&a.json, "json", false, "machine-readable output on stdout")
+	pf.StringVar(&a.state, "state", "", "state store DSN (default: sqlite in DIR/.handover; env HANDOVER_STATE)")
+	root.AddCommand(a.initCommand(), a.peekCommand(), a.receiveCommand(), a.checkCommand(),
+		a.importCommand(), a.runsCommand(), a.showCommand(), a.rejectsCommand())
+	return root
+}
+
+// project loads the project in -C DIR; a problem with it is a configuration error.
+func (a *app) project() (*project.Project, error) {
+	dir, err := project.ResolveDir(a.dir)
+	if err != nil {
+		return nil, configErr(err)
+	}
+	p, err := project.Load(dir, a.getenv)
+	if err != nil {
+		return nil, configErr(err)
+	}
+	return p, nil
+}
+
+// handoverDir is the project's .handover directory.
+func handoverDir(p *project.Project) string { return filepath.Join(p.Dir, ".handover") }
+
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "required flag", "invalid argument"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}

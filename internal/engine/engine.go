@@ -1,0 +1,139 @@
+// Package engine runs a check or an import: it reads every entity's source,
+// applies the recipe, validates against the format, accounts for every row
+// (read = filtered + rejected + valid) and hands the valid rows to a target.
+// The CLI and the server call the same functions.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/handover/handover/internal/extract"
+	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/project"
+	"github.com/handover/handover/internal/protocol"
+)
+
+// Options describe one run.
+type Options struct {
+	Project    *project.Project
+	Extraction *extract.Extraction
+	Kind       string // protocol.KindCheck or protocol.KindImport
+	Env        string
+	Run        int
+	Artifacts  string  // directory for protocol.json, report.html, rejects/
+	Tx         load.Tx // nil for a check
+	DryRun     bool
+	Version    string
+	Workers    int // 0: one per CPU
+	Now        func() time.Time
+	Progress   *Progress
+	// Previous holds the read counts per entity of the previous extraction
+	// (for the max_count_change gate check and warnings); nil when none.
+	Previous map[string]int64
+}
+
+// ConfigError is a problem of the project's configuration found while
+// preparing a run (an expression that does not compile, an unknown column):
+// the CLI exits with 2.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// IsConfig reports whether err is a configuration problem.
+func IsConfig(err error) bool {
+	var ce *ConfigError
+	return errors.As(err, &ce)
+}
+
+// Run executes the run and returns its protocol. A returned error means the
+// run failed (the protocol, when not nil, says how far it came); per-row
+// problems are never errors, they are rejects.
+func Run(ctx context.Context, o Options) (*protocol.Protocol, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	p := newProtocol(o)
+	plans, err := prepare(ctx, o)
+	if err != nil {
+		return finish(o, p, nil, err)
+	}
+	defer closePlans(plans)
+	p.Hashes.Inputs = inputHashes(o.Extraction, plans)
+	st := newRunState()
+	var results []*entityResult
+	for _, pl := range plans {
+		res, err := runEntity(ctx, o, pl, st)
+		if res != nil {
+			p.Entities = append(p.Entities, res.counts)
+			results = append(results, res)
+		}
+		if err != nil {
+			return finish(o, p, results, fmt.Errorf("%s %s: %w", o.Kind, pl.entity.Name, err))
+		}
+	}
+	if err := checkAccounting(p, o.Tx != nil); err != nil {
+		return finish(o, p, results, err)
+	}
+	p.Gate = evaluateGate(o.Project, p, o.Previous)
+	p.Warnings = append(p.Warnings, countWarnings(o.Project, p, o.Previous)...)
+	return finish(o, p, results, nil)
+}
+
+func newProtocol(o Options) *protocol.Protocol {
+	h := o.Project.Hashes
+	return &protocol.Protocol{
+		Run: o.Run, Kind: o.Kind, Env: o.Env, Extraction: o.Extraction.Number,
+		Status: protocol.StatusRunning, DryRun: o.DryRun,
+		Started: o.Now().UTC(), Version: o.Version,
+		Hashes:   protocol.Hashes{Recipes: h.Recipes, Format: h.Format, Lookups: h.Lookups, Inputs: map[string]string{}},
+		Entities: []*protocol.Entity{},
+		Gate:     protocol.Gate{Passed: true, Checks: []protocol.Check{}},
+	}
+}
+
+// finish sets the final status, writes the artifacts and returns.
+func finish(o Options, p *protocol.Protocol, results []*entityResult, runErr error) (*protocol.Protocol, error) {
+	p.Finished = o.Now().UTC()
+	switch {
+	case runErr != nil:
+		p.Status = protocol.StatusFailed
+		p.Error = runErr.Error()
+	case !p.Gate.Passed:
+		p.Status = protocol.StatusGateFailed
+	default:
+		p.Status = protocol.StatusSucceeded
+	}
+	if o.Artifacts != "" {
+		p.Artifacts = o.Artifacts
+		if err := writeArtifacts(o, p, results); err != nil && runErr == nil {
+			p.Status = protocol.StatusFailed
+			p.Error = err.Error()
+			runErr = err
+		}
+	}
+	return p, runErr
+}
+
+// checkAccounting enforces read = filtered + rejected + valid, and for an
+// import valid = inserted + updated + unchanged, for every entity.
+func checkAccounting(p *protocol.Protocol, loaded bool) error {
+	for _, e := range p.Entities {
+		if e.Read != e.Filtered+e.Rejected+e.Valid {
+			return fmt.Errorf("accounting broken for %s: read %d != filtered %d + rejected %d + valid %d",
+				e.Name, e.Read, e.Filtered, e.Rejected, e.Valid)
+		}
+		if loaded && e.Valid != e.Inserted+e.Updated+e.Unchanged {
+			return fmt.Errorf("accounting broken for %s: valid %d != inserted %d + updated %d + unchanged %d",
+				e.Name, e.Valid, e.Inserted, e.Updated, e.Unchanged)
+		}
+	}
+	return nil
+}

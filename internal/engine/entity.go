@@ -1,0 +1,166 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/report"
+)
+
+const loadBatchRows = 4096
+
+// entityResult is one entity's outcome, for the protocol and the report.
+type entityResult struct {
+	counts  *protocol.Entity
+	columns []string
+	profile []report.ColumnProfile
+	sample  []report.RejectRow
+}
+
+// runEntity streams one entity: accounts every row, writes its rejects and,
+// for an import, loads its valid rows.
+func runEntity(ctx context.Context, o Options, pl *plan, st *runState) (*entityResult, error) {
+	start := time.Now()
+	e := pl.entity
+	_, total := pl.reader.Progress()
+	o.Progress.start(e.Name, total)
+	c := &protocol.Entity{Name: e.Name, Source: pl.file, RejectsByRule: map[string]int{}}
+	res := &entityResult{counts: c, columns: pl.reader.Columns()}
+	defer func() { c.Millis = time.Since(start).Milliseconds() }()
+
+	if err := st.loadEnvKeys(ctx, o.Tx, e); err != nil {
+		return res, err
+	}
+	rw, err := openRejects(o.Artifacts, e.Name, res.columns)
+	if err != nil {
+		return res, err
+	}
+	defer rw.close()
+	if rw.file != "" {
+		c.Rejects = rw.file
+	}
+	prof := report.NewProfiler(res.columns)
+	keys := st.entity(e)
+	ld := startLoad(ctx, o.Tx, e)
+
+	err = stream(ctx, pl, o.Workers, o.Progress, func(b *batch) error {
+		for i := range b.rows {
+			row, r := &b.rows[i], &b.results[i]
+			c.Read++
+			if len(row.Values) == len(res.columns) {
+				prof.Add(row.Values)
+			}
+			if r.filtered {
+				c.Filtered++
+				continue
+			}
+			r.problems = append(r.problems, keys.check(e, st, row.Line, r)...)
+			if len(r.problems) > 0 {
+				c.Rejected++
+				for _, p := range r.problems {
+					c.RejectsByRule[p.RuleKey()]++
+				}
+				bad := badColumns(pl, r.problems)
+				if len(res.sample) < report.SampleRejects {
+					res.sample = append(res.sample, report.RejectRow{Line: row.Line,
+						Errors: report.JoinProblems(r.problems), Values: row.Values, Columns: bad})
+				}
+				if err := rw.write(row.Line, r.problems, row.Values, bad); err != nil {
+					return err
+				}
+				continue
+			}
+			c.Valid++
+			if err := ld.add(load.Record{Line: row.Line, Values: r.values}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		ld.abort()
+		return res, err
+	}
+	counts, err := ld.finish()
+	if err != nil {
+		return res, fmt.Errorf("load: %w", err)
+	}
+	c.Inserted, c.Updated, c.Unchanged, c.Removed = counts.Inserted, counts.Updated, counts.Unchanged, counts.Removed
+	res.profile = prof.Profile()
+	return res, rw.close()
+}
+
+// badColumns names the source columns behind the failing fields.
+func badColumns(pl *plan, problems []format.Problem) []string {
+	var out []string
+	for _, p := range problems {
+		if i := fieldIndex(pl.entity, p.Field); i >= 0 {
+			out = append(out, pl.fieldColumns[i]...)
+		}
+	}
+	return out
+}
+
+// rejectsFile writes one entity's rejects CSV and its cells sidecar.
+type rejectsFile struct {
+	file  string // relative to the artifacts directory; "" when not written
+	f, fc *os.File
+	w     *report.RejectsWriter
+}
+
+func openRejects(artifacts, entity string, columns []string) (*rejectsFile, error) {
+	if artifacts == "" {
+		return &rejectsFile{}, nil
+	}
+	dir := filepath.Join(artifacts, "rejects")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create rejects directory: %w", err)
+	}
+	rel := report.RejectsPath(entity)
+	f, err := os.Create(filepath.Join(artifacts, filepath.FromSlash(rel)))
+	if err != nil {
+		return nil, fmt.Errorf("create rejects file: %w", err)
+	}
+	fc, err := os.Create(filepath.Join(artifacts, filepath.FromSlash(report.CellsPath(entity))))
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("create rejects file: %w", err)
+	}
+	w, err := report.NewRejectsWriter(f, columns, fc)
+	if err != nil {
+		f.Close()
+		fc.Close()
+		return nil, err
+	}
+	return &rejectsFile{file: rel, f: f, fc: fc, w: w}, nil
+}
+
+func (r *rejectsFile) write(line int, ps []format.Problem, values, bad []string) error {
+	if r.w == nil {
+		return nil
+	}
+	return r.w.Write(line, ps, values, bad)
+}
+
+func (r *rejectsFile) close() error {
+	if r.w == nil {
+		return nil
+	}
+	err := r.w.Close()
+	for _, f := range []*os.File{r.f, r.fc} {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	r.w = nil
+	if err != nil {
+		return fmt.Errorf("write rejects: %w", err)
+	}
+	return nil
+}

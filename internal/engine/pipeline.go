@@ -1,0 +1,161 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/recipe"
+	"github.com/handover/handover/internal/source"
+)
+
+const batchRows = 512
+
+// batch is a run of consecutive source rows; workers fill results, the
+// collector consumes batches in order once done is closed.
+type batch struct {
+	rows    []source.Row
+	results []rowResult
+	done    chan struct{}
+	err     error // a read error after rows (fatal for the file)
+}
+
+// rowResult is what a worker made of one row.
+type rowResult struct {
+	filtered bool
+	values   []string // canonical, aligned with the entity's fields
+	problems []format.Problem
+}
+
+// stream reads the plan's source and transforms it on several workers,
+// delivering batches to fn strictly in source order. fn's error stops the
+// stream.
+func stream(ctx context.Context, pl *plan, workers int, prog *Progress, fn func(*batch) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan *batch, workers*2)
+	order := make(chan *batch, workers*4)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			transformBatches(pl, work)
+		}()
+	}
+	go func() {
+		readBatches(ctx, pl, prog, work, order)
+		close(work)
+		close(order)
+	}()
+	var err error
+	for b := range order {
+		if err != nil {
+			continue // drain so the reader can finish
+		}
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+			err = ctx.Err()
+			cancel()
+			continue
+		}
+		if err = fn(b); err == nil {
+			err = b.err
+		}
+		if err != nil {
+			cancel()
+		}
+	}
+	wg.Wait()
+	if err == nil {
+		err = ctx.Err()
+	}
+	return err
+}
+
+// readBatches reads rows into batches and hands each to the workers and,
+// in the same order, to the collector.
+func readBatches(ctx context.Context, pl *plan, prog *Progress, work, order chan<- *batch) {
+	for {
+		b := &batch{rows: make([]source.Row, 0, batchRows), done: make(chan struct{})}
+		for len(b.rows) < batchRows {
+			row, err := pl.reader.Next(ctx)
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					b.err = err
+				}
+				break
+			}
+			b.rows = append(b.rows, row)
+		}
+		done, _ := pl.reader.Progress()
+		prog.advance(len(b.rows), done)
+		last := b.err != nil || len(b.rows) < batchRows
+		select {
+		case work <- b:
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case order <- b:
+		case <-ctx.Done():
+			return
+		}
+		if last {
+			return
+		}
+	}
+}
+
+func transformBatches(pl *plan, work <-chan *batch) {
+	ev := pl.program.NewEvaluator()
+	ncols := len(pl.reader.Columns())
+	for b := range work {
+		b.results = make([]rowResult, len(b.rows))
+		for i := range b.rows {
+			b.results[i] = transformRow(pl.entity, ev, ncols, &b.rows[i])
+		}
+		close(b.done)
+	}
+}
+
+// transformRow applies the recipe to one row and normalises every field.
+func transformRow(e *format.Entity, ev *recipe.Evaluator, ncols int, row *source.Row) rowResult {
+	if row.Problem != "" {
+		return rowResult{problems: []format.Problem{{Rule: "row", Message: row.Problem}}}
+	}
+	if len(row.Values) != ncols {
+		return rowResult{problems: []format.Problem{{Rule: "columns",
+			Message: fmt.Sprintf("the row has %d fields, the header has %d", len(row.Values), ncols)}}}
+	}
+	keep, out, problems := ev.Eval(row.Values)
+	if !keep {
+		return rowResult{filtered: true}
+	}
+	values := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		if len(problems) > 0 && hasProblem(problems, f.Name) {
+			continue
+		}
+		v, p := f.Normalize(out[i])
+		if p != nil {
+			problems = append(problems, *p)
+			continue
+		}
+		values[i] = v
+	}
+	return rowResult{values: values, problems: problems}
+}
+
+func hasProblem(ps []format.Problem, field string) bool {
+	for _, p := range ps {
+		if p.Field == field {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,130 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/handover/handover/internal/extract"
+	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/recipe"
+	"github.com/handover/handover/internal/source"
+)
+
+// plan is one entity made ready to run: its source open, its recipe compiled.
+type plan struct {
+	entity  *format.Entity
+	recipe  *recipe.Recipe
+	file    string // source file inside the extraction
+	reader  source.Reader
+	program *recipe.Program
+	// fieldColumns[i] lists the source columns that field i's expression
+	// reads, for highlighting the bad cells of a reject.
+	fieldColumns [][]string
+}
+
+// prepare opens every entity's source and compiles every recipe before any
+// row is read, so that all configuration problems are reported at once.
+func prepare(ctx context.Context, o Options) ([]*plan, error) {
+	var plans []*plan
+	var problems []error
+	for _, e := range o.Project.Format.Entities {
+		pl, err := prepareEntity(ctx, o.Project.Recipes[e.Name], e, o.Extraction, o.Project.Lookups)
+		if err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		plans = append(plans, pl)
+	}
+	if len(problems) > 0 {
+		closePlans(plans)
+		return nil, &ConfigError{Err: errors.Join(problems...)}
+	}
+	return plans, nil
+}
+
+func prepareEntity(ctx context.Context, r *recipe.Recipe, e *format.Entity, x *extract.Extraction, lookups recipe.Lookups) (*plan, error) {
+	if r == nil {
+		return nil, fmt.Errorf("entity %s has no recipe", e.Name)
+	}
+	path, err := x.File(r.Source.File)
+	if err != nil {
+		return nil, fmt.Errorf("%s: source: %w", r.Path, err)
+	}
+	rd, err := source.Open(ctx, path, source.Options{
+		Encoding: r.Source.Encoding, Delimiter: r.Source.Delimiter, Sheet: r.Source.Sheet,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", r.Source.File, err)
+	}
+	prog, err := recipe.Compile(r, e, rd.Columns(), lookups)
+	if err != nil {
+		rd.Close()
+		return nil, err
+	}
+	return &plan{
+		entity: e, recipe: r, file: r.Source.File, reader: rd, program: prog,
+		fieldColumns: fieldColumns(r, e, rd.Columns()),
+	}, nil
+}
+
+func closePlans(plans []*plan) {
+	for _, pl := range plans {
+		pl.reader.Close()
+	}
+}
+
+var colCall = regexp.MustCompile(`col\(\s*"((?:[^"\\]|\\.)*)"\s*\)|[\p{L}_][\p{L}\p{N}_]*`)
+
+// fieldColumns finds, per field, the source columns its expression names.
+func fieldColumns(r *recipe.Recipe, e *format.Entity, columns []string) [][]string {
+	known := make(map[string]bool, len(columns))
+	for _, c := range columns {
+		known[c] = true
+	}
+	out := make([][]string, len(e.Fields))
+	for _, fx := range r.Fields {
+		i := fieldIndex(e, fx.Field)
+		if i < 0 {
+			continue
+		}
+		seen := map[string]bool{}
+		for _, m := range colCall.FindAllStringSubmatch(fx.Expr, -1) {
+			name := m[0]
+			if m[1] != "" {
+				name = strings.ReplaceAll(m[1], `\"`, `"`)
+			}
+			if known[name] && !seen[name] {
+				seen[name] = true
+				out[i] = append(out[i], name)
+			}
+		}
+	}
+	return out
+}
+
+func fieldIndex(e *format.Entity, name string) int {
+	for i, f := range e.Fields {
+		if f.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// inputHashes lists the sha256 of every source file the run reads.
+func inputHashes(x *extract.Extraction, plans []*plan) map[string]string {
+	byPath := make(map[string]string, len(x.Files))
+	for _, f := range x.Files {
+		byPath[f.Path] = f.SHA256
+	}
+	out := make(map[string]string, len(plans))
+	for _, pl := range plans {
+		if h, ok := byPath[pl.file]; ok {
+			out[pl.file] = "sha256:" + h
+		}
+	}
+	return out
+}

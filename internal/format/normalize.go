@@ -1,0 +1,207 @@
+package format
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/handover/handover/internal/value"
+)
+
+// Normalize converts a recipe output (a string, or nil) into the field's
+// canonical text form (see Field) and checks the field's own constraints:
+// required, type, values (enum), max_length (in runes), min, max, pattern
+// (whole value). Empty or nil is null: a problem only when Required; no
+// other constraint applies to it. A ref is only checked for being
+// non-empty; resolving it is the loader's business. It returns the first
+// problem found, with Rule "required", the type ("date", "email", "int", …;
+// "enum" for values), "max_length", "min", "max" or "pattern".
+//
+// Already canonical text always passes the type check. Dates also accept a
+// date and time at midnight ("1980-02-29 00:00:00"); date-times accept
+// "1980-02-29T10:00:00Z" (any RFC 3339 offset, converted to UTC; fractions
+// of a second are cut), "1980-02-29 10:00:00", "1980-02-29 10:00" and a
+// bare date (midnight UTC). Other values (numbers, booleans) are taken as
+// text.
+func (f *Field) Normalize(v any) (string, *Problem) {
+	s, ok := text(v)
+	if !ok {
+		return "", f.problem(string(f.Type), fmt.Sprintf("%v is not a value", v))
+	}
+	if s == "" {
+		if f.Required {
+			return "", f.problem("required", "is required")
+		}
+		return "", nil
+	}
+	c, err := f.checkFor()
+	if err != nil {
+		return "", f.problem("format", err.Error())
+	}
+	out, err := f.canonicalWith(s, c)
+	if err != nil {
+		rule, msg := string(f.Type), err.Error()
+		var ve *value.Error
+		if errors.As(err, &ve) {
+			msg = ve.Message
+		}
+		return "", f.problem(rule, msg)
+	}
+	if p := f.constraints(out, c); p != nil {
+		return "", p
+	}
+	return out, nil
+}
+
+func (f *Field) problem(rule, msg string) *Problem {
+	return &Problem{Field: f.Name, Rule: rule, Message: f.Name + ": " + msg}
+}
+
+// text turns a value into text.
+func text(v any) (string, bool) {
+	switch x := v.(type) {
+	case nil:
+		return "", true
+	case string:
+		return x, true
+	case bool:
+		return strconv.FormatBool(x), true
+	case int:
+		return strconv.Itoa(x), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	case fmt.Stringer:
+		return x.String(), true
+	}
+	return "", false
+}
+
+// canonical converts s to the field type's canonical form (used for min
+// and max, which have no phone or enum type).
+func (f *Field) canonical(s string) (string, error) {
+	return f.canonicalWith(s, &fieldCheck{})
+}
+
+func (f *Field) canonicalWith(s string, c *fieldCheck) (string, error) {
+	switch f.Type {
+	case Int:
+		return value.Int(s)
+	case Decimal:
+		return value.Decimal(s, f.Scale)
+	case Bool:
+		return value.Bool(s)
+	case Date:
+		return isoDate(s)
+	case Datetime:
+		return isoDatetime(s)
+	case Email:
+		return value.Email(s)
+	case Phone:
+		if c.phone != nil {
+			return c.phone.Parse(s)
+		}
+		return value.Phone(s, "")
+	case Country:
+		return value.Country(s)
+	case Enum:
+		if !c.values[s] {
+			return "", &value.Error{Rule: "enum", Message: fmt.Sprintf("%q is not one of %s", s, c.allowed)}
+		}
+	}
+	return s, nil
+}
+
+// Layouts accepted for date and datetime fields, in Go's notation.
+var (
+	isoLayouts      = []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04"}
+	datetimeLayouts = append([]string{time.DateOnly}, isoLayouts...)
+)
+
+func isoDate(s string) (string, error) {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return value.FormatDate(t), nil
+	}
+	for _, l := range isoLayouts {
+		if t, err := time.Parse(l, s); err == nil && t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
+			return value.FormatDate(t), nil
+		}
+	}
+	return "", &value.Error{Rule: "date", Message: fmt.Sprintf("%q is not a valid date (YYYY-MM-DD)", s)}
+}
+
+func isoDatetime(s string) (string, error) {
+	for _, l := range datetimeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC().Truncate(time.Second).Format(time.RFC3339), nil
+		}
+	}
+	return "", &value.Error{Rule: "datetime", Message: fmt.Sprintf("%q is not a valid date and time (YYYY-MM-DDTHH:mm:ssZ)", s)}
+}
+
+// constraints checks a canonical value against values, max_length, min,
+// max and pattern.
+func (f *Field) constraints(s string, c *fieldCheck) *Problem {
+	if c.values != nil && f.Type != Enum && !c.values[s] {
+		return f.problem("enum", fmt.Sprintf("%q is not one of %s", s, c.allowed))
+	}
+	n := -1
+	runes := func() int {
+		if n < 0 {
+			n = utf8.RuneCountInString(s)
+		}
+		return n
+	}
+	if f.MaxLength > 0 && runes() > f.MaxLength {
+		return f.problem("max_length", fmt.Sprintf("%s is longer than %d characters (%d)", quote(s), f.MaxLength, runes()))
+	}
+	if p := f.bounds(s, c, runes); p != nil {
+		return p
+	}
+	if c.pattern != nil && !c.pattern.MatchString(s) {
+		return f.problem("pattern", fmt.Sprintf("%s does not have the required form (%s)", quote(s), f.Pattern))
+	}
+	return nil
+}
+
+// bounds checks min and max: by value for ordered types, by length in
+// runes otherwise.
+func (f *Field) bounds(s string, c *fieldCheck, runes func() int) *Problem {
+	switch f.Type {
+	case Int, Decimal:
+		if c.min != "" && value.CompareNumbers(s, c.min) < 0 {
+			return f.problem("min", fmt.Sprintf("%s is less than the minimum %s", s, c.min))
+		}
+		if c.max != "" && value.CompareNumbers(s, c.max) > 0 {
+			return f.problem("max", fmt.Sprintf("%s is more than the maximum %s", s, c.max))
+		}
+	case Date, Datetime:
+		if c.min != "" && s < c.min {
+			return f.problem("min", fmt.Sprintf("%s is before the earliest allowed %s", s, c.min))
+		}
+		if c.max != "" && s > c.max {
+			return f.problem("max", fmt.Sprintf("%s is after the latest allowed %s", s, c.max))
+		}
+	default:
+		if c.minLen >= 0 && runes() < c.minLen {
+			return f.problem("min", fmt.Sprintf("%s is shorter than %d characters (%d)", quote(s), c.minLen, runes()))
+		}
+		if c.maxLen >= 0 && runes() > c.maxLen {
+			return f.problem("max", fmt.Sprintf("%s is longer than %d characters (%d)", quote(s), c.maxLen, runes()))
+		}
+	}
+	return nil
+}
+
+// quote quotes a value for a message, cut after 40 runes.
+func quote(s string) string {
+	const max = 40
+	if utf8.RuneCountInString(s) <= max {
+		return strconv.Quote(s)
+	}
+	r := []rune(s)
+	return strconv.Quote(string(r[:max]) + "…")
+}

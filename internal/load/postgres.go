@@ -1,0 +1,203 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/handover/handover/internal/format"
+)
+
+// pgTarget is an environment database on a PostgreSQL server, reached
+// through one connection.
+type pgTarget struct {
+	conn     *pgx.Conn
+	opts     Options
+	password string // to keep it out of error texts
+}
+
+func openPostgres(ctx context.Context, dsn string, opts Options) (Target, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, redactErr(fmt.Errorf("open database %s: %w", Redact(dsn), err), "")
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, redactErr(fmt.Errorf("open database %s: %w", Redact(dsn), err), cfg.Password)
+	}
+	// Decimals are encoded straight from their canonical text.
+	conn.TypeMap().RegisterType(&pgtype.Type{Name: "numeric", OID: pgtype.NumericOID, Codec: decimalCodec{}})
+	return &pgTarget{conn: conn, opts: opts, password: cfg.Password}, nil
+}
+
+// Close closes the connection.
+func (t *pgTarget) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return t.conn.Close(ctx)
+}
+
+// Begin takes the environment's advisory lock, then sets up the
+// bookkeeping and the target tables, all in one transaction.
+func (t *pgTarget) Begin(ctx context.Context, f *format.Format) (Tx, error) {
+	ps, err := plans(f)
+	if err != nil {
+		return nil, fmt.Errorf("begin import: %w", err)
+	}
+	tx, err := t.conn.Begin(ctx)
+	if err != nil {
+		return nil, t.fail("begin import", err)
+	}
+	var locked bool
+	err = tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock(hashtext($1))", "handover/"+t.opts.Env).Scan(&locked)
+	if err != nil || !locked {
+		tx.Rollback(ctx)
+		if err != nil {
+			return nil, t.fail("begin import: lock environment", err)
+		}
+		return nil, &BusyError{Env: t.opts.Env}
+	}
+	x := &pgTx{t: t, tx: tx, plans: map[string]*plan{}, refs: map[string]map[string]int64{}}
+	for _, p := range ps {
+		x.plans[p.e.Name] = p
+	}
+	if err := x.setup(ctx, ps); err != nil {
+		tx.Rollback(ctx)
+		return nil, err
+	}
+	return x, nil
+}
+
+// fail prefixes err with what was being done, with the server's detail
+// and without the password.
+func (t *pgTarget) fail(doing string, err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Detail != "" {
+		return redactErr(fmt.Errorf("%s: %w (%s)", doing, err, pe.Detail), t.password)
+	}
+	return redactErr(fmt.Errorf("%s: %w", doing, err), t.password)
+}
+
+// pgTx is one import's transaction on PostgreSQL.
+type pgTx struct {
+	t      *pgTarget
+	tx     pgx.Tx
+	plans  map[string]*plan
+	refs   map[string]map[string]int64 // key → target id of referenced entities, once read
+	failed error                       // a Load failed: Commit must not commit
+	done   bool
+}
+
+const pgBookkeeping = `
+CREATE TABLE IF NOT EXISTS handover_meta (name text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE IF NOT EXISTS handover_rows (
+	entity text NOT NULL, key text NOT NULL, fingerprint bytea NOT NULL, target_id bigint NOT NULL,
+	PRIMARY KEY (entity, key))`
+
+// setup creates the bookkeeping tables, checks the existing target tables
+// against the format and creates the missing ones.
+func (x *pgTx) setup(ctx context.Context, ps []*plan) error {
+	if _, err := x.tx.Exec(ctx, pgBookkeeping); err != nil {
+		return x.t.fail("begin import: create bookkeeping", err)
+	}
+	if err := x.checkSchemaVersion(ctx); err != nil {
+		return err
+	}
+	var missing []*plan
+	var bad []TableMismatch
+	for _, p := range ps {
+		exists, problems, err := x.inspect(ctx, p)
+		if err != nil {
+			return x.t.fail("begin import: inspect table "+p.table, err)
+		}
+		switch {
+		case !exists:
+			missing = append(missing, p)
+		case len(problems) > 0:
+			bad = append(bad, TableMismatch{Table: p.table, Problems: problems})
+		}
+	}
+	if len(bad) > 0 {
+		return &SchemaError{Tables: bad}
+	}
+	for _, p := range missing {
+		if _, err := x.tx.Exec(ctx, pgCreateTable(p)); err != nil {
+			return x.t.fail("begin import: create table "+p.table, err)
+		}
+	}
+	return nil
+}
+
+// checkSchemaVersion records the bookkeeping's schema version on first use
+// and refuses a database written by a newer handover.
+func (x *pgTx) checkSchemaVersion(ctx context.Context) error {
+	var v string
+	err := x.tx.QueryRow(ctx, "SELECT value FROM handover_meta WHERE name = 'schema_version'").Scan(&v)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		const ins = "INSERT INTO handover_meta (name, value) VALUES ('schema_version', $1), ('created', $2)"
+		if _, err := x.tx.Exec(ctx, ins, schemaVersion, x.t.opts.now().UTC().Format(time.RFC3339)); err != nil {
+			return x.t.fail("begin import: record bookkeeping version", err)
+		}
+		return nil
+	case err != nil:
+		return x.t.fail("begin import: read bookkeeping version", err)
+	case v != schemaVersion:
+		return fmt.Errorf("begin import: the environment's bookkeeping has version %s, this handover knows version %s", v, schemaVersion)
+	}
+	return nil
+}
+
+// Keys returns the source keys of an entity present in the environment.
+func (x *pgTx) Keys(ctx context.Context, entity string) (map[string]struct{}, error) {
+	rows, err := x.tx.Query(ctx, "SELECT key FROM handover_rows WHERE entity = $1", entity)
+	if err != nil {
+		return nil, x.t.fail("read keys of "+entity, err)
+	}
+	keys := map[string]struct{}{}
+	var k string
+	_, err = pgx.ForEachRow(rows, []any{&k}, func() error {
+		keys[k] = struct{}{}
+		return nil
+	})
+	if err != nil {
+		return nil, x.t.fail("read keys of "+entity, err)
+	}
+	return keys, nil
+}
+
+// Commit commits the import, unless a Load failed.
+func (x *pgTx) Commit(ctx context.Context) error {
+	if x.done {
+		return errors.New("commit: the transaction is already finished")
+	}
+	if x.failed != nil {
+		x.Rollback(ctx)
+		return fmt.Errorf("commit: an earlier load failed, nothing was imported: %w", x.failed)
+	}
+	if h := x.t.opts.BeforeCommit; h != nil {
+		h()
+	}
+	x.done = true
+	if err := x.tx.Commit(ctx); err != nil {
+		return x.t.fail("commit", err)
+	}
+	return nil
+}
+
+// Rollback discards the import; after Commit it does nothing.
+func (x *pgTx) Rollback(ctx context.Context) error {
+	if x.done {
+		return nil
+	}
+	x.done = true
+	if err := x.tx.Rollback(ctx); err != nil && !errors.Is(err, pgx.ErrTxClosed) {
+		return x.t.fail("rollback", err)
+	}
+	return nil
+}

@@ -1,0 +1,205 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/handover/handover/internal/format"
+)
+
+// The staging table: the source key, the record's line and fingerprint,
+// then f0, f1, … one typed column per field (refs as source keys).
+const stageTable = "handover_stage"
+
+// loadMerge copies the records into the staging table, then merges them:
+// changed rows are updated in place, new ones inserted, unchanged ones
+// left alone; the bookkeeping follows in the same statements.
+func (x *pgTx) loadMerge(ctx context.Context, p *plan, rows Batches) (Counts, error) {
+	if _, err := x.tx.Exec(ctx, stageDDL(p)); err != nil {
+		return Counts{}, x.t.fail("create staging table", err)
+	}
+	enc := newPGEncoder(p, 3, nil)
+	src := newPGSource(ctx, rows, p, enc)
+	var fpSlot fpBytes
+	src.lead = func(r *Record, fp fingerprint) {
+		enc.setText(0, r.Values[p.key])
+		enc.setInt(1, int64(r.Line))
+		fpSlot = fpBytes(fp)
+		enc.vals[2] = &fpSlot
+	}
+	src.start(0)
+	total, err := x.tx.CopyFrom(ctx, pgx.Identifier{stageTable}, stageColumns(p), src)
+	if err != nil {
+		return Counts{}, x.copyError("copy into the staging table", src, err)
+	}
+	if h := x.t.opts.AfterCopy; h != nil {
+		h(p.e.Name)
+	}
+	if err := x.checkStage(ctx, p, src.suspects); err != nil {
+		return Counts{}, err
+	}
+	c, err := x.merge(ctx, p)
+	if err != nil {
+		return Counts{}, err
+	}
+	c.Unchanged = total - c.Inserted - c.Updated
+	if _, err := x.tx.Exec(ctx, "DROP TABLE "+stageTable); err != nil {
+		return Counts{}, x.t.fail("drop staging table", err)
+	}
+	return c, nil
+}
+
+func stageColumns(p *plan) []string {
+	cols := []string{"k", "line", "fp"}
+	for i := range p.columns {
+		cols = append(cols, "f"+strconv.Itoa(i))
+	}
+	return cols
+}
+
+func stageDDL(p *plan) string {
+	var b strings.Builder
+	b.WriteString("CREATE TEMP TABLE " + stageTable + " (k text NOT NULL, line bigint NOT NULL, fp bytea NOT NULL")
+	for i, f := range p.e.Fields {
+		b.WriteString(", f" + strconv.Itoa(i) + " " + pgStageType(f.Type))
+	}
+	b.WriteString(") ON COMMIT DROP")
+	return b.String()
+}
+
+// checkStage refuses duplicate keys and references that resolve nowhere.
+func (x *pgTx) checkStage(ctx context.Context, p *plan, suspects []suspect) error {
+	if len(suspects) > 0 {
+		keys := make([]string, len(suspects))
+		for i, s := range suspects {
+			keys[i] = s.key
+		}
+		const q = `SELECT k, min(line), max(line) FROM ` + stageTable + ` WHERE k = ANY($1)
+			GROUP BY k HAVING count(*) > 1 ORDER BY 3 LIMIT 1`
+		var key string
+		var first, line int64
+		err := x.tx.QueryRow(ctx, q, keys).Scan(&key, &first, &line)
+		if err == nil {
+			return fmt.Errorf("line %d: duplicate key %q (first on line %d)", line, key, first)
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return x.t.fail("check keys", err)
+		}
+	}
+	for i, f := range p.e.Fields {
+		if f.Type != format.Ref {
+			continue
+		}
+		col := "f" + strconv.Itoa(i)
+		q := `SELECT s.line, s.` + col + ` FROM ` + stageTable + ` s WHERE s.` + col + ` IS NOT NULL AND NOT EXISTS
+			(SELECT 1 FROM handover_rows r WHERE r.entity = $1 AND r.key = s.` + col + `) ORDER BY s.line LIMIT 1`
+		var line int64
+		var key string
+		err := x.tx.QueryRow(ctx, q, f.Entity).Scan(&line, &key)
+		if err == nil {
+			return fmt.Errorf("line %d: field %s: key %q not found in %s", line, f.Name, key, f.Entity)
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return x.t.fail("check references of "+f.Name, err)
+		}
+	}
+	return nil
+}
+
+// merge runs the update and the insert statements.
+func (x *pgTx) merge(ctx context.Context, p *plan) (Counts, error) {
+	if _, err := x.tx.Exec(ctx, "SET LOCAL work_mem = '128MB'"); err != nil {
+		return Counts{}, x.t.fail("merge", err)
+	}
+	q := newMergeSQL(p)
+	args := q.args(p)
+	var chg, upd, bk int64
+	if err := x.tx.QueryRow(ctx, q.update(), args...).Scan(&chg, &upd, &bk); err != nil {
+		return Counts{}, x.t.fail("update changed rows of "+p.table, err)
+	}
+	if upd != chg || bk != chg {
+		return Counts{}, fmt.Errorf("%d of %d changed rows recorded in the bookkeeping are missing from table %s", chg-upd, chg, p.table)
+	}
+	var ins, ibk int64
+	if err := x.tx.QueryRow(ctx, q.insert(), args...).Scan(&ins, &ibk); err != nil {
+		return Counts{}, x.t.fail("insert new rows into "+p.table, err)
+	}
+	if ins != ibk {
+		return Counts{}, fmt.Errorf("inserted %d rows into %s but recorded %d in the bookkeeping", ins, p.table, ibk)
+	}
+	return Counts{Inserted: ins, Updated: chg}, nil
+}
+
+// mergeSQL builds the merge statements of one entity. Parameter $1 is the
+// entity's name, $2… the entities its ref fields point to.
+type mergeSQL struct {
+	p     *plan
+	exprs []string // per field: the staged value, a ref resolved to its target id
+	joins string   // the joins that resolve refs
+}
+
+func newMergeSQL(p *plan) *mergeSQL {
+	m := &mergeSQL{p: p}
+	param := 2
+	for i, f := range p.e.Fields {
+		col := "s.f" + strconv.Itoa(i)
+		if f.Type == format.Ref {
+			r := "r" + strconv.Itoa(i)
+			m.joins += fmt.Sprintf(" LEFT JOIN handover_rows %[1]s ON %[1]s.entity = $%[2]d AND %[1]s.key = %[3]s", r, param, col)
+			col = r + ".target_id"
+			param++
+		}
+		m.exprs = append(m.exprs, col)
+	}
+	return m
+}
+
+func (m *mergeSQL) args(p *plan) []any {
+	args := []any{p.e.Name}
+	for _, f := range p.e.Fields {
+		if f.Type == format.Ref {
+			args = append(args, f.Entity)
+		}
+	}
+	return args
+}
+
+func (m *mergeSQL) update() string {
+	sets := make([]string, len(m.exprs))
+	for i, e := range m.exprs {
+		sets[i] = pgQuote(m.p.columns[i]) + " = " + e
+	}
+	return `WITH chg AS MATERIALIZED (
+	SELECT s.*, h.target_id FROM ` + stageTable + ` s JOIN handover_rows h ON h.entity = $1 AND h.key = s.k
+	WHERE h.fingerprint <> s.fp),
+upd AS (
+	UPDATE ` + pgQuote(m.p.table) + ` t SET ` + strings.Join(sets, ", ") + `
+	FROM chg s` + m.joins + `
+	WHERE t.` + pgQuote(idColumn) + ` = s.target_id RETURNING 1),
+bk AS (
+	UPDATE handover_rows h SET fingerprint = s.fp FROM chg s WHERE h.entity = $1 AND h.key = s.k RETURNING 1)
+SELECT (SELECT count(*) FROM chg), (SELECT count(*) FROM upd), (SELECT count(*) FROM bk)`
+}
+
+func (m *mergeSQL) insert() string {
+	cols := make([]string, len(m.p.columns))
+	for i, c := range m.p.columns {
+		cols[i] = pgQuote(c)
+	}
+	key := pgQuote(m.p.columns[m.p.key])
+	return `WITH ins AS (
+	INSERT INTO ` + pgQuote(m.p.table) + ` (` + strings.Join(cols, ", ") + `)
+	SELECT ` + strings.Join(m.exprs, ", ") + ` FROM ` + stageTable + ` s` + m.joins + `
+	WHERE NOT EXISTS (SELECT 1 FROM handover_rows h WHERE h.entity = $1 AND h.key = s.k)
+	RETURNING ` + pgQuote(idColumn) + `, ` + key + `),
+bk AS (
+	INSERT INTO handover_rows (entity, key, fingerprint, target_id)
+	SELECT $1, s.k, s.fp, ins.` + pgQuote(idColumn) + ` FROM ins JOIN ` + stageTable + ` s ON s.f` + strconv.Itoa(m.p.key) + ` = ins.` + key + `
+	RETURNING 1)
+SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM bk)`
+}

@@ -1,0 +1,225 @@
+package load
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+
+	"github.com/handover/handover/internal/format"
+)
+
+// sqliteBusy is SQLITE_BUSY; extended codes keep it in the low byte.
+const sqliteBusy = 5
+
+// sqliteTarget is an environment database in one SQLite file.
+type sqliteTarget struct {
+	db   *sql.DB
+	path string
+	opts Options
+}
+
+func openSQLite(ctx context.Context, path string, opts Options) (Target, error) {
+	if path == "" {
+		return nil, errors.New("open database sqlite://: the path is empty")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("open database sqlite://%s: %w", path, err)
+		}
+	}
+	// BEGIN IMMEDIATE takes the write lock at Begin; a second import waits
+	// busy_timeout for it and is then refused.
+	dsn := "file:" + sqliteURIPath(path) + "?_txlock=immediate" +
+		"&_pragma=busy_timeout(2000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-2000)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database sqlite://%s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database sqlite://%s: %w", path, err)
+	}
+	return &sqliteTarget{db: db, path: path, opts: opts}, nil
+}
+
+// sqliteURIPath escapes the characters a SQLite URI filename gives a meaning.
+func sqliteURIPath(p string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
+}
+
+func isSQLiteBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqliteBusy
+}
+
+// Begin takes the write lock, sets up the bookkeeping and the target tables.
+func (t *sqliteTarget) Begin(ctx context.Context, f *format.Format) (Tx, error) {
+	ps, err := plans(f)
+	if err != nil {
+		return nil, fmt.Errorf("begin import: %w", err)
+	}
+	tx, err := t.db.BeginTx(ctx, nil)
+	if err != nil {
+		if isSQLiteBusy(err) {
+			return nil, &BusyError{Env: t.opts.Env}
+		}
+		return nil, fmt.Errorf("begin import: %w", err)
+	}
+	x := &sqliteTx{t: t, tx: tx, plans: map[string]*plan{}, referenced: referenced(f), cache: map[string]bookMap{}}
+	for _, p := range ps {
+		x.plans[p.e.Name] = p
+	}
+	if err := x.setup(ctx, ps); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return x, nil
+}
+
+// Close closes the database.
+func (t *sqliteTarget) Close() error { return t.db.Close() }
+
+// sqliteTx is one import's transaction on SQLite.
+type sqliteTx struct {
+	t          *sqliteTarget
+	tx         *sql.Tx
+	plans      map[string]*plan
+	referenced map[string]bool
+	cache      map[string]bookMap // bookkeeping of referenced entities, once read
+	failed     error              // a Load failed: Commit must not commit
+	done       bool
+}
+
+// bookEntry is one key's bookkeeping.
+type bookEntry struct {
+	fp   fingerprint
+	id   int64
+	seen bool // met in the current Load
+}
+
+// bookMap is an entity's bookkeeping: source key → entry.
+type bookMap map[string]bookEntry
+
+const sqliteBookkeeping = `
+CREATE TABLE IF NOT EXISTS handover_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS handover_rows (
+	entity TEXT NOT NULL, key TEXT NOT NULL, fingerprint BLOB NOT NULL, target_id INTEGER NOT NULL,
+	PRIMARY KEY (entity, key)) WITHOUT ROWID`
+
+// setup creates the bookkeeping tables, checks the existing target tables
+// against the format and creates the missing ones.
+func (x *sqliteTx) setup(ctx context.Context, ps []*plan) error {
+	if _, err := x.tx.ExecContext(ctx, sqliteBookkeeping); err != nil {
+		return fmt.Errorf("begin import: create bookkeeping: %w", err)
+	}
+	if err := x.checkSchemaVersion(ctx); err != nil {
+		return err
+	}
+	var missing []*plan
+	var bad []TableMismatch
+	for _, p := range ps {
+		exists, problems, err := x.inspect(ctx, p)
+		if err != nil {
+			return fmt.Errorf("begin import: inspect table %s: %w", p.table, err)
+		}
+		switch {
+		case !exists:
+			missing = append(missing, p)
+		case len(problems) > 0:
+			bad = append(bad, TableMismatch{Table: p.table, Problems: problems})
+		}
+	}
+	if len(bad) > 0 {
+		return &SchemaError{Tables: bad}
+	}
+	for _, p := range missing {
+		if _, err := x.tx.ExecContext(ctx, sqliteCreateTable(p)); err != nil {
+			return fmt.Errorf("begin import: create table %s: %w", p.table, err)
+		}
+	}
+	return nil
+}
+
+// schemaVersion is the version of the bookkeeping tables this code writes.
+const schemaVersion = "1"
+
+// checkSchemaVersion records the bookkeeping's schema version on first use
+// and refuses a database written by a newer handover.
+func (x *sqliteTx) checkSchemaVersion(ctx context.Context) error {
+	var v string
+	err := x.tx.QueryRowContext(ctx, "SELECT value FROM handover_meta WHERE name = 'schema_version'").Scan(&v)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		const ins = "INSERT INTO handover_meta (name, value) VALUES ('schema_version', ?), ('created', ?)"
+		if _, err := x.tx.ExecContext(ctx, ins, schemaVersion, x.t.opts.now().UTC().Format(time.RFC3339)); err != nil {
+			return fmt.Errorf("begin import: record bookkeeping version: %w", err)
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("begin import: read bookkeeping version: %w", err)
+	case v != schemaVersion:
+		return fmt.Errorf("begin import: the environment's bookkeeping has version %s, this handover knows version %s", v, schemaVersion)
+	}
+	return nil
+}
+
+// Keys returns the source keys of an entity present in the environment.
+func (x *sqliteTx) Keys(ctx context.Context, entity string) (map[string]struct{}, error) {
+	rows, err := x.tx.QueryContext(ctx, "SELECT key FROM handover_rows WHERE entity = ?", entity)
+	if err != nil {
+		return nil, fmt.Errorf("read keys of %s: %w", entity, err)
+	}
+	defer rows.Close()
+	keys := map[string]struct{}{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("read keys of %s: %w", entity, err)
+		}
+		keys[k] = struct{}{}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read keys of %s: %w", entity, err)
+	}
+	return keys, nil
+}
+
+// Commit commits the import, unless a Load failed.
+func (x *sqliteTx) Commit(ctx context.Context) error {
+	if x.done {
+		return errors.New("commit: the transaction is already finished")
+	}
+	if x.failed != nil {
+		x.Rollback(ctx)
+		return fmt.Errorf("commit: an earlier load failed, nothing was imported: %w", x.failed)
+	}
+	if h := x.t.opts.BeforeCommit; h != nil {
+		h()
+	}
+	x.done = true
+	if err := x.tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Rollback discards the import; after Commit it does nothing.
+func (x *sqliteTx) Rollback(ctx context.Context) error {
+	if x.done {
+		return nil
+	}
+	x.done = true
+	if err := x.tx.Rollback(); err != nil {
+		return fmt.Errorf("rollback: %w", err)
+	}
+	return nil
+}

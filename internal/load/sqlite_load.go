@@ -1,0 +1,180 @@
+package load
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/handover/handover/internal/format"
+)
+
+// Load upserts one entity's records: new keys are inserted, changed ones
+// updated in place, unchanged ones not touched at all.
+func (x *sqliteTx) Load(ctx context.Context, e *format.Entity, rows Batches) (Counts, error) {
+	p, err := x.loadable(e)
+	if err != nil {
+		return Counts{}, err
+	}
+	c, err := x.load(ctx, p, rows)
+	if err != nil {
+		x.failed = err
+		return Counts{}, fmt.Errorf("load %s: %w", e.Name, err)
+	}
+	return c, nil
+}
+
+// loadable returns the plan of e if the transaction can still load it.
+func (x *sqliteTx) loadable(e *format.Entity) (*plan, error) {
+	switch {
+	case x.done:
+		return nil, fmt.Errorf("load %s: the transaction is already finished", e.Name)
+	case x.failed != nil:
+		return nil, fmt.Errorf("load %s: an earlier load failed: %w", e.Name, x.failed)
+	}
+	p := x.plans[e.Name]
+	if p == nil {
+		return nil, fmt.Errorf("load %s: the entity is not in the format the import began with", e.Name)
+	}
+	return p, nil
+}
+
+func (x *sqliteTx) load(ctx context.Context, p *plan, rows Batches) (Counts, error) {
+	book, err := x.bookkeeping(ctx, p.e.Name)
+	if err != nil {
+		return Counts{}, err
+	}
+	refs, err := x.refMaps(ctx, p)
+	if err != nil {
+		return Counts{}, err
+	}
+	nextID, err := x.nextID(ctx, p.table)
+	if err != nil {
+		return Counts{}, err
+	}
+	w := newSQLiteWriter(x.tx, p, refs)
+	defer w.close()
+	var c Counts
+	var h hasher
+	for {
+		batch, err := rows.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return Counts{}, fmt.Errorf("read rows: %w", err)
+		}
+		for i := range batch {
+			r := &batch[i]
+			if err := p.check(r); err != nil {
+				return Counts{}, err
+			}
+			fp := h.sum(r.Values)
+			key := r.Values[p.key]
+			old, known := book[key]
+			switch {
+			case old.seen:
+				return Counts{}, fmt.Errorf("line %d: duplicate key %q", r.Line, key)
+			case !known:
+				book[strings.Clone(key)] = bookEntry{fp: fp, id: nextID, seen: true}
+				if err := w.insert(ctx, r, nextID, fp); err != nil {
+					return Counts{}, err
+				}
+				nextID++
+				c.Inserted++
+			case old.fp == fp:
+				book[key] = bookEntry{fp: fp, id: old.id, seen: true}
+				c.Unchanged++
+			default:
+				book[key] = bookEntry{fp: fp, id: old.id, seen: true}
+				if err := w.update(ctx, r, old.id, key, fp); err != nil {
+					return Counts{}, err
+				}
+				c.Updated++
+			}
+		}
+	}
+	if err := w.flush(ctx); err != nil {
+		return Counts{}, err
+	}
+	if h := x.t.opts.AfterCopy; h != nil {
+		h(p.e.Name)
+	}
+	if x.referenced[p.e.Name] {
+		x.cache[p.e.Name] = book
+	}
+	return c, nil
+}
+
+// bookkeeping returns an entity's bookkeeping, with every entry unseen.
+func (x *sqliteTx) bookkeeping(ctx context.Context, entity string) (bookMap, error) {
+	if m, ok := x.cache[entity]; ok {
+		for k, v := range m {
+			if v.seen {
+				v.seen = false
+				m[k] = v
+			}
+		}
+		return m, nil
+	}
+	q := "SELECT key, target_id, fingerprint FROM handover_rows WHERE entity = ?"
+	rows, err := x.tx.QueryContext(ctx, q, entity)
+	if err != nil {
+		return nil, fmt.Errorf("read bookkeeping of %s: %w", entity, err)
+	}
+	defer rows.Close()
+	m := bookMap{}
+	for rows.Next() {
+		var k string
+		var e bookEntry
+		var fp []byte
+		if err := rows.Scan(&k, &e.id, &fp); err != nil {
+			return nil, fmt.Errorf("read bookkeeping of %s: %w", entity, err)
+		}
+		copy(e.fp[:], fp)
+		m[k] = e
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read bookkeeping of %s: %w", entity, err)
+	}
+	return m, nil
+}
+
+// refMaps returns, per field, the bookkeeping of the entity a ref field
+// points to (nil for other fields).
+func (x *sqliteTx) refMaps(ctx context.Context, p *plan) ([]bookMap, error) {
+	refs := make([]bookMap, len(p.e.Fields))
+	for i, f := range p.e.Fields {
+		if f.Type != format.Ref {
+			continue
+		}
+		m, ok := x.cache[f.Entity]
+		if !ok {
+			var err error
+			if m, err = x.bookkeeping(ctx, f.Entity); err != nil {
+				return nil, err
+			}
+			x.cache[f.Entity] = m
+		}
+		refs[i] = m
+	}
+	return refs, nil
+}
+
+// nextID is the id the next inserted row gets: what SQLite itself would
+// choose, honouring an AUTOINCREMENT table's sequence.
+func (x *sqliteTx) nextID(ctx context.Context, table string) (int64, error) {
+	var maxID int64
+	q := "SELECT coalesce(max(" + sqliteQuote(idColumn) + "), 0) FROM " + sqliteQuote(table)
+	if err := x.tx.QueryRowContext(ctx, q).Scan(&maxID); err != nil {
+		return 0, fmt.Errorf("read the highest id of %s: %w", table, err)
+	}
+	var seq int64
+	err := x.tx.QueryRowContext(ctx, "SELECT seq FROM sqlite_sequence WHERE name = ?", table).Scan(&seq)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) && !strings.Contains(err.Error(), "no such table") {
+		return 0, fmt.Errorf("read the id sequence of %s: %w", table, err)
+	}
+	return max(maxID, seq) + 1, nil
+}

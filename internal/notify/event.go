@@ -1,0 +1,157 @@
+// Package notify delivers events to webhooks configured in handover.yaml:
+// a run finished (with its counts and where its rejects are), a gate
+// failed, a sign-off was recorded, a step is overdue. Deliveries are signed
+// with HMAC-SHA256, retried with back-off and never block the caller; a
+// failing webhook is reported, not fatal.
+package notify
+
+import (
+	"fmt"
+	"path"
+	"time"
+
+	"github.com/handover/handover/internal/protocol"
+)
+
+// Event types.
+const (
+	EventRunFinished = "run_finished"
+	EventGateFailed  = "gate_failed"
+	EventSignoff     = "signoff_recorded"
+	EventStepOverdue = "step_overdue"
+)
+
+// KnownEvent reports whether name is an event type.
+func KnownEvent(name string) bool {
+	switch name {
+	case EventRunFinished, EventGateFailed, EventSignoff, EventStepOverdue:
+		return true
+	}
+	return false
+}
+
+// Event is the JSON body a webhook receives.
+type Event struct {
+	Type      string    `json:"event"`
+	Migration string    `json:"migration"`
+	At        time.Time `json:"at"`
+	Summary   string    `json:"summary"` // one line for a ticket's title
+	Run       *Run      `json:"run,omitempty"`
+	Signoff   *Signoff  `json:"signoff,omitempty"`
+	Step      *Step     `json:"step,omitempty"`
+}
+
+// Run describes a finished run.
+type Run struct {
+	Number       int              `json:"number"`
+	Kind         string           `json:"kind"`
+	Env          string           `json:"env,omitempty"`
+	Extraction   int              `json:"extraction"`
+	Status       string           `json:"status"`
+	DryRun       bool             `json:"dry_run,omitempty"`
+	Forced       string           `json:"forced,omitempty"`
+	Totals       Counts           `json:"totals"`
+	Entities     []EntityCounts   `json:"entities"`
+	Artifacts    string           `json:"artifacts,omitempty"` // where the run's protocol, report and rejects are: a directory or URL
+	Rejects      []string         `json:"rejects,omitempty"`   // rejects files of the entities with rejects, relative to Artifacts
+	FailedChecks []protocol.Check `json:"failed_checks,omitempty"`
+	Error        string           `json:"error,omitempty"`
+}
+
+// Counts are a run's row counts.
+type Counts struct {
+	Read      int64 `json:"read"`
+	Filtered  int64 `json:"filtered"`
+	Rejected  int64 `json:"rejected"`
+	Valid     int64 `json:"valid"`
+	Inserted  int64 `json:"inserted"`
+	Updated   int64 `json:"updated"`
+	Unchanged int64 `json:"unchanged"`
+	Removed   int64 `json:"removed"`
+}
+
+// EntityCounts are one entity's counts.
+type EntityCounts struct {
+	Name string `json:"name"`
+	Counts
+}
+
+// Signoff describes a recorded sign-off or refusal.
+type Signoff struct {
+	Run     int    `json:"run"`
+	Env     string `json:"env,omitempty"`
+	Role    string `json:"role"`
+	By      string `json:"by"`
+	Note    string `json:"note,omitempty"`
+	Refused bool   `json:"refused,omitempty"`
+}
+
+// Step describes an overdue runbook step.
+type Step struct {
+	ID     string `json:"id"`
+	Title  string `json:"title"`
+	Owner  string `json:"owner"`
+	Due    string `json:"due"`  // YYYY-MM-DD
+	When   string `json:"when"` // J-7
+	Status string `json:"status"`
+	Note   string `json:"note,omitempty"`
+}
+
+// RunEvents are the events of a finished run: run_finished, and
+// gate_failed when its gate failed. artifacts says where the run's
+// artifacts are for the receiver (a URL of the server, a shared directory);
+// empty: the protocol's own artifacts directory.
+func RunEvents(migration string, p *protocol.Protocol, artifacts string, at time.Time) []Event {
+	if artifacts == "" {
+		artifacts = p.Artifacts
+	}
+	r := &Run{Number: p.Run, Kind: p.Kind, Env: p.Env, Extraction: p.Extraction, Status: p.Status,
+		DryRun: p.DryRun, Forced: p.Forced, Artifacts: artifacts, Error: p.Error, Entities: []EntityCounts{}}
+	for _, e := range p.Entities {
+		c := Counts{e.Read, e.Filtered, e.Rejected, e.Valid, e.Inserted, e.Updated, e.Unchanged, e.Removed}
+		r.Entities = append(r.Entities, EntityCounts{e.Name, c})
+		r.Totals = r.Totals.add(c)
+		if e.Rejects != "" && e.Rejected > 0 {
+			r.Rejects = append(r.Rejects, path.Clean(e.Rejects))
+		}
+	}
+	for _, c := range p.Gate.Checks {
+		if !c.Passed {
+			r.FailedChecks = append(r.FailedChecks, c)
+		}
+	}
+	where := p.Kind
+	if p.Env != "" {
+		where += " into " + p.Env
+	}
+	evs := []Event{{Type: EventRunFinished, Migration: migration, At: at, Run: r,
+		Summary: fmt.Sprintf("%s: run %d (%s, extraction %d) %s: %d read, %d rejected, %d loaded",
+			migration, p.Run, where, p.Extraction, p.Status, r.Totals.Read, r.Totals.Rejected,
+			r.Totals.Inserted+r.Totals.Updated+r.Totals.Unchanged)}}
+	if p.Status == protocol.StatusGateFailed {
+		evs = append(evs, Event{Type: EventGateFailed, Migration: migration, At: at, Run: r,
+			Summary: fmt.Sprintf("%s: run %d (%s) failed the quality gate: %d checks failed", migration, p.Run, where, len(r.FailedChecks))})
+	}
+	return evs
+}
+
+func (c Counts) add(o Counts) Counts {
+	return Counts{c.Read + o.Read, c.Filtered + o.Filtered, c.Rejected + o.Rejected, c.Valid + o.Valid,
+		c.Inserted + o.Inserted, c.Updated + o.Updated, c.Unchanged + o.Unchanged, c.Removed + o.Removed}
+}
+
+// SignoffEvent is the signoff_recorded event.
+func SignoffEvent(migration string, s Signoff, at time.Time) Event {
+	verb := "signed off"
+	if s.Refused {
+		verb = "refused"
+	}
+	return Event{Type: EventSignoff, Migration: migration, At: at, Signoff: &s,
+		Summary: fmt.Sprintf("%s: %s (%s) %s run %d", migration, s.By, s.Role, verb, s.Run)}
+}
+
+// StepOverdueEvent is the step_overdue event.
+func StepOverdueEvent(migration string, s Step, at time.Time) Event {
+	return Event{Type: EventStepOverdue, Migration: migration, At: at, Step: &s,
+		Summary: fmt.Sprintf("%s: step %q (%s, %s, owner %s) is overdue", migration, s.Title, s.When, s.Due, s.Owner)}
+}

@@ -1,0 +1,237 @@
+package project
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/handover/handover/internal/project/conf"
+)
+
+// ConfigFile is the name of a project's configuration file.
+const ConfigFile = "handover.yaml"
+
+// Approval roles.
+const (
+	RoleReviewer = "reviewer"
+	RoleCustomer = "customer"
+	RoleLead     = "lead"
+)
+
+// ValidRole reports whether role is one of reviewer, customer, lead.
+func ValidRole(role string) bool {
+	return role == RoleReviewer || role == RoleCustomer || role == RoleLead
+}
+
+// paths are the handover.yaml settings that name other files, each with the
+// line it was set on (0 when defaulted).
+type paths struct {
+	format, recipes, lookups             string
+	formatLine, recipesLine, lookupsLine int
+	minRowsLines                         map[string]int // gate.min_rows entity → line
+	envLines                             map[string]int // environment → line
+}
+
+var envNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+
+// parseConfig decodes handover.yaml into p and returns the file settings.
+func parseConfig(p *Project, d *conf.Doc, data []byte) *paths {
+	ps := &paths{format: "format.yaml", recipes: "recipes", lookups: "lookups",
+		minRowsLines: map[string]int{}, envLines: map[string]int{}}
+	root := d.Parse(data)
+	if root == nil {
+		return ps
+	}
+	var migration *yaml.Node
+	setPath := func(dst *string, line *int, what string) func(v *yaml.Node) {
+		return func(v *yaml.Node) {
+			if s := d.String(v, what); s != "" {
+				*dst, *line = s, v.Line
+			}
+		}
+	}
+	d.Map(root, "", conf.Keys{
+		"migration":    func(v *yaml.Node) { migration = v; p.Migration = strings.TrimSpace(d.String(v, "migration")) },
+		"customer":     func(v *yaml.Node) { p.Customer = strings.TrimSpace(d.String(v, "customer")) },
+		"cutover":      func(v *yaml.Node) { p.Cutover = parseCutover(d, v) },
+		"format":       setPath(&ps.format, &ps.formatLine, "format"),
+		"recipes":      setPath(&ps.recipes, &ps.recipesLine, "recipes"),
+		"lookups":      setPath(&ps.lookups, &ps.lookupsLine, "lookups"),
+		"environments": func(v *yaml.Node) { parseEnvironments(p, d, v, ps) },
+		"gate":         func(v *yaml.Node) { parseGate(p, d, v, ps) },
+	})
+	if p.Migration == "" {
+		n := root
+		if migration != nil {
+			n = migration
+		}
+		d.Problem(n, "migration missing: name the migration, e.g. migration: acme-onboarding")
+	}
+	checkRequires(p, d, ps)
+	return ps
+}
+
+func parseCutover(d *conf.Doc, v *yaml.Node) string {
+	s := strings.TrimSpace(d.String(v, "cutover"))
+	if s == "" {
+		return ""
+	}
+	if _, err := time.Parse(time.DateOnly, s); err != nil {
+		d.Problem(v, "cutover: %q is not a valid date YYYY-MM-DD (day J, e.g. 2026-12-15)", s)
+		return ""
+	}
+	return s
+}
+
+func parseEnvironments(p *Project, d *conf.Doc, n *yaml.Node, ps *paths) {
+	p.Environments = map[string]*Environment{}
+	for _, e := range d.Entries(n, "in environments") {
+		if !envNameRE.MatchString(e.Key) {
+			d.Errs.Add(d.File, e.Line, "environment name %q may hold only letters, digits, - and _", e.Key)
+			continue
+		}
+		env := parseEnvironment(p.Dir, d, e)
+		p.Environments[env.Name] = env
+		p.EnvOrder = append(p.EnvOrder, env.Name)
+		ps.envLines[env.Name] = e.Line
+	}
+}
+
+func parseEnvironment(dir string, d *conf.Doc, e conf.Entry) *Environment {
+	env := &Environment{Name: e.Key}
+	path := "environments." + e.Key
+	var db, files, approvals *yaml.Node
+	expanded := true // false when a ${VAR} failed: then the value is not checked further
+	str := func(v *yaml.Node, what string) string {
+		before := d.Errs.Len()
+		s := strings.TrimSpace(d.String(v, path+"."+what))
+		expanded = expanded && d.Errs.Len() == before
+		return s
+	}
+	d.Map(e.Value, fmt.Sprintf("in environment %q", e.Key), conf.Keys{
+		"database":  func(v *yaml.Node) { db = v; env.Database = str(v, "database") },
+		"files":     func(v *yaml.Node) { files = v; env.Files = str(v, "files") },
+		"requires":  func(v *yaml.Node) { env.Requires = d.Strings(v, path+".requires") },
+		"approvals": func(v *yaml.Node) { approvals = v; env.Approvals = d.Strings(v, path+".approvals") },
+	})
+	switch {
+	case db == nil:
+		d.Errs.Add(d.File, e.Line, "%s: database missing (e.g. database: sqlite://.handover/%s.db)", path, e.Key)
+	case !expanded:
+	case env.Database == "":
+		d.Problem(db, "%s.database is empty", path)
+	default:
+		resolved, err := resolveDatabase(dir, env.Database)
+		if err != nil {
+			d.Problem(db, "%s.database: %v", path, err)
+		}
+		env.Database = resolved
+	}
+	if env.Files != "" && expanded {
+		resolved, err := resolveFiles(dir, env.Files)
+		if err != nil {
+			d.Problem(files, "%s.files: %v", path, err)
+		}
+		env.Files = resolved
+	}
+	for _, role := range env.Approvals {
+		if !ValidRole(role) {
+			d.Problem(approvals, "%s.approvals: unknown role %q (roles: reviewer, customer, lead)", path, role)
+		}
+	}
+	if len(env.Approvals) > 0 && len(env.Requires) == 0 {
+		d.Problem(approvals, "%s.approvals: sign-offs are given on the run of a required environment; add requires: [ENV]", path)
+	}
+	return env
+}
+
+// checkRequires checks that requires names known environments, without cycles.
+func checkRequires(p *Project, d *conf.Doc, ps *paths) {
+	for _, name := range p.EnvOrder {
+		for _, req := range p.Environments[name].Requires {
+			if _, ok := p.Environments[req]; !ok {
+				msg := fmt.Sprintf("environments.%s.requires: unknown environment %q", name, req)
+				if s := conf.Suggest(req, p.EnvOrder); s != "" {
+					msg += fmt.Sprintf(" (did you mean %q?)", s)
+				}
+				d.Errs.Add(d.File, ps.envLines[name], "%s", msg)
+			}
+		}
+	}
+	reported := map[string]bool{}
+	for _, name := range p.EnvOrder {
+		cycle := findCycle(p.Environments, name, nil)
+		if cycle == nil || reported[cycle[0]] {
+			continue
+		}
+		for _, c := range cycle {
+			reported[c] = true
+		}
+		d.Errs.Add(d.File, ps.envLines[name], "environments: requires form a cycle: %s", strings.Join(cycle, " → "))
+	}
+}
+
+// findCycle returns the environments of a requires cycle reachable from
+// name, first and last the same, or nil.
+func findCycle(envs map[string]*Environment, name string, stack []string) []string {
+	for i, s := range stack {
+		if s == name {
+			return append(append([]string(nil), stack[i:]...), name)
+		}
+	}
+	env, ok := envs[name]
+	if !ok {
+		return nil
+	}
+	stack = append(stack, name)
+	for _, req := range env.Requires {
+		if c := findCycle(envs, req, stack); c != nil {
+			return c
+		}
+	}
+	return nil
+}
+
+func parseGate(p *Project, d *conf.Doc, n *yaml.Node, ps *paths) {
+	rate := func(dst **float64, what string, upper bool) func(v *yaml.Node) {
+		return func(v *yaml.Node) {
+			f, ok := d.Float(v, "gate."+what)
+			switch {
+			case !ok:
+			case f < 0 || (upper && f > 1):
+				limit := "between 0 and 1 (0.02 = 2 %)"
+				if !upper {
+					limit = "0 or more (0.1 = 10 %)"
+				}
+				d.Problem(v, "gate.%s: %v must be %s", what, f, limit)
+			default:
+				*dst = &f
+			}
+		}
+	}
+	d.Map(n, "in gate", conf.Keys{
+		"max_reject_rate":         rate(&p.Gate.MaxRejectRate, "max_reject_rate", true),
+		"max_reject_rate_overall": rate(&p.Gate.MaxRejectRateOverall, "max_reject_rate_overall", true),
+		"max_count_change":        rate(&p.Gate.MaxCountChange, "max_count_change", false),
+		"min_rows":                func(v *yaml.Node) { parseMinRows(p, d, v, ps) },
+	})
+}
+
+func parseMinRows(p *Project, d *conf.Doc, n *yaml.Node, ps *paths) {
+	p.Gate.MinRows = map[string]int{}
+	for _, e := range d.Entries(n, "in gate.min_rows") {
+		i, ok := d.Int(e.Value, "gate.min_rows."+e.Key)
+		if !ok {
+			continue
+		}
+		if i < 0 {
+			d.Errs.Add(d.File, e.Line, "gate.min_rows.%s: %d must be 0 or more", e.Key, i)
+			continue
+		}
+		p.Gate.MinRows[e.Key] = i
+		ps.minRowsLines[e.Key] = e.Line
+	}
+}

@@ -1,0 +1,159 @@
+package project
+
+import (
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// Redacted returns the environment's database DSN with every password and
+// secret replaced by ***, fit for output, logs and protocols.
+func (e *Environment) Redacted() string { return Redact(e.Database) }
+
+// RedactedFiles returns the environment's file store URL with secrets
+// replaced by ***.
+func (e *Environment) RedactedFiles() string { return Redact(e.Files) }
+
+var (
+	keywordSecretRE = regexp.MustCompile(`(?i)\b((?:ssl)?password)(\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)`)
+	querySecretRE   = regexp.MustCompile(`(?i)([?&][^=&]*(?:pass|secret|token|key)[^=&]*=)[^&]*`)
+	keywordDSNRE    = regexp.MustCompile(`^\s*[A-Za-z_]+\s*=`)
+)
+
+// Redact returns a DSN or store URL with its credentials replaced by ***:
+// the password of URL user info, query parameters naming a password, secret,
+// token or key, and password= in a key/value (libpq) DSN. The rest is kept
+// exactly as written.
+func Redact(dsn string) string {
+	i := strings.Index(dsn, "://")
+	if i < 0 {
+		return keywordSecretRE.ReplaceAllString(dsn, "$1$2***")
+	}
+	head, rest := dsn[:i+3], dsn[i+3:]
+	_, err := url.Parse(dsn)
+	auth := rest
+	if err == nil {
+		// A valid URL's authority ends at the first / ? or #.
+		if j := strings.IndexAny(rest, "/?#"); j >= 0 {
+			auth = rest[:j]
+		}
+	}
+	// Otherwise the password may hold anything: hide up to the last @.
+	if at := strings.LastIndex(auth, "@"); at >= 0 {
+		if c := strings.Index(auth[:at], ":"); c >= 0 {
+			rest = auth[:c+1] + "***" + rest[at:]
+		}
+	}
+	out := redactQuery(head + rest)
+	if err != nil {
+		out = keywordSecretRE.ReplaceAllString(out, "$1$2***")
+	}
+	return out
+}
+
+func redactQuery(s string) string { return querySecretRE.ReplaceAllString(s, "${1}***") }
+
+// resolveDatabase checks a database DSN and makes a relative sqlite path
+// absolute against dir. Errors show the DSN redacted.
+func resolveDatabase(dir, dsn string) (string, error) {
+	scheme, rest, isURL := strings.Cut(dsn, "://")
+	switch {
+	case !isURL && keywordDSNRE.MatchString(dsn):
+		if err := checkKeywordDSN(dsn); err != nil {
+			return "", err
+		}
+		return dsn, nil
+	case !isURL:
+		return "", fmt.Errorf("%q is no database DSN (use sqlite://PATH, postgres://USER@HOST/DB or \"host=… dbname=…\")", Redact(dsn))
+	}
+	switch strings.ToLower(scheme) {
+	case "sqlite":
+		return resolvePath(dir, "sqlite", rest)
+	case "postgres", "postgresql":
+		if _, err := url.Parse(dsn); err != nil {
+			return "", fmt.Errorf("%q is not a valid postgres:// URL (special characters in the password must be %%-encoded)", Redact(dsn))
+		}
+		return dsn, nil
+	default:
+		return "", fmt.Errorf("unsupported database scheme %q in %q (use sqlite://, postgres:// or postgresql://)", scheme, Redact(dsn))
+	}
+}
+
+// resolveFiles checks a file store URL and makes a relative dir:// path
+// absolute against dir.
+func resolveFiles(dir, store string) (string, error) {
+	scheme, rest, isURL := strings.Cut(store, "://")
+	switch strings.ToLower(scheme) {
+	case "dir":
+		if isURL {
+			return resolvePath(dir, "dir", rest)
+		}
+	case "s3":
+		u, err := url.Parse(store)
+		if err != nil {
+			return "", fmt.Errorf("%q is not a valid s3:// URL", Redact(store))
+		}
+		if u.Host == "" {
+			return "", fmt.Errorf("%q names no bucket (use s3://BUCKET/PREFIX)", Redact(store))
+		}
+		return store, nil
+	}
+	return "", fmt.Errorf("unsupported file store %q (use dir://PATH or s3://BUCKET/PREFIX)", Redact(store))
+}
+
+// resolvePath turns "PATH[?QUERY]" into "scheme:///abs/PATH[?QUERY]".
+func resolvePath(dir, scheme, rest string) (string, error) {
+	path, query, hasQuery := strings.Cut(rest, "?")
+	if path == "" {
+		return "", fmt.Errorf("%s:// needs a path, e.g. %s://.handover/dev", scheme, scheme)
+	}
+	if path != ":memory:" && !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	out := scheme + "://" + path
+	if hasQuery {
+		out += "?" + query
+	}
+	return out, nil
+}
+
+// checkKeywordDSN checks the shape of a libpq "key=value key='v a l'" DSN.
+func checkKeywordDSN(dsn string) error {
+	s := strings.TrimSpace(dsn)
+	for s != "" {
+		key, rest, ok := strings.Cut(s, "=")
+		key = strings.TrimSpace(key)
+		if !ok || key == "" || strings.ContainsAny(key, " \t'") {
+			return fmt.Errorf("%q is not a valid key=value connection string", Redact(dsn))
+		}
+		rest = strings.TrimLeft(rest, " \t")
+		if strings.HasPrefix(rest, "'") {
+			end := closingQuote(rest)
+			if end < 0 {
+				return fmt.Errorf("%q has an unterminated quoted value for %s", Redact(dsn), key)
+			}
+			rest = rest[end+1:]
+		} else if i := strings.IndexAny(rest, " \t"); i >= 0 {
+			rest = rest[i:]
+		} else {
+			rest = ""
+		}
+		s = strings.TrimSpace(rest)
+	}
+	return nil
+}
+
+// closingQuote returns the index of the quote closing s[0], or -1.
+func closingQuote(s string) int {
+	for i := 1; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '\'':
+			return i
+		}
+	}
+	return -1
+}

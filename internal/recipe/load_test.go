@@ -1,0 +1,125 @@
+package recipe
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/handover/handover/internal/project/conf"
+)
+
+func TestParseRecipe(t *testing.T) {
+	src := `# contacts
+entity: contacts
+source:
+  file: kontakte.csv
+  encoding: windows-1252
+  delimiter: ";"
+  sheet: Kontakte
+filter: Status != "gelöscht"
+fields:
+  external_id: ID
+  zip: 12
+  active: true
+  last_name: upper(trim(Nachname))
+  note: |
+    concat(Notiz, "!")
+  amount: '1.5'
+`
+	r, err := ParseRecipe("recipes/contacts.yaml", []byte(src))
+	if err != nil {
+		t.Fatalf("ParseRecipe: %v", err)
+	}
+	if r.Entity != "contacts" || r.Line != 2 || r.Path != "recipes/contacts.yaml" {
+		t.Errorf("entity %q line %d path %q", r.Entity, r.Line, r.Path)
+	}
+	wantSource := Source{File: "kontakte.csv", Encoding: "windows-1252", Delimiter: ";", Sheet: "Kontakte"}
+	if r.Source != wantSource {
+		t.Errorf("source %+v, want %+v", r.Source, wantSource)
+	}
+	if r.Filter != `Status != "gelöscht"` || r.FilterLine != 8 {
+		t.Errorf("filter %q line %d", r.Filter, r.FilterLine)
+	}
+	want := []FieldExpr{
+		{"external_id", "ID", 10},
+		{"zip", "12", 11},
+		{"active", "true", 12},
+		{"last_name", "upper(trim(Nachname))", 13},
+		{"note", `concat(Notiz, "!")`, 14},
+		{"amount", "1.5", 16},
+	}
+	if !reflect.DeepEqual(r.Fields, want) {
+		t.Errorf("fields\n got %+v\nwant %+v", r.Fields, want)
+	}
+}
+
+func TestParseRecipeProblems(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want []string
+	}{
+		{"unknown keys", `entity: contacts
+source: {file: k.csv, delimter: ";"}
+filtre: x
+fields: {a: b}
+`, []string{
+			`r.yaml:2: unknown key "delimter" in source (did you mean "delimiter"?)`,
+			`r.yaml:3: unknown key "filtre" (did you mean "filter"?)`,
+		}},
+		{"missing everything", "foo: bar\n", []string{
+			`r.yaml:1: unknown key "foo"`,
+			`r.yaml:1: entity missing: name the format entity this recipe fills, e.g. entity: contacts`,
+			`r.yaml:1: source missing: say which file to read, e.g. source: {file: kontakte.csv}`,
+			`r.yaml:1: fields missing: give one expression per target field`,
+		}},
+		{"source shape", `entity: c
+source:
+  delimiter: ";;"
+fields:
+  a: b
+  c:
+  d: [x]
+  a: y
+`, []string{
+			`r.yaml:3: source.file missing: the path of the file inside the extraction`,
+			`r.yaml:3: source.delimiter must be one character, not ";;"`,
+			`r.yaml:6: fields.c: empty expression (leave the field out to keep it empty)`,
+			`r.yaml:7: fields.d: expected a single value, got a list`,
+			`r.yaml:8: fields: key "a" repeated (first at line 5)`,
+		}},
+		{"not a mapping", "- a\n- b\n", []string{`r.yaml:1: expected a mapping, got a list`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseRecipe("r.yaml", []byte(tt.src))
+			var list *conf.Errors
+			if !errors.As(err, &list) {
+				t.Fatalf("error %v (%T), want *conf.Errors", err, err)
+			}
+			var got []string
+			for _, p := range list.Problems {
+				got = append(got, p.String())
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("problems\n got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadRecipe(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.yaml")
+	if err := os.WriteFile(path, []byte("entity: s\nsource: {file: f.csv}\nfields: {k: ID}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := LoadRecipe(path)
+	if err != nil || r.Path != path || len(r.Fields) != 1 {
+		t.Fatalf("LoadRecipe = %+v, %v", r, err)
+	}
+	if _, err := LoadRecipe(path + ".missing"); err == nil {
+		t.Error("LoadRecipe of a missing file: no error")
+	}
+}

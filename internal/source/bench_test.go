@@ -1,0 +1,103 @@
+package source
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/text/encoding/charmap"
+)
+
+// benchRows is how many rows BenchmarkCSV generates (about 170 MB).
+const benchRows = 1_000_000
+
+// writeBenchCSV writes a 20-column ';' file with some quoted fields
+// (embedded delimiters, doubled quotes) and umlauts, in UTF-8 or
+// windows-1252.
+func writeBenchCSV(b *testing.B, cp1252 bool) (string, int64) {
+	b.Helper()
+	path := filepath.Join(b.TempDir(), "bench.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out io.Writer = f
+	if cp1252 {
+		out = charmap.Windows1252.NewEncoder().Writer(f)
+	}
+	w := bufio.NewWriterSize(out, 1<<20)
+	for c := range 20 {
+		if c > 0 {
+			w.WriteByte(';')
+		}
+		fmt.Fprintf(w, "Spalte%d", c)
+	}
+	w.WriteString("\r\n")
+	for i := range benchRows {
+		fmt.Fprintf(w, "%d;Müller;Hans-Peter;\"Bahnhofstrasse %d; 3. Stock\";8001;Zürich;CH;+41 44 123 45 67;hans.mueller@example.ch;%02d.%02d.19%02d;VIP;\"sagt \"\"Grüezi\"\"\";A-%d;0;1;2023-01-01;Notiz ohne Quotes;x;y;€ %d.50\r\n",
+			i, i%200, i%28+1, i%12+1, i%100, i, i%1000)
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return path, st.Size()
+}
+
+// BenchmarkCSV reads a generated file end to end; it reports MB/s of
+// input and rows/s, by the clock and per CPU second.
+func BenchmarkCSV(b *testing.B) {
+	for _, tc := range []struct {
+		name   string
+		cp1252 bool
+		enc    string
+	}{{"utf-8", false, "utf-8"}, {"windows-1252", true, "windows-1252"}} {
+		b.Run(tc.name, func(b *testing.B) {
+			path, size := writeBenchCSV(b, tc.cp1252)
+			ctx := context.Background()
+			b.SetBytes(size)
+			rows, cpu0 := 0, cpuTime()
+			for b.Loop() {
+				r, err := Open(ctx, path, Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if r.Encoding() != tc.enc || r.Delimiter() != ";" {
+					b.Fatalf("detected %s %q", r.Encoding(), r.Delimiter())
+				}
+				for {
+					row, err := r.Next(ctx)
+					if errors.Is(err, io.EOF) {
+						break
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+					if len(row.Values) != 20 {
+						b.Fatalf("line %d: %d values", row.Line, len(row.Values))
+					}
+					rows++
+				}
+				r.Close()
+			}
+			b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+			if cpu := (cpuTime() - cpu0).Seconds(); cpu > 0 {
+				// Throughput per CPU second (reading and GC), which a
+				// busy shared machine does not distort.
+				b.ReportMetric(float64(size)*float64(b.N)/1e6/cpu, "MB/cpu-s")
+				b.ReportMetric(float64(rows)/cpu, "rows/cpu-s")
+			}
+		})
+	}
+}

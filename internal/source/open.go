@@ -1,0 +1,213 @@
+package source
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// sampleSize is how much of a file is looked at to detect its kind,
+// encoding and delimiter.
+const sampleSize = 64 << 10
+
+// kind is the file format a reader handles.
+type kind int
+
+const (
+	kindCSV kind = iota
+	kindXLSX
+	kindJSONL
+)
+
+func (k kind) String() string {
+	switch k {
+	case kindXLSX:
+		return "xlsx"
+	case kindJSONL:
+		return "jsonl"
+	default:
+		return "csv"
+	}
+}
+
+// Open opens the file at path for streaming. The format follows the
+// extension (case-insensitive): .csv .txt .tsv .tab are CSV, .xlsx .xlsm
+// are Excel workbooks, .jsonl .ndjson are JSON Lines; any other file is
+// sniffed. Errors name path as given.
+func Open(ctx context.Context, path string, opts Options) (Reader, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	k, err := detectKind(path)
+	if err != nil {
+		return nil, err
+	}
+	switch k {
+	case kindXLSX:
+		return openXLSX(path, opts)
+	case kindJSONL:
+		return openJSONL(path, opts)
+	default:
+		return openCSV(path, opts)
+	}
+}
+
+// detectKind decides the format from the extension, or by sniffing the
+// first bytes of the file.
+func detectKind(path string) (kind, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv", ".txt", ".tsv", ".tab":
+		return kindCSV, nil
+	case ".xlsx", ".xlsm":
+		return kindXLSX, nil
+	case ".jsonl", ".ndjson":
+		return kindJSONL, nil
+	}
+	f, _, err := openFile(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	head := make([]byte, sampleSize)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return 0, fmt.Errorf("read %s: %w", path, err)
+	}
+	return sniffKind(head[:n]), nil
+}
+
+// sniffKind tells a ZIP archive (xlsx) and a JSON object on the first line
+// (JSON Lines) from anything else (CSV).
+func sniffKind(head []byte) kind {
+	if bytes.HasPrefix(head, []byte("PK\x03\x04")) {
+		return kindXLSX
+	}
+	head = bytes.TrimPrefix(head, bomUTF8)
+	line, _, _ := bytes.Cut(head, []byte("\n"))
+	line = bytes.TrimSpace(line)
+	if len(line) > 1 && line[0] == '{' && json.Valid(line) {
+		return kindJSONL
+	}
+	return kindCSV
+}
+
+// openFile opens path for reading and returns its size, with errors a
+// person understands.
+func openFile(path string) (*os.File, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, 0, &fileError{op: "open " + path, msg: "no such file", err: err}
+		}
+		return nil, 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("open %s: %w", path, err)
+	}
+	if st.IsDir() {
+		f.Close()
+		return nil, 0, &fileError{op: "open " + path, msg: "is a directory", err: fs.ErrInvalid}
+	}
+	if st.Size() == 0 {
+		f.Close()
+		return nil, 0, &fileError{op: path, msg: "file is empty", err: ErrEmpty}
+	}
+	return f, st.Size(), nil
+}
+
+// oleMagic starts the old binary Office formats (.xls).
+var oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+
+// ErrEmpty is wrapped by the error for a file without any content (or
+// with only a byte-order mark or blank lines).
+var ErrEmpty = errors.New("file is empty")
+
+// fileError is an error with a short message of its own that still
+// unwraps to the underlying cause.
+type fileError struct {
+	op, msg string
+	err     error
+}
+
+func (e *fileError) Error() string { return e.op + ": " + e.msg }
+func (e *fileError) Unwrap() error { return e.err }
+
+// countingReader counts the bytes read from the underlying file.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// textInput is an opened text file: the decoded UTF-8 stream and what it
+// was decoded from.
+type textInput struct {
+	path    string
+	file    *os.File
+	count   *countingReader
+	size    int64
+	r       io.Reader // UTF-8 text, without byte-order mark
+	encName func() string
+	// settled reports whether the encoding is known for good (false while
+	// detection has seen only ASCII).
+	settled func() bool
+}
+
+// openText opens a text file, detects or applies its encoding and refuses
+// binary data.
+func openText(path string, opts Options) (*textInput, error) {
+	enc, err := parseEncoding(opts.Encoding)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	f, size, err := openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	in := &textInput{path: path, file: f, count: &countingReader{r: f}, size: size}
+	br := bufio.NewReaderSize(in.count, sampleSize)
+	sample, err := br.Peek(sampleSize)
+	if err != nil && !errors.Is(err, io.EOF) {
+		f.Close()
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	enc, bom := detectEncoding(sample, enc)
+	if bom > 0 {
+		br.Discard(bom)
+		sample = sample[bom:]
+	}
+	if len(sample) == 0 {
+		f.Close()
+		return nil, &fileError{op: path, msg: "file is empty", err: ErrEmpty}
+	}
+	if hasPrefix(sample, oleMagic) {
+		f.Close()
+		return nil, fmt.Errorf("%s: an old Excel (.xls) workbook: save it as .xlsx or CSV", path)
+	}
+	if enc != encUTF16LE && enc != encUTF16BE {
+		if i := bytes.IndexByte(sample, 0); i >= 0 {
+			f.Close()
+			return nil, fmt.Errorf("%s: looks like binary data, not text (NUL bytes at offset %d)", path, i+bom)
+		}
+	}
+	in.r, in.encName, in.settled = newDecoder(br, enc)
+	return in, nil
+}
+
+// progress reports the bytes read from the file and its size.
+func (in *textInput) progress() (int64, int64) { return in.count.n, in.size }

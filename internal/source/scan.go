@@ -1,0 +1,262 @@
+package source
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// scanner splits decoded CSV text into records. It follows RFC 4180 with
+// the leniency real exports need: a quote inside an unquoted field is a
+// literal character, and a quote inside a quoted field that is not
+// doubled and not followed by a delimiter or line end is kept as well.
+// Field contents are kept byte for byte, line breaks inside quotes
+// included. Lines are counted physically, starting at 1.
+type scanner struct {
+	path  string
+	src   io.Reader
+	buf   []byte
+	r, w  int // unread data is buf[r:w]
+	eof   bool
+	err   error // read error other than io.EOF
+	delim byte
+	stop  [256]bool // bytes that end an unquoted run: delim, '\n', '\r'
+	line  int       // line of buf[r]
+
+	out  []byte // the current record's field contents, concatenated
+	ends []int  // end offset in out of each field
+}
+
+func newScanner(path string, src io.Reader, bufSize int) *scanner {
+	return &scanner{path: path, src: src, buf: make([]byte, bufSize), line: 1}
+}
+
+func (s *scanner) setDelim(d byte) {
+	s.delim = d
+	s.stop = [256]bool{}
+	s.stop[d], s.stop['\n'], s.stop['\r'] = true, true, true
+}
+
+// fill reads more data, keeping unread bytes. It reports whether new data
+// arrived.
+func (s *scanner) fill() bool {
+	if s.eof || s.err != nil {
+		return false
+	}
+	if s.r > 0 {
+		s.w = copy(s.buf, s.buf[s.r:s.w])
+		s.r = 0
+	}
+	if s.w == len(s.buf) {
+		s.buf = append(s.buf, make([]byte, len(s.buf))...)
+	}
+	for range 100 {
+		n, err := s.src.Read(s.buf[s.w:])
+		s.w += n
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				s.eof = true
+			} else {
+				s.err = fmt.Errorf("read %s: %w", s.path, err)
+			}
+			return n > 0
+		}
+		if n > 0 {
+			return true
+		}
+	}
+	s.err = fmt.Errorf("read %s: %w", s.path, io.ErrNoProgress)
+	return false
+}
+
+// sample fills the buffer (up to its size) without consuming anything and
+// returns the buffered text and whether it is all of the input.
+func (s *scanner) sample() ([]byte, bool) {
+	for s.w-s.r < len(s.buf) && s.fill() {
+	}
+	return s.buf[s.r:s.w], s.eof
+}
+
+// next reads the next record, skipping blank lines. It returns the line
+// the record starts on and its fields, or io.EOF.
+func (s *scanner) next() (int, []string, error) {
+	if err := s.skipBlank(); err != nil {
+		return 0, nil, err
+	}
+	start := s.line
+	s.out, s.ends = s.out[:0], s.ends[:0]
+	if err := s.record(); err != nil {
+		return start, nil, err
+	}
+	if !utf8.Valid(s.out) {
+		return start, nil, fmt.Errorf("%s:%d: not valid UTF-8 text (is the file in another encoding? set encoding: in the recipe)", s.path, start)
+	}
+	return start, s.fields(), nil
+}
+
+// skipBlank consumes empty lines; io.EOF when the input is exhausted.
+func (s *scanner) skipBlank() error {
+	for {
+		if s.r >= s.w && !s.fill() {
+			if s.err != nil {
+				return s.err
+			}
+			return io.EOF
+		}
+		switch s.buf[s.r] {
+		case '\n':
+			s.r++
+			s.line++
+			continue
+		case '\r':
+			if s.r+1 >= s.w {
+				s.fill()
+			}
+			if s.r+1 < s.w && s.buf[s.r+1] == '\n' {
+				s.r += 2
+				s.line++
+				continue
+			}
+		}
+		return nil
+	}
+}
+
+// record scans one record into s.out and s.ends.
+func (s *scanner) record() error {
+	fieldStart := true
+	for {
+		if s.r >= s.w && !s.fill() {
+			if s.err != nil {
+				return s.err
+			}
+			s.ends = append(s.ends, len(s.out))
+			return nil
+		}
+		if fieldStart && s.buf[s.r] == '"' {
+			s.r++
+			if err := s.quoted(); err != nil {
+				return err
+			}
+		}
+		fieldStart = false
+		b := s.buf[s.r:s.w]
+		i := 0
+		for i < len(b) && !s.stop[b[i]] {
+			i++
+		}
+		s.add(b[:i])
+		s.r += i
+		if i == len(b) {
+			continue
+		}
+		switch c := b[i]; {
+		case c == s.delim:
+			s.ends = append(s.ends, len(s.out))
+			s.r++
+			fieldStart = true
+		case c == '\n':
+			s.ends = append(s.ends, len(s.out))
+			s.r++
+			s.line++
+			return nil
+		default: // '\r'
+			if s.r+1 >= s.w {
+				s.fill()
+			}
+			if s.r+1 < s.w && s.buf[s.r+1] == '\n' {
+				s.ends = append(s.ends, len(s.out))
+				s.r += 2
+				s.line++
+				return nil
+			}
+			s.out = append(s.out, '\r')
+			s.r++
+		}
+	}
+}
+
+// quoted scans the rest of a quoted field (the opening quote is consumed)
+// up to and including its closing quote.
+func (s *scanner) quoted() error {
+	open := s.line
+	for {
+		if s.r >= s.w && !s.fill() {
+			if s.err != nil {
+				return s.err
+			}
+			return fmt.Errorf("%s:%d: quoted field opened here is never closed", s.path, open)
+		}
+		b := s.buf[s.r:s.w]
+		i := bytes.IndexByte(b, '"')
+		if i < 0 {
+			s.add(b)
+			s.line += bytes.Count(b, newline)
+			s.r = s.w
+			continue
+		}
+		s.add(b[:i])
+		s.line += bytes.Count(b[:i], newline)
+		s.r += i + 1
+		if s.r+1 >= s.w {
+			s.fill() // look at up to two bytes after the quote
+		}
+		if s.r >= s.w {
+			return nil // closed at the end of the input
+		}
+		switch c := s.buf[s.r]; {
+		case c == '"':
+			s.out = append(s.out, '"')
+			s.r++
+		case c == s.delim || c == '\n':
+			return nil
+		case c == '\r' && (s.r+1 >= s.w || s.buf[s.r+1] == '\n'):
+			return nil
+		default:
+			s.out = append(s.out, '"') // a stray quote: keep it
+		}
+	}
+}
+
+var newline = []byte{'\n'}
+
+// add appends b to the record text, doubling the buffer when it grows (a
+// plain append grows large slices by only a quarter, which makes a huge
+// field cost several copies of itself).
+func (s *scanner) add(b []byte) {
+	if len(s.out)+len(b) > cap(s.out) {
+		s.out = slices.Grow(s.out, max(len(b), cap(s.out)))
+	}
+	s.out = append(s.out, b...)
+}
+
+// bigRecord is the record size above which the scratch buffer is handed
+// over to the record's text instead of copied.
+const bigRecord = 4 << 20
+
+// fields turns the scanned record into strings: one allocation for the
+// text, values sliced from it. Each row gets its own Values slice (not a
+// share of a larger one), so a row the caller keeps does not keep others
+// alive.
+func (s *scanner) fields() []string {
+	var text string
+	if cap(s.out) > bigRecord {
+		// Hand the buffer over without copying (as strings.Builder does):
+		// it is dropped here and never written again.
+		text = unsafe.String(unsafe.SliceData(s.out), len(s.out))
+		s.out = nil
+	} else {
+		text = string(s.out)
+	}
+	vals := make([]string, len(s.ends))
+	prev := 0
+	for i, e := range s.ends {
+		vals[i] = text[prev:e]
+		prev = e
+	}
+	return vals
+}

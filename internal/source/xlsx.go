@@ -1,0 +1,336 @@
+package source
+
+import (
+	"archive/zip"
+	"bufio"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// xlsxReader streams one sheet of an Excel workbook. It reads the sheet's
+// XML itself (the workbook parts are small) so that it knows each cell's
+// type and number format: text stays text, numbers are written without
+// exponent notation, date-formatted numbers become dates.
+type xlsxReader struct {
+	path    string
+	file    *os.File
+	ra      *countingReaderAt
+	size    int64
+	wb      *workbook
+	sheet   sheetRef
+	body    io.ReadCloser
+	dec     *xml.Decoder
+	rowNum  int
+	columns []string
+	done    bool
+}
+
+// openXLSX opens a workbook, finds the sheet and reads its header: the
+// first row with any value.
+func openXLSX(path string, opts Options) (Reader, error) {
+	f, size, err := openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	r := &xlsxReader{path: path, file: f, size: size, ra: &countingReaderAt{r: f}}
+	if err := r.open(opts.Sheet); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *xlsxReader) open(sheet string) error {
+	zr, err := zip.NewReader(r.ra, r.size)
+	if err != nil {
+		return fmt.Errorf("%s: not a readable xlsx file: %w", r.path, err)
+	}
+	if r.wb, err = readWorkbook(zr); err != nil {
+		return fmt.Errorf("%s: not a readable xlsx file: %w", r.path, err)
+	}
+	if r.sheet, err = r.wb.sheet(sheet); err != nil {
+		return fmt.Errorf("%s: %w", r.path, err)
+	}
+	if r.body, err = r.wb.open(r.sheet.part); err != nil {
+		return fmt.Errorf("%s: sheet %q: %w", r.path, r.sheet.name, err)
+	}
+	r.dec = xml.NewDecoder(bufio.NewReaderSize(r.body, 64<<10))
+	return r.readHeader()
+}
+
+// readHeader takes the first row with a value as the column names.
+func (r *xlsxReader) readHeader() error {
+	num, vals, err := r.nextRow()
+	if errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s: sheet %q is empty", r.path, r.sheet.name)
+	}
+	if err != nil {
+		return err
+	}
+	if err := checkHeader(vals); err != nil {
+		return fmt.Errorf("%s:%d: %w", r.path, num, err)
+	}
+	r.columns = vals
+	return nil
+}
+
+func (r *xlsxReader) Columns() []string { return r.columns }
+
+// Next returns the next row with any value. Rows shorter than the header
+// are padded with empty values (Excel does not store empty cells); a row
+// with values beyond the last column keeps them, as a ragged row.
+func (r *xlsxReader) Next(ctx context.Context) (Row, error) {
+	if err := ctx.Err(); err != nil {
+		return Row{}, fmt.Errorf("read %s: %w", r.path, err)
+	}
+	num, vals, err := r.nextRow()
+	if err != nil {
+		return Row{}, err
+	}
+	if len(vals) < len(r.columns) {
+		vals = append(vals, make([]string, len(r.columns)-len(vals))...)
+	}
+	return Row{Line: num, Values: vals}, nil
+}
+
+// nextRow returns the next row that has a value, without trailing empty
+// cells.
+func (r *xlsxReader) nextRow() (int, []string, error) {
+	for {
+		num, vals, err := r.readRow()
+		if err != nil {
+			return 0, nil, err
+		}
+		for len(vals) > 0 && vals[len(vals)-1] == "" {
+			vals = vals[:len(vals)-1]
+		}
+		if len(vals) > 0 {
+			return num, vals, nil
+		}
+	}
+}
+
+// readRow reads the next <row> element of the sheet.
+func (r *xlsxReader) readRow() (int, []string, error) {
+	if r.done {
+		return 0, nil, io.EOF
+	}
+	for {
+		tok, err := r.dec.RawToken()
+		if errors.Is(err, io.EOF) {
+			r.done = true
+			return 0, nil, io.EOF
+		}
+		if err != nil {
+			return 0, nil, r.xmlError(err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if t.Name.Local == "row" {
+				r.rowNum++
+				if n, err := strconv.Atoi(attr(t, "r")); err == nil && n > 0 {
+					r.rowNum = n
+				}
+				vals, err := r.rowCells()
+				return r.rowNum, vals, err
+			}
+		case xml.EndElement:
+			if t.Name.Local == "sheetData" {
+				r.done = true
+				return 0, nil, io.EOF
+			}
+		}
+	}
+}
+
+// rowCells reads the cells of a row up to its end tag.
+func (r *xlsxReader) rowCells() ([]string, error) {
+	var vals []string
+	col := 0
+	for {
+		tok, err := r.dec.RawToken()
+		if err != nil {
+			return nil, r.xmlError(err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if t.Name.Local != "c" {
+				continue
+			}
+			col++
+			if c, ok := columnIndex(attr(t, "r")); ok {
+				col = c
+			}
+			v, err := r.cell(t)
+			if err != nil {
+				return nil, err
+			}
+			if v == "" {
+				continue
+			}
+			for len(vals) < col {
+				vals = append(vals, "")
+			}
+			vals[col-1] = v
+		case xml.EndElement:
+			if t.Name.Local == "row" {
+				return vals, nil
+			}
+		}
+	}
+}
+
+// cell reads one <c> element and returns its value as text.
+func (r *xlsxReader) cell(start xml.StartElement) (string, error) {
+	typ := attr(start, "t")
+	style, _ := strconv.Atoi(attr(start, "s"))
+	var v, inline strings.Builder
+	in := ""
+	phonetic := 0
+	for {
+		tok, err := r.dec.RawToken()
+		if err != nil {
+			return "", r.xmlError(err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "rPh":
+				phonetic++
+			case "v", "t":
+				in = t.Name.Local
+			}
+		case xml.EndElement:
+			switch t.Name.Local {
+			case "c":
+				return r.cellValue(typ, style, v.String(), inline.String(), start)
+			case "rPh":
+				phonetic--
+			case "v", "t":
+				in = ""
+			}
+		case xml.CharData:
+			switch {
+			case in == "v":
+				v.Write(t)
+			case in == "t" && phonetic == 0:
+				inline.Write(t)
+			}
+		}
+	}
+}
+
+// cellValue renders a cell by its type and number format.
+func (r *xlsxReader) cellValue(typ string, style int, v, inline string, start xml.StartElement) (string, error) {
+	switch typ {
+	case "s":
+		i, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || i < 0 || i >= len(r.wb.strings) {
+			return "", fmt.Errorf("%s:%d: cell %s refers to shared string %q that does not exist", r.path, r.rowNum, attr(start, "r"), v)
+		}
+		return r.wb.strings[i], nil
+	case "inlineStr":
+		return inline, nil
+	case "str", "e":
+		return v, nil
+	case "b":
+		switch strings.TrimSpace(v) {
+		case "1":
+			return "TRUE", nil
+		case "0":
+			return "FALSE", nil
+		}
+		return v, nil
+	case "d":
+		return isoCellDate(v), nil
+	}
+	if k := r.wb.kind(style); k != numPlain {
+		return serialText(v, k, r.wb.date1904), nil
+	}
+	return numberText(v), nil
+}
+
+// isoCellDate shortens an ISO 8601 date cell (t="d") like serialText.
+func isoCellDate(v string) string {
+	for _, layout := range []string{"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999", "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
+				return t.Format("2006-01-02")
+			}
+			return t.Format("2006-01-02 15:04:05")
+		}
+	}
+	return v
+}
+
+// xmlError describes a broken sheet. A sheet cut off inside a row is
+// io.ErrUnexpectedEOF: io.EOF would read as the end of the rows.
+func (r *xlsxReader) xmlError(err error) error {
+	if errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("%s: sheet %q near row %d: %w", r.path, r.sheet.name, r.rowNum, err)
+}
+
+// attr returns the value of the attribute with the given local name.
+func attr(e xml.StartElement, name string) string {
+	for _, a := range e.Attr {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// columnIndex turns a cell reference like "AB12" into its 1-based column.
+func columnIndex(ref string) (int, bool) {
+	col := 0
+	for i := 0; i < len(ref); i++ {
+		c := ref[i] | 0x20
+		if c < 'a' || c > 'z' {
+			break
+		}
+		col = col*26 + int(c-'a'+1)
+		if col > 1<<20 {
+			return 0, false
+		}
+	}
+	return col, col > 0
+}
+
+func (r *xlsxReader) Encoding() string  { return "" }
+func (r *xlsxReader) Delimiter() string { return "" }
+
+// Progress counts the compressed bytes read from the file.
+func (r *xlsxReader) Progress() (done, total int64) {
+	if r.done {
+		return r.size, r.size
+	}
+	return min(r.ra.n, r.size), r.size
+}
+
+func (r *xlsxReader) Close() error {
+	if r.body != nil {
+		r.body.Close()
+	}
+	return r.file.Close()
+}
+
+// countingReaderAt counts the bytes read through it.
+type countingReaderAt struct {
+	r io.ReaderAt
+	n int64
+}
+
+func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
+	c.n += int64(n)
+	return n, err
+}

@@ -1,0 +1,142 @@
+package state
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/handover/handover/internal/testenv"
+)
+
+func TestSQLite(t *testing.T) {
+	testStore(t, func(t *testing.T) string {
+		return "sqlite://" + filepath.Join(t.TempDir(), ".handover", "state.db")
+	})
+}
+
+// TestPostgres runs the suite with each test in a fresh schema named by the
+// DSN's search_path.
+func TestPostgres(t *testing.T) {
+	base := testenv.Postgres(t)
+	testStore(t, func(t *testing.T) string {
+		schema := "ht_" + randomHex(t)
+		t.Cleanup(func() { pgExec(t, base, "DROP SCHEMA IF EXISTS "+schema+" CASCADE") })
+		u, err := url.Parse(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String()
+	})
+}
+
+// TestPostgresDefaultSchema checks that a DSN without search_path keeps the
+// tables in the handover_state schema, created on first open.
+func TestPostgresDefaultSchema(t *testing.T) {
+	dsn := testenv.FreshPostgres(t)
+	s := openStore(t, dsn)
+	if _, err := s.BeginRun(context.Background(), "check", "", 1, t0); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	err := s.db.QueryRow(`SELECT count(*) FROM information_schema.tables WHERE table_schema = 'handover_state' AND table_name IN ('runs', 'approvals', 'audit', 'facts', 'schema_migrations')`).Scan(&n)
+	if err != nil || n != 5 {
+		t.Errorf("handover_state holds %d of the 5 tables (%v)", n, err)
+	}
+}
+
+func pgExec(t *testing.T, dsn, stmt string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, stmt); err != nil {
+		t.Fatalf("%s: %v", stmt, err)
+	}
+}
+
+func randomHex(t *testing.T) string {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+func openStore(t *testing.T, dsn string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestRedactDSN(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"postgres://u:secret@db:5432/x?sslmode=disable", "postgres://u:xxxxx@db:5432/x?sslmode=disable"},
+		{"postgresql://u@db/x?password=secret&sslmode=require", "postgresql://u@db/x?password=xxxxx&sslmode=require"},
+		{"postgres://db/x", "postgres://db/x"},
+		{"sqlite:///abs/state.db", "sqlite:///abs/state.db"},
+		{"postgres://u:sec ret@%zz", "postgres://(unparsable, hidden)"},
+	}
+	for _, tt := range tests {
+		if got := RedactDSN(tt.in); got != tt.want {
+			t.Errorf("RedactDSN(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestOpenErrorsHidePassword(t *testing.T) {
+	tests := []struct{ dsn, want string }{
+		{"postgres://alice:Pa55word!@127.0.0.1:1/db?sslmode=disable&connect_timeout=2", "open state store postgres://alice:xxxxx@127.0.0.1:1/db"},
+		{"postgresql://alice@127.0.0.1:1/db?password=Pa55word!&sslmode=disable&connect_timeout=2", "password=xxxxx"},
+		{"postgres://alice:Pa55word!@127.0.0.1:1/db?sslmode=bogus", "open state store postgres://alice:xxxxx@"},
+		{"mysql://alice:Pa55word!@host/db", "unsupported state store"},
+		{"sqlite://", "no database file named"},
+	}
+	for _, tt := range tests {
+		_, err := Open(context.Background(), tt.dsn)
+		if err == nil {
+			t.Fatalf("Open(%s) succeeded", RedactDSN(tt.dsn))
+		}
+		if strings.Contains(err.Error(), "Pa55word") {
+			t.Errorf("error shows the password: %v", err)
+		}
+		if !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("error %q does not contain %q", err, tt.want)
+		}
+	}
+}
+
+func TestSchemaVersionError(t *testing.T) {
+	err := error(&SchemaVersionError{Found: 7, Known: 1})
+	var sv *SchemaVersionError
+	if !errors.As(err, &sv) || !strings.Contains(err.Error(), "version 7") || !strings.Contains(err.Error(), "upgrade handover") {
+		t.Errorf("unexpected %v", err)
+	}
+}
+
+func TestRebind(t *testing.T) {
+	pg := &Store{postgres: true}
+	if got := pg.q(`UPDATE runs SET a = ?, b = ? WHERE c = ?`); got != `UPDATE runs SET a = $1, b = $2 WHERE c = $3` {
+		t.Errorf("q = %s", got)
+	}
+	lite := &Store{}
+	if got := lite.q(`a = ?`); got != `a = ?` {
+		t.Errorf("q = %s", got)
+	}
+}
