@@ -242,4 +242,3 @@ func envNames(p *project.Project) string {
 	}
 	return out
 }
-
