@@ -3,7 +3,9 @@ package engine
 import (
 	"fmt"
 	"math"
+	"strings"
 
+	"github.com/handover/handover/internal/format"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
 )
@@ -29,6 +31,10 @@ func evaluateGate(pr *project.Project, p *protocol.Protocol, prev map[string]int
 		if min, ok := cfg.MinRows[e.Name]; ok {
 			add("min_rows", e.Name, float64(e.Valid), float64(min), e.Valid >= int64(min))
 		}
+		if cfg.MaxUnresolvedRefs != nil && hasRefs(pr, e.Name) {
+			n := unresolvedRefs(e)
+			add("max_unresolved_refs", e.Name, float64(n), float64(*cfg.MaxUnresolvedRefs), n <= *cfg.MaxUnresolvedRefs)
+		}
 		if n, ok := prev[e.Name]; ok && cfg.MaxCountChange != nil {
 			ch := countChange(n, e.Read)
 			add("max_count_change", e.Name, ch, *cfg.MaxCountChange, ch <= *cfg.MaxCountChange)
@@ -39,6 +45,36 @@ func evaluateGate(pr *project.Project, p *protocol.Protocol, prev map[string]int
 		add("max_reject_rate_overall", "", r, *cfg.MaxRejectRateOverall, r <= *cfg.MaxRejectRateOverall)
 	}
 	return g
+}
+
+// unresolvedRefs counts an entity's rejects for references that do not
+// resolve: the rejects_by_rule entries of rule ref ("structure/ref").
+func unresolvedRefs(e *protocol.Entity) int {
+	n := 0
+	for key, count := range e.RejectsByRule {
+		if key == "ref" || strings.HasSuffix(key, "/ref") {
+			n += count
+		}
+	}
+	return n
+}
+
+// hasRefs reports whether entity has a ref field; true when the format is
+// unknown.
+func hasRefs(pr *project.Project, entity string) bool {
+	if pr.Format == nil {
+		return true
+	}
+	e := pr.Format.Entity(entity)
+	if e == nil {
+		return true
+	}
+	for _, f := range e.Fields {
+		if f.Type == format.Ref {
+			return true
+		}
+	}
+	return false
 }
 
 // countWarnings warns when an entity's row count moved noticeably against

@@ -117,14 +117,15 @@ func transformBatches(pl *plan, work <-chan *batch) {
 	for b := range work {
 		b.results = make([]rowResult, len(b.rows))
 		for i := range b.rows {
-			b.results[i] = transformRow(pl.entity, ev, ncols, &b.rows[i])
+			b.results[i] = transformRow(pl, ev, ncols, &b.rows[i])
 		}
 		close(b.done)
 	}
 }
 
 // transformRow applies the recipe to one row and normalises every field.
-func transformRow(e *format.Entity, ev *recipe.Evaluator, ncols int, row *source.Row) rowResult {
+func transformRow(pl *plan, ev *recipe.Evaluator, ncols int, row *source.Row) rowResult {
+	e := pl.entity
 	if row.Problem != "" {
 		return rowResult{problems: []format.Problem{{Rule: "row", Message: row.Problem}}}
 	}
@@ -141,7 +142,13 @@ func transformRow(e *format.Entity, ev *recipe.Evaluator, ncols int, row *source
 		if len(problems) > 0 && hasProblem(problems, f.Name) {
 			continue
 		}
-		v, p := f.Normalize(out[i])
+		var v string
+		var p *format.Problem
+		if s, ok := out[i].(string); ok && pl.converted[i] {
+			v, p = f.NormalizeCanonical(s)
+		} else {
+			v, p = f.Normalize(out[i])
+		}
 		if p != nil {
 			problems = append(problems, *p)
 			continue

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
-	"strings"
 
 	"github.com/handover/handover/internal/extract"
 	"github.com/handover/handover/internal/format"
@@ -23,11 +21,16 @@ type plan struct {
 	// fieldColumns[i] lists the source columns that field i's expression
 	// reads, for highlighting the bad cells of a reject.
 	fieldColumns [][]string
+	// converted[i]: field i's expression yields canonical text already.
+	converted []bool
 }
 
 // prepare opens every entity's source and compiles every recipe before any
 // row is read, so that all configuration problems are reported at once.
 func prepare(ctx context.Context, o Options) ([]*plan, error) {
+	if err := o.Project.Format.Compile(); err != nil {
+		return nil, &ConfigError{Err: err}
+	}
 	var plans []*plan
 	var problems []error
 	for _, e := range o.Project.Format.Entities {
@@ -66,7 +69,7 @@ func prepareEntity(ctx context.Context, r *recipe.Recipe, e *format.Entity, x *e
 	}
 	return &plan{
 		entity: e, recipe: r, file: r.Source.File, reader: rd, program: prog,
-		fieldColumns: fieldColumns(r, e, rd.Columns()),
+		fieldColumns: prog.FieldColumns(), converted: prog.Converted(r),
 	}, nil
 }
 
@@ -74,35 +77,6 @@ func closePlans(plans []*plan) {
 	for _, pl := range plans {
 		pl.reader.Close()
 	}
-}
-
-var colCall = regexp.MustCompile(`col\(\s*"((?:[^"\\]|\\.)*)"\s*\)|[\p{L}_][\p{L}\p{N}_]*`)
-
-// fieldColumns finds, per field, the source columns its expression names.
-func fieldColumns(r *recipe.Recipe, e *format.Entity, columns []string) [][]string {
-	known := make(map[string]bool, len(columns))
-	for _, c := range columns {
-		known[c] = true
-	}
-	out := make([][]string, len(e.Fields))
-	for _, fx := range r.Fields {
-		i := fieldIndex(e, fx.Field)
-		if i < 0 {
-			continue
-		}
-		seen := map[string]bool{}
-		for _, m := range colCall.FindAllStringSubmatch(fx.Expr, -1) {
-			name := m[0]
-			if m[1] != "" {
-				name = strings.ReplaceAll(m[1], `\"`, `"`)
-			}
-			if known[name] && !seen[name] {
-				seen[name] = true
-				out[i] = append(out[i], name)
-			}
-		}
-	}
-	return out
 }
 
 func fieldIndex(e *format.Entity, name string) int {

@@ -205,3 +205,24 @@ func quote(s string) string {
 	r := []rune(s)
 	return strconv.Quote(string(r[:max]) + "…")
 }
+
+// NormalizeCanonical is Normalize for text a recipe's conversion function
+// already put in the field type's canonical form (phone(…) into a phone
+// field): it checks required and the constraints, without converting the
+// value again.
+func (f *Field) NormalizeCanonical(s string) (string, *Problem) {
+	if s == "" {
+		if f.Required {
+			return "", f.problem("required", "is required")
+		}
+		return "", nil
+	}
+	c, err := f.checkFor()
+	if err != nil {
+		return "", f.problem("format", err.Error())
+	}
+	if p := f.constraints(s, c); p != nil {
+		return "", p
+	}
+	return s, nil
+}

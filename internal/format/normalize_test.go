@@ -162,3 +162,19 @@ func BenchmarkNormalize(b *testing.B) {
 		}
 	}
 }
+
+func TestNormalizeCanonicalChecksConstraints(t *testing.T) {
+	f := &Field{Name: "phone", Type: Phone, Required: true, MaxLength: 12, Scale: -1}
+	if err := f.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	if v, p := f.NormalizeCanonical("+41441234567"); p != nil || v != "+41441234567" {
+		t.Errorf("valid: %q %v", v, p)
+	}
+	if _, p := f.NormalizeCanonical(""); p == nil || p.Rule != "required" {
+		t.Errorf("empty: %v, want required", p)
+	}
+	if _, p := f.NormalizeCanonical("+4144123456789"); p == nil || p.Rule != "max_length" {
+		t.Errorf("long: %v, want max_length", p)
+	}
+}
