@@ -133,27 +133,25 @@ func transformRow(pl *plan, ev *recipe.Evaluator, ncols int, row *source.Row) ro
 		return rowResult{problems: []format.Problem{{Rule: "columns",
 			Message: fmt.Sprintf("the row has %d fields, the header has %d", len(row.Values), ncols)}}}
 	}
-	keep, out, problems := ev.Eval(row.Values)
+	values := make([]string, len(e.Fields))
+	keep, problems := ev.EvalText(row.Values, values)
 	if !keep {
 		return rowResult{filtered: true}
 	}
-	values := make([]string, len(e.Fields))
 	for i, f := range e.Fields {
 		if len(problems) > 0 && hasProblem(problems, f.Name) {
+			values[i] = ""
 			continue
 		}
-		var v string
 		var p *format.Problem
-		if s, ok := out[i].(string); ok && pl.converted[i] {
-			v, p = f.NormalizeCanonical(s)
+		if pl.converted[i] {
+			values[i], p = f.NormalizeCanonical(values[i])
 		} else {
-			v, p = f.Normalize(out[i])
+			values[i], p = f.Normalize(values[i])
 		}
 		if p != nil {
 			problems = append(problems, *p)
-			continue
 		}
-		values[i] = v
 	}
 	return rowResult{values: values, problems: problems}
 }

@@ -68,8 +68,10 @@ func openDir(rest string) (Store, error) {
 // String returns dir://ROOT.
 func (d *DirStore) String() string { return "dir://" + d.root }
 
-func (d *DirStore) local(p string) string    { return filepath.Join(d.root, filepath.FromSlash(p)) }
-func (d *DirStore) sidecar(p string) string  { return filepath.Join(d.root, hashDir, filepath.FromSlash(p)) }
+func (d *DirStore) local(p string) string { return filepath.Join(d.root, filepath.FromSlash(p)) }
+func (d *DirStore) sidecar(p string) string {
+	return filepath.Join(d.root, hashDir, filepath.FromSlash(p))
+}
 func (d *DirStore) errorf(op, p string, err error) error {
 	return fmt.Errorf("%s %s in %s: %w", op, p, d, err)
 }

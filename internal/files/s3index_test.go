@@ -64,7 +64,7 @@ func TestS3HashIndex(t *testing.T) {
 
 	f := files[3]
 	sneakyPut(t, s, f.Path[len("files/"):], randomBytes(t, int(f.Size)), f.SHA256) // same size, copied metadata
-	resync(1, 1) // one object changed: asked once, and re-uploaded
+	resync(1, 1)                                                                   // one object changed: asked once, and re-uploaded
 
 	if err := s.client.RemoveObject(ctx, s.bucket, s.key(indexName), minio.RemoveObjectOptions{}); err != nil {
 		t.Fatal(err)

@@ -105,31 +105,65 @@ func (ev *Evaluator) filter(f *compiled) bool {
 	return b || st.failed
 }
 
-// field evaluates one field's expression.
+// field evaluates one field's expression: its text, or nil when it gave
+// nil or failed.
 func (ev *Evaluator) field(f *compiled) any {
+	if s, ok := ev.fieldText(f); ok {
+		return s
+	}
+	return nil
+}
+
+// fieldText evaluates one field's expression as text; ok is false when it
+// gave nil or failed.
+func (ev *Evaluator) fieldText(f *compiled) (string, bool) {
 	st := &ev.st
 	st.field, st.label, st.failed = f.field, f.label, false
 	if f.direct != nil {
 		s := f.direct(st)
-		if st.failed {
-			return nil
-		}
-		return s
+		return s, !st.failed
 	}
 	res, err := ev.vm.Run(f.program, st)
 	if err != nil {
 		st.problem("expression", runtimeMessage(err))
-		return nil
+		return "", false
 	}
 	if st.failed || res == nil {
-		return nil
+		return "", false
 	}
 	s, ok := toText(res)
 	if !ok {
 		st.problem("expression", fmt.Sprintf("gives %s, not a value", describe(res)))
-		return nil
+		return "", false
 	}
-	return s
+	return s, true
+}
+
+// EvalText is Eval for the hot path: the fields' values are written as
+// text into out (len(out) must be the number of the entity's fields; ""
+// for nil, a failure or a field without an expression), without boxing.
+// It never panics.
+func (ev *Evaluator) EvalText(values, out []string) (keep bool, problems []format.Problem) {
+	st := &ev.st
+	st.row, st.problems = values, nil
+	defer func() {
+		if r := recover(); r != nil {
+			st.problems = append(st.problems, format.Problem{Field: st.field, Rule: "expression",
+				Message: fmt.Sprintf("%s: cannot evaluate: %v", st.label, r)})
+			keep, problems = true, st.problems
+		}
+		st.row, st.stack = nil, st.stack[:0]
+	}()
+	if f := ev.p.filter; f != nil && !ev.filter(f) {
+		return false, nil
+	}
+	for i, f := range ev.p.fields {
+		out[i] = ""
+		if f != nil {
+			out[i], _ = ev.fieldText(f)
+		}
+	}
+	return true, st.problems
 }
 
 // fail records a conversion failure of the running expression.

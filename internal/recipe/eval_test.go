@@ -57,6 +57,17 @@ func TestEvalContacts(t *testing.T) {
 		if keep != tt.keep || !reflect.DeepEqual(out, tt.out) || !reflect.DeepEqual(problems, tt.problems) {
 			t.Errorf("%s: Eval = %v, %#v, %v\nwant %v, %#v, %v", tt.name, keep, out, problems, tt.keep, tt.out, tt.problems)
 		}
+		// EvalText must agree with Eval: the same problems, nil as "".
+		text := make([]string, len(e.Fields))
+		tkeep, tproblems := ev.EvalText(evalRow(tt.row), text)
+		if tkeep != keep || !reflect.DeepEqual(tproblems, problems) {
+			t.Errorf("%s: EvalText = %v, %v; Eval gave %v, %v", tt.name, tkeep, tproblems, keep, problems)
+		}
+		for i := range out {
+			if want, _ := out[i].(string); keep && text[i] != want {
+				t.Errorf("%s: EvalText field %d = %q, Eval gave %#v", tt.name, i, text[i], out[i])
+			}
+		}
 	}
 	if p.filter.cond == nil {
 		t.Error("the filter does not take the direct path")
