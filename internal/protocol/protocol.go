@@ -39,6 +39,26 @@ type Protocol struct {
 	Error      string    `json:"error,omitempty"`
 	Artifacts  string    `json:"artifacts,omitempty"` // directory of protocol.json, report.html, rejects/
 	Forced     string    `json:"forced,omitempty"`    // the --reason of a forced promotion
+	Files      *Files    `json:"files,omitempty"`     // a file sync's counts
+}
+
+// Files is what a file sync planned and did.
+type Files struct {
+	Store     string    `json:"store"` // the destination, without credentials
+	New       FileCount `json:"new"`
+	Changed   FileCount `json:"changed"`
+	Unchanged FileCount `json:"unchanged"`
+	Extra     FileCount `json:"extra"`
+	Uploaded  FileCount `json:"uploaded"`
+	Deleted   FileCount `json:"deleted"`
+	Failed    []string  `json:"failed,omitempty"` // "path: error"
+	Millis    int64     `json:"millis"`
+}
+
+// FileCount is a number of files and their bytes.
+type FileCount struct {
+	Files int   `json:"files"`
+	Bytes int64 `json:"bytes"`
 }
 
 // Hashes prove what a run read.
