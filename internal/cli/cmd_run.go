@@ -6,12 +6,14 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/handover/handover/internal/engine"
 	"github.com/handover/handover/internal/extract"
 	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/notify"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
 	"github.com/handover/handover/internal/state"
@@ -45,14 +47,27 @@ func (a *app) importCommand() *cobra.Command {
 		Long: `import does what check does, then loads the valid rows into the
 environment's database in one transaction: new keys are inserted, changed rows
 updated in place, unchanged rows left untouched. Either everything is
-committed or nothing is. --dry-run does all the work and rolls back.`,
+committed or nothing is. --dry-run does all the work and rolls back.
+
+Promotion is enforced: an import into an environment with requires: is
+refused (exit 2, saying what is missing) unless each required environment
+holds a successful import of the same recipes and format, signed off by the
+roles listed in approvals:; an extraction after the first also needs the
+source frozen (handover freeze). --force --reason TEXT overrides a refusal;
+the reason goes into the audit log and the protocol's "forced" field.`,
 		Example: `  handover import --env dev
   handover import --env dev --extraction 2 --dry-run
-  handover import --env preprod --json`,
+  handover import --env preprod --json
+  handover import --env prod --force --reason "customer approved by phone, ticket 4711"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if req.env == "" {
+			switch {
+			case req.env == "":
 				return usageErr("import needs --env ENV")
+			case req.force && strings.TrimSpace(req.reason) == "":
+				return usageErr("--force needs --reason TEXT: why the promotion rules are overridden (written to the audit log)")
+			case !req.force && req.reason != "":
+				return usageErr("--reason goes with --force")
 			}
 			req.kind = protocol.KindImport
 			return a.run(cmd.Context(), req)
@@ -61,6 +76,8 @@ committed or nothing is. --dry-run does all the work and rolls back.`,
 	cmd.Flags().StringVar(&req.env, "env", "", "environment to load into")
 	cmd.Flags().IntVar(&req.extraction, "extraction", 0, "extraction number (default: the newest)")
 	cmd.Flags().BoolVar(&req.dryRun, "dry-run", false, "do everything but commit")
+	cmd.Flags().BoolVar(&req.force, "force", false, "import although the promotion rules are not met (needs --reason)")
+	cmd.Flags().StringVar(&req.reason, "reason", "", "why --force overrides the promotion rules")
 	return cmd
 }
 
@@ -69,11 +86,14 @@ type runRequest struct {
 	env        string
 	extraction int
 	dryRun     bool
+	force      bool
+	reason     string
 }
 
-// run executes a check or an import and records it in the state store.
+// run executes a check or an import and records it in the state store
+// and the audit log.
 func (a *app) run(ctx context.Context, req runRequest) error {
-	p, err := a.project()
+	p, err := a.loadProject()
 	if err != nil {
 		return err
 	}
@@ -92,6 +112,15 @@ func (a *app) run(ctx context.Context, req runRequest) error {
 		return err
 	}
 	defer st.Close()
+	if err := a.auditConfig(ctx, st, p); err != nil {
+		return fmt.Errorf("record configuration: %w", err)
+	}
+	forced := ""
+	if env != nil {
+		if forced, err = a.promote(ctx, st, p, x, req); err != nil {
+			return err
+		}
+	}
 	prev, err := previousCounts(ctx, st, x.Number)
 	if err != nil {
 		return err
@@ -110,19 +139,55 @@ func (a *app) run(ctx context.Context, req runRequest) error {
 	proto, runErr := a.execute(ctx, env, opts)
 	stopBar()
 	if proto == nil {
-		proto = &protocol.Protocol{Run: run.Number, Kind: req.kind, Env: req.env, Extraction: x.Number,
-			Status: protocol.StatusFailed, Started: run.Started, Finished: a.now().UTC(), Version: Version}
-		if runErr != nil {
-			proto.Error = runErr.Error()
-		}
+		proto = a.failedProtocol(run, p.Hashes, runErr)
+	}
+	if err := markForced(proto, forced); err != nil && runErr == nil {
+		runErr = err
 	}
 	run.Status, run.Finished, run.Artifacts, run.Protocol = proto.Status, proto.Finished, artifacts, proto
-	if err := st.FinishRun(context.WithoutCancel(ctx), run); err != nil && runErr == nil {
+	return a.finishRun(ctx, st, p, run, runErr)
+}
+
+// failedProtocol is the protocol of a run that failed before the engine
+// made one.
+func (a *app) failedProtocol(run *state.Run, h project.Hashes, runErr error) *protocol.Protocol {
+	proto := &protocol.Protocol{Run: run.Number, Kind: run.Kind, Env: run.Env, Extraction: run.Extraction,
+		Status: protocol.StatusFailed, Started: run.Started, Finished: a.now().UTC(), Version: Version,
+		Hashes: protocol.Hashes{Recipes: h.Recipes, Format: h.Format, Lookups: h.Lookups}}
+	if runErr != nil {
+		proto.Error = runErr.Error()
+	}
+	return proto
+}
+
+// markForced writes the reason of a forced promotion into the protocol
+// and its protocol.json.
+func markForced(proto *protocol.Protocol, reason string) error {
+	if reason == "" {
+		return nil
+	}
+	proto.Forced = reason
+	if proto.Artifacts == "" {
+		return nil
+	}
+	return engine.WriteProtocol(filepath.Join(proto.Artifacts, "protocol.json"), proto)
+}
+
+// finishRun records a run's end in the state store and the audit log,
+// prints its protocol and tells the webhooks.
+func (a *app) finishRun(ctx context.Context, st *state.Store, p *project.Project, run *state.Run, runErr error) error {
+	ctx = context.WithoutCancel(ctx)
+	proto := run.Protocol
+	if err := st.FinishRun(ctx, run); err != nil && runErr == nil {
 		runErr = fmt.Errorf("record run %d: %w", run.Number, err)
+	}
+	if err := st.Audit(ctx, a.actor(), actionRun, runDetail(proto), a.now()); err != nil && runErr == nil {
+		runErr = err
 	}
 	if err := a.printProtocol(p, proto); err != nil {
 		return err
 	}
+	a.deliver(p, notify.RunEvents(p.Migration, proto, "", a.now())...)
 	if runErr != nil {
 		return runErr
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/handover/handover/internal/promote"
 	"github.com/handover/handover/internal/protocol"
 	"github.com/handover/handover/internal/report"
 	"github.com/handover/handover/internal/state"
@@ -89,12 +90,15 @@ func printRuns(w io.Writer, runs []*state.Run) {
 
 func (a *app) showCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:     "show RUN",
-		Short:   "Show a run's protocol",
+		Use:   "show RUN",
+		Short: "Show a run's protocol and its sign-offs",
+		Long: `show prints a run's protocol: counts per entity, rejects by rule, the gate's
+checks, and the sign-offs and refusals given on the run (handover approve,
+handover reject-run). --json prints the protocol with an "approvals" list.`,
 		Example: "  handover show 3\n  handover show 3 --json",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, p, err := a.loadRun(cmd, args[0])
+			r, p, approvals, err := a.loadRunApprovals(cmd, args[0])
 			if err != nil {
 				return err
 			}
@@ -103,33 +107,62 @@ func (a *app) showCommand() *cobra.Command {
 					Extraction: r.Extraction, Status: r.Status, Started: r.Started, Finished: r.Finished}
 			}
 			if a.json {
-				return a.printJSON(r.Protocol)
+				out := struct {
+					*protocol.Protocol
+					Approvals []jsonApproval `json:"approvals"`
+				}{r.Protocol, []jsonApproval{}}
+				for _, ap := range approvals {
+					out.Approvals = append(out.Approvals, approvalJSON(ap))
+				}
+				return a.printJSON(out)
 			}
 			writeSummary(a.stdout, r.Protocol, relTo(p, r.Artifacts))
+			if r.Protocol.Forced != "" {
+				fmt.Fprintf(a.stdout, "forced promotion: %s\n", r.Protocol.Forced)
+			}
+			for _, ap := range approvals {
+				fmt.Fprintf(a.stdout, "sign-off: %s\n", promote.Describe(ap))
+			}
 			return nil
 		},
 	}
 }
 
 func (a *app) loadRun(cmd *cobra.Command, arg string) (*state.Run, string, error) {
+	r, dir, _, err := a.readRun(cmd, arg, false)
+	return r, dir, err
+}
+
+// loadRunApprovals is loadRun with the run's sign-offs and refusals.
+func (a *app) loadRunApprovals(cmd *cobra.Command, arg string) (*state.Run, string, []state.Approval, error) {
+	return a.readRun(cmd, arg, true)
+}
+
+func (a *app) readRun(cmd *cobra.Command, arg string, approvals bool) (*state.Run, string, []state.Approval, error) {
 	n, err := strconv.Atoi(arg)
 	if err != nil || n <= 0 {
-		return nil, "", usageErr("RUN must be a run number, not %q", arg)
+		return nil, "", nil, usageErr("RUN must be a run number, not %q", arg)
 	}
 	p, err := a.project()
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	st, err := a.openState(cmd.Context(), p)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	defer st.Close()
 	r, err := st.Run(cmd.Context(), n)
 	if err != nil {
-		return nil, "", usageErr("%w", err)
+		return nil, "", nil, usageErr("%w", err)
 	}
-	return r, p.Dir, nil
+	var as []state.Approval
+	if approvals {
+		if as, err = st.Approvals(cmd.Context(), n); err != nil {
+			return nil, "", nil, err
+		}
+	}
+	return r, p.Dir, as, nil
 }
 
 func (a *app) rejectsCommand() *cobra.Command {

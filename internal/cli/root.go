@@ -117,6 +117,9 @@ prod, delta re-imports, binary file transfer and a cut-over runbook.`,
 	pf.StringVar(&a.state, "state", "", "state store DSN (default: sqlite in DIR/.handover; env HANDOVER_STATE)")
 	root.AddCommand(a.initCommand(), a.peekCommand(), a.receiveCommand(), a.checkCommand(),
 		a.importCommand(), a.runsCommand(), a.showCommand(), a.rejectsCommand())
+	root.AddCommand(a.processCommands()...)
+	root.AddCommand(a.templateCommand(), a.docsCommand(), a.suggestCommand())
+	root.AddCommand(a.filesCommand())
 	return root
 }
 

@@ -39,7 +39,7 @@ const benchStructures = 1000
 // pools of values the generated rows pick from (the key and the e-mail
 // are unique per row).
 type genPools struct {
-	first, last, phone, street, zip, city, country, birth, created, score, balance, company, notes []string
+	first, last, phone, street, zip, city, country, birth, created, score, balance, company, notes, structure []string
 }
 
 func newGenPools() *genPools {
@@ -56,6 +56,9 @@ func newGenPools() *genPools {
 		p.street = append(p.street, fmt.Sprintf("Bahnhofstrasse %d", i))
 		p.zip = append(p.zip, strconv.Itoa(1000+i*17%9000))
 		p.notes = append(p.notes, fmt.Sprintf("note %d: called, wants a callback", i))
+	}
+	for i := 1; i <= benchStructures; i++ {
+		p.structure = append(p.structure, structureKey(i))
 	}
 	p.city = []string{"Zürich", "Bern", "Basel", "Genève", "Lausanne", "Luzern", "St. Gallen"}
 	p.country = []string{"CH", "DE", "AT", "FR", "IT"}
@@ -79,12 +82,23 @@ func (p *genPools) contact(i int, salt string) []string {
 		active = "true"
 	}
 	return []string{
-		fmt.Sprintf("C%08d", i), p.first[i%len(p.first)], p.last[i%len(p.last)], "user" + strconv.Itoa(i) + "@example.com",
+		contactKey(i), p.first[i%len(p.first)], p.last[i%len(p.last)], "user" + strconv.Itoa(i) + "@example.com",
 		p.phone[i%len(p.phone)], p.street[i%len(p.street)], p.zip[i%len(p.zip)], p.city[i%len(p.city)],
 		p.country[i%len(p.country)], p.birth[i%len(p.birth)], p.created[i%len(p.created)],
 		[]string{"VIP", "REGULAR", "PRESS"}[i%3], p.score[i%len(p.score)], p.balance[i%len(p.balance)], active,
-		"de", "Dr.", p.company[i%len(p.company)], notes, structureKey(1 + i%benchStructures),
+		"de", "Dr.", p.company[i%len(p.company)], notes, p.structure[i%benchStructures],
 	}
+}
+
+// contactKey is "C" and i in 8 digits.
+func contactKey(i int) string {
+	var b [9]byte
+	b[0] = 'C'
+	for k := 8; k > 0; k-- {
+		b[k] = byte('0' + i%10)
+		i /= 10
+	}
+	return string(b[:])
 }
 
 func structureKey(i int) string { return fmt.Sprintf("S%04d", i) }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/handover/handover/internal/format"
 )
@@ -30,8 +29,6 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (Target, error)
 	if err != nil {
 		return nil, redactErr(fmt.Errorf("open database %s: %w", Redact(dsn), err), cfg.Password)
 	}
-	// Decimals are encoded straight from their canonical text.
-	conn.TypeMap().RegisterType(&pgtype.Type{Name: "numeric", OID: pgtype.NumericOID, Codec: decimalCodec{}})
 	return &pgTarget{conn: conn, opts: opts, password: cfg.Password}, nil
 }
 
@@ -62,7 +59,7 @@ func (t *pgTarget) Begin(ctx context.Context, f *format.Format) (Tx, error) {
 		}
 		return nil, &BusyError{Env: t.opts.Env}
 	}
-	x := &pgTx{t: t, tx: tx, plans: map[string]*plan{}, refs: map[string]map[string]int64{}}
+	x := &pgTx{t: t, tx: tx, plans: map[string]*plan{}, tables: map[string]*pgTable{}, refs: map[string]map[string]int64{}}
 	for _, p := range ps {
 		x.plans[p.e.Name] = p
 	}
@@ -88,6 +85,7 @@ type pgTx struct {
 	t      *pgTarget
 	tx     pgx.Tx
 	plans  map[string]*plan
+	tables map[string]*pgTable          // by entity
 	refs   map[string]map[string]int64 // key → target id of referenced entities, once read
 	failed error                       // a Load failed: Commit must not commit
 	done   bool
@@ -96,7 +94,7 @@ type pgTx struct {
 const pgBookkeeping = `
 CREATE TABLE IF NOT EXISTS handover_meta (name text PRIMARY KEY, value text NOT NULL);
 CREATE TABLE IF NOT EXISTS handover_rows (
-	entity text NOT NULL, key text NOT NULL, fingerprint bytea NOT NULL, target_id bigint NOT NULL,
+	entity text COLLATE "C" NOT NULL, key text COLLATE "C" NOT NULL, fingerprint bytea NOT NULL, target_id bigint NOT NULL,
 	PRIMARY KEY (entity, key))`
 
 // setup creates the bookkeeping tables, checks the existing target tables
@@ -111,16 +109,18 @@ func (x *pgTx) setup(ctx context.Context, ps []*plan) error {
 	var missing []*plan
 	var bad []TableMismatch
 	for _, p := range ps {
-		exists, problems, err := x.inspect(ctx, p)
+		table, problems, err := x.inspect(ctx, p)
 		if err != nil {
 			return x.t.fail("begin import: inspect table "+p.table, err)
 		}
 		switch {
-		case !exists:
+		case table == nil:
 			missing = append(missing, p)
+			table = newPGTable(p)
 		case len(problems) > 0:
 			bad = append(bad, TableMismatch{Table: p.table, Problems: problems})
 		}
+		x.tables[p.e.Name] = table
 	}
 	if len(bad) > 0 {
 		return &SchemaError{Tables: bad}

@@ -23,17 +23,18 @@ func (x *pgTx) loadMerge(ctx context.Context, p *plan, rows Batches) (Counts, er
 	if _, err := x.tx.Exec(ctx, stageDDL(p)); err != nil {
 		return Counts{}, x.t.fail("create staging table", err)
 	}
-	enc := newPGEncoder(p, 3, nil)
-	src := newPGSource(ctx, rows, p, enc)
-	var fpSlot fpBytes
-	src.lead = func(r *Record, fp fingerprint) {
-		enc.setText(0, r.Values[p.key])
-		enc.setInt(1, int64(r.Line))
-		fpSlot = fpBytes(fp)
-		enc.vals[2] = &fpSlot
+	kinds := make([]colKind, len(p.columns))
+	for i, f := range p.e.Fields {
+		kinds[i] = pgStageKind(f.Type)
+	}
+	src := newPGSource(ctx, rows, p, &pgRowEncoder{p: p, kinds: kinds}, 3)
+	src.lead = func(buf []byte, r *Record, fp fingerprint) []byte {
+		buf = appendText(buf, r.Values[p.key])
+		buf, _ = appendInt(buf, kindInt8, int64(r.Line))
+		return appendBytes(buf, fp[:])
 	}
 	src.start(0)
-	total, err := x.tx.CopyFrom(ctx, pgx.Identifier{stageTable}, stageColumns(p), src)
+	total, err := x.copyIn(ctx, stageTable, stageColumns(p), src.appendRow)
 	if err != nil {
 		return Counts{}, x.copyError("copy into the staging table", src, err)
 	}
@@ -60,6 +61,15 @@ func stageColumns(p *plan) []string {
 		cols = append(cols, "f"+strconv.Itoa(i))
 	}
 	return cols
+}
+
+// pgStageKind is the base type of a field's staging column.
+func pgStageKind(t format.Type) colKind {
+	if t == format.Ref {
+		return kindText
+	}
+	_, accept := pgType(t)
+	return colKind(accept[0])
 }
 
 func stageDDL(p *plan) string {

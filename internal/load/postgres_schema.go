@@ -77,21 +77,39 @@ SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.in
 	WHERE i.indrelid = $1 AND i.indisunique AND i.indnkeyatts = 1 AND i.indpred IS NULL AND i.indexprs IS NULL
 	AND a.attname = $2)`
 
-// inspect reads an existing table and lists how it differs from the plan.
-func (x *pgTx) inspect(ctx context.Context, p *plan) (bool, []string, error) {
+// pgTable is what loading needs to know of a target table: how to write
+// each field's column, and the id column.
+type pgTable struct {
+	kinds []colKind // per field
+	id    colKind
+}
+
+// newPGTable describes the table pgCreateTable creates.
+func newPGTable(p *plan) *pgTable {
+	t := &pgTable{id: kindInt8}
+	for _, f := range p.e.Fields {
+		_, accept := pgType(f.Type)
+		t.kinds = append(t.kinds, colKind(accept[0]))
+	}
+	return t
+}
+
+// inspect reads an existing table (nil when there is none) and lists how
+// it differs from the plan.
+func (x *pgTx) inspect(ctx context.Context, p *plan) (*pgTable, []string, error) {
 	var oid *uint32
 	var kind string
 	err := x.tx.QueryRow(ctx, "SELECT to_regclass($1)::oid, coalesce((SELECT relkind::text FROM pg_class WHERE oid = to_regclass($1)), '')",
 		pgQuote(p.table)).Scan(&oid, &kind)
 	if err != nil || oid == nil {
-		return false, nil, err
+		return nil, nil, err
 	}
 	if kind != "r" && kind != "p" {
-		return true, []string{"it is not a table"}, nil
+		return &pgTable{}, []string{"it is not a table"}, nil
 	}
 	rows, err := x.tx.Query(ctx, pgColumnsQuery, *oid)
 	if err != nil {
-		return true, nil, err
+		return nil, nil, err
 	}
 	var c pgColumn
 	cols, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pgColumn, error) {
@@ -99,17 +117,26 @@ func (x *pgTx) inspect(ctx context.Context, p *plan) (bool, []string, error) {
 		return c, err
 	})
 	if err != nil {
-		return true, nil, err
+		return nil, nil, err
 	}
 	problems := pgColumnProblems(p, cols)
 	var unique bool
 	if err := x.tx.QueryRow(ctx, pgUniqueQuery, *oid, p.columns[p.key]).Scan(&unique); err != nil {
-		return true, nil, err
+		return nil, nil, err
 	}
 	if !unique && slices.ContainsFunc(cols, func(c pgColumn) bool { return c.name == p.columns[p.key] }) {
 		problems = append(problems, "column "+p.columns[p.key]+" (the key) has no unique index")
 	}
-	return true, problems, nil
+	t := &pgTable{kinds: make([]colKind, len(p.columns))}
+	for _, c := range cols {
+		if c.name == idColumn {
+			t.id = colKind(c.base)
+		}
+		if i := slices.Index(p.columns, c.name); i >= 0 {
+			t.kinds[i] = colKind(c.base)
+		}
+	}
+	return t, problems, nil
 }
 
 // pgColumnProblems compares an existing table's columns with the plan.

@@ -2,28 +2,30 @@ package load
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
+	"strings"
 )
 
-// pgSource streams records into a COPY (it is a pgx.CopyFromSource):
-// each record is checked, fingerprinted and converted in place.
+// pgSource turns records into binary COPY rows: each record is checked,
+// fingerprinted and encoded straight into the COPY buffer.
 type pgSource struct {
 	ctx  context.Context
 	rows Batches
 	p    *plan
-	enc  *pgEncoder
+	enc  *pgRowEncoder
 	h    hasher
-	// lead fills the columns before the fields (the id, or the staging
+	cols int // columns per row: the leading ones and one per field
+	// lead appends the columns before the fields (the id, or the staging
 	// key, line and fingerprint) for record r.
-	lead func(r *Record, fp fingerprint)
+	lead func(buf []byte, r *Record, fp fingerprint) []byte
 
 	pending []Record // records read from rows, not yet copied
 	limit   int      // a COPY ends after this many records; 0: all
 	sent    int      // records of the current COPY
-	total   int64    // records of the whole load
 	eof     bool
 	err     error
 
@@ -40,8 +42,9 @@ type suspect struct {
 	line int
 }
 
-func newPGSource(ctx context.Context, rows Batches, p *plan, enc *pgEncoder) *pgSource {
-	return &pgSource{ctx: ctx, rows: rows, p: p, enc: enc, seed: maphash.MakeSeed(), seen: map[uint64]struct{}{}}
+func newPGSource(ctx context.Context, rows Batches, p *plan, enc *pgRowEncoder, lead int) *pgSource {
+	return &pgSource{ctx: ctx, rows: rows, p: p, enc: enc, cols: lead + len(p.columns),
+		seed: maphash.MakeSeed(), seen: map[uint64]struct{}{}}
 }
 
 // fill reads batches until n records are pending or the input ends.
@@ -68,38 +71,26 @@ func (s *pgSource) start(limit int) {
 // done reports whether every record was copied.
 func (s *pgSource) done() bool { return s.eof && len(s.pending) == 0 }
 
-// Next prepares the next record's values.
-func (s *pgSource) Next() bool {
-	if s.err != nil || (s.limit > 0 && s.sent == s.limit) {
-		return false
+// appendRow appends the next record as a COPY row; it returns false when
+// the current COPY has no more rows.
+func (s *pgSource) appendRow(buf []byte) ([]byte, bool, error) {
+	if s.limit > 0 && s.sent == s.limit {
+		return buf, false, nil
 	}
 	if len(s.pending) == 0 {
 		if s.limit > 0 {
-			return false // the caller filled exactly what this COPY takes
+			return buf, false, nil // the caller filled exactly what this COPY takes
 		}
 		if err := s.fill(1); err != nil {
-			s.err = err
-			return false
+			return s.fail(buf, err)
 		}
 		if len(s.pending) == 0 {
-			return false
+			return buf, false, nil
 		}
 	}
 	r := &s.pending[0]
-	if err := s.prepare(r); err != nil {
-		s.err = err
-		return false
-	}
-	s.pending[0] = Record{}
-	s.pending = s.pending[1:]
-	s.sent++
-	s.total++
-	return true
-}
-
-func (s *pgSource) prepare(r *Record) error {
 	if err := s.p.check(r); err != nil {
-		return err
+		return s.fail(buf, err)
 	}
 	key := r.Values[s.p.key]
 	k := maphash.String(s.seed, key)
@@ -108,17 +99,68 @@ func (s *pgSource) prepare(r *Record) error {
 	}
 	s.seen[k] = struct{}{}
 	fp := s.h.sum(r.Values)
-	s.lead(r, fp)
-	return s.enc.encode(r)
+	buf = binary.BigEndian.AppendUint16(buf, uint16(s.cols))
+	buf = s.lead(buf, r, fp)
+	buf, err := s.enc.appendFields(buf, r)
+	if err != nil {
+		return s.fail(buf, err)
+	}
+	s.pending[0] = Record{}
+	s.pending = s.pending[1:]
+	s.sent++
+	return buf, true, nil
 }
 
-// Values returns the prepared record.
-func (s *pgSource) Values() ([]any, error) { return s.enc.vals, nil }
+func (s *pgSource) fail(buf []byte, err error) ([]byte, bool, error) {
+	s.err = err
+	return buf, false, err
+}
 
-// Err reports why Next returned false early.
-func (s *pgSource) Err() error { return s.err }
+// copyHeader starts a binary COPY: signature, flags, header extension.
+const copyHeader = "PGCOPY\n\xff\r\n\x00" + "\x00\x00\x00\x00" + "\x00\x00\x00\x00"
 
-// fpBytes is a fingerprint pgx encodes as bytea without allocating.
-type fpBytes fingerprint
+// copyStream is the body of a COPY … FROM STDIN (FORMAT binary), encoded
+// as pgconn reads it; next appends one row, or reports there is none.
+type copyStream struct {
+	next    func(buf []byte) ([]byte, bool, error)
+	buf     []byte
+	off     int
+	started bool
+	ended   bool
+}
 
-func (f *fpBytes) BytesValue() ([]byte, error) { return f[:], nil }
+func (c *copyStream) Read(p []byte) (int, error) {
+	if c.off == len(c.buf) {
+		c.buf, c.off = c.buf[:0], 0
+		if !c.started {
+			c.buf, c.started = append(c.buf, copyHeader...), true
+		}
+		for len(c.buf) < 32<<10 && !c.ended {
+			var more bool
+			var err error
+			if c.buf, more, err = c.next(c.buf); err != nil {
+				return 0, err
+			}
+			if !more {
+				c.buf, c.ended = binary.BigEndian.AppendUint16(c.buf, 0xffff), true
+			}
+		}
+		if len(c.buf) == 0 {
+			return 0, io.EOF
+		}
+	}
+	n := copy(p, c.buf[c.off:])
+	c.off += n
+	return n, nil
+}
+
+// copyIn runs one binary COPY into table and returns the rows copied.
+func (x *pgTx) copyIn(ctx context.Context, table string, cols []string, next func([]byte) ([]byte, bool, error)) (int64, error) {
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = pgQuote(c)
+	}
+	q := "COPY " + pgQuote(table) + " (" + strings.Join(quoted, ", ") + ") FROM STDIN (FORMAT binary)"
+	tag, err := x.tx.Conn().PgConn().CopyFrom(ctx, &copyStream{next: next, buf: make([]byte, 0, 64<<10)}, q)
+	return tag.RowsAffected(), err
+}

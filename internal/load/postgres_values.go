@@ -3,119 +3,143 @@ package load
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"strings"
-
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/handover/handover/internal/format"
 )
 
-// pgEncoder turns records into the values pgx encodes for a binary COPY.
-// Every column has a slot that is overwritten row after row, so a row
-// costs no allocation; vals holds pointers to the slots (nil for null).
-type pgEncoder struct {
+// colKind is how a column's values are written in a binary COPY: the
+// column's base type (pg_type.typname).
+type colKind string
+
+// The base types a loaded column can have (see pgType).
+const (
+	kindText        colKind = "text"
+	kindVarchar     colKind = "varchar"
+	kindInt8        colKind = "int8"
+	kindInt4        colKind = "int4"
+	kindInt2        colKind = "int2"
+	kindNumeric     colKind = "numeric"
+	kindBool        colKind = "bool"
+	kindDate        colKind = "date"
+	kindTimestamptz colKind = "timestamptz"
+	kindBytea       colKind = "bytea"
+)
+
+// pgEpoch is 2000-01-01, where binary dates and timestamps count from.
+const (
+	pgEpochDays   = 10957
+	pgEpochMicros = pgEpochDays * 86400 * 1_000_000
+)
+
+// pgRowEncoder appends records in PostgreSQL's binary COPY row format,
+// converting each canonical value for its column.
+type pgRowEncoder struct {
 	p      *plan
+	kinds  []colKind          // per field
 	refIDs []map[string]int64 // per field: a ref's key → target id; nil: refs stay keys
-	slots  []pgSlot
-	vals   []any // the row: off leading columns, then one per field
-	off    int
 }
 
-type pgSlot struct {
-	text pgtype.Text
-	int8 pgtype.Int8
-	bool pgtype.Bool
-	date pgtype.Date
-	ts   pgtype.Timestamptz
-	dec  decimalText
-}
-
-func newPGEncoder(p *plan, off int, refIDs []map[string]int64) *pgEncoder {
-	return &pgEncoder{p: p, refIDs: refIDs, slots: make([]pgSlot, off+len(p.columns)),
-		vals: make([]any, off+len(p.columns)), off: off}
-}
-
-// setText and setInt fill the leading columns.
-func (e *pgEncoder) setText(i int, v string) {
-	e.slots[i].text = pgtype.Text{String: v, Valid: true}
-	e.vals[i] = &e.slots[i].text
-}
-
-func (e *pgEncoder) setInt(i int, v int64) {
-	e.slots[i].int8 = pgtype.Int8{Int64: v, Valid: true}
-	e.vals[i] = &e.slots[i].int8
-}
-
-// encode converts a record's fields; it fails on a value that is not in
-// canonical form or a reference that does not resolve.
-func (e *pgEncoder) encode(r *Record) error {
+// appendFields appends the fields of r (the caller wrote the row header
+// and any leading columns).
+func (e *pgRowEncoder) appendFields(buf []byte, r *Record) ([]byte, error) {
 	for i, f := range e.p.e.Fields {
-		j := e.off + i
 		v := r.Values[i]
 		if v == "" {
-			e.vals[j] = nil
+			buf = appendNull(buf)
 			continue
 		}
-		s := &e.slots[j]
-		ok := true
-		switch f.Type {
-		case format.Int:
-			s.int8.Int64, ok = parseInt(v)
-			s.int8.Valid, e.vals[j] = true, &s.int8
-		case format.Bool:
-			s.bool.Bool, ok = parseBool(v)
-			s.bool.Valid, e.vals[j] = true, &s.bool
-		case format.Date:
-			s.date.Time, ok = parseDate(v)
-			s.date.Valid, e.vals[j] = true, &s.date
-		case format.Datetime:
-			s.ts.Time, ok = parseDatetime(v)
-			s.ts.Valid, e.vals[j] = true, &s.ts
-		case format.Decimal:
-			ok = validDecimal(v)
-			s.dec, e.vals[j] = decimalText(v), &s.dec
-		case format.Ref:
-			if e.refIDs == nil {
-				e.setText(j, v)
-				continue
-			}
+		var ok bool
+		if f.Type == format.Ref && e.refIDs != nil {
 			id, found := e.refIDs[i][v]
 			if !found {
-				return fmt.Errorf("line %d: field %s: key %q not found in %s", r.Line, f.Name, v, f.Entity)
+				return nil, fmt.Errorf("line %d: field %s: key %q not found in %s", r.Line, f.Name, v, f.Entity)
 			}
-			e.setInt(j, id)
-		default:
-			e.setText(j, v)
+			buf, ok = appendInt(buf, e.kinds[i], id)
+		} else {
+			buf, ok = appendValue(buf, e.kinds[i], f.Type, v)
 		}
 		if !ok {
-			return valueError(r, f, v)
+			return nil, valueError(r, f, v)
 		}
 	}
-	return nil
+	return buf, nil
 }
 
-// decimalText is a canonical decimal, encoded as a binary numeric without
-// going through big.Int.
-type decimalText string
+func appendNull(buf []byte) []byte { return binary.BigEndian.AppendUint32(buf, math.MaxUint32) }
 
-// decimalCodec is PostgreSQL's numeric codec that also encodes *decimalText.
-type decimalCodec struct{ pgtype.NumericCodec }
-
-func (c decimalCodec) PlanEncode(m *pgtype.Map, oid uint32, format int16, value any) pgtype.EncodePlan {
-	if _, ok := value.(*decimalText); ok && format == pgtype.BinaryFormatCode {
-		return decimalPlan{}
+// appendValue appends one non-null canonical value of field type t to a
+// column of kind k; it reports false when the value is not canonical or
+// does not fit the column.
+func appendValue(buf []byte, k colKind, t format.Type, v string) ([]byte, bool) {
+	switch t {
+	case format.Int:
+		if k == kindNumeric {
+			return appendDecimal(buf, v)
+		}
+		n, ok := parseInt(v)
+		if !ok {
+			return buf, false
+		}
+		return appendInt(buf, k, n)
+	case format.Decimal:
+		return appendDecimal(buf, v)
+	case format.Bool:
+		b, ok := parseBool(v)
+		var c byte
+		if b {
+			c = 1
+		}
+		return append(binary.BigEndian.AppendUint32(buf, 1), c), ok
+	case format.Date:
+		d, ok := parseDate(v)
+		days := d.Unix()/86400 - pgEpochDays
+		return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(buf, 4), uint32(int32(days))), ok
+	case format.Datetime:
+		ts, ok := parseDatetime(v)
+		micros := ts.UnixMicro() - pgEpochMicros
+		return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint32(buf, 8), uint64(micros)), ok
 	}
-	return c.NumericCodec.PlanEncode(m, oid, format, value)
+	return appendText(buf, v), true
 }
 
-type decimalPlan struct{}
+func appendText(buf []byte, v string) []byte {
+	return append(binary.BigEndian.AppendUint32(buf, uint32(len(v))), v...)
+}
 
-func (decimalPlan) Encode(value any, buf []byte) ([]byte, error) {
-	s := string(*value.(*decimalText))
-	if !validDecimal(s) {
-		return nil, fmt.Errorf("%q is not a canonical decimal", s)
+func appendBytes(buf []byte, v []byte) []byte {
+	return append(binary.BigEndian.AppendUint32(buf, uint32(len(v))), v...)
+}
+
+// appendInt writes n as the column's integer type (or numeric).
+func appendInt(buf []byte, k colKind, n int64) ([]byte, bool) {
+	switch k {
+	case kindInt4:
+		if n < math.MinInt32 || n > math.MaxInt32 {
+			return buf, false
+		}
+		return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(buf, 4), uint32(int32(n))), true
+	case kindInt2:
+		if n < math.MinInt16 || n > math.MaxInt16 {
+			return buf, false
+		}
+		return binary.BigEndian.AppendUint16(binary.BigEndian.AppendUint32(buf, 2), uint16(int16(n))), true
+	case kindNumeric:
+		return appendDecimal(buf, fmt.Sprint(n))
 	}
-	return appendNumeric(buf, s), nil
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint32(buf, 8), uint64(n)), true
+}
+
+// appendDecimal writes a canonical decimal as a length-prefixed numeric.
+func appendDecimal(buf []byte, v string) ([]byte, bool) {
+	if !validDecimal(v) {
+		return buf, false
+	}
+	start := len(buf)
+	buf = appendNumeric(binary.BigEndian.AppendUint32(buf, 0), v)
+	binary.BigEndian.PutUint32(buf[start:], uint32(len(buf)-start-4))
+	return buf, true
 }
 
 // appendNumeric appends the binary numeric form of a canonical decimal:

@@ -34,11 +34,8 @@ func openSQLite(ctx context.Context, path string, opts Options) (Target, error) 
 			return nil, fmt.Errorf("open database sqlite://%s: %w", path, err)
 		}
 	}
-	// BEGIN IMMEDIATE takes the write lock at Begin; a second import waits
-	// busy_timeout for it and is then refused.
-	dsn := "file:" + sqliteURIPath(path) + "?_txlock=immediate" +
-		"&_pragma=busy_timeout(2000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-2000)"
+	dsn := "file:" + sqliteURIPath(path) + "?_pragma=busy_timeout(2000)" +
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database sqlite://%s: %w", path, err)
@@ -67,19 +64,25 @@ func (t *sqliteTarget) Begin(ctx context.Context, f *format.Format) (Tx, error) 
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	tx, err := t.db.BeginTx(ctx, nil)
+	conn, err := t.db.Conn(ctx)
 	if err != nil {
+		return nil, fmt.Errorf("begin import: %w", err)
+	}
+	// BEGIN IMMEDIATE takes the write lock now; a second import waits
+	// busy_timeout for it and is then refused.
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		conn.Close()
 		if isSQLiteBusy(err) {
 			return nil, &BusyError{Env: t.opts.Env}
 		}
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	x := &sqliteTx{t: t, tx: tx, plans: map[string]*plan{}, referenced: referenced(f), cache: map[string]bookMap{}}
+	x := &sqliteTx{t: t, tx: conn, plans: map[string]*plan{}, referenced: referenced(f), cache: map[string]bookMap{}}
 	for _, p := range ps {
 		x.plans[p.e.Name] = p
 	}
 	if err := x.setup(ctx, ps); err != nil {
-		tx.Rollback()
+		x.Rollback(ctx)
 		return nil, err
 	}
 	return x, nil
@@ -88,10 +91,11 @@ func (t *sqliteTarget) Begin(ctx context.Context, f *format.Format) (Tx, error) 
 // Close closes the database.
 func (t *sqliteTarget) Close() error { return t.db.Close() }
 
-// sqliteTx is one import's transaction on SQLite.
+// sqliteTx is one import's transaction on SQLite, on a connection of its
+// own that runs BEGIN IMMEDIATE … COMMIT.
 type sqliteTx struct {
 	t          *sqliteTarget
-	tx         *sql.Tx
+	tx         *sql.Conn
 	plans      map[string]*plan
 	referenced map[string]bool
 	cache      map[string]bookMap // bookkeeping of referenced entities, once read
@@ -206,7 +210,9 @@ func (x *sqliteTx) Commit(ctx context.Context) error {
 		h()
 	}
 	x.done = true
-	if err := x.tx.Commit(); err != nil {
+	defer x.tx.Close()
+	if _, err := x.tx.ExecContext(ctx, "COMMIT"); err != nil {
+		x.tx.ExecContext(context.Background(), "ROLLBACK")
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
@@ -218,7 +224,9 @@ func (x *sqliteTx) Rollback(ctx context.Context) error {
 		return nil
 	}
 	x.done = true
-	if err := x.tx.Rollback(); err != nil {
+	defer x.tx.Close()
+	// Even when ctx has ended: the connection must not stay in the transaction.
+	if _, err := x.tx.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
 		return fmt.Errorf("rollback: %w", err)
 	}
 	return nil

@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -54,8 +55,27 @@ func (x *sqliteTx) load(ctx context.Context, p *plan, rows Batches) (Counts, err
 	if err != nil {
 		return Counts{}, err
 	}
-	w := newSQLiteWriter(x.tx, p, refs)
-	defer w.close()
+	var c Counts
+	err = x.tx.Raw(func(dc any) error {
+		w := newSQLiteWriter(dc.(driver.ConnPrepareContext), p, refs)
+		defer w.close()
+		c, err = x.write(ctx, w, p, book, nextID, rows)
+		return err
+	})
+	if err != nil {
+		return Counts{}, err
+	}
+	if h := x.t.opts.AfterCopy; h != nil {
+		h(p.e.Name)
+	}
+	if x.referenced[p.e.Name] {
+		x.cache[p.e.Name] = book
+	}
+	return c, nil
+}
+
+// write sorts the records into inserts, updates and unchanged ones.
+func (x *sqliteTx) write(ctx context.Context, w *sqliteWriter, p *plan, book bookMap, nextID int64, rows Batches) (Counts, error) {
 	var c Counts
 	var h hasher
 	for {
@@ -98,12 +118,6 @@ func (x *sqliteTx) load(ctx context.Context, p *plan, rows Batches) (Counts, err
 	}
 	if err := w.flush(ctx); err != nil {
 		return Counts{}, err
-	}
-	if h := x.t.opts.AfterCopy; h != nil {
-		h(p.e.Name)
-	}
-	if x.referenced[p.e.Name] {
-		x.cache[p.e.Name] = book
 	}
 	return c, nil
 }

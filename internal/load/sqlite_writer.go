@@ -2,7 +2,7 @@ package load
 
 import (
 	"context"
-	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"strings"
 
@@ -13,22 +13,25 @@ import (
 const sqliteInsertRows = 64
 
 // sqliteWriter writes one entity's rows and bookkeeping with prepared
-// statements; inserts are gathered into multi-row statements.
+// statements, straight on the driver's connection (database/sql would
+// copy and check every argument again); inserts are gathered into
+// multi-row statements.
 type sqliteWriter struct {
-	tx    *sql.Tx
+	conn  driver.ConnPrepareContext
 	p     *plan
 	refs  []bookMap
-	stmts map[string]*sql.Stmt
+	stmts map[string]driver.Stmt
 	sqls  map[int][2]string // multi-row inserts by row count: target, bookkeeping
+	upd   string
 
-	rows     int   // rows pending in args
-	args     []any // pending target rows: id, then a value per field
-	bookArgs []any // pending bookkeeping rows: entity, key, fingerprint, id
+	rows     int                 // rows pending in args
+	args     []driver.NamedValue // pending target rows: id, then a value per field
+	bookArgs []driver.NamedValue // pending bookkeeping rows: key, fingerprint, id
 	fps      []byte
 }
 
-func newSQLiteWriter(tx *sql.Tx, p *plan, refs []bookMap) *sqliteWriter {
-	return &sqliteWriter{tx: tx, p: p, refs: refs, stmts: map[string]*sql.Stmt{}, sqls: map[int][2]string{},
+func newSQLiteWriter(conn driver.ConnPrepareContext, p *plan, refs []bookMap) *sqliteWriter {
+	return &sqliteWriter{conn: conn, p: p, refs: refs, stmts: map[string]driver.Stmt{}, sqls: map[int][2]string{},
 		fps: make([]byte, 0, sqliteInsertRows*len(fingerprint{}))}
 }
 
@@ -39,11 +42,11 @@ func (w *sqliteWriter) close() {
 }
 
 // stmt prepares a statement once.
-func (w *sqliteWriter) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+func (w *sqliteWriter) stmt(ctx context.Context, q string) (driver.Stmt, error) {
 	if s, ok := w.stmts[q]; ok {
 		return s, nil
 	}
-	s, err := w.tx.PrepareContext(ctx, q)
+	s, err := w.conn.PrepareContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("prepare %.40q…: %w", q, err)
 	}
@@ -51,16 +54,31 @@ func (w *sqliteWriter) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	return s, nil
 }
 
+func (w *sqliteWriter) exec(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
+	s, err := w.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.(driver.StmtExecContext).ExecContext(ctx, args)
+}
+
+// arg appends a positional argument.
+func arg(args []driver.NamedValue, v driver.Value) []driver.NamedValue {
+	return append(args, driver.NamedValue{Ordinal: len(args) + 1, Value: v})
+}
+
 // insert queues a new row with the id it gets.
 func (w *sqliteWriter) insert(ctx context.Context, r *Record, id int64, fp fingerprint) error {
-	w.args = append(w.args, id)
+	w.args = arg(w.args, id)
 	var err error
 	if w.args, err = w.values(w.args, r); err != nil {
 		return err
 	}
 	start := len(w.fps)
 	w.fps = append(w.fps, fp[:]...)
-	w.bookArgs = append(w.bookArgs, w.p.e.Name, r.Values[w.p.key], w.fps[start:len(w.fps):len(w.fps)], id)
+	w.bookArgs = arg(w.bookArgs, r.Values[w.p.key])
+	w.bookArgs = arg(w.bookArgs, w.fps[start:len(w.fps):len(w.fps)])
+	w.bookArgs = arg(w.bookArgs, id)
 	w.rows++
 	if w.rows == sqliteInsertRows {
 		return w.flush(ctx)
@@ -74,10 +92,10 @@ func (w *sqliteWriter) flush(ctx context.Context) error {
 		return nil
 	}
 	q := w.insertSQL(w.rows)
-	if err := w.exec(ctx, q[0], w.args); err != nil {
+	if _, err := w.exec(ctx, q[0], w.args); err != nil {
 		return fmt.Errorf("insert into %s: %w", w.p.table, err)
 	}
-	if err := w.exec(ctx, q[1], w.bookArgs); err != nil {
+	if _, err := w.exec(ctx, q[1], w.bookArgs); err != nil {
 		return fmt.Errorf("record bookkeeping: %w", err)
 	}
 	w.rows, w.args, w.bookArgs, w.fps = 0, w.args[:0], w.bookArgs[:0], w.fps[:0]
@@ -95,60 +113,51 @@ func (w *sqliteWriter) insertSQL(n int) [2]string {
 	}
 	q := [2]string{
 		"INSERT INTO " + sqliteQuote(w.p.table) + " (" + strings.Join(cols, ", ") + ") VALUES " + placeholders(n, len(cols)),
-		"INSERT INTO handover_rows (entity, key, fingerprint, target_id) VALUES " + placeholders(n, 4),
+		"INSERT INTO handover_rows (entity, key, fingerprint, target_id) SELECT " + sqliteString(w.p.e.Name) +
+			", column1, column2, column3 FROM (VALUES " + placeholders(n, 3) + ")",
 	}
 	w.sqls[n] = q
 	return q
 }
 
-func (w *sqliteWriter) exec(ctx context.Context, q string, args []any) error {
-	s, err := w.stmt(ctx, q)
-	if err != nil {
-		return err
-	}
-	_, err = s.ExecContext(ctx, args...)
-	return err
-}
-
 // update rewrites a changed row in place and its fingerprint.
 func (w *sqliteWriter) update(ctx context.Context, r *Record, id int64, key string, fp fingerprint) error {
-	args, err := w.values(make([]any, 0, len(w.p.columns)+1), r)
+	args, err := w.values(make([]driver.NamedValue, 0, len(w.p.columns)+1), r)
 	if err != nil {
 		return err
 	}
-	s, err := w.stmt(ctx, w.updateSQL())
-	if err != nil {
-		return err
-	}
-	res, err := s.ExecContext(ctx, append(args, id)...)
+	res, err := w.exec(ctx, w.updateSQL(), arg(args, id))
 	if err != nil {
 		return fmt.Errorf("update %s: %w", w.p.table, err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return fmt.Errorf("line %d: row %d of key %q is missing from table %s", r.Line, id, key, w.p.table)
 	}
-	const q = "UPDATE handover_rows SET fingerprint = ? WHERE entity = ? AND key = ?"
-	if err := w.exec(ctx, q, []any{fp[:], w.p.e.Name, key}); err != nil {
+	q := "UPDATE handover_rows SET fingerprint = ? WHERE entity = " + sqliteString(w.p.e.Name) + " AND key = ?"
+	if _, err := w.exec(ctx, q, arg(arg(nil, fp[:]), key)); err != nil {
 		return fmt.Errorf("record bookkeeping: %w", err)
 	}
 	return nil
 }
 
 func (w *sqliteWriter) updateSQL() string {
-	sets := make([]string, len(w.p.columns))
-	for i, c := range w.p.columns {
-		sets[i] = sqliteQuote(c) + " = ?"
+	if w.upd == "" {
+		sets := make([]string, len(w.p.columns))
+		for i, c := range w.p.columns {
+			sets[i] = sqliteQuote(c) + " = ?"
+		}
+		w.upd = "UPDATE " + sqliteQuote(w.p.table) + " SET " + strings.Join(sets, ", ") + " WHERE " + sqliteQuote(idColumn) + " = ?"
 	}
-	return "UPDATE " + sqliteQuote(w.p.table) + " SET " + strings.Join(sets, ", ") + " WHERE " + sqliteQuote(idColumn) + " = ?"
+	return w.upd
 }
 
 // values appends a record's values as SQLite stores them: text, or null
 // for "", integers for int and bool, target ids for refs.
-func (w *sqliteWriter) values(args []any, r *Record) ([]any, error) {
+func (w *sqliteWriter) values(args []driver.NamedValue, r *Record) ([]driver.NamedValue, error) {
 	for i, f := range w.p.e.Fields {
 		v := r.Values[i]
 		if v == "" {
-			args = append(args, nil)
+			args = arg(args, nil)
 			continue
 		}
 		switch f.Type {
@@ -157,24 +166,24 @@ func (w *sqliteWriter) values(args []any, r *Record) ([]any, error) {
 			if !ok {
 				return nil, valueError(r, f, v)
 			}
-			args = append(args, n)
+			args = arg(args, n)
 		case format.Bool:
 			b, ok := parseBool(v)
 			if !ok {
 				return nil, valueError(r, f, v)
 			}
-			args = append(args, boolInt(b))
+			args = arg(args, boolInt(b))
 		case format.Ref:
 			e, ok := w.refs[i][v]
 			if !ok {
 				return nil, fmt.Errorf("line %d: field %s: key %q not found in %s", r.Line, f.Name, v, f.Entity)
 			}
-			args = append(args, e.id)
+			args = arg(args, e.id)
 		default:
 			if !canonicalText(f.Type, v) {
 				return nil, valueError(r, f, v)
 			}
-			args = append(args, v)
+			args = arg(args, v)
 		}
 	}
 	return args, nil
@@ -186,6 +195,8 @@ func boolInt(b bool) int64 {
 	}
 	return 0
 }
+
+func sqliteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // canonicalText checks the text forms whose shape a target relies on.
 func canonicalText(t format.Type, v string) bool {

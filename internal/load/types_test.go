@@ -1,10 +1,9 @@
 package load
 
 import (
+	"encoding/binary"
 	"slices"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/handover/handover/internal/testenv"
 )
@@ -87,15 +86,24 @@ func TestNumericEncoding(t *testing.T) {
 	values := []string{"0", "0.00", "-0.01", "1", "-1", "10000", "9999", "12345678", "123456789", "0.0001", "0.00001",
 		"0.000000012", "1234.5", "1234.50", "100000000.00000001", "-99999999999999999999.99", "3.14159265358979323846264338327950288",
 		"1000000000000000000000000000000", "0.1000", "70000.0007"}
-	if _, err := conn.Exec(ctx, "CREATE TEMP TABLE n (i int, v numeric)"); err != nil {
+	if _, err := conn.Exec(ctx, "CREATE TEMP TABLE n (i bigint, v numeric)"); err != nil {
 		t.Fatal(err)
 	}
-	rows := make([][]any, len(values))
-	for i, v := range values {
-		d := decimalText(v)
-		rows[i] = []any{i, &d}
+	i := 0
+	next := func(buf []byte) ([]byte, bool, error) {
+		if i == len(values) {
+			return buf, false, nil
+		}
+		buf = binary.BigEndian.AppendUint16(buf, 2)
+		buf, _ = appendInt(buf, kindInt8, int64(i))
+		buf, ok := appendDecimal(buf, values[i])
+		if !ok {
+			t.Fatalf("%s is not a canonical decimal", values[i])
+		}
+		i++
+		return buf, true, nil
 	}
-	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"n"}, []string{"i", "v"}, pgx.CopyFromRows(rows)); err != nil {
+	if _, err := conn.PgConn().CopyFrom(ctx, &copyStream{next: next}, "COPY n (i, v) FROM STDIN (FORMAT binary)"); err != nil {
 		t.Fatal(err)
 	}
 	for i, v := range values {

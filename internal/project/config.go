@@ -33,6 +33,7 @@ type paths struct {
 	formatLine, recipesLine, lookupsLine int
 	minRowsLines                         map[string]int // gate.min_rows entity → line
 	envLines                             map[string]int // environment → line
+	freezeLine                           int            // line of freeze.environments
 }
 
 var envNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
@@ -62,6 +63,9 @@ func parseConfig(p *Project, d *conf.Doc, data []byte) *paths {
 		"lookups":      setPath(&ps.lookups, &ps.lookupsLine, "lookups"),
 		"environments": func(v *yaml.Node) { parseEnvironments(p, d, v, ps) },
 		"gate":         func(v *yaml.Node) { parseGate(p, d, v, ps) },
+		"freeze":       func(v *yaml.Node) { parseFreeze(p, d, v, ps) },
+		"plan":         func(v *yaml.Node) { parsePlan(p, d, v) },
+		"notify":       func(v *yaml.Node) { parseNotify(p, d, v) },
 	})
 	if p.Migration == "" {
 		n := root
@@ -71,6 +75,7 @@ func parseConfig(p *Project, d *conf.Doc, data []byte) *paths {
 		d.Problem(n, "migration missing: name the migration, e.g. migration: acme-onboarding")
 	}
 	checkRequires(p, d, ps)
+	checkFreeze(p, d, ps)
 	return ps
 }
 
@@ -217,6 +222,16 @@ func parseGate(p *Project, d *conf.Doc, n *yaml.Node, ps *paths) {
 		"max_reject_rate_overall": rate(&p.Gate.MaxRejectRateOverall, "max_reject_rate_overall", true),
 		"max_count_change":        rate(&p.Gate.MaxCountChange, "max_count_change", false),
 		"min_rows":                func(v *yaml.Node) { parseMinRows(p, d, v, ps) },
+		"max_unresolved_refs": func(v *yaml.Node) {
+			i, ok := d.Int(v, "gate.max_unresolved_refs")
+			switch {
+			case !ok:
+			case i < 0:
+				d.Problem(v, "gate.max_unresolved_refs: %d must be 0 or more", i)
+			default:
+				p.Gate.MaxUnresolvedRefs = &i
+			}
+		},
 	})
 }
 

@@ -5,6 +5,7 @@ package project
 
 import (
 	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/notify"
 	"github.com/handover/handover/internal/recipe"
 )
 
@@ -22,6 +23,9 @@ type Project struct {
 	EnvOrder     []string // environment names in file order
 	Gate         Gate
 	Hashes       Hashes
+	Freeze       Freeze           // freeze: the source freeze policy
+	Plan         []PlanStep       // plan: changes to the default runbook, in file order
+	Webhooks     []notify.Webhook // notify.webhooks: receivers of events, validated
 }
 
 // Environment is a named target.
@@ -39,6 +43,26 @@ type Gate struct {
 	MaxRejectRateOverall *float64       // over all entities
 	MinRows              map[string]int // per entity, valid rows
 	MaxCountChange       *float64       // relative change of read rows against the previous extraction
+	MaxUnresolvedRefs    *int           // per entity, rejects for references that do not resolve (rule ref)
+}
+
+// Freeze is the freeze policy: an import of an extraction after the first
+// needs the source frozen ("handover freeze") before it was received.
+type Freeze struct {
+	Off          bool     // freeze.required: false
+	Environments []string // freeze.environments; empty: each environment that requires another and that none requires (prod)
+}
+
+// PlanStep is one entry of the plan: list, which re-titles, re-assigns,
+// re-dates or removes a default runbook step, or adds one.
+type PlanStep struct {
+	ID     string
+	Title  string
+	Owner  string
+	Due    string // "J-5", "J", "J+2" or YYYY-MM-DD
+	Remove bool
+	After  string
+	Line   int // line of the entry in handover.yaml
 }
 
 // Hashes of the project files, "sha256:<hex>".

@@ -1,0 +1,10 @@
+-- The target tables of the benchmark format (bench/gen/project/format.yaml)
+-- exactly as handover creates them in SQLite; bench/run.sh creates them in
+-- every fresh database, for handover and for the sqlite3 .import floor.
+CREATE TABLE "structures" ("id" INTEGER PRIMARY KEY, "external_id" TEXT NOT NULL UNIQUE,
+  "name" TEXT, "street" TEXT, "zip" TEXT, "city" TEXT, "country" TEXT, "phone" TEXT, "uid" TEXT);
+CREATE TABLE "contacts" ("id" INTEGER PRIMARY KEY, "external_id" TEXT NOT NULL UNIQUE,
+  "salutation" TEXT, "first_name" TEXT, "last_name" TEXT, "structure" INTEGER, "street" TEXT,
+  "zip" TEXT, "city" TEXT, "country" TEXT, "phone" TEXT, "mobile" TEXT, "email" TEXT,
+  "birth_date" TEXT, "category" TEXT, "revenue" TEXT, "note" TEXT, "created" TEXT,
+  "language" TEXT, "newsletter" INTEGER, "status" TEXT);
