@@ -116,7 +116,7 @@ handover reject-run). --json prints the protocol with an "approvals" list.`,
 				}
 				return a.printJSON(out)
 			}
-			writeSummary(a.stdout, r.Protocol, relTo(p, r.Artifacts))
+			writeSummary(a.stdout, r.Protocol, relTo(p, r.Artifacts), true)
 			if r.Protocol.Forced != "" {
 				fmt.Fprintf(a.stdout, "forced promotion: %s\n", r.Protocol.Forced)
 			}

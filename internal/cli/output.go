@@ -29,11 +29,13 @@ func (a *app) printProtocol(p *project.Project, proto *protocol.Protocol) error 
 	if a.json {
 		return a.printJSON(proto)
 	}
-	writeSummary(a.stdout, proto, relTo(p.Dir, proto.Artifacts))
+	writeSummary(a.stdout, proto, relTo(p.Dir, proto.Artifacts), false)
 	return nil
 }
 
-func writeSummary(w io.Writer, p *protocol.Protocol, artifacts string) {
+// writeSummary prints a run's protocol for people; withError adds the
+// run's error (a command that fails prints it once, on stderr, instead).
+func writeSummary(w io.Writer, p *protocol.Protocol, artifacts string, withError bool) {
 	head := fmt.Sprintf("run %d · %s", p.Run, p.Kind)
 	if p.Env != "" {
 		head += " into " + p.Env
@@ -46,13 +48,17 @@ func writeSummary(w io.Writer, p *protocol.Protocol, artifacts string) {
 	if len(p.Entities) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		loaded := p.Kind == protocol.KindImport
-		hdr := "entity\tread\tfiltered\trejected\tvalid\t"
+		width := len("entity")
+		for _, e := range p.Entities {
+			width = max(width, len(e.Name))
+		}
+		hdr := fmt.Sprintf("%-*s\tread\tfiltered\trejected\tvalid\t", width, "entity")
 		if loaded {
 			hdr += "inserted\tupdated\tunchanged\t"
 		}
 		fmt.Fprintln(tw, hdr)
 		for _, e := range p.Entities {
-			row := fmt.Sprintf("%s\t%d\t%d\t%d\t%d\t", e.Name, e.Read, e.Filtered, e.Rejected, e.Valid)
+			row := fmt.Sprintf("%-*s\t%d\t%d\t%d\t%d\t", width, e.Name, e.Read, e.Filtered, e.Rejected, e.Valid)
 			if loaded {
 				row += fmt.Sprintf("%d\t%d\t%d\t", e.Inserted, e.Updated, e.Unchanged)
 			}
@@ -84,7 +90,7 @@ func writeSummary(w io.Writer, p *protocol.Protocol, artifacts string) {
 	for _, warn := range p.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
-	if p.Error != "" {
+	if p.Error != "" && withError {
 		fmt.Fprintf(w, "error: %s\n", p.Error)
 	}
 	if artifacts != "" {

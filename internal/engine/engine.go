@@ -76,6 +76,7 @@ func Run(ctx context.Context, o Options) (*protocol.Protocol, error) {
 			results = append(results, res)
 		}
 		if err != nil {
+			err = relative(err, o.Extraction.Dir, o.Project.Dir)
 			return finish(o, p, results, fmt.Errorf("%s %s: %w", o.Kind, pl.entity.Name, err))
 		}
 	}

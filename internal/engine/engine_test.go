@@ -234,6 +234,9 @@ func TestUnclosedQuoteFailsTheRunNamingTheLine(t *testing.T) {
 	if p == nil || p.Status != protocol.StatusFailed {
 		t.Fatalf("protocol %+v, want status failed", p)
 	}
+	if strings.Contains(err.Error(), f.x.Dir) {
+		t.Errorf("error %q names the extraction's directory, not the file the user knows", err)
+	}
 }
 
 // recordingTx is a fake target that records what the engine loads.

@@ -36,7 +36,7 @@ func prepare(ctx context.Context, o Options) ([]*plan, error) {
 	for _, e := range o.Project.Format.Entities {
 		pl, err := prepareEntity(ctx, o.Project.Recipes[e.Name], e, o.Extraction, o.Project.Lookups)
 		if err != nil {
-			problems = append(problems, err)
+			problems = append(problems, relative(err, o.Extraction.Dir, o.Project.Dir))
 			continue
 		}
 		plans = append(plans, pl)
@@ -60,7 +60,7 @@ func prepareEntity(ctx context.Context, r *recipe.Recipe, e *format.Entity, x *e
 		Encoding: r.Source.Encoding, Delimiter: r.Source.Delimiter, Sheet: r.Source.Sheet,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", r.Source.File, err)
+		return nil, err
 	}
 	prog, err := recipe.Compile(r, e, rd.Columns(), lookups)
 	if err != nil {
