@@ -133,7 +133,7 @@ func (a *app) run(ctx context.Context, req runRequest) error {
 	opts := engine.Options{
 		Project: p, Extraction: x, Kind: req.kind, Env: req.env, Run: run.Number,
 		Artifacts: artifacts, DryRun: req.dryRun, Version: Version, Now: a.now,
-		Progress: &engine.Progress{}, Previous: prev,
+		Progress: &engine.Progress{}, Previous: prev, PreviousExtraction: a.previousExtraction(p, x.Number),
 	}
 	stopBar := a.progressBar(opts.Progress)
 	proto, runErr := a.execute(ctx, env, opts)
@@ -226,6 +226,18 @@ func (a *app) execute(ctx context.Context, env *project.Environment, opts engine
 		return proto, fmt.Errorf("import into %s: commit: %w", env.Name, err)
 	}
 	return proto, nil
+}
+
+// previousExtraction returns the extraction before n, or nil.
+func (a *app) previousExtraction(p *project.Project, n int) *extract.Extraction {
+	if n <= 1 {
+		return nil
+	}
+	x, err := extract.NewStore(filepath.Join(handoverDir(p), "extractions")).Get(n - 1)
+	if err != nil {
+		return nil
+	}
+	return x
 }
 
 // extraction returns extraction n, or the newest for 0.

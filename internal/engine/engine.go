@@ -34,6 +34,9 @@ type Options struct {
 	// Previous holds the read counts per entity of the previous extraction
 	// (for the max_count_change gate check and warnings); nil when none.
 	Previous map[string]int64
+	// PreviousExtraction, when set, is compared with Extraction column by
+	// column: renamed, moved, added and removed columns are warned about.
+	PreviousExtraction *extract.Extraction
 }
 
 // ConfigError is a problem of the project's configuration found while
@@ -67,6 +70,9 @@ func Run(ctx context.Context, o Options) (*protocol.Protocol, error) {
 	}
 	defer closePlans(plans)
 	p.Hashes.Inputs = inputHashes(o.Extraction, plans)
+	for _, pl := range plans {
+		p.Warnings = append(p.Warnings, pl.columnChanges...)
+	}
 	st := newRunState()
 	var results []*entityResult
 	for _, pl := range plans {

@@ -329,3 +329,26 @@ func rejectLines(t *testing.T, csvText string) []int {
 	}
 	return out
 }
+
+func TestColumnChangesSincePreviousExtraction(t *testing.T) {
+	prev := newFixture(t, map[string]string{"firmen.csv": firmen, "kontakte.csv": kontakte})
+	renamed := strings.Replace(kontakte, "ID;Nachname;EMail;", "ID;Nachname;E-Mail;", 1)
+	f := newFixture(t, map[string]string{"firmen.csv": firmen, "kontakte.csv": renamed})
+	o := f.options(nil)
+	o.PreviousExtraction = prev.x
+	_, err := Run(context.Background(), o)
+	if !IsConfig(err) {
+		t.Fatalf("err = %v, want a configuration error (the recipe reads EMail)", err)
+	}
+	if !strings.Contains(err.Error(), `kontakte.csv changed since extraction 1`) || !strings.Contains(err.Error(), `"E-Mail"`) {
+		t.Errorf("the error does not say the column was renamed: %v", err)
+	}
+	f.project.Recipes["contacts"].Fields[2].Expr = `lower(trim(col("E-Mail")))`
+	p, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "renamed") {
+		t.Errorf("warnings %q, want the rename", p.Warnings)
+	}
+}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/handover/handover/internal/extract"
 	"github.com/handover/handover/internal/format"
 	"github.com/handover/handover/internal/recipe"
 	"github.com/handover/handover/internal/source"
+	"github.com/handover/handover/internal/suggest"
 )
 
 // plan is one entity made ready to run: its source open, its recipe compiled.
@@ -23,6 +25,9 @@ type plan struct {
 	fieldColumns [][]string
 	// converted[i]: field i's expression yields canonical text already.
 	converted []bool
+	// columnChanges describe how the source file's header moved since the
+	// previous extraction.
+	columnChanges []string
 }
 
 // prepare opens every entity's source and compiles every recipe before any
@@ -34,7 +39,7 @@ func prepare(ctx context.Context, o Options) ([]*plan, error) {
 	var plans []*plan
 	var problems []error
 	for _, e := range o.Project.Format.Entities {
-		pl, err := prepareEntity(ctx, o.Project.Recipes[e.Name], e, o.Extraction, o.Project.Lookups)
+		pl, err := prepareEntity(ctx, o.Project.Recipes[e.Name], e, o, o.Project.Lookups)
 		if err != nil {
 			problems = append(problems, relative(err, o.Extraction.Dir, o.Project.Dir))
 			continue
@@ -48,11 +53,11 @@ func prepare(ctx context.Context, o Options) ([]*plan, error) {
 	return plans, nil
 }
 
-func prepareEntity(ctx context.Context, r *recipe.Recipe, e *format.Entity, x *extract.Extraction, lookups recipe.Lookups) (*plan, error) {
+func prepareEntity(ctx context.Context, r *recipe.Recipe, e *format.Entity, o Options, lookups recipe.Lookups) (*plan, error) {
 	if r == nil {
 		return nil, fmt.Errorf("entity %s has no recipe", e.Name)
 	}
-	path, err := x.File(r.Source.File)
+	path, err := o.Extraction.File(r.Source.File)
 	if err != nil {
 		return nil, fmt.Errorf("%s: source: %w", r.Path, err)
 	}
@@ -62,15 +67,42 @@ func prepareEntity(ctx context.Context, r *recipe.Recipe, e *format.Entity, x *e
 	if err != nil {
 		return nil, err
 	}
+	changes := columnChanges(ctx, r, o.PreviousExtraction, rd.Columns())
 	prog, err := recipe.Compile(r, e, rd.Columns(), lookups)
 	if err != nil {
 		rd.Close()
+		if len(changes) > 0 {
+			err = fmt.Errorf("%w\n%s", err, strings.Join(changes, "\n"))
+		}
 		return nil, err
 	}
 	return &plan{
 		entity: e, recipe: r, file: r.Source.File, reader: rd, program: prog,
-		fieldColumns: prog.FieldColumns(), converted: prog.Converted(r),
+		fieldColumns: prog.FieldColumns(), converted: prog.Converted(r), columnChanges: changes,
 	}, nil
+}
+
+// columnChanges compares a source file's header with the same file of the
+// previous extraction: the most common cause of a broken second extraction.
+func columnChanges(ctx context.Context, r *recipe.Recipe, prev *extract.Extraction, columns []string) []string {
+	if prev == nil {
+		return nil
+	}
+	path, err := prev.File(r.Source.File)
+	if err != nil {
+		return nil
+	}
+	rd, err := source.Open(ctx, path, source.Options{Encoding: r.Source.Encoding, Delimiter: r.Source.Delimiter, Sheet: r.Source.Sheet})
+	if err != nil {
+		return nil
+	}
+	before := rd.Columns()
+	rd.Close()
+	var out []string
+	for _, c := range suggest.ColumnChanges(before, columns) {
+		out = append(out, fmt.Sprintf("%s changed since extraction %d: %s", r.Source.File, prev.Number, c))
+	}
+	return out
 }
 
 func closePlans(plans []*plan) {

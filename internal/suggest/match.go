@@ -25,34 +25,42 @@ type match struct {
 }
 
 // fieldNames are the names a column for the field commonly has.
-func fieldNames(e *format.Entity, f *format.Field) []string {
+func fieldNames(v *vocab, e *format.Entity, f *format.Field) []string {
 	out := []string{f.Name, f.Column}
-	out = append(out, synonymsOf(f.Name, fieldConcepts())...)
+	out = append(out, v.fieldSynonyms(f.Name)...)
 	switch {
 	case f.Type == format.Ref:
-		out = append(out, refCandidates(f.Name, f.Entity)...)
+		out = append(out, v.refCandidates(f.Name, f.Entity)...)
 	case f.Name == e.Key:
-		out = append(out, synonymsOf("external_id", fieldConcepts())...)
-		out = append(out, refCandidates(e.Name, e.Name)...)
+		out = append(out, v.fieldSynonyms("external_id")...)
+		out = append(out, v.refCandidates(e.Name, e.Name)...)
 	}
 	return out
 }
 
-// bestName scores a column's name against the field's names.
-func bestName(col name, cands []name, weak map[string]bool) (float64, string) {
+// bestName scores a column's name against the field's names and says
+// why it fits.
+func bestName(col name, field string, cands []name, weak map[string]bool) (float64, string) {
 	best, why := 0.0, ""
 	for _, c := range cands {
 		if s, w := nameScore(col, c, weak); s > best {
 			best, why = s, w
 		}
 	}
-	return best, why
+	switch {
+	case best == 0:
+		return 0, ""
+	case best == 1 && col.joined == newName(field).joined:
+		return 1, "the field's own name"
+	case best == 1:
+		return 1, "a usual name for " + field
+	}
+	return best, why + ", a name for " + field
 }
 
 // assign pairs fields with columns: every pair scored, then the best pairs
 // taken first, each field and each column at most once.
-func assign(e *format.Entity, profiles []*profile) []match {
-	weak := weakTokens()
+func assign(v *vocab, e *format.Entity, profiles []*profile) []match {
 	cols := make([]name, len(profiles))
 	for i, p := range profiles {
 		cols[i] = newName(p.name)
@@ -60,11 +68,11 @@ func assign(e *format.Entity, profiles []*profile) []match {
 	var all []match
 	for fi, f := range e.Fields {
 		var cands []name
-		for _, s := range fieldNames(e, f) {
+		for _, s := range fieldNames(v, e, f) {
 			cands = append(cands, newName(s))
 		}
 		for ci, p := range profiles {
-			if m, ok := scorePair(e, f, p, cols[ci], cands, weak); ok {
+			if m, ok := scorePair(v, e, f, p, cols[ci], cands); ok {
 				m.field, m.col = fi, ci
 				all = append(all, m)
 			}
@@ -85,9 +93,9 @@ func assign(e *format.Entity, profiles []*profile) []match {
 // scorePair scores one field against one column: by name, and by what
 // the values look like. A column whose name says nothing is only taken for
 // a field whose values are unmistakable (e-mail, phone, date).
-func scorePair(e *format.Entity, f *format.Field, p *profile, col name, cands []name, weak map[string]bool) (match, bool) {
-	ns, why := bestName(col, cands, weak)
-	cs, what := content(e, f, p)
+func scorePair(v *vocab, e *format.Entity, f *format.Field, p *profile, col name, cands []name) (match, bool) {
+	ns, why := bestName(col, f.Name, cands, v.weak)
+	cs, what := content(v, e, f, p)
 	if ns == 0 && !distinctive(f.Type) {
 		return match{}, false
 	}
@@ -110,7 +118,7 @@ func distinctive(t format.Type) bool {
 }
 
 // content says how well the column's values fit the field, 0 to 1, and why.
-func content(e *format.Entity, f *format.Field, p *profile) (float64, string) {
+func content(v *vocab, e *format.Entity, f *format.Field, p *profile) (float64, string) {
 	if p.filled == 0 {
 		return 0, "the column is empty in the sample"
 	}
@@ -135,7 +143,7 @@ func content(e *format.Entity, f *format.Field, p *profile) (float64, string) {
 	case format.Bool:
 		return p.boolean, percent(p.boolean) + of + " are yes/no values"
 	case format.Enum:
-		return enumContent(f, p)
+		return enumContent(v, f, p)
 	case format.Ref:
 		return 0.6 * p.idLike, ""
 	}
@@ -143,7 +151,7 @@ func content(e *format.Entity, f *format.Field, p *profile) (float64, string) {
 		if p.unique {
 			return 1, "every value is filled and unique, as a key's are"
 		}
-		return 0.2, "values are not unique or not all filled"
+		return float64(len(p.order)) / float64(p.rows), fmt.Sprintf("%d distinct values in %d rows", len(p.order), p.rows)
 	}
 	if max(p.email, p.phone, p.date.share, p.datetime.share) >= 0.8 {
 		return 0.1, "the values look like another type"
@@ -182,11 +190,11 @@ func layoutList(layouts []string) string {
 
 // enumContent is the share of rows whose value stands for an allowed
 // value; a column with few distinct values scores as a likely list.
-func enumContent(f *format.Field, p *profile) (float64, string) {
+func enumContent(v *vocab, f *format.Field, p *profile) (float64, string) {
 	n := 0
-	for _, v := range p.order {
-		if enumMatch(v, f.Values) != "" {
-			n += p.counts[v]
+	for _, val := range p.order {
+		if v.enumMatch(p.names[val], f.Values) != "" {
+			n += p.counts[val]
 		}
 	}
 	share := float64(n) / float64(p.filled)

@@ -13,16 +13,17 @@ import (
 type profile struct {
 	name   string
 	index  int
-	rows   int            // rows sampled
-	filled int            // non-empty values (after trimming)
-	counts map[string]int // distinct trimmed values → rows
-	order  []string       // distinct values, first seen first
-	padded bool           // some value has white space around it
+	rows   int             // rows sampled
+	filled int             // non-empty values (after trimming)
+	counts map[string]int  // distinct trimmed values → rows
+	names  map[string]name // distinct values as names, for list matching
+	order  []string        // distinct values, first seen first
+	padded bool            // some value has white space around it
 
 	email, phone, country, boolean, idLike float64 // share of filled rows
-	number                                       numberFit
-	date, datetime                               dateFit
-	unique                                       bool // every row filled, no value twice
+	number                                 numberFit
+	date, datetime                         dateFit
+	unique                                 bool // every row filled, no value twice
 }
 
 // numberFit is how well the values read as numbers.
@@ -34,11 +35,11 @@ type numberFit struct {
 }
 
 // numberLocales are tried in this order; "" is a plain number.
-func numberLocales() []string { return []string{"", "de-CH", "de-DE", "fr-CH", "en-US"} }
+func numberLocales() []string { return []string{"", "de-CH", "fr-CH", "de-DE", "en-US"} }
 
 // newProfile analyses the sampled values of one column.
-func newProfile(name string, index int, values []string, phones *value.PhoneParser) *profile {
-	p := &profile{name: name, index: index, rows: len(values), counts: map[string]int{}}
+func newProfile(column string, index int, values []string, phones *value.PhoneParser) *profile {
+	p := &profile{name: column, index: index, rows: len(values), counts: map[string]int{}, names: map[string]name{}}
 	for _, raw := range values {
 		v := strings.TrimSpace(raw)
 		if v == "" {
@@ -48,6 +49,7 @@ func newProfile(name string, index int, values []string, phones *value.PhonePars
 		p.filled++
 		if p.counts[v] == 0 {
 			p.order = append(p.order, v)
+			p.names[v] = newName(v)
 		}
 		p.counts[v]++
 	}

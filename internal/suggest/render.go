@@ -34,10 +34,13 @@ func (d *Draft) YAML() []byte {
 		fmt.Fprintf(&b, "# Entity %s fits best (%s).\n", d.Entity, fitList(d.Fits))
 	}
 	fmt.Fprintf(&b, "entity: %s\nsource:\n  file: %s\n", d.Entity, scalar(d.Source.File))
-	for _, kv := range [][2]string{{"sheet", d.Source.Sheet}, {"encoding", d.Source.Encoding}, {"delimiter", d.Source.Delimiter}} {
+	for _, kv := range [][2]string{{"sheet", d.Source.Sheet}, {"encoding", d.Source.Encoding}} {
 		if kv[1] != "" {
 			fmt.Fprintf(&b, "  %s: %s\n", kv[0], scalar(kv[1]))
 		}
+	}
+	if d.Source.Delimiter != "" {
+		fmt.Fprintf(&b, "  delimiter: %q\n", d.Source.Delimiter)
 	}
 	b.WriteString("fields:\n")
 	var optional []string

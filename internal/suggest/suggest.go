@@ -38,14 +38,15 @@ type Options struct {
 
 // Draft is a suggested recipe.
 type Draft struct {
-	Entity   string         `json:"entity"`
-	Source   recipe.Source  `json:"source"`
-	Sampled  int            `json:"rows_sampled"`
-	Fields   []Suggestion   `json:"fields"` // in the entity's field order
-	Unused   []string       `json:"unused_columns"`
-	Lookups  []*Lookup      `json:"lookups,omitempty"`
-	Fits     []EntityFit    `json:"entities"` // how well the file fits each entity, best first
-	Region   string         `json:"phone_region"`
+	Entity   string        `json:"entity"`
+	Source   recipe.Source `json:"source"`
+	Columns  []string      `json:"columns"` // the file's columns, in file order
+	Sampled  int           `json:"rows_sampled"`
+	Fields   []Suggestion  `json:"fields"` // in the entity's field order
+	Unused   []string      `json:"unused_columns"`
+	Lookups  []*Lookup     `json:"lookups,omitempty"`
+	Fits     []EntityFit   `json:"entities"` // how well the file fits each entity, best first
+	Region   string        `json:"phone_region"`
 	profiles map[string]*profile
 }
 
@@ -101,47 +102,49 @@ func Suggest(ctx context.Context, path string, f *format.Format, o Options) (*Dr
 	if file == "" {
 		file = filepath.Base(path)
 	}
-	e, fits, err := pickEntity(f, o.Entity, file, profiles)
+	v := newVocab()
+	e, fits, matches, err := pickEntity(v, f, o.Entity, file, profiles)
 	if err != nil {
 		return nil, err
 	}
-	d := &Draft{Entity: e.Name, Sampled: len(res.Rows), Fits: fits, Region: o.Region,
-		Source: recipe.Source{File: file, Encoding: res.Encoding, Delimiter: res.Delimiter, Sheet: o.Source.Sheet}}
-	d.fill(e, profiles, assign(e, profiles))
+	d := &Draft{Entity: e.Name, Columns: res.Columns, Sampled: len(res.Rows), Fits: fits, Region: o.Region,
+		Source: recipe.Source{File: file, Encoding: recipeEncoding(res.Encoding), Delimiter: res.Delimiter, Sheet: o.Source.Sheet}}
+	d.fill(v, e, profiles, matches)
 	return d, nil
 }
 
 // pickEntity returns the named entity, or the one whose fields the columns
 // fit best (the file name counting as a hint).
-func pickEntity(f *format.Format, want, file string, profiles []*profile) (*format.Entity, []EntityFit, error) {
+func pickEntity(v *vocab, f *format.Format, want, file string, profiles []*profile) (*format.Entity, []EntityFit, []match, error) {
+	if want != "" && f.Entity(want) == nil {
+		return nil, nil, nil, fmt.Errorf("suggest: no entity %q in the format (entities: %s)", want, entityNames(f))
+	}
+	if len(f.Entities) == 0 {
+		return nil, nil, nil, fmt.Errorf("suggest: the format has no entities")
+	}
 	var fits []EntityFit
+	matches := map[string][]match{}
 	for _, e := range f.Entities {
-		fits = append(fits, EntityFit{Entity: e.Name, Score: round2(entityScore(e, file, profiles))})
+		matches[e.Name] = assign(v, e, profiles)
+		fits = append(fits, EntityFit{Entity: e.Name, Score: round2(entityScore(v, e, file, matches[e.Name]))})
 	}
 	sort.SliceStable(fits, func(i, j int) bool { return fits[i].Score > fits[j].Score })
-	if want != "" {
-		e := f.Entity(want)
-		if e == nil {
-			return nil, nil, fmt.Errorf("suggest: no entity %q in the format (entities: %s)", want, entityNames(f))
-		}
-		return e, fits, nil
+	if want == "" {
+		want = fits[0].Entity
 	}
-	if len(fits) == 0 {
-		return nil, nil, fmt.Errorf("suggest: the format has no entities")
-	}
-	return f.Entity(fits[0].Entity), fits, nil
+	return f.Entity(want), fits, matches[want], nil
 }
 
 // entityScore is the mean match score over the entity's fields, plus a
 // bonus when the file is named like the entity.
-func entityScore(e *format.Entity, file string, profiles []*profile) float64 {
+func entityScore(v *vocab, e *format.Entity, file string, matches []match) float64 {
 	sum := 0.0
-	for _, m := range assign(e, profiles) {
+	for _, m := range matches {
 		sum += m.score
 	}
 	s := sum / float64(max(1, len(e.Fields)))
 	base := newName(trimExt(file))
-	for _, n := range synonymsOf(e.Name, entityConcepts()) {
+	for _, n := range v.entitySynonyms(e.Name) {
 		if sc, _ := nameScore(base, newName(n), nil); sc >= 0.7 {
 			return s + 0.25
 		}
@@ -164,7 +167,7 @@ func entityNames(f *format.Format) string {
 
 // fill turns the matches into the draft's suggestions, unused columns and
 // lookup tables.
-func (d *Draft) fill(e *format.Entity, profiles []*profile, matches []match) {
+func (d *Draft) fill(v *vocab, e *format.Entity, profiles []*profile, matches []match) {
 	byField := map[int]match{}
 	used := map[int]bool{}
 	for _, m := range matches {
@@ -176,7 +179,7 @@ func (d *Draft) fill(e *format.Entity, profiles []*profile, matches []match) {
 		if m, ok := byField[i]; ok {
 			p := profiles[m.col]
 			d.profiles[p.name] = p
-			expr, notes, todo, lk := transform(e, f, p, d.Region)
+			expr, notes, todo, lk := transform(v, e, f, p, d.Region)
 			s.Column, s.Expr, s.TODO, s.Confidence = p.name, expr, todo, round2(m.score)
 			s.Evidence = append(m.evidence, notes...)
 			if lk != nil {
@@ -195,6 +198,17 @@ func (d *Draft) fill(e *format.Entity, profiles []*profile, matches []match) {
 			d.profiles[p.name] = p
 		}
 	}
+}
+
+// recipeEncoding is the encoding the recipe names. A file detected as
+// ISO-8859-1 is read as Windows-1252, its superset for text: the bytes
+// 0x80–0x9F are control characters in the one and € ‘ ’ „ … in the other,
+// and a later row of a Windows export may have them.
+func recipeEncoding(detected string) string {
+	if detected == "iso-8859-1" {
+		return "windows-1252"
+	}
+	return detected
 }
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }

@@ -131,13 +131,32 @@ func valueConcepts() [][]string {
 }
 
 // enumMatch returns the enum value a source value stands for: the same
-// value in any case, a known word for it ("Herr" → MR, "Deutsch" → DE), or
-// a close spelling of it ("Presse" → PRESS); "" when none.
-func (v *vocab) enumMatch(val string, values []string) string {
-	key := newName(val).joined
-	if key == "" {
+// value in any case, a known word for it ("Herr" → MR, "Deutsch" → DE), a
+// close spelling of it ("Presse" → PRESS), or a value one of whose words
+// does so and no other word contradicts ("Herr Dr." → MR); "" when none.
+func (v *vocab) enumMatch(n name, values []string) string {
+	if n.joined == "" {
 		return ""
 	}
+	if ev := v.enumWord(n.joined, values); ev != "" || len(n.tokens) < 2 {
+		return ev
+	}
+	found := ""
+	for _, t := range n.tokens {
+		ev := v.enumWord(t, values)
+		switch {
+		case ev == "":
+		case found == "":
+			found = ev
+		case found != ev:
+			return ""
+		}
+	}
+	return found
+}
+
+// enumWord matches one word (or a whole value run together) to an enum value.
+func (v *vocab) enumWord(key string, values []string) string {
 	for _, ev := range values {
 		if newName(ev).joined == key {
 			return ev

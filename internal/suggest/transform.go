@@ -59,7 +59,7 @@ func colRef(name string) string {
 // transform is the expression that fills field f from the column of p,
 // with notes on what it does, a to-do when part of the values will be
 // rejected, and the lookup table it needs.
-func transform(e *format.Entity, f *format.Field, p *profile, region string) (expr string, notes []string, todo string, lk *Lookup) {
+func transform(v *vocab, e *format.Entity, f *format.Field, p *profile, region string) (expr string, notes []string, todo string, lk *Lookup) {
 	ref := colRef(p.name)
 	trimmed := "trim(" + ref + ")"
 	arg := ref // converters get the value trimmed only when the sample has padded values
@@ -82,7 +82,7 @@ func transform(e *format.Entity, f *format.Field, p *profile, region string) (ex
 		return fmt.Sprintf("number(%s, %q)", arg, p.number.locale),
 			[]string{fmt.Sprintf("numbers written %s, e.g. %s", p.number.locale, strconv.Quote(p.number.example))}, "", nil
 	case format.Enum:
-		return enumExpr(e, f, p, trimmed)
+		return enumExpr(v, e, f, p, trimmed)
 	}
 	return trimmed, nil, "", nil
 }
@@ -116,11 +116,11 @@ func dateExpr(f *format.Field, p *profile, arg string) (string, []string, string
 // enumExpr maps a column to an enum field: directly when the values are
 // the allowed values (maybe in another case), through a generated lookup
 // table otherwise.
-func enumExpr(e *format.Entity, f *format.Field, p *profile, trimmed string) (string, []string, string, *Lookup) {
+func enumExpr(vc *vocab, e *format.Entity, f *format.Field, p *profile, trimmed string) (string, []string, string, *Lookup) {
 	lk := &Lookup{Table: e.Name + "_" + f.Name}
 	same, upper, lower := true, true, true
 	for _, v := range p.order {
-		to := enumMatch(v, f.Values)
+		to := vc.enumMatch(p.names[v], f.Values)
 		if to == "" {
 			lk.Unmapped = append(lk.Unmapped, v)
 			continue
@@ -132,22 +132,34 @@ func enumExpr(e *format.Entity, f *format.Field, p *profile, trimmed string) (st
 	}
 	todo := ""
 	if len(lk.Unmapped) > 0 {
-		todo = fmt.Sprintf("%d values stand for no allowed value (%s) and are rejected: %s",
-			len(lk.Unmapped), strings.Join(f.Values, ", "), quoteList(lk.Unmapped, 8))
+		verb := "are"
+		if len(lk.Unmapped) == 1 {
+			verb = "is"
+		}
+		todo = fmt.Sprintf("%s for no allowed value (%s) and %s rejected: %s", plural(len(lk.Unmapped), "value stands", "values stand"),
+			strings.Join(f.Values, ", "), verb, quoteList(lk.Unmapped, 8))
 	}
 	switch {
 	case same:
 		return trimmed, []string{"the values are the allowed values"}, todo, nil
 	case upper:
-		return "upper(" + trimmed + ")", []string{"the values are the allowed values in lower case"}, todo, nil
+		return "upper(" + trimmed + ")", []string{"the values are the allowed values, some in lower case"}, todo, nil
 	case lower:
-		return "lower(" + trimmed + ")", []string{"the values are the allowed values in upper case"}, todo, nil
+		return "lower(" + trimmed + ")", []string{"the values are the allowed values, some in upper case"}, todo, nil
 	}
 	if todo != "" {
 		todo += fmt.Sprintf("; map them in lookups/%s.csv", lk.Table)
 	}
 	note := fmt.Sprintf("lookup table %s maps %d of %d distinct values", lk.Table, len(lk.Rows), len(p.order))
 	return fmt.Sprintf("lookup(%q, %s)", lk.Table, trimmed), []string{note}, todo, lk
+}
+
+// plural writes "1 value stands" or "3 values stand".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // quoteList quotes up to n values and says how many more there are.

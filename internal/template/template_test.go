@@ -141,6 +141,10 @@ func TestWorkbookColumns(t *testing.T) {
 			}
 		})
 	}
+	names := x.GetDefinedName()
+	if len(names) != 1 || names[0].Name != "list_1" || names[0].RefersTo != "Lists!$A$1:$A$60" {
+		t.Errorf("defined names %+v", names)
+	}
 	values, _ := x.GetRows("Lists")
 	if len(values) != 60 || values[59][0] != "VALUE_59" {
 		t.Errorf("long list not on the lists sheet: %d rows", len(values))
