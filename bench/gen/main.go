@@ -17,6 +17,9 @@
 //	    recipes/, lookups/
 //	manifest.json                                the expected counts
 //
+// With -files N it writes N attachments to DIR/attachments/files/ instead,
+// for the file transfer scenario.
+//
 // Extraction 2 (-extraction 2) is the same data with a share (-change) of
 // the contacts changed: a delta import of it must update exactly those.
 package main
@@ -38,7 +41,21 @@ func main() {
 	flag.IntVar(&o.extraction, "extraction", 1, "extraction number: 2 changes -change of the contacts")
 	flag.Float64Var(&o.change, "change", 0.01, "share of contacts extraction 2 changes")
 	flag.Float64Var(&o.bad, "bad", 0.01, "share of rows handover must reject")
+	flag.IntVar(&o.files, "files", 0, "write this many attachments to OUT/attachments/files/ instead of the delivery")
 	flag.Parse()
+	if o.files > 0 {
+		if o.out == "" {
+			fmt.Fprintln(os.Stderr, "gen: -out is required")
+			os.Exit(2)
+		}
+		size, err := writeFiles(filepath.Join(o.out, "attachments"), o.seed, o.files)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "gen:", err)
+			os.Exit(1)
+		}
+		fmt.Printf("gen: %d files, %d bytes in %s\n", o.files, size, o.out)
+		return
+	}
 	m, err := generate(o)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
@@ -56,6 +73,7 @@ type options struct {
 	extraction int
 	change     float64
 	bad        float64
+	files      int
 }
 
 // manifest is what handover must report for the delivery.

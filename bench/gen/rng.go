@@ -40,4 +40,5 @@ const (
 	streamStructure
 	streamStructureBad
 	streamChange
+	streamFile
 )

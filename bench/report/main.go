@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -104,6 +105,15 @@ func readMeta(path string) (meta, error) {
 		}
 	}
 	return m, nil
+}
+
+// num is a number from the meta with thousands separators.
+func (m meta) num(k string) string {
+	n, err := strconv.ParseInt(m[k], 10, 64)
+	if err != nil {
+		return m.get(k)
+	}
+	return thousands(n)
 }
 
 func (m meta) get(k string) string {

@@ -174,7 +174,11 @@ func (a *app) auditConfig(ctx context.Context, st *state.Store, p *project.Proje
 }
 
 func hashesText(h project.Hashes) string {
-	return "recipes=" + h.Recipes + "\nformat=" + h.Format + "\nlookups=" + h.Lookups
+	s := "recipes=" + h.Recipes + "\nformat=" + h.Format + "\nlookups=" + h.Lookups
+	if h.Fixups != "" {
+		s += "\nfixups=" + h.Fixups
+	}
+	return s
 }
 
 // runDetail describes a finished run for the audit log: what, status, hashes.
@@ -191,6 +195,9 @@ func runDetail(p *protocol.Protocol) string {
 	fmt.Fprintf(&b, "; recipes %s, format %s", p.Hashes.Recipes, p.Hashes.Format)
 	if p.Hashes.Lookups != "" {
 		fmt.Fprintf(&b, ", lookups %s", p.Hashes.Lookups)
+	}
+	if p.Hashes.Fixups != "" {
+		fmt.Fprintf(&b, ", fixups %s", p.Hashes.Fixups)
 	}
 	names := make([]string, 0, len(p.Hashes.Inputs))
 	for n := range p.Hashes.Inputs {

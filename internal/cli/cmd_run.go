@@ -98,7 +98,7 @@ func (a *app) run(ctx context.Context, req runRequest) error {
 		return err
 	}
 	var env *project.Environment
-	if req.kind == protocol.KindImport {
+	if req.kind == protocol.KindImport || req.kind == protocol.KindDiff {
 		if env = p.Environments[req.env]; env == nil {
 			return usageErr("no environment %q in %s (environments: %s)", req.env, filepath.Base(p.ConfigPath), envNames(p))
 		}
@@ -116,7 +116,7 @@ func (a *app) run(ctx context.Context, req runRequest) error {
 		return fmt.Errorf("record configuration: %w", err)
 	}
 	forced := ""
-	if env != nil {
+	if env != nil && req.kind == protocol.KindImport {
 		if forced, err = a.promote(ctx, st, p, x, req); err != nil {
 			return err
 		}
@@ -201,6 +201,9 @@ func (a *app) finishRun(ctx context.Context, st *state.Store, p *project.Project
 func (a *app) execute(ctx context.Context, env *project.Environment, opts engine.Options) (*protocol.Protocol, error) {
 	if env == nil {
 		return engine.Run(ctx, opts)
+	}
+	if opts.Kind == protocol.KindDiff {
+		return a.executeDiff(ctx, env, opts) // cmd_diff.go
 	}
 	target, err := load.Open(ctx, env.Database, load.Options{Env: env.Name, Now: a.now})
 	if err != nil {

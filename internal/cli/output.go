@@ -37,7 +37,9 @@ func (a *app) printProtocol(p *project.Project, proto *protocol.Protocol) error 
 // run's error (a command that fails prints it once, on stderr, instead).
 func writeSummary(w io.Writer, p *protocol.Protocol, artifacts string, withError bool) {
 	head := fmt.Sprintf("run %d · %s", p.Run, p.Kind)
-	if p.Env != "" {
+	if p.Env != "" && p.Kind == protocol.KindDiff {
+		head += " against " + p.Env
+	} else if p.Env != "" {
 		head += " into " + p.Env
 	}
 	head += fmt.Sprintf(" · extraction %d · %s", p.Extraction, p.Status)
@@ -47,25 +49,26 @@ func writeSummary(w io.Writer, p *protocol.Protocol, artifacts string, withError
 	fmt.Fprintln(w, head)
 	if len(p.Entities) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		loaded := p.Kind == protocol.KindImport
+		loaded := p.Kind == protocol.KindImport || p.Kind == protocol.KindDiff
 		width := len("entity")
 		for _, e := range p.Entities {
 			width = max(width, len(e.Name))
 		}
 		hdr := fmt.Sprintf("%-*s\tread\tfiltered\trejected\tvalid\t", width, "entity")
 		if loaded {
-			hdr += "inserted\tupdated\tunchanged\t"
+			hdr += "inserted\tupdated\tunchanged\tremoved\tabsent\t"
 		}
 		fmt.Fprintln(tw, hdr)
 		for _, e := range p.Entities {
 			row := fmt.Sprintf("%-*s\t%d\t%d\t%d\t%d\t", width, e.Name, e.Read, e.Filtered, e.Rejected, e.Valid)
 			if loaded {
-				row += fmt.Sprintf("%d\t%d\t%d\t", e.Inserted, e.Updated, e.Unchanged)
+				row += fmt.Sprintf("%d\t%d\t%d\t%d\t%d\t", e.Inserted, e.Updated, e.Unchanged, e.Removed, e.Absent)
 			}
 			fmt.Fprintln(tw, row)
 		}
 		tw.Flush()
 	}
+	writeDiff(w, p) // cmd_diff.go
 	for _, e := range p.Entities {
 		if len(e.RejectsByRule) == 0 {
 			continue
@@ -87,6 +90,7 @@ func writeSummary(w io.Writer, p *protocol.Protocol, artifacts string, withError
 		}
 		fmt.Fprintf(w, "gate %-32s %g (limit %g) %s\n", name, c.Value, c.Limit, mark)
 	}
+	writeFixups(w, p, artifacts)
 	for _, warn := range p.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}

@@ -120,6 +120,8 @@ prod, delta re-imports, binary file transfer and a cut-over runbook.`,
 	root.AddCommand(a.processCommands()...)
 	root.AddCommand(a.templateCommand(), a.docsCommand(), a.suggestCommand())
 	root.AddCommand(a.filesCommand())
+	root.AddCommand(a.fixupCommand())
+	root.AddCommand(a.diffCommand())
 	return root
 }
 

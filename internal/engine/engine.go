@@ -21,7 +21,7 @@ import (
 type Options struct {
 	Project    *project.Project
 	Extraction *extract.Extraction
-	Kind       string // protocol.KindCheck or protocol.KindImport
+	Kind       string // protocol.KindCheck, KindImport or KindDiff (Tx a load.DiffTx)
 	Env        string
 	Run        int
 	Artifacts  string  // directory for protocol.json, report.html, rejects/
@@ -79,6 +79,7 @@ func Run(ctx context.Context, o Options) (*protocol.Protocol, error) {
 		res, err := runEntity(ctx, o, pl, st)
 		if res != nil {
 			p.Entities = append(p.Entities, res.counts)
+			p.Warnings = append(p.Warnings, res.warnings...)
 			results = append(results, res)
 		}
 		if err != nil {
@@ -86,9 +87,13 @@ func Run(ctx context.Context, o Options) (*protocol.Protocol, error) {
 			return finish(o, p, results, fmt.Errorf("%s %s: %w", o.Kind, pl.entity.Name, err))
 		}
 	}
+	if err := runFixups(ctx, o, p); err != nil {
+		return finish(o, p, results, err)
+	}
 	if err := checkAccounting(p, o.Tx != nil); err != nil {
 		return finish(o, p, results, err)
 	}
+	addDiffs(o, p)
 	p.Gate = evaluateGate(o.Project, p, o.Previous)
 	p.Warnings = append(p.Warnings, countWarnings(o.Project, p, o.Previous)...)
 	return finish(o, p, results, nil)
@@ -100,7 +105,7 @@ func newProtocol(o Options) *protocol.Protocol {
 		Run: o.Run, Kind: o.Kind, Env: o.Env, Extraction: o.Extraction.Number,
 		Status: protocol.StatusRunning, DryRun: o.DryRun,
 		Started: o.Now().UTC(), Version: o.Version,
-		Hashes:   protocol.Hashes{Recipes: h.Recipes, Format: h.Format, Lookups: h.Lookups, Inputs: map[string]string{}},
+		Hashes:   protocol.Hashes{Recipes: h.Recipes, Format: h.Format, Lookups: h.Lookups, Fixups: h.Fixups, Inputs: map[string]string{}},
 		Entities: []*protocol.Entity{},
 		Gate:     protocol.Gate{Passed: true, Checks: []protocol.Check{}},
 	}

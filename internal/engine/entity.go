@@ -21,6 +21,8 @@ type entityResult struct {
 	columns []string
 	profile []report.ColumnProfile
 	sample  []report.RejectRow
+	// warnings about the rows the extraction no longer has (removal.go)
+	warnings []string
 }
 
 // runEntity streams one entity: accounts every row, writes its rejects and,
@@ -48,6 +50,7 @@ func runEntity(ctx context.Context, o Options, pl *plan, st *runState) (*entityR
 	prof := report.NewProfiler(res.columns)
 	keys := st.entity(e)
 	ld := startLoad(ctx, o.Tx, e)
+	var unkeyed int64 // rejected rows without a readable key
 
 	err = stream(ctx, pl, o.Workers, o.Progress, func(b *batch) error {
 		for i := range b.rows {
@@ -63,6 +66,9 @@ func runEntity(ctx context.Context, o Options, pl *plan, st *runState) (*entityR
 			r.problems = append(r.problems, keys.check(e, st, row.Line, r)...)
 			if len(r.problems) > 0 {
 				c.Rejected++
+				if keyless(e, r) {
+					unkeyed++
+				}
 				for _, p := range r.problems {
 					c.RejectsByRule[p.RuleKey()]++
 				}
@@ -92,6 +98,9 @@ func runEntity(ctx context.Context, o Options, pl *plan, st *runState) (*entityR
 		return res, fmt.Errorf("load: %w", err)
 	}
 	c.Inserted, c.Updated, c.Unchanged, c.Removed = counts.Inserted, counts.Updated, counts.Unchanged, counts.Removed
+	if res.warnings, err = sweep(ctx, o, e, keys, unkeyed, c); err != nil {
+		return res, err
+	}
 	res.profile = prof.Profile()
 	return res, rw.close()
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/handover/handover/internal/fixup"
 	"github.com/handover/handover/internal/format"
 )
 
@@ -53,6 +54,12 @@ type Tx interface {
 	Keys(ctx context.Context, entity string) (map[string]struct{}, error)
 	// Load upserts one entity's records by key.
 	Load(ctx context.Context, e *format.Entity, rows Batches) (Counts, error)
+	// Fixup runs fix-up rules over the current rows of their entities
+	// (after the loads, so references to rows of this run resolve) and
+	// returns what each rule did; report receives every match left
+	// unresolved. It changes target values only, never the bookkeeping
+	// (see fixup.go).
+	Fixup(ctx context.Context, rules []*fixup.Rule, report func(fixup.Unresolved) error) ([]fixup.Counts, error)
 	Commit(ctx context.Context) error
 	Rollback(ctx context.Context) error
 }
@@ -110,9 +117,11 @@ func (e *SchemaError) Error() string {
 }
 
 // Open connects to an environment's database: "sqlite://PATH" (the embedded
-// default; an absolute path is written sqlite:///abs/path.db) or a
-// PostgreSQL URL (postgres://…, postgresql://…) or libpq key=value DSN.
-// Errors never contain the password.
+// default; an absolute path is written sqlite:///abs/path.db, a relative one
+// is relative to the working directory, so callers resolve project-relative
+// paths first; missing directories are created) or a PostgreSQL URL
+// (postgres://…, postgresql://…) or libpq key=value DSN. Errors never
+// contain the password.
 func Open(ctx context.Context, dsn string, opts Options) (Target, error) {
 	switch {
 	case strings.HasPrefix(dsn, "sqlite://"):

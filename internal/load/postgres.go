@@ -59,7 +59,7 @@ func (t *pgTarget) Begin(ctx context.Context, f *format.Format) (Tx, error) {
 		}
 		return nil, &BusyError{Env: t.opts.Env}
 	}
-	x := &pgTx{t: t, tx: tx, plans: map[string]*plan{}, tables: map[string]*pgTable{}, refs: map[string]map[string]int64{}}
+	x := &pgTx{t: t, tx: tx, plans: map[string]*plan{}, tables: map[string]*pgTable{}, refs: map[string]*bookIndex{}}
 	for _, p := range ps {
 		x.plans[p.e.Name] = p
 	}
@@ -85,10 +85,11 @@ type pgTx struct {
 	t      *pgTarget
 	tx     pgx.Tx
 	plans  map[string]*plan
-	tables map[string]*pgTable          // by entity
-	refs   map[string]map[string]int64 // key → target id of referenced entities, once read
-	failed error                       // a Load failed: Commit must not commit
+	tables map[string]*pgTable   // by entity
+	refs   map[string]*bookIndex // bookkeeping of referenced entities, once read
+	failed error                 // a Load failed: Commit must not commit
 	done   bool
+	delta  *deltaState // delta.go: what Sweep needs; nil until used
 }
 
 const pgBookkeeping = `
@@ -130,7 +131,7 @@ func (x *pgTx) setup(ctx context.Context, ps []*plan) error {
 			return x.t.fail("begin import: create table "+p.table, err)
 		}
 	}
-	return nil
+	return x.setupRemovedAt(ctx, ps)
 }
 
 // checkSchemaVersion records the bookkeeping's schema version on first use
@@ -196,6 +197,9 @@ func (x *pgTx) Rollback(ctx context.Context) error {
 		return nil
 	}
 	x.done = true
+	if x.tx.Conn().IsClosed() {
+		return nil // the server rolled back when the connection ended
+	}
 	if err := x.tx.Rollback(ctx); err != nil && !errors.Is(err, pgx.ErrTxClosed) {
 		return x.t.fail("rollback", err)
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/handover/handover/internal/format"
 )
 
@@ -50,9 +48,10 @@ func (x *pgTx) load(ctx context.Context, p *plan, rows Batches) (Counts, error) 
 		return Counts{}, x.t.fail("read bookkeeping", err)
 	}
 	if !known && seq != "" {
+		x.state().books[p.e.Name] = newBookIndex() // delta.go: nothing can be absent
 		return x.loadDirect(ctx, p, seq, rows)
 	}
-	return x.loadMerge(ctx, p, rows)
+	return x.loadDelta(ctx, p, rows) // delta_postgres.go
 }
 
 // copyError prefers the source's own error (a bad record, a failed read)
@@ -64,30 +63,24 @@ func (x *pgTx) copyError(doing string, src *pgSource, err error) error {
 	return x.t.fail(doing, err)
 }
 
-// refIDs returns, per field, the key → target id map of the entity a ref
-// field points to (nil for other fields), read once per transaction.
-func (x *pgTx) refIDs(ctx context.Context, p *plan) ([]map[string]int64, error) {
-	out := make([]map[string]int64, len(p.e.Fields))
+// refIDs returns, per field, the bookkeeping (key → target id) of the
+// entity a ref field points to (nil for other fields), read once per
+// transaction.
+func (x *pgTx) refIDs(ctx context.Context, p *plan) ([]*bookIndex, error) {
+	out := make([]*bookIndex, len(p.e.Fields))
 	for i, f := range p.e.Fields {
 		if f.Type != format.Ref {
 			continue
 		}
-		m, ok := x.refs[f.Entity]
+		b, ok := x.refs[f.Entity]
 		if !ok {
-			rows, err := x.tx.Query(ctx, "SELECT key, target_id FROM handover_rows WHERE entity = $1", f.Entity)
-			if err != nil {
-				return nil, x.t.fail("read keys of "+f.Entity, err)
+			var err error
+			if b, err = x.readBook(ctx, f.Entity); err != nil { // delta_pgbook.go
+				return nil, err
 			}
-			m = map[string]int64{}
-			var k string
-			var id int64
-			if _, err := pgx.ForEachRow(rows, []any{&k, &id}, func() error { m[k] = id; return nil }); err != nil {
-				return nil, x.t.fail("read keys of "+f.Entity, err)
-			}
-			x.refs[f.Entity] = m
+			x.refs[f.Entity] = b
 		}
-		out[i] = m
+		out[i] = b
 	}
 	return out, nil
 }
-

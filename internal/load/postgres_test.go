@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -87,4 +88,17 @@ func (s *pgInspector) versions(t testing.TB, table string) map[string]string {
 		m[r[0]] = r[1]
 	}
 	return m
+}
+
+// TestPostgresKeyValueDSN opens the environment with a libpq key=value
+// connection string.
+func TestPostgresKeyValueDSN(t *testing.T) {
+	u, err := url.Parse(testenv.FreshPostgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsn := fmt.Sprintf("host=%s port=%s user=%s dbname=%s sslmode=disable", u.Hostname(), u.Port(), u.User.Username(), u.Path[1:])
+	s, c := importAll(t, dsn, structureRows(), contactRows())
+	wantCounts(t, "structures", s, Counts{Inserted: 3})
+	wantCounts(t, "contacts", c, Counts{Inserted: 4})
 }

@@ -37,8 +37,8 @@ const (
 // converting each canonical value for its column.
 type pgRowEncoder struct {
 	p      *plan
-	kinds  []colKind          // per field
-	refIDs []map[string]int64 // per field: a ref's key → target id; nil: refs stay keys
+	kinds  []colKind    // per field
+	refIDs []*bookIndex // per field: a ref's key → target id; nil: refs stay keys
 }
 
 // appendFields appends the fields of r (the caller wrote the row header
@@ -52,11 +52,11 @@ func (e *pgRowEncoder) appendFields(buf []byte, r *Record) ([]byte, error) {
 		}
 		var ok bool
 		if f.Type == format.Ref && e.refIDs != nil {
-			id, found := e.refIDs[i][v]
+			ref, found := e.refIDs[i].find(v)
 			if !found {
 				return nil, fmt.Errorf("line %d: field %s: key %q not found in %s", r.Line, f.Name, v, f.Entity)
 			}
-			buf, ok = appendInt(buf, e.kinds[i], id)
+			buf, ok = appendInt(buf, e.kinds[i], e.refIDs[i].ids[ref])
 		} else {
 			buf, ok = appendValue(buf, e.kinds[i], f.Type, v)
 		}

@@ -77,7 +77,7 @@ func (t *sqliteTarget) Begin(ctx context.Context, f *format.Format) (Tx, error) 
 		}
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	x := &sqliteTx{t: t, tx: conn, plans: map[string]*plan{}, referenced: referenced(f), cache: map[string]bookMap{}}
+	x := &sqliteTx{t: t, tx: conn, plans: map[string]*plan{}, referenced: referenced(f), cache: map[string]*bookIndex{}}
 	for _, p := range ps {
 		x.plans[p.e.Name] = p
 	}
@@ -98,20 +98,11 @@ type sqliteTx struct {
 	tx         *sql.Conn
 	plans      map[string]*plan
 	referenced map[string]bool
-	cache      map[string]bookMap // bookkeeping of referenced entities, once read
-	failed     error              // a Load failed: Commit must not commit
+	cache      map[string]*bookIndex // bookkeeping of referenced entities, once read
+	failed     error                 // a Load failed: Commit must not commit
 	done       bool
+	delta      *deltaState // delta.go: what Sweep needs; nil until used
 }
-
-// bookEntry is one key's bookkeeping.
-type bookEntry struct {
-	fp   fingerprint
-	id   int64
-	seen bool // met in the current Load
-}
-
-// bookMap is an entity's bookkeeping: source key → entry.
-type bookMap map[string]bookEntry
 
 const sqliteBookkeeping = `
 CREATE TABLE IF NOT EXISTS handover_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -150,7 +141,7 @@ func (x *sqliteTx) setup(ctx context.Context, ps []*plan) error {
 			return fmt.Errorf("begin import: create table %s: %w", p.table, err)
 		}
 	}
-	return nil
+	return x.setupRemovedAt(ctx, ps)
 }
 
 // schemaVersion is the version of the bookkeeping tables this code writes.

@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/handover/handover/internal/format"
@@ -47,6 +46,7 @@ func (x *sqliteTx) load(ctx context.Context, p *plan, rows Batches) (Counts, err
 	if err != nil {
 		return Counts{}, err
 	}
+	stale := staleEntries(book) // delta.go
 	refs, err := x.refMaps(ctx, p)
 	if err != nil {
 		return Counts{}, err
@@ -65,6 +65,9 @@ func (x *sqliteTx) load(ctx context.Context, p *plan, rows Batches) (Counts, err
 	if err != nil {
 		return Counts{}, err
 	}
+	if err := x.afterLoad(ctx, p, book, stale); err != nil {
+		return Counts{}, err
+	}
 	if h := x.t.opts.AfterCopy; h != nil {
 		h(p.e.Name)
 	}
@@ -74,64 +77,11 @@ func (x *sqliteTx) load(ctx context.Context, p *plan, rows Batches) (Counts, err
 	return c, nil
 }
 
-// write sorts the records into inserts, updates and unchanged ones.
-func (x *sqliteTx) write(ctx context.Context, w *sqliteWriter, p *plan, book bookMap, nextID int64, rows Batches) (Counts, error) {
-	var c Counts
-	var h hasher
-	for {
-		batch, err := rows.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return Counts{}, fmt.Errorf("read rows: %w", err)
-		}
-		for i := range batch {
-			r := &batch[i]
-			if err := p.check(r); err != nil {
-				return Counts{}, err
-			}
-			fp := h.sum(r.Values)
-			key := r.Values[p.key]
-			old, known := book[key]
-			switch {
-			case old.seen:
-				return Counts{}, fmt.Errorf("line %d: duplicate key %q", r.Line, key)
-			case !known:
-				book[strings.Clone(key)] = bookEntry{fp: fp, id: nextID, seen: true}
-				if err := w.insert(ctx, r, nextID, fp); err != nil {
-					return Counts{}, err
-				}
-				nextID++
-				c.Inserted++
-			case old.fp == fp:
-				book[key] = bookEntry{fp: fp, id: old.id, seen: true}
-				c.Unchanged++
-			default:
-				book[key] = bookEntry{fp: fp, id: old.id, seen: true}
-				if err := w.update(ctx, r, old.id, key, fp); err != nil {
-					return Counts{}, err
-				}
-				c.Updated++
-			}
-		}
-	}
-	if err := w.flush(ctx); err != nil {
-		return Counts{}, err
-	}
-	return c, nil
-}
-
 // bookkeeping returns an entity's bookkeeping, with every entry unseen.
-func (x *sqliteTx) bookkeeping(ctx context.Context, entity string) (bookMap, error) {
-	if m, ok := x.cache[entity]; ok {
-		for k, v := range m {
-			if v.seen {
-				v.seen = false
-				m[k] = v
-			}
-		}
-		return m, nil
+func (x *sqliteTx) bookkeeping(ctx context.Context, entity string) (*bookIndex, error) {
+	if b, ok := x.cache[entity]; ok {
+		b.unsee()
+		return b, nil
 	}
 	q := "SELECT key, target_id, fingerprint FROM handover_rows WHERE entity = ?"
 	rows, err := x.tx.QueryContext(ctx, q, entity)
@@ -139,27 +89,29 @@ func (x *sqliteTx) bookkeeping(ctx context.Context, entity string) (bookMap, err
 		return nil, fmt.Errorf("read bookkeeping of %s: %w", entity, err)
 	}
 	defer rows.Close()
-	m := bookMap{}
+	b := newBookIndex()
+	var k sql.RawBytes
+	var fp sql.RawBytes
+	var id int64
 	for rows.Next() {
-		var k string
-		var e bookEntry
-		var fp []byte
-		if err := rows.Scan(&k, &e.id, &fp); err != nil {
+		if err := rows.Scan(&k, &id, &fp); err != nil {
 			return nil, fmt.Errorf("read bookkeeping of %s: %w", entity, err)
 		}
-		copy(e.fp[:], fp)
-		m[k] = e
+		if len(fp) != len(fingerprint{}) {
+			return nil, fmt.Errorf("read bookkeeping of %s: key %q has a fingerprint of %d bytes", entity, k, len(fp))
+		}
+		b.add(string(k), fingerprint(fp), id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read bookkeeping of %s: %w", entity, err)
 	}
-	return m, nil
+	return b, nil
 }
 
 // refMaps returns, per field, the bookkeeping of the entity a ref field
 // points to (nil for other fields).
-func (x *sqliteTx) refMaps(ctx context.Context, p *plan) ([]bookMap, error) {
-	refs := make([]bookMap, len(p.e.Fields))
+func (x *sqliteTx) refMaps(ctx context.Context, p *plan) ([]*bookIndex, error) {
+	refs := make([]*bookIndex, len(p.e.Fields))
 	for i, f := range p.e.Fields {
 		if f.Type != format.Ref {
 			continue

@@ -12,27 +12,55 @@ import (
 // sqliteInsertRows is how many rows one INSERT statement carries.
 const sqliteInsertRows = 64
 
-// sqliteWriter writes one entity's rows and bookkeeping with prepared
-// statements, straight on the driver's connection (database/sql would
-// copy and check every argument again); inserts are gathered into
-// multi-row statements.
+// sqliteBatch is the work of one round of statements, prepared apart
+// from executing it: up to sqliteInsertRows new rows, with their
+// bookkeeping, and the changed rows met among them.
+type sqliteBatch struct {
+	rows     int                 // new rows in args
+	args     []driver.NamedValue // new rows: id, then a value per field
+	bookArgs []driver.NamedValue // their bookkeeping: key, fingerprint, id
+	fps      []byte              // the fingerprints bookArgs point into
+	updates  []sqliteUpdate
+}
+
+// sqliteUpdate is one changed row: its values, then its id.
+type sqliteUpdate struct {
+	line int
+	key  string
+	fp   fingerprint
+	args []driver.NamedValue
+}
+
+func newSQLiteBatch() *sqliteBatch {
+	return &sqliteBatch{fps: make([]byte, 0, sqliteInsertRows*len(fingerprint{}))}
+}
+
+func (b *sqliteBatch) reset() {
+	b.rows, b.args, b.bookArgs, b.fps, b.updates = 0, b.args[:0], b.bookArgs[:0], b.fps[:0], b.updates[:0]
+}
+
+func (b *sqliteBatch) empty() bool { return b.rows == 0 && len(b.updates) == 0 }
+
+// sqliteWriter converts records (any goroutine) and executes batches (on
+// the driver connection, one goroutine), with prepared statements straight
+// on the driver: database/sql would copy and check every argument again.
 type sqliteWriter struct {
 	conn  driver.ConnPrepareContext
 	p     *plan
-	refs  []bookMap
+	refs  []*bookIndex
 	stmts map[string]driver.Stmt
 	sqls  map[int][2]string // multi-row inserts by row count: target, bookkeeping
 	upd   string
-
-	rows     int                 // rows pending in args
-	args     []driver.NamedValue // pending target rows: id, then a value per field
-	bookArgs []driver.NamedValue // pending bookkeeping rows: key, fingerprint, id
-	fps      []byte
 }
 
-func newSQLiteWriter(conn driver.ConnPrepareContext, p *plan, refs []bookMap) *sqliteWriter {
-	return &sqliteWriter{conn: conn, p: p, refs: refs, stmts: map[string]driver.Stmt{}, sqls: map[int][2]string{},
-		fps: make([]byte, 0, sqliteInsertRows*len(fingerprint{}))}
+func newSQLiteWriter(conn driver.ConnPrepareContext, p *plan, refs []*bookIndex) *sqliteWriter {
+	w := &sqliteWriter{conn: conn, p: p, refs: refs, stmts: map[string]driver.Stmt{}, sqls: map[int][2]string{}}
+	sets := make([]string, len(p.columns))
+	for i, c := range p.columns {
+		sets[i] = sqliteQuote(c) + " = ?"
+	}
+	w.upd = "UPDATE " + sqliteQuote(p.table) + " SET " + strings.Join(sets, ", ") + " WHERE " + sqliteQuote(idColumn) + " = ?"
+	return w
 }
 
 func (w *sqliteWriter) close() {
@@ -41,65 +69,79 @@ func (w *sqliteWriter) close() {
 	}
 }
 
-// stmt prepares a statement once.
-func (w *sqliteWriter) stmt(ctx context.Context, q string) (driver.Stmt, error) {
-	if s, ok := w.stmts[q]; ok {
-		return s, nil
-	}
-	s, err := w.conn.PrepareContext(ctx, q)
+// addInsert queues a new row with the id it gets.
+func (w *sqliteWriter) addInsert(b *sqliteBatch, r *Record, id int64, fp fingerprint) error {
+	args, err := w.values(arg(b.args, id), r)
 	if err != nil {
-		return nil, fmt.Errorf("prepare %.40q…: %w", q, err)
-	}
-	w.stmts[q] = s
-	return s, nil
-}
-
-func (w *sqliteWriter) exec(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
-	s, err := w.stmt(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	return s.(driver.StmtExecContext).ExecContext(ctx, args)
-}
-
-// arg appends a positional argument.
-func arg(args []driver.NamedValue, v driver.Value) []driver.NamedValue {
-	return append(args, driver.NamedValue{Ordinal: len(args) + 1, Value: v})
-}
-
-// insert queues a new row with the id it gets.
-func (w *sqliteWriter) insert(ctx context.Context, r *Record, id int64, fp fingerprint) error {
-	w.args = arg(w.args, id)
-	var err error
-	if w.args, err = w.values(w.args, r); err != nil {
 		return err
 	}
-	start := len(w.fps)
-	w.fps = append(w.fps, fp[:]...)
-	w.bookArgs = arg(w.bookArgs, r.Values[w.p.key])
-	w.bookArgs = arg(w.bookArgs, w.fps[start:len(w.fps):len(w.fps)])
-	w.bookArgs = arg(w.bookArgs, id)
-	w.rows++
-	if w.rows == sqliteInsertRows {
-		return w.flush(ctx)
+	b.args = args
+	start := len(b.fps)
+	b.fps = append(b.fps, fp[:]...)
+	b.bookArgs = arg(b.bookArgs, r.Values[w.p.key])
+	b.bookArgs = arg(b.bookArgs, b.fps[start:len(b.fps):len(b.fps)])
+	b.bookArgs = arg(b.bookArgs, id)
+	b.rows++
+	return nil
+}
+
+// addUpdate queues a changed row.
+func (w *sqliteWriter) addUpdate(b *sqliteBatch, r *Record, id int64, fp fingerprint) error {
+	args, err := w.values(make([]driver.NamedValue, 0, len(w.p.columns)+1), r)
+	if err != nil {
+		return err
+	}
+	b.updates = append(b.updates, sqliteUpdate{line: r.Line, key: r.Values[w.p.key], fp: fp, args: arg(args, id)})
+	return nil
+}
+
+// exec writes a batch: the new rows and their bookkeeping, then the
+// changed rows in place and their fingerprints.
+func (w *sqliteWriter) exec(ctx context.Context, b *sqliteBatch) error {
+	if b.rows > 0 {
+		q := w.insertSQL(b.rows)
+		if _, err := w.run(ctx, q[0], b.args); err != nil {
+			return fmt.Errorf("insert into %s: %w", w.p.table, err)
+		}
+		if _, err := w.run(ctx, q[1], b.bookArgs); err != nil {
+			return fmt.Errorf("record bookkeeping: %w", err)
+		}
+	}
+	for _, u := range b.updates {
+		if err := w.update(ctx, u); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// flush writes the queued rows and their bookkeeping.
-func (w *sqliteWriter) flush(ctx context.Context) error {
-	if w.rows == 0 {
-		return nil
+func (w *sqliteWriter) update(ctx context.Context, u sqliteUpdate) error {
+	res, err := w.run(ctx, w.upd, u.args)
+	if err != nil {
+		return fmt.Errorf("update %s: %w", w.p.table, err)
 	}
-	q := w.insertSQL(w.rows)
-	if _, err := w.exec(ctx, q[0], w.args); err != nil {
-		return fmt.Errorf("insert into %s: %w", w.p.table, err)
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		id := u.args[len(u.args)-1].Value
+		return fmt.Errorf("line %d: row %v of key %q is missing from table %s", u.line, id, u.key, w.p.table)
 	}
-	if _, err := w.exec(ctx, q[1], w.bookArgs); err != nil {
+	q := "UPDATE handover_rows SET fingerprint = ? WHERE entity = " + sqliteString(w.p.e.Name) + " AND key = ?"
+	if _, err := w.run(ctx, q, arg(arg(nil, u.fp[:]), u.key)); err != nil {
 		return fmt.Errorf("record bookkeeping: %w", err)
 	}
-	w.rows, w.args, w.bookArgs, w.fps = 0, w.args[:0], w.bookArgs[:0], w.fps[:0]
 	return nil
+}
+
+// run executes a statement, preparing it the first time.
+func (w *sqliteWriter) run(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
+	s, ok := w.stmts[q]
+	if !ok {
+		var err error
+		if s, err = w.conn.PrepareContext(ctx, q); err != nil {
+			return nil, fmt.Errorf("prepare %.40q…: %w", q, err)
+		}
+		w.stmts[q] = s
+	}
+	return s.(driver.StmtExecContext).ExecContext(ctx, args)
 }
 
 // insertSQL returns the INSERT statements for n rows.
@@ -120,35 +162,9 @@ func (w *sqliteWriter) insertSQL(n int) [2]string {
 	return q
 }
 
-// update rewrites a changed row in place and its fingerprint.
-func (w *sqliteWriter) update(ctx context.Context, r *Record, id int64, key string, fp fingerprint) error {
-	args, err := w.values(make([]driver.NamedValue, 0, len(w.p.columns)+1), r)
-	if err != nil {
-		return err
-	}
-	res, err := w.exec(ctx, w.updateSQL(), arg(args, id))
-	if err != nil {
-		return fmt.Errorf("update %s: %w", w.p.table, err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("line %d: row %d of key %q is missing from table %s", r.Line, id, key, w.p.table)
-	}
-	q := "UPDATE handover_rows SET fingerprint = ? WHERE entity = " + sqliteString(w.p.e.Name) + " AND key = ?"
-	if _, err := w.exec(ctx, q, arg(arg(nil, fp[:]), key)); err != nil {
-		return fmt.Errorf("record bookkeeping: %w", err)
-	}
-	return nil
-}
-
-func (w *sqliteWriter) updateSQL() string {
-	if w.upd == "" {
-		sets := make([]string, len(w.p.columns))
-		for i, c := range w.p.columns {
-			sets[i] = sqliteQuote(c) + " = ?"
-		}
-		w.upd = "UPDATE " + sqliteQuote(w.p.table) + " SET " + strings.Join(sets, ", ") + " WHERE " + sqliteQuote(idColumn) + " = ?"
-	}
-	return w.upd
+// arg appends a positional argument.
+func arg(args []driver.NamedValue, v driver.Value) []driver.NamedValue {
+	return append(args, driver.NamedValue{Ordinal: len(args) + 1, Value: v})
 }
 
 // values appends a record's values as SQLite stores them: text, or null
@@ -174,11 +190,11 @@ func (w *sqliteWriter) values(args []driver.NamedValue, r *Record) ([]driver.Nam
 			}
 			args = arg(args, boolInt(b))
 		case format.Ref:
-			e, ok := w.refs[i][v]
+			e, ok := w.refs[i].find(v)
 			if !ok {
 				return nil, fmt.Errorf("line %d: field %s: key %q not found in %s", r.Line, f.Name, v, f.Entity)
 			}
-			args = arg(args, e.id)
+			args = arg(args, w.refs[i].ids[e])
 		default:
 			if !canonicalText(f.Type, v) {
 				return nil, valueError(r, f, v)

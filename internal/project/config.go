@@ -8,6 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/handover/handover/internal/fixup"
 	"github.com/handover/handover/internal/project/conf"
 )
 
@@ -34,6 +35,7 @@ type paths struct {
 	minRowsLines                         map[string]int // gate.min_rows entity → line
 	envLines                             map[string]int // environment → line
 	freezeLine                           int            // line of freeze.environments
+	fixups                               []fixup.Spec   // fixups: of handover.yaml
 }
 
 var envNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
@@ -66,6 +68,7 @@ func parseConfig(p *Project, d *conf.Doc, data []byte) *paths {
 		"freeze":       func(v *yaml.Node) { parseFreeze(p, d, v, ps) },
 		"plan":         func(v *yaml.Node) { parsePlan(p, d, v) },
 		"notify":       func(v *yaml.Node) { parseNotify(p, d, v) },
+		"fixups":       func(v *yaml.Node) { ps.fixups = fixup.ParseSpecs(d, v, true) },
 	})
 	if p.Migration == "" {
 		n := root

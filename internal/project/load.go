@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/handover/handover/internal/fixup"
 	"github.com/handover/handover/internal/format"
 	"github.com/handover/handover/internal/project/conf"
 	"github.com/handover/handover/internal/recipe"
@@ -56,11 +57,13 @@ func Load(dir string, getenv func(string) string) (*Project, error) {
 	l.loadRecipes()
 	l.loadLookups()
 	l.check()
+	l.compileFixups()
 	l.errs.Sort()
 	if err := l.errs.Err(); err != nil {
 		return nil, err
 	}
 	l.p.Hashes = l.hashes()
+	l.p.Hashes.Fixups = fixup.Hash(l.p.Fixups)
 	return l.p, nil
 }
 

@@ -4,6 +4,7 @@
 package project
 
 import (
+	"github.com/handover/handover/internal/fixup"
 	"github.com/handover/handover/internal/format"
 	"github.com/handover/handover/internal/notify"
 	"github.com/handover/handover/internal/recipe"
@@ -26,6 +27,7 @@ type Project struct {
 	Freeze       Freeze           // freeze: the source freeze policy
 	Plan         []PlanStep       // plan: changes to the default runbook, in file order
 	Webhooks     []notify.Webhook // notify.webhooks: receivers of events, validated
+	Fixups       []*fixup.Rule    // fix-up rules of the recipes and handover.yaml, in the order they run
 }
 
 // Environment is a named target.
@@ -70,4 +72,5 @@ type Hashes struct {
 	Recipes string // over all recipe files, in entity order
 	Format  string
 	Lookups string
+	Fixups  string // over the fix-up rules; "" when there are none
 }

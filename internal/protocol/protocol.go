@@ -10,6 +10,7 @@ const (
 	KindImport = "import"
 	KindDiff   = "diff"
 	KindSync   = "sync"
+	KindFixup  = "fixup" // handover fixup: the fix-up rules re-run on an environment
 )
 
 // Run statuses.
@@ -40,6 +41,11 @@ type Protocol struct {
 	Artifacts  string    `json:"artifacts,omitempty"` // directory of protocol.json, report.html, rejects/
 	Forced     string    `json:"forced,omitempty"`    // the --reason of a forced promotion
 	Files      *Files    `json:"files,omitempty"`     // a file sync's counts
+	// Diff is what an import would do, per entity (a diff run only).
+	Diff map[string]*EntityDiff `json:"diff,omitempty"`
+	// Fixups is what each fix-up rule did, in the order they ran (an
+	// import with fix-up rules, a fixup run).
+	Fixups []*Fixup `json:"fixups,omitempty"`
 }
 
 // Files is what a file sync planned and did.
@@ -66,11 +72,16 @@ type Hashes struct {
 	Recipes string            `json:"recipes"`
 	Format  string            `json:"format"`
 	Lookups string            `json:"lookups,omitempty"`
+	Fixups  string            `json:"fixups,omitempty"` // over the fix-up rules of recipes and handover.yaml
 	Inputs  map[string]string `json:"inputs"`
 }
 
 // Entity holds one entity's counts. read = filtered + rejected + valid and,
-// for an import, valid = inserted + updated + unchanged.
+// for an import, valid = inserted + updated + unchanged. Removed and Absent
+// count rows of the environment whose key the extraction no longer has (they
+// are not rows of the delivery): Removed those the entity's removal policy
+// deleted or flagged in this run, Absent those left as they were (policy
+// keep, already flagged, or a deletion held back).
 type Entity struct {
 	Name          string         `json:"name"`
 	Source        string         `json:"source"`
@@ -82,6 +93,7 @@ type Entity struct {
 	Updated       int64          `json:"updated"`
 	Unchanged     int64          `json:"unchanged"`
 	Removed       int64          `json:"removed"`
+	Absent        int64          `json:"absent"`
 	RejectsByRule map[string]int `json:"rejects_by_rule"`
 	Rejects       string         `json:"rejects,omitempty"` // rejects file, relative to the artifacts directory
 	Millis        int64          `json:"millis"`

@@ -8,6 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/handover/handover/internal/fixup"
 	"github.com/handover/handover/internal/project/conf"
 )
 
@@ -42,6 +43,7 @@ func ParseRecipe(name string, data []byte) (*Recipe, error) {
 		"source": func(v *yaml.Node) { source = v },
 		"filter": func(v *yaml.Node) { r.Filter, r.FilterLine = strings.TrimSpace(d.Text(v, "filter")), v.Line },
 		"fields": func(v *yaml.Node) { fields = v },
+		"fixups": func(v *yaml.Node) { r.Fixups = fixup.ParseSpecs(d, v, false) },
 	}) {
 		return nil, errs
 	}
@@ -52,6 +54,9 @@ func ParseRecipe(name string, data []byte) (*Recipe, error) {
 	}
 	decodeSource(d, root, source, &r.Source)
 	r.Fields = decodeFields(d, root, fields)
+	for i := range r.Fixups {
+		r.Fixups[i].On = r.Entity
+	}
 	errs.Sort()
 	return r, errs.Err()
 }

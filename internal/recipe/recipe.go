@@ -3,6 +3,8 @@
 // engine that compiles and evaluates them.
 package recipe
 
+import "github.com/handover/handover/internal/fixup"
+
 // Recipe is one parsed recipes/<entity>.yaml.
 type Recipe struct {
 	Path   string // file it was read from
@@ -13,6 +15,8 @@ type Recipe struct {
 	FilterLine int
 	Fields     []FieldExpr // in file order
 	Line       int         // line of the entity: key
+	// Fixups are the recipe's fix-up rules (fixups:), on its entity.
+	Fixups []fixup.Spec
 }
 
 // Source says which file of the extraction to read, and how.

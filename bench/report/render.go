@@ -1,0 +1,169 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// comparison is one line of the results table: handover against a floor
+// or a peer in the same scenario.
+type comparison struct {
+	title string
+	ho    key
+	peer  key
+	name  string // what the peer does
+}
+
+var comparisons = []comparison{
+	{"1. check", key{"check", "handover"}, key{"check", "duckdb"},
+		"DuckDB: `read_csv` + the same transforms in SQL, counting"},
+	{"2. import → PostgreSQL", key{"pg-import", "handover"}, key{"pg-import", "psql"},
+		"`psql \\copy` of the clean file (floor)"},
+	{"2. import → PostgreSQL", key{"pg-import", "handover"}, key{"pg-import", "pgloader"},
+		"pgloader: the delivery, its own transforms (peer)"},
+	{"3. import → SQLite", key{"sqlite-import", "handover"}, key{"sqlite-import", "sqlite3"},
+		"`sqlite3 .import` of the clean file (floor)"},
+	{"4. delta import → PostgreSQL", key{"delta", "handover-delta"}, key{"delta", "handover-full"},
+		"handover's full import of extraction 1, same run"},
+	{"6. files → S3", key{"files", "handover"}, key{"files", "rclone"},
+		"`rclone copy` to the same server"},
+}
+
+// target is one goal of the benchmark issue.
+type target struct {
+	what   string
+	a, b   key     // the measure is a/b (wall time), or a's RSS when b is empty
+	limit  float64 // a/b ≤ limit, or b/a ≥ limit when faster
+	faster bool
+	rss    bool
+}
+
+var targets = []target{
+	{what: "check ≤ 2× DuckDB", a: key{"check", "handover"}, b: key{"check", "duckdb"}, limit: 2},
+	{what: "PostgreSQL import ≤ 1.5× `psql \\copy` (goal 1.25×)", a: key{"pg-import", "handover"}, b: key{"pg-import", "psql"}, limit: 1.5},
+	{what: "PostgreSQL import ≥ 8× faster than pgloader", a: key{"pg-import", "handover"}, b: key{"pg-import", "pgloader"}, limit: 8, faster: true},
+	{what: "SQLite import ≤ 1.5× `sqlite3 .import`", a: key{"sqlite-import", "handover"}, b: key{"sqlite-import", "sqlite3"}, limit: 1.5},
+	{what: "delta ≤ 0.25× the full import", a: key{"delta", "handover-delta"}, b: key{"delta", "handover-full"}, limit: 0.25},
+	{what: "peak RSS ≤ 256 MB at 10M rows (import → PostgreSQL)", a: key{"rss-10m", "handover"}, limit: 256, rss: true},
+}
+
+func render(st map[key]stat, m meta, notes string) string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("# Benchmarks\n\n")
+	w("Written by `%s` on %s. Every figure is the median of %s run(s) of a whole process\n", m.get("command"), m.get("date"), m.get("runs"))
+	w("(wall time, CPU time = user + sys, peak RSS of that process); every ratio compares\n")
+	w("figures of the same `run.sh` invocation. Rows are contacts + structures read\n")
+	w("(%s + %s); in the files scenario they are files.\n\n", m.num("rows"), m.num("structures"))
+	w("Machine: %s, %s cores, %s memory. Load average (1 min) before the runs: %s; after: %s.\n",
+		m.get("cpu"), m.get("cores"), m.get("memory"), m.get("load_before"), m.get("load_after"))
+	w("Other builds and tests ran on the machine at the same time: the load column is the\n")
+	w("median 1-minute load average at the start of handover's runs.\n\n")
+	w("Versions: handover %s (%s), PostgreSQL %s (psql %s), SQLite %s (sqlite3 shell), DuckDB %s\n",
+		m.get("handover"), m.get("go"), m.get("postgres"), m.get("psql"), m.get("sqlite"), m.get("duckdb"))
+	w("(`@duckdb/node-api`, Node.js %s), pgloader %s, rclone %s.\n\n", m.get("node"), m.get("pgloader"), m.get("rclone"))
+	renderTable(w, st, m)
+	renderMemory(w, st)
+	renderTargets(w, st)
+	if notes != "" {
+		w("\n%s", notes)
+	}
+	return b.String()
+}
+
+func renderTable(w func(string, ...any), st map[key]stat, m meta) {
+	w("## Results\n\n")
+	w("| scenario | handover: wall (CPU) | floor / peer | floor / peer: wall (CPU) | ratio | handover rows/s | peak RSS: handover / peer | load |\n")
+	w("|---|---|---|---|---|---|---|---|\n")
+	for _, c := range comparisons {
+		ho, okH := st[c.ho]
+		peer, okP := st[c.peer]
+		if !okH || !okP {
+			w("| %s | – | %s | %s | – | – | – | – |\n", c.title, c.name, missing(m, c.peer))
+			continue
+		}
+		hoName := ""
+		if c.ho.tool != "handover" {
+			hoName = strings.TrimPrefix(c.ho.tool, "handover-") + ": "
+		}
+		title := c.title
+		if c.ho.scenario == "files" {
+			title += fmt.Sprintf(" (%s files)", thousands(int64(ho.rows)))
+		}
+		w("| %s | %s%s (%s)%s | %s | %s (%s)%s | %.2f× | %s | %s / %s | %.1f |\n",
+			title, hoName, secs(ho.wall), secs(ho.cpu), failed(ho), c.name, secs(peer.wall), secs(peer.cpu), failed(peer),
+			ho.wall/peer.wall, perSecond(ho.rows, ho.wall), mb(ho.rssMB), mb(peer.rssMB), ho.load)
+	}
+	w("\nratio = handover's wall time / the floor's or peer's. PostgreSQL's server-side CPU is\n")
+	w("not in the CPU column of any tool; peak RSS is the client process's.\n\n")
+}
+
+// missing says why a peer has no figure.
+func missing(m meta, k key) string {
+	if why := m["skip_"+k.tool]; why != "" {
+		return "not run: " + why
+	}
+	if why := m["skip_"+k.scenario]; why != "" {
+		return "not run: " + why
+	}
+	return "not run"
+}
+
+func failed(s stat) string {
+	if s.fail > 0 {
+		return fmt.Sprintf(" **%d of %d runs failed**", s.fail, s.runs)
+	}
+	return ""
+}
+
+func renderMemory(w func(string, ...any), st map[key]stat) {
+	w("## 5. Memory: handover's peak RSS\n\n| import | rows | wall | peak RSS |\n|---|---|---|---|\n")
+	for _, r := range []struct {
+		name string
+		k    key
+	}{
+		{"→ PostgreSQL", key{"pg-import", "handover"}},
+		{"→ SQLite", key{"sqlite-import", "handover"}},
+		{"→ PostgreSQL, 10M contacts", key{"rss-10m", "handover"}},
+	} {
+		s, ok := st[r.k]
+		switch {
+		case !ok && r.k.scenario == "rss-10m":
+			w("| %s | – | – | not measured (`bench/run.sh --rss-10m`) |\n", r.name)
+			continue
+		case !ok:
+			w("| %s | – | – | not measured |\n", r.name)
+			continue
+		}
+		w("| %s | %s | %s | %s |\n", r.name, thousands(int64(s.rows)), secs(s.wall), mb(s.rssMB))
+	}
+	w("\n")
+}
+
+func renderTargets(w func(string, ...any), st map[key]stat) {
+	w("## Targets\n\n| target | measured | |\n|---|---|---|\n")
+	for _, t := range targets {
+		a, okA := st[t.a]
+		bs, okB := st[t.b]
+		switch {
+		case !okA || (!t.rss && !okB):
+			w("| %s | not measured | – |\n", t.what)
+		case t.rss:
+			w("| %s | %s | %s |\n", t.what, mb(a.rssMB), verdict(a.rssMB <= t.limit))
+		case t.faster:
+			v := bs.wall / a.wall
+			w("| %s | %.1f× faster | %s |\n", t.what, v, verdict(v >= t.limit))
+		default:
+			v := a.wall / bs.wall
+			w("| %s | %.2f× | %s |\n", t.what, v, verdict(v <= t.limit))
+		}
+	}
+	w("\n")
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "**missed**"
+}

@@ -1,0 +1,166 @@
+package engine
+
+// BenchmarkFixup measures what reference fix-up adds to an import: the
+// same delivery of N contacts (HANDOVER_BENCH_ROWS, default 100,000; every
+// row's notes link another contact in the old CRM) imported into a fresh
+// environment without and with one fix-up rule on the notes. The figure
+// the target names (at most +30 % at 1M rows) is the overhead_% metric.
+//
+//	HANDOVER_BENCH_ROWS=1000000 HANDOVER_TEST_POSTGRES=postgres://… \
+//	  go test ./internal/engine -run '^$' -bench Fixup -benchtime 1x
+//
+// HANDOVER_BENCH_LINK_EVERY=n puts a link in every n-th row only (default 1).
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/handover/handover/internal/extract"
+	"github.com/handover/handover/internal/fixup"
+	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/project"
+	"github.com/handover/handover/internal/project/conf"
+	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/recipe"
+	"github.com/handover/handover/internal/testenv"
+)
+
+func BenchmarkFixup(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) {
+		benchFixup(b, func(b *testing.B) string { return "sqlite://" + filepath.Join(b.TempDir(), "env.db") })
+	})
+	b.Run("postgres", func(b *testing.B) {
+		testenv.Postgres(b)
+		benchFixup(b, func(b *testing.B) string { return testenv.FreshPostgres(b) })
+	})
+}
+
+func benchFixup(b *testing.B, fresh func(*testing.B) string) {
+	rows := benchRows()
+	every := 1
+	if n, err := strconv.Atoi(os.Getenv("HANDOVER_BENCH_LINK_EVERY")); err == nil && n > 0 {
+		every = n
+	}
+	p, x := fixupBenchProject(b, rows, every)
+	rules := p.Fixups
+	var without, with time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		p.Fixups = nil
+		without += benchImport(b, p, x, fresh(b), i)
+		p.Fixups = rules
+		start := time.Now()
+		proto := benchImportProto(b, p, x, fresh(b), i)
+		with += time.Since(start)
+		if f := proto.Fixups[0]; f.Rows != int64((rows+every-1)/every) || f.Unresolved != 0 {
+			b.Fatalf("fix-up %+v", f)
+		}
+	}
+	n := float64(b.N)
+	b.ReportMetric(without.Seconds()/n, "s/import")
+	b.ReportMetric(with.Seconds()/n, "s/import+fixup")
+	b.ReportMetric(100*(with.Seconds()-without.Seconds())/without.Seconds(), "overhead_%")
+}
+
+func benchImport(b *testing.B, p *project.Project, x *extract.Extraction, dsn string, i int) time.Duration {
+	start := time.Now()
+	benchImportProto(b, p, x, dsn, i)
+	return time.Since(start)
+}
+
+// benchImportProto imports x into dsn and commits, as handover import does.
+func benchImportProto(b *testing.B, p *project.Project, x *extract.Extraction, dsn string, i int) *protocol.Protocol {
+	ctx := context.Background()
+	target, err := load.Open(ctx, dsn, load.Options{Env: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer target.Close()
+	tx, err := target.Begin(ctx, p.Format)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	proto, err := Run(ctx, Options{Project: p, Extraction: x, Kind: protocol.KindImport, Env: "bench", Run: i + 1,
+		Artifacts: filepath.Join(b.TempDir(), "run"), Tx: tx, Version: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		b.Fatal(err)
+	}
+	return proto
+}
+
+// fixupBenchProject writes the delivery and returns a 10-field contacts
+// project with one fix-up rule on notes.
+func fixupBenchProject(b *testing.B, rows, every int) (*project.Project, *extract.Extraction) {
+	dir := b.TempDir()
+	e := &format.Entity{Name: "contacts", Table: "contacts", Key: "external_id"}
+	for _, spec := range [][2]string{{"external_id", "string"}, {"first_name", "string"}, {"last_name", "string"},
+		{"email", "email"}, {"street", "string"}, {"zip", "string"}, {"city", "string"},
+		{"birth_date", "date"}, {"notes", "string"}, {"created", "datetime"}} {
+		e.Fields = append(e.Fields, &format.Field{Name: spec[0], Column: spec[0], Type: format.Type(spec[1]), Scale: -1})
+	}
+	if err := e.Compile(); err != nil {
+		b.Fatal(err)
+	}
+	f := &format.Format{Entities: []*format.Entity{e}}
+	errs := &conf.Errors{}
+	rules := fixup.Compile([]fixup.Spec{{On: "contacts", Field: "notes",
+		Match:  `https://crm\.old-vendor\.example/contact\.aspx\?id=(\d+)`,
+		Entity: "contacts", Replace: "https://app.example.com/contacts/{id}"}}, f, errs)
+	if errs.Len() > 0 {
+		b.Fatal(errs)
+	}
+	r := &recipe.Recipe{Entity: "contacts", Source: recipe.Source{File: "kontakte.csv", Encoding: "utf-8", Delimiter: ";"},
+		Fields: []recipe.FieldExpr{{Field: "external_id", Expr: "ID"}, {Field: "first_name", Expr: "trim(Vorname)"},
+			{Field: "last_name", Expr: "upper(trim(Nachname))"}, {Field: "email", Expr: "lower(trim(EMail))"},
+			{Field: "street", Expr: "trim(Strasse)"}, {Field: "zip", Expr: "PLZ"}, {Field: "city", Expr: "trim(Ort)"},
+			{Field: "birth_date", Expr: `date(Geburtsdatum, "DD.MM.YYYY")`}, {Field: "notes", Expr: "Notiz"},
+			{Field: "created", Expr: `datetime(Erstellt, "DD.MM.YYYY HH:mm")`}}}
+	p := &project.Project{Dir: dir, Migration: "bench", Format: f, Lookups: recipe.Lookups{},
+		Recipes: map[string]*recipe.Recipe{"contacts": r}, Fixups: rules}
+	path := filepath.Join(dir, "kontakte.csv")
+	file, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := sha256.New()
+	if err := writeFixupContacts(io.MultiWriter(file, h), rows, every); err != nil {
+		b.Fatal(err)
+	}
+	st, _ := file.Stat()
+	file.Close()
+	x := &extract.Extraction{Dir: dir}
+	x.Number = 1
+	x.Files = []extract.File{{Path: "kontakte.csv", Size: st.Size(), SHA256: hex.EncodeToString(h.Sum(nil))}}
+	return p, x
+}
+
+// writeFixupContacts writes rows contacts; the notes of every every-th
+// row link to another contact of the delivery, earlier or later.
+func writeFixupContacts(w io.Writer, rows, every int) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	fmt.Fprintln(bw, "ID;Vorname;Nachname;EMail;Strasse;PLZ;Ort;Geburtsdatum;Notiz;Erstellt")
+	for i := range rows {
+		note := fmt.Sprintf("Called on %d.%d., wants an offer for the renewal.", i%28+1, i%12+1)
+		if i%every == 0 {
+			note = fmt.Sprintf(`<p>Contact person: <a href='https://crm.old-vendor.example/contact.aspx?id=%d'>see here</a>. %s</p>`,
+				(i*7919+13)%rows, note)
+		}
+		fmt.Fprintf(bw, "%d;Hans %d;  Müller%d ;Hans.Mueller%d@Example.CH;Bahnhofstrasse %d;%d;Zürich;%02d.%02d.%d;%s;%02d.%02d.2020 10:%02d\n",
+			i, i%500, i, i, i%200, 8000+i%1000, i%28+1, i%12+1, 1940+i%60, note, i%28+1, i%12+1, i%60)
+	}
+	return bw.Flush()
+}

@@ -1,0 +1,135 @@
+package load
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/handover/handover/internal/format"
+)
+
+// BeginDiff starts a transaction that computes what an import would do.
+func (t *sqliteTarget) BeginDiff(ctx context.Context, f *format.Format) (DiffTx, error) {
+	tx, err := t.Begin(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return newDiffTx(tx.(*sqliteTx)), nil
+}
+
+func (x *sqliteTx) freshBook(ctx context.Context, entity string) (*bookIndex, error) {
+	return x.bookkeeping(ctx, entity)
+}
+
+// queryJSON runs q with list as its last parameter, a JSON array, and
+// calls fn for every row.
+func (x *sqliteTx) queryJSON(ctx context.Context, q string, list any, fn func(scan func(...any) error) error, args ...any) error {
+	b, err := json.Marshal(list)
+	if err != nil {
+		return err
+	}
+	rows, err := x.tx.QueryContext(ctx, q, append(args, string(b))...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (x *sqliteTx) flagged(ctx context.Context, p *plan, ids []int64) (map[int64]string, error) {
+	q := "SELECT " + sqliteQuote(idColumn) + ", " + removedAtColumn + " FROM " + sqliteQuote(p.table) +
+		" WHERE " + removedAtColumn + " IS NOT NULL AND " + sqliteQuote(idColumn) + sqliteInList
+	out := map[int64]string{}
+	err := x.queryJSON(ctx, q, ids, func(scan func(...any) error) error {
+		var id int64
+		var at string
+		if err := scan(&id, &at); err != nil {
+			return err
+		}
+		out[id] = at
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read removed_at of %s: %w", p.table, err)
+	}
+	return out, nil
+}
+
+func (x *sqliteTx) current(ctx context.Context, p *plan, ids []int64) (map[int64][]string, error) {
+	cols := []string{sqliteQuote(idColumn)}
+	for _, c := range p.columns {
+		cols = append(cols, sqliteQuote(c))
+	}
+	q := "SELECT " + strings.Join(cols, ", ") + " FROM " + sqliteQuote(p.table) + " WHERE " + sqliteQuote(idColumn) + sqliteInList
+	out := map[int64][]string{}
+	err := x.queryJSON(ctx, q, ids, func(scan func(...any) error) error {
+		raw := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range raw {
+			ptrs[i] = &raw[i]
+		}
+		if err := scan(ptrs...); err != nil {
+			return err
+		}
+		id, ok := raw[0].(int64)
+		if !ok {
+			return fmt.Errorf("id %v is not an integer", raw[0])
+		}
+		vals := make([]string, len(p.columns))
+		for i, f := range p.e.Fields {
+			vals[i] = sqliteCanonical(f.Type, raw[i+1])
+		}
+		out[id] = vals
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read rows of %s: %w", p.table, err)
+	}
+	return out, nil
+}
+
+// sqliteCanonical renders a stored value in the field's canonical text
+// form; a ref stays the target id.
+func sqliteCanonical(t format.Type, v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case int64:
+		if t == format.Bool {
+			return strconv.FormatBool(v != 0)
+		}
+		return strconv.FormatInt(v, 10)
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case []byte:
+		return string(v)
+	case string:
+		return v
+	}
+	return fmt.Sprint(v)
+}
+
+func (x *sqliteTx) keysOfIDs(ctx context.Context, entity string, ids []int64) (map[int64]string, error) {
+	q := "SELECT target_id, key FROM handover_rows WHERE entity = ? AND target_id" + sqliteInList
+	out := map[int64]string{}
+	err := x.queryJSON(ctx, q, ids, func(scan func(...any) error) error {
+		var id int64
+		var key string
+		if err := scan(&id, &key); err != nil {
+			return err
+		}
+		out[id] = key
+		return nil
+	}, entity)
+	if err != nil {
+		return nil, fmt.Errorf("read keys of %s: %w", entity, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,162 @@
+package load
+
+import (
+	"os"
+	"time"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/handover/handover/internal/fixup"
+	"github.com/handover/handover/internal/format"
+)
+
+// Fix-ups run after the loads of an import, in its transaction, over every
+// current row of the rules' entities that a rule could match — rows of
+// earlier runs included, so a reference whose target appeared only now is
+// rewritten now. They change target values only, never the bookkeeping:
+// a row's fingerprint stays that of the delivery's values. A later import
+// of the same values finds the fingerprint unchanged and leaves the row
+// (and its rewritten text) alone; an import of changed values writes the
+// delivery's text, and the fix-up pass after it rewrites that again.
+
+// fixupChunk is how many rows a fix-up pass reads and resolves at a time.
+const fixupChunk = 4096
+
+// fixupBackend is what a fix-up pass needs of a database.
+type fixupBackend interface {
+	// fixupScan calls fn with the rows of p whose field col a rule of g
+	// could match, in id order, a chunk at a time.
+	fixupScan(ctx context.Context, p *plan, col int, g *fixup.Group, fn func([]fixup.Row) error) error
+	// fixupLookup returns the target ids of those of keys entity holds.
+	fixupLookup(ctx context.Context, entity string, keys []string) (map[string]int64, error)
+	// fixupAllKeys returns the target id of every key entity holds.
+	fixupAllKeys(ctx context.Context, entity string) (map[string]int64, error)
+	// fixupWrite sets field col of rows to their Text; it may buffer
+	// until fixupFlush.
+	fixupWrite(ctx context.Context, p *plan, col int, rows []fixup.Row) error
+	fixupFlush(ctx context.Context, p *plan, col int) error
+}
+
+// fixupWholeMap is how many keys of an entity a pass looks up chunk by
+// chunk before it reads the entity's whole key → id map once instead:
+// one sequential read beats many index probes. A pass over a few links
+// stays with the lookups and their small memory.
+const fixupWholeMap = fixupChunk
+
+// fixupKeys resolves the keys of a pass.
+type fixupKeys struct {
+	b     fixupBackend
+	asked map[string]int              // keys looked up so far, per entity
+	all   map[string]map[string]int64 // whole maps read
+}
+
+func (k *fixupKeys) resolve(ctx context.Context, entity string, keys []string) (map[string]int64, error) {
+	if m := k.all[entity]; m != nil {
+		return m, nil
+	}
+	if k.asked[entity] += len(keys); k.asked[entity] <= fixupWholeMap {
+		return k.b.fixupLookup(ctx, entity, keys)
+	}
+	tm := time.Now()
+	m, err := k.b.fixupAllKeys(ctx, entity)
+	fmt.Fprintf(os.Stderr, "DEBUG whole map %v\n", time.Since(tm))
+	if err != nil {
+		return nil, err
+	}
+	k.all[entity] = m
+	return m, nil
+}
+
+// runFixups runs every group of rules: scan, rewrite, write.
+func runFixups(ctx context.Context, b fixupBackend, plans map[string]*plan, rules []*fixup.Rule, report func(fixup.Unresolved) error) ([]fixup.Counts, error) {
+	var out []fixup.Counts
+	keys := &fixupKeys{b: b, asked: map[string]int{}, all: map[string]map[string]int64{}}
+	for _, g := range fixup.Groups(rules) {
+		p, col, err := fixupTarget(plans, g)
+		if err != nil {
+			return nil, err
+		}
+		f := g.NewFixer(keys.resolve, report)
+		var tChunk, tWrite time.Duration
+		t0 := time.Now()
+		err = b.fixupScan(ctx, p, col, g, func(rows []fixup.Row) error {
+			t1 := time.Now()
+			changed, err := f.Chunk(ctx, rows)
+			tChunk += time.Since(t1)
+			t2 := time.Now()
+			defer func() { tWrite += time.Since(t2) }()
+			if err != nil || len(changed) == 0 {
+				return err
+			}
+			return b.fixupWrite(ctx, p, col, changed)
+		})
+		t3 := time.Now()
+		if err == nil {
+			err = b.fixupFlush(ctx, p, col)
+		}
+		fmt.Fprintf(os.Stderr, "DEBUG fixup total %v chunk %v write %v flush %v\n", time.Since(t0), tChunk, tWrite, time.Since(t3))
+		if err != nil {
+			return nil, fmt.Errorf("fix-up %s.%s: %w", g.Entity, g.Field, err)
+		}
+		out = append(out, f.Counts()...)
+	}
+	return out, nil
+}
+
+// fixupTarget returns the plan and field index a group rewrites.
+func fixupTarget(plans map[string]*plan, g *fixup.Group) (*plan, int, error) {
+	p := plans[g.Entity]
+	if p == nil {
+		return nil, 0, fmt.Errorf("fix-up %s: entity %s is not in the format the import began with", g.Rules[0].Name, g.Entity)
+	}
+	for i, f := range p.e.Fields {
+		if f.Name != g.Field {
+			continue
+		}
+		if f.Type != format.String || i == p.key {
+			return nil, 0, fmt.Errorf("fix-up %s: field %s.%s is not a text field fix-ups may rewrite", g.Rules[0].Name, g.Entity, g.Field)
+		}
+		return p, i, nil
+	}
+	return nil, 0, fmt.Errorf("fix-up %s: entity %s has no field %s", g.Rules[0].Name, g.Entity, g.Field)
+}
+
+// fixupReady refuses a fix-up on a finished or failed transaction.
+func fixupReady(done bool, failed error) error {
+	switch {
+	case done:
+		return errors.New("fix-up: the transaction is already finished")
+	case failed != nil:
+		return fmt.Errorf("fix-up: an earlier load failed: %w", failed)
+	}
+	return nil
+}
+
+// Fixup runs fix-up rules over the environment's current rows, inside the
+// import's transaction.
+func (x *sqliteTx) Fixup(ctx context.Context, rules []*fixup.Rule, report func(fixup.Unresolved) error) ([]fixup.Counts, error) {
+	if err := fixupReady(x.done, x.failed); err != nil {
+		return nil, err
+	}
+	b := &sqliteFixup{x: x}
+	defer b.close()
+	c, err := runFixups(ctx, b, x.plans, rules, report)
+	if err != nil {
+		x.failed = err
+	}
+	return c, err
+}
+
+// Fixup runs fix-up rules over the environment's current rows, inside the
+// import's transaction.
+func (x *pgTx) Fixup(ctx context.Context, rules []*fixup.Rule, report func(fixup.Unresolved) error) ([]fixup.Counts, error) {
+	if err := fixupReady(x.done, x.failed); err != nil {
+		return nil, err
+	}
+	c, err := runFixups(ctx, &pgFixup{x: x}, x.plans, rules, report)
+	if err != nil {
+		x.failed = err
+	}
+	return c, err
+}

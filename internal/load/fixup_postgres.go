@@ -1,0 +1,192 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/handover/handover/internal/fixup"
+)
+
+// Names of the fix-up pass's cursor and temporary table.
+const (
+	pgFixupCursor = "handover_fixup_cur"
+	pgFixupTable  = "handover_fixup_rows"
+)
+
+// pgFixup runs fix-ups on PostgreSQL: the candidate rows come through a
+// cursor, prefiltered on the server with ~ when the rules translate into
+// PostgreSQL's dialect; the keys of a chunk are resolved in one query;
+// the new texts are copied into a temporary table and set with one
+// UPDATE … FROM per group.
+type pgFixup struct {
+	x      *pgTx
+	staged int64 // rows copied into the temporary table for the group
+	table  bool  // the temporary table exists
+}
+
+func (b *pgFixup) fixupScan(ctx context.Context, p *plan, col int, g *fixup.Group, fn func([]fixup.Row) error) error {
+	column := pgQuote(p.columns[col])
+	where, args := b.prefilter(ctx, column, g)
+	decl := "DECLARE " + pgFixupCursor + " NO SCROLL CURSOR FOR SELECT " + pgQuote(idColumn) + ", " +
+		pgQuote(p.columns[p.key]) + "::text, " + column + "::text FROM " + pgQuote(p.table) +
+		" WHERE " + where + " ORDER BY " + pgQuote(idColumn)
+	if _, err := b.x.tx.Exec(ctx, decl, args...); err != nil {
+		return b.x.t.fail("scan "+p.table, err)
+	}
+	fetch := fmt.Sprintf("FETCH %d FROM %s", fixupChunk, pgFixupCursor)
+	rows := make([]fixup.Row, 0, fixupChunk)
+	for {
+		var err error
+		if rows, err = b.page(ctx, fetch, rows[:0]); err != nil {
+			return b.x.t.fail("scan "+p.table, err)
+		}
+		if len(rows) == 0 {
+			break
+		}
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	if _, err := b.x.tx.Exec(ctx, "CLOSE "+pgFixupCursor); err != nil {
+		return b.x.t.fail("scan "+p.table, err)
+	}
+	return nil
+}
+
+// prefilter returns the condition that picks the rows a rule of g could
+// match. When every rule has a text all its matches contain, that is a
+// LIKE per rule (cheap: PostgreSQL's regular expressions cost about ten
+// times more per row, and Go's decides anyway). Otherwise it is one
+// PostgreSQL regular expression matching at least what any rule matches,
+// when every rule translates and the server accepts the result (tried in
+// a savepoint, so a refusal costs nothing); else just "is set".
+func (b *pgFixup) prefilter(ctx context.Context, column string, g *fixup.Group) (string, []any) {
+	if lits := literals(g); lits != nil {
+		var or []string
+		var args []any
+		for i, l := range lits {
+			or = append(or, fmt.Sprintf("%s LIKE $%d", column, i+1))
+			args = append(args, "%"+likeEscaper.Replace(l)+"%")
+		}
+		return "(" + strings.Join(or, " OR ") + ")", args
+	}
+	if re, ok := b.regexp(ctx, g); ok {
+		return column + " ~ $1", []any{re}
+	}
+	return column + " IS NOT NULL", nil
+}
+
+// likeEscaper escapes LIKE's wildcards and its escape character.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// regexp returns the rules of g as one PostgreSQL regular expression.
+func (b *pgFixup) regexp(ctx context.Context, g *fixup.Group) (string, bool) {
+	var alts []string
+	for _, r := range g.Rules {
+		re, ok := r.PostgresPattern()
+		if !ok {
+			return "", false
+		}
+		alts = append(alts, "(?:"+re+")")
+	}
+	re := strings.Join(alts, "|")
+	sp, err := b.x.tx.Begin(ctx)
+	if err != nil {
+		return "", false
+	}
+	if _, err := sp.Exec(ctx, "SELECT ''::text ~ $1", re); err != nil {
+		sp.Rollback(ctx)
+		return "", false
+	}
+	return re, sp.Commit(ctx) == nil
+}
+
+func (b *pgFixup) page(ctx context.Context, q string, out []fixup.Row) ([]fixup.Row, error) {
+	rs, err := b.x.tx.Query(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var r fixup.Row
+	var key *string
+	_, err = pgx.ForEachRow(rs, []any{&r.ID, &key, &r.Text}, func() error {
+		r.Key = ""
+		if key != nil {
+			r.Key = *key
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// fixupLookup looks keys up in the bookkeeping, all in one query.
+func (b *pgFixup) fixupLookup(ctx context.Context, entity string, keys []string) (map[string]int64, error) {
+	return b.keyMap(ctx, len(keys), "SELECT key, target_id FROM handover_rows WHERE entity = $1 AND key = ANY($2)", entity, keys)
+}
+
+// fixupAllKeys reads an entity's whole key → id map.
+func (b *pgFixup) fixupAllKeys(ctx context.Context, entity string) (map[string]int64, error) {
+	return b.keyMap(ctx, 0, "SELECT key, target_id FROM handover_rows WHERE entity = $1", entity)
+}
+
+func (b *pgFixup) keyMap(ctx context.Context, size int, q string, args ...any) (map[string]int64, error) {
+	entity := args[0].(string)
+	rs, err := b.x.tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, b.x.t.fail("read keys of "+entity, err)
+	}
+	out := make(map[string]int64, size)
+	var k string
+	var id int64
+	if _, err := pgx.ForEachRow(rs, []any{&k, &id}, func() error { out[k] = id; return nil }); err != nil {
+		return nil, b.x.t.fail("read keys of "+entity, err)
+	}
+	return out, nil
+}
+
+// fixupWrite copies the new texts into the temporary table.
+func (b *pgFixup) fixupWrite(ctx context.Context, p *plan, _ int, rows []fixup.Row) error {
+	if !b.table {
+		const ddl = "CREATE TEMP TABLE IF NOT EXISTS " + pgFixupTable + " (id bigint NOT NULL, v text NOT NULL) ON COMMIT DROP"
+		if _, err := b.x.tx.Exec(ctx, ddl); err != nil {
+			return b.x.t.fail("create fix-up table", err)
+		}
+		b.table = true
+	}
+	n, err := b.x.tx.CopyFrom(ctx, pgx.Identifier{pgFixupTable}, []string{"id", "v"},
+		pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) { return []any{rows[i].ID, rows[i].Text}, nil }))
+	if err != nil {
+		return b.x.t.fail("copy fix-ups of "+p.table, err)
+	}
+	b.staged += n
+	return nil
+}
+
+// fixupFlush sets the group's column from the temporary table.
+func (b *pgFixup) fixupFlush(ctx context.Context, p *plan, col int) error {
+	if b.staged == 0 {
+		return nil
+	}
+	if b.staged > 10_000 {
+		if _, err := b.x.tx.Exec(ctx, "ANALYZE "+pgFixupTable); err != nil {
+			return b.x.t.fail("update "+p.table, err)
+		}
+	}
+	q := "UPDATE " + pgQuote(p.table) + " t SET " + pgQuote(p.columns[col]) + " = f.v FROM " + pgFixupTable +
+		" f WHERE t." + pgQuote(idColumn) + " = f.id"
+	tag, err := b.x.tx.Exec(ctx, q)
+	if err != nil {
+		return b.x.t.fail("update "+p.table, err)
+	}
+	if tag.RowsAffected() != b.staged {
+		return fmt.Errorf("update %s: %d of %d rewritten rows are missing", p.table, b.staged-tag.RowsAffected(), b.staged)
+	}
+	if _, err := b.x.tx.Exec(ctx, "TRUNCATE "+pgFixupTable); err != nil {
+		return b.x.t.fail("update "+p.table, err)
+	}
+	b.staged = 0
+	return nil
+}

@@ -1,0 +1,182 @@
+package load
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/handover/handover/internal/fixup"
+)
+
+// sqliteFixupBatch is how many rows one UPDATE of a fix-up pass sets.
+const sqliteFixupBatch = 256
+
+// sqliteFixup runs fix-ups on SQLite: rows read a page at a time by id,
+// keys resolved with one query per chunk, changes written with prepared
+// UPDATE … FROM (VALUES …) statements of up to sqliteFixupBatch rows.
+type sqliteFixup struct {
+	x     *sqliteTx
+	stmts map[int]*sql.Stmt // the group's updates, by row count
+}
+
+func (b *sqliteFixup) close() {
+	for _, s := range b.stmts {
+		s.Close()
+	}
+	b.stmts = nil
+}
+
+// fixupScan pages through the rows by id. Without a regular expression
+// in SQLite, rows are prefiltered by a text every match contains, when
+// each rule has one, else only by the field being set.
+func (b *sqliteFixup) fixupScan(ctx context.Context, p *plan, col int, g *fixup.Group, fn func([]fixup.Row) error) error {
+	column := sqliteQuote(p.columns[col])
+	where, args := column+" IS NOT NULL", []any{}
+	if lits := literals(g); lits != nil {
+		var or []string
+		for _, l := range lits {
+			or = append(or, "instr("+column+", ?) > 0")
+			args = append(args, l)
+		}
+		where += " AND (" + strings.Join(or, " OR ") + ")"
+	}
+	q := "SELECT " + sqliteQuote(idColumn) + ", CAST(" + sqliteQuote(p.columns[p.key]) + " AS TEXT), " + column +
+		" FROM " + sqliteQuote(p.table) + " WHERE " + sqliteQuote(idColumn) + " > ? AND " + where +
+		" ORDER BY " + sqliteQuote(idColumn) + fmt.Sprintf(" LIMIT %d", fixupChunk)
+	var last int64 = -1 << 63
+	rows := make([]fixup.Row, 0, fixupChunk)
+	for {
+		var err error
+		rows, err = b.page(ctx, q, append([]any{last}, args...), rows[:0])
+		if err != nil {
+			return fmt.Errorf("read %s: %w", p.table, err)
+		}
+		n := len(rows)
+		if n == 0 {
+			return nil
+		}
+		last = rows[n-1].ID // before fn, which may reorder rows
+		if err := fn(rows); err != nil {
+			return err
+		}
+		if n < fixupChunk {
+			return nil
+		}
+	}
+}
+
+// literals returns a text per rule that every match of it contains, or
+// nil when some rule has none.
+func literals(g *fixup.Group) []string {
+	var out []string
+	for _, r := range g.Rules {
+		l := r.Literal()
+		if l == "" {
+			return nil
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func (b *sqliteFixup) page(ctx context.Context, q string, args []any, out []fixup.Row) ([]fixup.Row, error) {
+	rs, err := b.x.tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var r fixup.Row
+		var key sql.NullString
+		if err := rs.Scan(&r.ID, &key, &r.Text); err != nil {
+			return nil, err
+		}
+		r.Key = key.String
+		out = append(out, r)
+	}
+	return out, rs.Err()
+}
+
+// fixupLookup looks keys up in the bookkeeping, all in one query.
+func (b *sqliteFixup) fixupLookup(ctx context.Context, entity string, keys []string) (map[string]int64, error) {
+	list, err := json.Marshal(keys)
+	if err != nil {
+		return nil, err
+	}
+	const q = "SELECT key, target_id FROM handover_rows WHERE entity = ? AND key IN (SELECT value FROM json_each(?))"
+	return b.keyMap(ctx, len(keys), q, entity, string(list))
+}
+
+// fixupAllKeys reads an entity's whole key → id map.
+func (b *sqliteFixup) fixupAllKeys(ctx context.Context, entity string) (map[string]int64, error) {
+	return b.keyMap(ctx, 0, "SELECT key, target_id FROM handover_rows WHERE entity = ?", entity)
+}
+
+func (b *sqliteFixup) keyMap(ctx context.Context, size int, q string, args ...any) (map[string]int64, error) {
+	rs, err := b.x.tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	out := make(map[string]int64, size)
+	for rs.Next() {
+		var k string
+		var id int64
+		if err := rs.Scan(&k, &id); err != nil {
+			return nil, err
+		}
+		out[k] = id
+	}
+	return out, rs.Err()
+}
+
+// fixupWrite updates the rows right away: the scan goes on past them.
+func (b *sqliteFixup) fixupWrite(ctx context.Context, p *plan, col int, rows []fixup.Row) error {
+	args := make([]any, 0, 2*sqliteFixupBatch)
+	for len(rows) > 0 {
+		n := min(len(rows), sqliteFixupBatch)
+		stmt, err := b.update(ctx, p, col, n)
+		if err != nil {
+			return err
+		}
+		args = args[:0]
+		for _, r := range rows[:n] {
+			args = append(args, r.ID, r.Text)
+		}
+		res, err := stmt.ExecContext(ctx, args...)
+		if err != nil {
+			return fmt.Errorf("update %s: %w", p.table, err)
+		}
+		if got, err := res.RowsAffected(); err != nil || got != int64(n) {
+			return fmt.Errorf("update %s: %d of %d rewritten rows are missing", p.table, int64(n)-got, n)
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// update prepares, once per group and size, the UPDATE of n rows.
+func (b *sqliteFixup) update(ctx context.Context, p *plan, col, n int) (*sql.Stmt, error) {
+	if s := b.stmts[n]; s != nil {
+		return s, nil
+	}
+	q := "UPDATE " + sqliteQuote(p.table) + " SET " + sqliteQuote(p.columns[col]) + " = v.column2 FROM (VALUES " +
+		placeholders(n, 2) + ") AS v WHERE " + sqliteQuote(p.table) + "." + sqliteQuote(idColumn) + " = v.column1"
+	s, err := b.x.tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("prepare update of %s: %w", p.table, err)
+	}
+	if b.stmts == nil {
+		b.stmts = map[int]*sql.Stmt{}
+	}
+	b.stmts[n] = s
+	return s, nil
+}
+
+// fixupFlush ends a group: the next one updates another column.
+func (b *sqliteFixup) fixupFlush(context.Context, *plan, int) error {
+	b.close()
+	return nil
+}
