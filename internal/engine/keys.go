@@ -20,14 +20,14 @@ type runState struct {
 // line of its first occurrence: positive when that row was valid, negative
 // when it was rejected.
 type entityKeys struct {
-	keys   map[string]int32
+	keys   *keySet
 	unique []uniqueField
 }
 
 // uniqueField tracks the values of one unique field: value → first line.
 type uniqueField struct {
 	index int
-	seen  map[string]int32
+	seen  *keySet
 }
 
 func newRunState() *runState {
@@ -35,10 +35,10 @@ func newRunState() *runState {
 }
 
 func (s *runState) entity(e *format.Entity) *entityKeys {
-	k := &entityKeys{keys: map[string]int32{}}
+	k := &entityKeys{keys: newKeySet()}
 	for i, f := range e.Fields {
 		if f.Unique && f.Name != e.Key {
-			k.unique = append(k.unique, uniqueField{index: i, seen: map[string]int32{}})
+			k.unique = append(k.unique, uniqueField{index: i, seen: newKeySet()})
 		}
 	}
 	s.entities[e.Name] = k
@@ -82,10 +82,9 @@ func (k *entityKeys) check(e *format.Entity, s *runState, line int, r *rowResult
 	for _, u := range k.unique {
 		name := e.Fields[u.index].Name
 		if v := r.values[u.index]; v != "" && !hasProblem(r.problems, name) {
-			if first, dup := u.seen[v]; dup {
+			if !u.seen.put(v, int32(line)) {
+				first, _ := u.seen.get(v)
 				ps = append(ps, duplicate(name, v, first))
-			} else {
-				u.seen[v] = int32(line)
 			}
 		}
 	}
@@ -97,12 +96,13 @@ func (k *entityKeys) check(e *format.Entity, s *runState, line int, r *rowResult
 		}
 	}
 	if key != "" {
-		if first, dup := k.keys[key]; dup {
+		mark := int32(line)
+		if rejected || len(ps) > 0 {
+			mark = -mark
+		}
+		if !k.keys.put(key, mark) {
+			first, _ := k.keys.get(key)
 			ps = append(ps, duplicate(e.Key, key, first))
-		} else if rejected || len(ps) > 0 {
-			k.keys[key] = -int32(line)
-		} else {
-			k.keys[key] = int32(line)
 		}
 	}
 	return ps
@@ -120,7 +120,7 @@ func duplicate(field, v string, first int32) format.Problem {
 // a row already in the environment.
 func (s *runState) resolve(f *format.Field, key string) *format.Problem {
 	if ek := s.entities[f.Entity]; ek != nil {
-		if line, ok := ek.keys[key]; ok && line > 0 {
+		if line, ok := ek.keys.get(key); ok && line > 0 {
 			return nil
 		}
 	}
@@ -129,7 +129,7 @@ func (s *runState) resolve(f *format.Field, key string) *format.Problem {
 	}
 	msg := fmt.Sprintf("%s: no %s row has the key %q", f.Name, f.Entity, key)
 	if ek := s.entities[f.Entity]; ek != nil {
-		if line, ok := ek.keys[key]; ok && line < 0 {
+		if line, ok := ek.keys.get(key); ok && line < 0 {
 			msg = fmt.Sprintf("%s: the %s row with the key %q was rejected (line %d)", f.Name, f.Entity, key, -line)
 		}
 	}
