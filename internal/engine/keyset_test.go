@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -32,6 +33,17 @@ func TestKeySetAgreesWithAMap(t *testing.T) {
 	if _, ok := k.get("absent"); ok {
 		t.Fatal("get of an absent key succeeded")
 	}
+	// A key longer than a chunk is stored on its own and found again.
+	long := strings.Repeat("x", chunkBytes+5)
+	if !k.put(long, 7) || k.put(long, 8) {
+		t.Fatal("a long key was not stored once")
+	}
+	if got, ok := k.get(long); !ok || got != 7 {
+		t.Fatalf("get(long) = %d, %v", got, ok)
+	}
+	if got, ok := k.get("K5"); !ok || got != want["K5"] {
+		t.Fatalf("after the long key, get(K5) = %d, %v", got, ok)
+	}
 }
 
 func BenchmarkKeySetMemory(b *testing.B) {
@@ -40,7 +52,10 @@ func BenchmarkKeySetMemory(b *testing.B) {
 		for i := range 1_000_000 {
 			k.put(fmt.Sprintf("C%07d", i), int32(i))
 		}
-		bytes := cap(k.data) + 4*cap(k.ends) + 4*cap(k.lines) + 4*cap(k.slots)
+		bytes := 4*cap(k.slots) + len(k.locs)*blockLen*(8+4)
+		for _, c := range k.chunks {
+			bytes += cap(c)
+		}
 		b.ReportMetric(float64(bytes)/1e6, "bytes/key")
 	}
 }

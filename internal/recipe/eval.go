@@ -27,14 +27,22 @@ type Evaluator struct {
 // state is what the functions of a running expression see (the VM's
 // environment): the row, where problems go, scratch space and caches.
 type state struct {
-	prog     *Program
-	row      []string
-	field    string // Problem.Field of the expression running; "" for the filter
-	label    string // what its messages start with
-	problems []format.Problem
-	failed   bool                // the running expression recorded a problem
-	stack    []string            // value arguments of function calls
-	memos    []map[string]cached // per site: recent results of slow conversions (phone, country)
+	prog      *Program
+	row       []string
+	field     string // Problem.Field of the expression running; "" for the filter
+	label     string // what its messages start with
+	problems  []format.Problem
+	failed    bool                // the running expression recorded a problem
+	stack     []string            // value arguments of function calls
+	memos     []map[string]cached // per site: recent results of slow conversions (phone, country)
+	memoStats []memoStat          // per site: how well its cache does
+}
+
+// memoStat counts a call site's cache lookups; a cache that hardly ever
+// hits is switched off.
+type memoStat struct {
+	lookups, hits int
+	off           bool
 }
 
 // cached is a remembered conversion result.
@@ -49,6 +57,7 @@ func (p *Program) NewEvaluator() *Evaluator {
 	ev.st.prog = p
 	ev.st.stack = make([]string, 0, 16)
 	ev.st.memos = make([]map[string]cached, len(p.sites))
+	ev.st.memoStats = make([]memoStat, len(p.sites))
 	return ev
 }
 
@@ -205,9 +214,21 @@ func (st *state) callDirect(s *site, args []func(*state) string) string {
 // memo returns fn(v) from the site's cache of recent results, computing
 // and remembering it on a miss. fn must be pure.
 func (st *state) memo(s *site, v string, fn func(string) (string, error)) (string, error) {
+	stat := &st.memoStats[s.index]
+	if stat.off {
+		return fn(v)
+	}
 	m := st.memos[s.index]
+	stat.lookups++
 	if r, ok := m[v]; ok {
+		stat.hits++
 		return r.out, r.err
+	}
+	if stat.lookups == memoSize && stat.hits*10 < stat.lookups {
+		// Values that hardly repeat (a phone number per contact): the
+		// cache would only cost; convert directly from now on.
+		stat.off, st.memos[s.index] = true, nil
+		return fn(v)
 	}
 	if m == nil || len(m) >= memoSize {
 		m = make(map[string]cached, 64)

@@ -1,6 +1,7 @@
 package recipe
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -197,5 +198,34 @@ func TestEvaluatorsIndependent(t *testing.T) {
 		if !<-done {
 			t.Error("an evaluator gave a wrong result while another ran")
 		}
+	}
+}
+
+func TestMemoSwitchesOffForValuesThatDoNotRepeat(t *testing.T) {
+	r, e := contactsRecipe()
+	p, err := Compile(r, e, evalColumns, evalLookups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := p.NewEvaluator()
+	for i := range memoSize + 10 {
+		row := evalRow(map[string]string{"ID": "1", "Telefon": fmt.Sprintf("044 %03d %02d %02d", i%1000, i%100, i/100%100), "Kategorie": "A"})
+		if keep, out, ps := ev.Eval(row); !keep || len(ps) != 0 || out[4] == nil {
+			t.Fatalf("row %d: %v %v %v", i, keep, out, ps)
+		}
+	}
+	off := 0
+	for _, s := range ev.st.memoStats {
+		if s.off {
+			off++
+		}
+	}
+	if off != 1 {
+		t.Errorf("%d caches switched off, want the phone cache only: %+v", off, ev.st.memoStats)
+	}
+	// Converted values stay right with the cache off.
+	_, out, _ := ev.Eval(evalRow(map[string]string{"ID": "2", "Telefon": "044 123 45 67", "Kategorie": "A"}))
+	if out[4] != "+41441234567" {
+		t.Errorf("phone with the cache off = %v", out[4])
 	}
 }
