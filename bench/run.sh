@@ -6,7 +6,9 @@
 #   bench/run.sh                  # 1M contacts, 3 runs each, writes docs/BENCHMARKS.md
 #   bench/run.sh --rss-10m        # the same, plus the peak RSS of an import of 10M contacts
 #   bench/run.sh --quick          # 10k contacts, 1 run: the smoke test (bench/out/BENCHMARKS.quick.md)
-#   bench/run.sh --rows N --runs R [--out FILE] [--work DIR] [--only check,pg,sqlite,delta,files]
+#   bench/run.sh --rows N --runs R [--pgloader-runs R] [--out FILE] [--work DIR] [--only check,pg,sqlite,delta,files]
+#   bench/run.sh --report         # only rewrite the report from the last run's measurements
+#                                 # (after editing bench/NOTES.md, the analysis it appends)
 #
 # Needs Go, PostgreSQL on $PGHOST:$PGPORT (default 127.0.0.1:5432, user
 # postgres, allowed to create databases) with psql/createdb, and sqlite3.
@@ -17,18 +19,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-rows=1000000 runs=3 quick=0 big=0 out="" work=bench/out only="check,pg,sqlite,delta,files" allow_missing=0
+rows=1000000 runs=3 pgl_runs="" quick=0 big=0 out="" work=bench/out only="check,pg,sqlite,delta,files"
+allow_missing=0 report_only=0
 while [ $# -gt 0 ]; do
   case $1 in
     --rows) rows=$2; shift ;;
     --runs) runs=$2; shift ;;
+    --pgloader-runs) pgl_runs=$2; shift ;;
+    --report) report_only=1 ;;
     --quick) quick=1 ;;
     --rss-10m) big=1 ;;
     --out) out=$2; shift ;;
     --work) work=$2; shift ;;
     --only) only=$2; shift ;;
     --allow-missing) allow_missing=1 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -38,6 +43,7 @@ if [ $quick = 1 ]; then
   out=${out:-$work/BENCHMARKS.quick.md}
 fi
 out=${out:-docs/BENCHMARKS.md}
+pgl_runs=${pgl_runs:-$runs}
 structures=$(( rows / 10 > 0 ? rows / 10 : 1 ))
 total=$(( rows + structures ))
 
@@ -45,6 +51,15 @@ export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postg
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 bin=$work/bin results=$work/results.jsonl meta=$work/meta.env logs=$work/logs
+notes=""
+[ $quick = 0 ] && [ -f bench/NOTES.md ] && notes=bench/NOTES.md
+if [ $report_only = 1 ]; then
+  [ -s "$results" ] || { echo "bench/run.sh: no measurements in $results: run the benchmark first" >&2; exit 1; }
+  go build -o "$bin/report" ./bench/report
+  "$bin/report" -results "$results" -meta "$meta" ${notes:+-notes "$notes"} -o "$out"
+  echo "bench: wrote $out" >&2
+  exit 0
+fi
 rm -rf "$logs" && mkdir -p "$bin" "$logs"
 : > "$results"
 : > "$meta"
@@ -102,7 +117,11 @@ freshdb() {
 dsn() { echo "postgres://$PGUSER@$PGHOST:$PGPORT/$1?sslmode=disable"; }
 db=hobench_$$
 
-note command "bench/run.sh $([ $quick = 1 ] && echo --quick || echo "--rows $rows --runs $runs")$([ $big = 1 ] && echo " --rss-10m")"
+args="--rows $rows --runs $runs"
+[ "$pgl_runs" != "$runs" ] && args+=" --pgloader-runs $pgl_runs"
+[ $big = 1 ] && args+=" --rss-10m"
+[ $quick = 1 ] && args="--quick"
+note command "bench/run.sh $args"
 note date "$(date -u '+%Y-%m-%d %H:%M UTC')"
 note rows "$rows"
 note structures "$structures"
@@ -166,7 +185,7 @@ if want pg; then
     measure pg-import psql "$total" "$i" psql -X -1 -v ON_ERROR_STOP=1 -d "$db" \
       -c "\\copy structures from '$x1/clean/structures.csv' csv header" \
       -c "\\copy contacts from '$x1/clean/contacts.csv' csv header"
-    if [ -n "$pgl" ]; then
+    if [ -n "$pgl" ] && [ "$i" -le "$pgl_runs" ]; then
       freshdb "$db"
       sed -e "s|@DIR@|$x1|g" -e "s|@DSN@|postgresql://$PGUSER@$PGHOST:$PGPORT/$db|g" \
         bench/pgloader/delivery.load > "$work/delivery.load"
@@ -221,7 +240,5 @@ fi
 
 note load_after "$(cut -d' ' -f1-3 /proc/loadavg)"
 note handover "$(grep -ho '"version": *"[^"]*"' "$logs"/*handover*-1.out 2>/dev/null | head -1 | cut -d'"' -f4)"
-notes=""
-[ $quick = 0 ] && [ -f bench/NOTES.md ] && notes=bench/NOTES.md
 "$bin/report" -results "$results" -meta "$meta" ${notes:+-notes "$notes"} -o "$out"
 say "wrote $out"

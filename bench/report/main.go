@@ -22,6 +22,7 @@ type sample struct {
 	Scenario string  `json:"scenario"`
 	Tool     string  `json:"tool"`
 	Rows     int     `json:"rows"`
+	Run      int     `json:"run"`
 	Wall     float64 `json:"wall_s"`
 	User     float64 `json:"user_s"`
 	Sys      float64 `json:"sys_s"`

@@ -92,10 +92,11 @@ func renderTable(w func(string, ...any), st map[key]stat, m meta) {
 		}
 		w("| %s | %s%s (%s)%s | %s | %s (%s)%s | %.2f× | %s | %s / %s | %.1f |\n",
 			title, hoName, secs(ho.wall), secs(ho.cpu), failed(ho), c.name, secs(peer.wall), secs(peer.cpu), failed(peer),
-			ho.wall/peer.wall, perSecond(ho.rows, ho.wall), mb(ho.rssMB), mb(peer.rssMB), ho.load)
+			ratio(ho, peer), perSecond(ho.rows, ho.wall), mb(ho.rssMB), mb(peer.rssMB), ho.load)
 	}
-	w("\nratio = handover's wall time / the floor's or peer's. PostgreSQL's server-side CPU is\n")
-	w("not in the CPU column of any tool; peak RSS is the client process's.\n\n")
+	w("\nratio = handover's wall time / the floor's or peer's: the median of the runs' ratios,\n")
+	w("each pair run back to back. The CPU column is the process's own (user + sys): the\n")
+	w("PostgreSQL server's CPU is in no column, and peak RSS is the client process's.\n\n")
 }
 
 // missing says why a peer has no figure.
@@ -151,10 +152,10 @@ func renderTargets(w func(string, ...any), st map[key]stat) {
 		case t.rss:
 			w("| %s | %s | %s |\n", t.what, mb(a.rssMB), verdict(a.rssMB <= t.limit))
 		case t.faster:
-			v := bs.wall / a.wall
+			v := 1 / ratio(a, bs)
 			w("| %s | %.1f× faster | %s |\n", t.what, v, verdict(v >= t.limit))
 		default:
-			v := a.wall / bs.wall
+			v := ratio(a, bs)
 			w("| %s | %.2f× | %s |\n", t.what, v, verdict(v <= t.limit))
 		}
 	}

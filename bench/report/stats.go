@@ -17,7 +17,23 @@ type stat struct {
 	cpu   float64 // user + sys
 	rssMB float64
 	load  float64
-	fail  int // runs that exited non-zero
+	fail  int             // runs that exited non-zero
+	walls map[int]float64 // wall time per run number
+}
+
+// ratio is the median over the runs both measured of a's wall time / b's:
+// each run's pair ran back to back under the same load.
+func ratio(a, b stat) float64 {
+	var rs []sample
+	for run, w := range a.walls {
+		if v, ok := b.walls[run]; ok && v > 0 {
+			rs = append(rs, sample{Wall: w / v})
+		}
+	}
+	if len(rs) == 0 {
+		return a.wall / b.wall
+	}
+	return median(rs, func(s sample) float64 { return s.Wall })
 }
 
 // group takes the median of every measure per scenario and tool.
@@ -29,12 +45,13 @@ func group(samples []sample) map[key]stat {
 	}
 	out := map[key]stat{}
 	for k, ss := range by {
-		st := stat{runs: len(ss), rows: ss[0].Rows}
+		st := stat{runs: len(ss), rows: ss[0].Rows, walls: map[int]float64{}}
 		st.wall = median(ss, func(s sample) float64 { return s.Wall })
 		st.cpu = median(ss, func(s sample) float64 { return s.User + s.Sys })
 		st.rssMB = median(ss, func(s sample) float64 { return float64(s.MaxRSSKB) / 1024 })
 		st.load = median(ss, func(s sample) float64 { return s.Load1 })
 		for _, s := range ss {
+			st.walls[s.Run] = s.Wall
 			if s.Exit != 0 {
 				st.fail++
 			}

@@ -41,6 +41,9 @@ type app struct {
 	stderr io.Writer
 	getenv func(string) string
 	now    func() time.Time
+
+	cpuProfile, memProfile string
+	profileFile            *os.File
 }
 
 // exitError carries an exit code through cobra.
@@ -115,6 +118,12 @@ prod, delta re-imports, binary file transfer and a cut-over runbook.`,
 	pf.StringVarP(&a.dir, "dir", "C", ".", "project directory")
 	pf.BoolVar(&a.json, "json", false, "machine-readable output on stdout")
 	pf.StringVar(&a.state, "state", "", "state store DSN (default: sqlite in DIR/.handover; env HANDOVER_STATE)")
+	pf.StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile to FILE (for performance work)")
+	pf.StringVar(&a.memProfile, "memprofile", "", "write a heap profile to FILE at the end (for performance work)")
+	_ = pf.MarkHidden("cpuprofile")
+	_ = pf.MarkHidden("memprofile")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return a.startProfile() }
+	root.PersistentPostRunE = func(*cobra.Command, []string) error { return a.stopProfile() }
 	root.AddCommand(a.initCommand(), a.peekCommand(), a.receiveCommand(), a.checkCommand(),
 		a.importCommand(), a.runsCommand(), a.showCommand(), a.rejectsCommand())
 	root.AddCommand(a.processCommands()...)

@@ -23,7 +23,7 @@ func runFixups(ctx context.Context, o Options, p *protocol.Protocol) error {
 		return nil
 	}
 	if err := applyFixups(ctx, o.Tx, o.Project.Fixups, o.Artifacts, p); err != nil {
-		return fmt.Errorf("fix-up: %w", err)
+		return fmt.Errorf("%s: %w", o.Kind, err)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -300,4 +301,25 @@ func queryColumn(t *testing.T, dsn, q string) []string {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return out
+}
+
+// fixupFailsTx is a target whose fix-up pass fails.
+type fixupFailsTx struct{ *recordingTx }
+
+func (fixupFailsTx) Fixup(context.Context, []*fixup.Rule, func(fixup.Unresolved) error) ([]fixup.Counts, error) {
+	return nil, errors.New("fix-up contacts.notes: connection lost")
+}
+
+func TestImportFailsWhenTheFixupFails(t *testing.T) {
+	p := fixupProject(t)
+	x := writeExtraction(t, p.Dir, 1, map[string]string{"kontakte.csv": fixKontakte1})
+	tx := fixupFailsTx{&recordingTx{loaded: map[string][]load.Record{}}}
+	proto, err := Run(context.Background(), Options{Project: p, Extraction: x, Kind: protocol.KindImport, Env: "dev", Run: 1,
+		Artifacts: filepath.Join(p.Dir, "runs", "1"), Tx: tx, Version: "test"})
+	if err == nil || err.Error() != "import: fix-up contacts.notes: connection lost" {
+		t.Fatalf("err = %v", err)
+	}
+	if proto.Status != protocol.StatusFailed || len(tx.loaded["contacts"]) != 3 {
+		t.Errorf("status %s, %d rows loaded before", proto.Status, len(tx.loaded["contacts"]))
+	}
 }

@@ -27,7 +27,7 @@ func sweep(ctx context.Context, o Options, e *format.Entity, keys *entityKeys, u
 	if !ok {
 		return nil, nil
 	}
-	seen := load.Seen{Has: func(k string) bool { _, ok := keys.keys[k]; return ok }, Unkeyed: unkeyed}
+	seen := load.Seen{Has: func(k string) bool { _, ok := keys.keys.get(k); return ok }, Unkeyed: unkeyed}
 	r, err := sw.Sweep(ctx, e, seen)
 	if err != nil {
 		return nil, fmt.Errorf("remove absent rows: %w", err)

@@ -1,6 +1,7 @@
 package fixup
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -19,6 +20,10 @@ type Fixer struct {
 	resolve Resolver
 	report  func(Unresolved) error
 	counts  []Counts
+	// reused between rows
+	buf    []byte
+	done   []string
+	groups []string
 }
 
 // NewFixer prepares a pass of g. report receives every match left
@@ -101,9 +106,12 @@ func (f *Fixer) applyRule(ctx context.Context, ri int, r *Rule, rows []Row) erro
 func (f *Fixer) rewrite(ri int, r *Rule, row *Row, locs [][]int, ids map[string]int64) error {
 	c := &f.counts[ri]
 	t := row.Text
-	var b strings.Builder
-	var done []string // the matches replaced
-	groups := make([]string, r.re.NumSubexp()+1)
+	out := f.buf[:0]
+	done := f.done[:0] // the matches replaced
+	groups := f.groups[:0]
+	for range r.re.NumSubexp() + 1 {
+		groups = append(groups, "")
+	}
 	last := 0
 	for _, l := range locs {
 		c.Matches++
@@ -113,34 +121,39 @@ func (f *Fixer) rewrite(ri int, r *Rule, row *Row, locs [][]int, ids map[string]
 				groups[g] = t[l[2*g]:l[2*g+1]]
 			}
 		}
-		id, key := "", ""
+		var id int64
 		if r.Entity != "" {
-			key = groups[1]
-			tid, ok := ids[key]
-			if !ok || key == "" {
+			tid, ok := ids[groups[1]]
+			if !ok || groups[1] == "" {
 				c.Unresolved++
-				if err := f.unresolved(r, row, groups[0], notFound(r.Entity, key)); err != nil {
+				if err := f.unresolved(r, row, groups[0], notFound(r.Entity, groups[1])); err != nil {
 					return err
 				}
 				continue
 			}
-			id = strconv.FormatInt(tid, 10)
+			id = tid
 		}
-		repl := render(r.tmpl, groups, id, key)
-		if c.Again == "" && r.re.MatchString(repl) {
-			c.Again = repl
+		out = append(out, t[last:l[0]]...)
+		start := len(out)
+		out = appendRender(out, r.tmpl, groups, id, groups[1%len(groups)])
+		if c.Again == "" && (r.literal == "" || bytes.Contains(out[start:], []byte(r.literal))) && r.re.Match(out[start:]) {
+			c.Again = string(out[start:])
 		}
-		b.WriteString(t[last:l[0]])
-		b.WriteString(repl)
 		last = l[1]
 		done = append(done, groups[0])
 	}
+	f.buf, f.done, f.groups = out, done, groups
 	if len(done) == 0 {
 		return nil
 	}
-	b.WriteString(t[last:])
-	out := b.String()
-	if why := f.g.fits(out); why != "" {
+	out = append(out, t[last:]...)
+	f.buf = out
+	if string(out) == t {
+		c.Rewritten += int64(len(done))
+		return nil
+	}
+	text := string(out)
+	if why := f.g.fits(text); why != "" {
 		c.Unresolved += int64(len(done))
 		for _, m := range done {
 			if err := f.unresolved(r, row, m, why); err != nil {
@@ -150,10 +163,8 @@ func (f *Fixer) rewrite(ri int, r *Rule, row *Row, locs [][]int, ids map[string]
 		return nil
 	}
 	c.Rewritten += int64(len(done))
-	if out != t {
-		c.Rows++
-		row.Text = out
-	}
+	c.Rows++
+	row.Text = text
 	return nil
 }
 

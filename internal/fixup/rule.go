@@ -168,7 +168,7 @@ func (r *Rule) rematches() string {
 	for i := range groups {
 		groups[i] = "1"
 	}
-	out := render(r.tmpl, groups, "1", "1")
+	out := render(r.tmpl, groups, 1, "1")
 	if r.re.MatchString(out) {
 		return out
 	}

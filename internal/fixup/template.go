@@ -2,6 +2,7 @@ package fixup
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -114,24 +115,28 @@ func plural(n int, what string) string {
 
 // render fills a template: groups[0] is the whole match, groups[i] capture
 // i ("" when it did not take part); id and key are the lookup's result.
-func render(t []piece, groups []string, id, key string) string {
+func render(t []piece, groups []string, id int64, key string) string {
 	if len(t) == 1 && t[0].kind == pieceText {
 		return t[0].text
 	}
-	var b strings.Builder
+	return string(appendRender(nil, t, groups, id, key))
+}
+
+// appendRender appends the filled template to dst.
+func appendRender(dst []byte, t []piece, groups []string, id int64, key string) []byte {
 	for _, p := range t {
 		switch p.kind {
 		case pieceText:
-			b.WriteString(p.text)
+			dst = append(dst, p.text...)
 		case pieceID:
-			b.WriteString(id)
+			dst = strconv.AppendInt(dst, id, 10)
 		case pieceKey:
-			b.WriteString(key)
+			dst = append(dst, key...)
 		case pieceGroup:
 			if p.group < len(groups) {
-				b.WriteString(groups[p.group])
+				dst = append(dst, groups[p.group]...)
 			}
 		}
 	}
-	return b.String()
+	return dst
 }

@@ -132,6 +132,27 @@ func (b *bookIndex) row(i int) bookRow {
 	return bookRow{i: i, key: string(b.key(i)), id: b.ids[i], fp: b.fps[i]}
 }
 
+// newSizedBook returns an empty bookIndex with room for n entries whose
+// keys take keyBytes together, so that reading a million keys does not
+// grow and rehash it twenty times. Small or unknown sizes start small.
+func newSizedBook(n, keyBytes int64) *bookIndex {
+	b := newBookIndex()
+	if n < 1024 {
+		return b
+	}
+	slots := len(b.slots)
+	for slots < int(2*n+2) {
+		slots *= 2
+	}
+	b.slots = make([]uint32, slots)
+	b.keys = make([]byte, 0, keyBytes)
+	b.ends = make([]uint32, 0, n)
+	b.fps = make([]fingerprint, 0, n)
+	b.ids = make([]int64, 0, n)
+	b.seen = make([]uint64, 0, n/64+1)
+	return b
+}
+
 // staleEntries lists the stale entries of book. Taken before a load, the
 // ones the load then meets are the rows it rewrote that may carry a
 // removed_at to clear.

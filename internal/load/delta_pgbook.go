@@ -40,26 +40,13 @@ const pgBookEstimate = `SELECT coalesce((SELECT c.reltuples * f.freq FROM pg_cla
 		AND attname = 'key'), 0)`
 
 // sizedBook returns an empty bookIndex with room for the entity's entries
-// as the statistics estimate them, so that reading a million keys does not
-// grow and rehash it twenty times. Without statistics it starts small.
+// as the statistics estimate them (see newSizedBook).
 func (x *pgTx) sizedBook(ctx context.Context, entity string) *bookIndex {
 	var n, width int64
-	if err := x.tx.QueryRow(ctx, pgBookEstimate, entity).Scan(&n, &width); err != nil || n < 1024 {
+	if err := x.tx.QueryRow(ctx, pgBookEstimate, entity).Scan(&n, &width); err != nil {
 		return newBookIndex()
 	}
-	n += n / 20
-	b := newBookIndex()
-	slots := len(b.slots)
-	for slots < int(2*n+2) {
-		slots *= 2
-	}
-	b.slots = make([]uint32, slots)
-	b.keys = make([]byte, 0, n*max(width, 1))
-	b.ends = make([]uint32, 0, n)
-	b.fps = make([]fingerprint, 0, n)
-	b.ids = make([]int64, 0, n)
-	b.seen = make([]uint64, 0, n/64+1)
-	return b
+	return newSizedBook(n+n/20, (n+n/20)*width)
 }
 
 // pgStaleStats asks whether handover_rows changed by more than a fifth

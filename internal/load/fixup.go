@@ -1,8 +1,6 @@
 package load
 
 import (
-	"os"
-	"time"
 	"context"
 	"errors"
 	"fmt"
@@ -32,22 +30,31 @@ type fixupBackend interface {
 	fixupLookup(ctx context.Context, entity string, keys []string) (map[string]int64, error)
 	// fixupAllKeys returns the target id of every key entity holds.
 	fixupAllKeys(ctx context.Context, entity string) (map[string]int64, error)
+	// fixupKeyCount returns how many keys entity holds.
+	fixupKeyCount(ctx context.Context, entity string) (int, error)
+	// fixupIDs returns the lowest and highest id of p's table (0, 0 when
+	// it is empty).
+	fixupIDs(ctx context.Context, p *plan) (int64, int64, error)
 	// fixupWrite sets field col of rows to their Text; it may buffer
 	// until fixupFlush.
 	fixupWrite(ctx context.Context, p *plan, col int, rows []fixup.Row) error
 	fixupFlush(ctx context.Context, p *plan, col int) error
 }
 
-// fixupWholeMap is how many keys of an entity a pass looks up chunk by
-// chunk before it reads the entity's whole key → id map once instead:
-// one sequential read beats many index probes. A pass over a few links
-// stays with the lookups and their small memory.
-const fixupWholeMap = fixupChunk
+// A pass looks keys up chunk by chunk (an index probe each) while it
+// expects to ask, in all, for at most a sixteenth of an entity's keys —
+// about what reading the entity's whole key → id map once costs; beyond
+// that it reads the whole map and uses it. The estimate extrapolates the
+// keys asked so far over the share of the rows scanned (the scan goes in
+// id order), so a pass over a few links never holds a large map.
+const fixupWholeMapShare = 16
 
 // fixupKeys resolves the keys of a pass.
 type fixupKeys struct {
 	b     fixupBackend
+	done  float64                     // share of the current scan done, by id
 	asked map[string]int              // keys looked up so far, per entity
+	size  map[string]int              // keys per entity, once counted
 	all   map[string]map[string]int64 // whole maps read
 }
 
@@ -55,47 +62,80 @@ func (k *fixupKeys) resolve(ctx context.Context, entity string, keys []string) (
 	if m := k.all[entity]; m != nil {
 		return m, nil
 	}
-	if k.asked[entity] += len(keys); k.asked[entity] <= fixupWholeMap {
-		return k.b.fixupLookup(ctx, entity, keys)
+	k.asked[entity] += len(keys)
+	if k.asked[entity] > fixupChunk/4 {
+		whole, err := k.wholeMapPays(ctx, entity)
+		if err != nil {
+			return nil, err
+		}
+		if whole {
+			m, err := k.b.fixupAllKeys(ctx, entity)
+			if err != nil {
+				return nil, err
+			}
+			k.all[entity] = m
+			return m, nil
+		}
 	}
-	tm := time.Now()
-	m, err := k.b.fixupAllKeys(ctx, entity)
-	fmt.Fprintf(os.Stderr, "DEBUG whole map %v\n", time.Since(tm))
-	if err != nil {
-		return nil, err
+	return k.b.fixupLookup(ctx, entity, keys)
+}
+
+// wholeMapPays reports whether the pass is likely to ask for more than a
+// sixteenth of entity's keys.
+func (k *fixupKeys) wholeMapPays(ctx context.Context, entity string) (bool, error) {
+	n, ok := k.size[entity]
+	if !ok {
+		var err error
+		if n, err = k.b.fixupKeyCount(ctx, entity); err != nil {
+			return false, err
+		}
+		k.size[entity] = n
 	}
-	k.all[entity] = m
-	return m, nil
+	expected := float64(k.asked[entity])
+	if k.done > 0 && k.done < 1 {
+		expected /= k.done
+	}
+	return expected > float64(n)/fixupWholeMapShare, nil
+}
+
+// progress tracks how far a scan in id order has come.
+type progress struct {
+	lo, hi int64 // the table's lowest and highest id
+}
+
+func (pr progress) share(rows []fixup.Row) float64 {
+	if len(rows) == 0 || pr.hi <= pr.lo {
+		return 1
+	}
+	last := rows[len(rows)-1].ID
+	return float64(last-pr.lo+1) / float64(pr.hi-pr.lo+1)
 }
 
 // runFixups runs every group of rules: scan, rewrite, write.
 func runFixups(ctx context.Context, b fixupBackend, plans map[string]*plan, rules []*fixup.Rule, report func(fixup.Unresolved) error) ([]fixup.Counts, error) {
 	var out []fixup.Counts
-	keys := &fixupKeys{b: b, asked: map[string]int{}, all: map[string]map[string]int64{}}
+	keys := &fixupKeys{b: b, asked: map[string]int{}, size: map[string]int{}, all: map[string]map[string]int64{}}
 	for _, g := range fixup.Groups(rules) {
 		p, col, err := fixupTarget(plans, g)
 		if err != nil {
 			return nil, err
 		}
+		var pr progress
+		if pr.lo, pr.hi, err = b.fixupIDs(ctx, p); err != nil {
+			return nil, fmt.Errorf("fix-up %s.%s: %w", g.Entity, g.Field, err)
+		}
 		f := g.NewFixer(keys.resolve, report)
-		var tChunk, tWrite time.Duration
-		t0 := time.Now()
 		err = b.fixupScan(ctx, p, col, g, func(rows []fixup.Row) error {
-			t1 := time.Now()
+			keys.done = pr.share(rows)
 			changed, err := f.Chunk(ctx, rows)
-			tChunk += time.Since(t1)
-			t2 := time.Now()
-			defer func() { tWrite += time.Since(t2) }()
 			if err != nil || len(changed) == 0 {
 				return err
 			}
 			return b.fixupWrite(ctx, p, col, changed)
 		})
-		t3 := time.Now()
 		if err == nil {
 			err = b.fixupFlush(ctx, p, col)
 		}
-		fmt.Fprintf(os.Stderr, "DEBUG fixup total %v chunk %v write %v flush %v\n", time.Since(t0), tChunk, tWrite, time.Since(t3))
 		if err != nil {
 			return nil, fmt.Errorf("fix-up %s.%s: %w", g.Entity, g.Field, err)
 		}

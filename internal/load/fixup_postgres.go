@@ -2,7 +2,9 @@ package load
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -132,16 +134,47 @@ func (b *pgFixup) fixupAllKeys(ctx context.Context, entity string) (map[string]i
 	return b.keyMap(ctx, 0, "SELECT key, target_id FROM handover_rows WHERE entity = $1", entity)
 }
 
+// fixupKeyCount counts an entity's keys.
+func (b *pgFixup) fixupKeyCount(ctx context.Context, entity string) (int, error) {
+	var n int
+	if err := b.x.tx.QueryRow(ctx, "SELECT count(*) FROM handover_rows WHERE entity = $1", entity).Scan(&n); err != nil {
+		return 0, b.x.t.fail("count keys of "+entity, err)
+	}
+	return n, nil
+}
+
+// fixupIDs reads the table's id range.
+func (b *pgFixup) fixupIDs(ctx context.Context, p *plan) (int64, int64, error) {
+	var lo, hi int64
+	q := "SELECT coalesce(min(" + pgQuote(idColumn) + "), 0), coalesce(max(" + pgQuote(idColumn) + "), 0) FROM " + pgQuote(p.table)
+	if err := b.x.tx.QueryRow(ctx, q).Scan(&lo, &hi); err != nil {
+		return 0, 0, b.x.t.fail("read the ids of "+p.table, err)
+	}
+	return lo, hi, nil
+}
+
+// keyMap reads (key, target_id) rows into a map, decoding the raw values
+// itself: a whole map has a row per key of the entity.
 func (b *pgFixup) keyMap(ctx context.Context, size int, q string, args ...any) (map[string]int64, error) {
 	entity := args[0].(string)
 	rs, err := b.x.tx.Query(ctx, q, args...)
 	if err != nil {
 		return nil, b.x.t.fail("read keys of "+entity, err)
 	}
+	defer rs.Close()
+	binaryID := rs.FieldDescriptions()[1].Format == pgx.BinaryFormatCode
 	out := make(map[string]int64, size)
-	var k string
-	var id int64
-	if _, err := pgx.ForEachRow(rs, []any{&k, &id}, func() error { out[k] = id; return nil }); err != nil {
+	for rs.Next() {
+		raw := rs.RawValues()
+		var id int64
+		if binaryID && len(raw[1]) == 8 {
+			id = int64(binary.BigEndian.Uint64(raw[1]))
+		} else if id, err = strconv.ParseInt(string(raw[1]), 10, 64); err != nil {
+			return nil, fmt.Errorf("read keys of %s: target id %q: %w", entity, raw[1], err)
+		}
+		out[string(raw[0])] = id
+	}
+	if err := rs.Err(); err != nil {
 		return nil, b.x.t.fail("read keys of "+entity, err)
 	}
 	return out, nil

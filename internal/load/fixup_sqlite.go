@@ -114,6 +114,23 @@ func (b *sqliteFixup) fixupAllKeys(ctx context.Context, entity string) (map[stri
 	return b.keyMap(ctx, 0, "SELECT key, target_id FROM handover_rows WHERE entity = ?", entity)
 }
 
+// fixupKeyCount counts an entity's keys.
+func (b *sqliteFixup) fixupKeyCount(ctx context.Context, entity string) (int, error) {
+	var n int
+	err := b.x.tx.QueryRowContext(ctx, "SELECT count(*) FROM handover_rows WHERE entity = ?", entity).Scan(&n)
+	return n, err
+}
+
+// fixupIDs reads the table's id range.
+func (b *sqliteFixup) fixupIDs(ctx context.Context, p *plan) (int64, int64, error) {
+	var lo, hi int64
+	q := "SELECT coalesce(min(" + sqliteQuote(idColumn) + "), 0), coalesce(max(" + sqliteQuote(idColumn) + "), 0) FROM " + sqliteQuote(p.table)
+	if err := b.x.tx.QueryRowContext(ctx, q).Scan(&lo, &hi); err != nil {
+		return 0, 0, fmt.Errorf("read the ids of %s: %w", p.table, err)
+	}
+	return lo, hi, nil
+}
+
 func (b *sqliteFixup) keyMap(ctx context.Context, size int, q string, args ...any) (map[string]int64, error) {
 	rs, err := b.x.tx.QueryContext(ctx, q, args...)
 	if err != nil {
