@@ -78,8 +78,14 @@ func renderTable(w func(string, ...any), st map[key]stat, m meta) {
 	for _, c := range comparisons {
 		ho, okH := st[c.ho]
 		peer, okP := st[c.peer]
-		if !okH || !okP {
+		if !okH {
 			w("| %s | – | %s | %s | – | – | – | – |\n", c.title, c.name, missing(m, c.peer))
+			continue
+		}
+		if !okP {
+			// The peer is not installed: handover's own figures still count.
+			w("| %s | %s (%s)%s | %s | %s | – | %s | %s / – | %.1f |\n", c.title, secs(ho.wall), secs(ho.cpu), failed(ho),
+				c.name, missing(m, c.peer), perSecond(ho.rows, ho.wall), mb(ho.rssMB), ho.load)
 			continue
 		}
 		hoName := ""
