@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+
+	"github.com/handover/handover/internal/textdist"
 )
 
 // maxListed is how many column names a message lists before it cuts.
@@ -34,7 +36,7 @@ func suggest(name string, candidates []string) string {
 func closest(name string, candidates []string) string {
 	best, bestD := "", -1
 	for _, c := range candidates {
-		d := distance(fold(name), fold(c))
+		d := textdist.Runes(fold(name), fold(c))
 		if bestD < 0 || d < bestD {
 			best, bestD = c, d
 		}
@@ -52,27 +54,6 @@ func fold(s string) []rune {
 		r[i] = unicode.ToLower(r[i])
 	}
 	return r
-}
-
-// distance is the Levenshtein distance of a and b.
-func distance(a, b []rune) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func sorted(s []string) []string {

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/handover/handover/internal/textdist"
 )
 
 // Doc decodes the nodes of one YAML file strictly, recording every problem
@@ -279,7 +281,7 @@ func Suggest(s string, candidates []string) string {
 	sort.Strings(sorted)
 	best, bestDist := "", math.MaxInt
 	for _, c := range sorted {
-		dist := distance(strings.ToLower(s), strings.ToLower(c))
+		dist := textdist.Distance(strings.ToLower(s), strings.ToLower(c))
 		if dist < bestDist {
 			best, bestDist = c, dist
 		}
@@ -288,33 +290,6 @@ func Suggest(s string, candidates []string) string {
 		return ""
 	}
 	return best
-}
-
-// distance is the optimal string alignment distance over runes:
-// insertions, deletions, substitutions and swaps of neighbours.
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
 }
 
 func mapKeys(keys Keys) []string {
