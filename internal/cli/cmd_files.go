@@ -8,11 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/handover/handover/internal/engine"
 	"github.com/handover/handover/internal/files"
@@ -287,37 +284,12 @@ func (a *app) filesVerify(ctx context.Context, req filesRequest) error {
 
 // filesBar draws a files/bytes/rate bar on a terminal.
 func (a *app) filesBar(p *files.Progress) func() {
-	f, ok := a.stderr.(*os.File)
-	if a.json || !ok || !term.IsTerminal(int(f.Fd())) {
-		return func() {}
-	}
-	done, stopped := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(stopped)
-		var bar *progressbar.ProgressBar
-		tick := time.NewTicker(150 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				if bar != nil {
-					bar.Finish()
-					fmt.Fprintln(f)
-				}
-				return
-			case <-tick.C:
-			}
-			s := p.Snapshot()
-			if bar == nil && s.BytesTotal > 0 {
-				bar = progressbar.NewOptions64(s.BytesTotal, progressbar.OptionSetWriter(f),
-					progressbar.OptionShowBytes(true), progressbar.OptionSetWidth(30),
-					progressbar.OptionThrottle(100*time.Millisecond))
-			}
-			if bar != nil {
-				bar.Describe(fmt.Sprintf("files %d/%d", s.FilesDone, s.FilesTotal))
-				bar.Set64(s.BytesDone)
-			}
+	return a.drawBar(func() barState {
+		s := p.Snapshot()
+		if s.BytesTotal == 0 {
+			return barState{}
 		}
-	}()
-	return func() { close(done); <-stopped }
+		return barState{phase: "files", desc: fmt.Sprintf("files %d/%d", s.FilesDone, s.FilesTotal),
+			done: s.BytesDone, total: s.BytesTotal}
+	})
 }

@@ -130,52 +130,64 @@ func relTo(base, path string) string {
 	return path
 }
 
-// progressBar draws the run's progress on stderr when it is a terminal and
-// --json is off; the returned function stops it.
+// barState is what a progress bar shows at one moment: a new phase (an
+// entity, say) starts a new bar.
+type barState struct {
+	phase       string // "" while nothing has started
+	desc        string
+	done, total int64 // bytes
+}
+
+// progressBar draws a run's progress: rows and bytes per entity.
 func (a *app) progressBar(p *engine.Progress) func() {
+	return a.drawBar(func() barState {
+		s := p.Snapshot()
+		return barState{phase: s.Entity, desc: fmt.Sprintf("%-12s %9d rows", s.Entity, s.Rows),
+			done: s.BytesDone, total: s.BytesAll}
+	})
+}
+
+// drawBar draws sample's state as a bar on stderr while it is a terminal
+// and --json is off; the returned function stops it.
+func (a *app) drawBar(sample func() barState) func() {
 	f, ok := a.stderr.(*os.File)
 	if a.json || !ok || !term.IsTerminal(int(f.Fd())) {
 		return func() {}
 	}
-	done := make(chan struct{})
-	stopped := make(chan struct{})
+	done, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(stopped)
 		var bar *progressbar.ProgressBar
-		entity := ""
+		phase := ""
+		finish := func() {
+			if bar != nil {
+				bar.Finish()
+				fmt.Fprintln(f)
+			}
+		}
 		tick := time.NewTicker(150 * time.Millisecond)
 		defer tick.Stop()
 		for {
 			select {
 			case <-done:
-				if bar != nil {
-					bar.Finish()
-					fmt.Fprintln(f)
-				}
+				finish()
 				return
 			case <-tick.C:
 			}
-			s := p.Snapshot()
-			if s.Entity == "" {
+			s := sample()
+			if s.phase == "" {
 				continue
 			}
-			if s.Entity != entity {
-				if bar != nil {
-					bar.Finish()
-					fmt.Fprintln(f)
-				}
-				entity = s.Entity
-				bar = progressbar.NewOptions64(s.BytesAll,
-					progressbar.OptionSetWriter(f), progressbar.OptionSetDescription(fmt.Sprintf("%-12s", entity)),
+			if s.phase != phase {
+				finish()
+				phase = s.phase
+				bar = progressbar.NewOptions64(s.total, progressbar.OptionSetWriter(f),
 					progressbar.OptionShowBytes(true), progressbar.OptionSetWidth(30),
 					progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionShowElapsedTimeOnFinish())
 			}
-			bar.Describe(fmt.Sprintf("%-12s %9d rows", entity, s.Rows))
-			bar.Set64(s.BytesDone)
+			bar.Describe(s.desc)
+			bar.Set64(s.done)
 		}
 	}()
-	return func() {
-		close(done)
-		<-stopped
-	}
+	return func() { close(done); <-stopped }
 }
