@@ -6,7 +6,8 @@
 // checks (required, e-mail syntax, enums, min, unique key and e-mail) and
 // count valid and rejected rows. Of n rows sharing an e-mail address n-1 are
 // rejected, as handover does (which one stays does not change the counts,
-// so no row numbers: they would serialise the read). Nothing is written; a hash over every
+// so no row numbers, which would serialise the read; and the duplicate
+// checks are narrow aggregates joined back, not windows over wide rows). Nothing is written; a hash over every
 // transformed column keeps DuckDB from skipping any transform.
 //
 //   node bench/duckdb/check.mjs DELIVERY_DIR LOOKUPS_DIR
@@ -50,10 +51,10 @@ t AS (
   FROM raw LEFT JOIN ${countries} ON c.raw = lower(trim(raw."Land")))
 SELECT *, (external_id <> '' AND coalesce(name, '') <> '' AND (country_raw IS NULL OR country IS NOT NULL)
   AND ${phoneOK('phone')} AND (uid IS NULL OR uid = '' OR regexp_full_match(uid, 'CHE-[0-9]{3}\\.[0-9]{3}\\.[0-9]{3}'))
-  AND count(*) OVER (PARTITION BY external_id) = 1) AS ok
-FROM t;
+  AND d.external_id IS NULL) AS ok
+FROM t LEFT JOIN (SELECT external_id FROM t GROUP BY external_id HAVING count(*) > 1) d USING (external_id);
 
-CREATE TEMP TABLE k AS
+CREATE TEMP VIEW k AS
 WITH raw AS (SELECT *, ${dialled('"Telefon"')} AS tel_d, ${dialled('"Mobile"')} AS mob_d FROM ${csv('kontakte.csv')}),
 t AS (
   SELECT trim("ID") AS external_id, coalesce(an."to", '') AS salutation, trim("Vorname") AS first_name,
@@ -84,9 +85,10 @@ SELECT t.*, (t.external_id <> '' AND coalesce(t.last_name, '') <> ''
   AND (t.revenue_raw IS NULL OR (t.revenue IS NOT NULL AND t.revenue >= 0))
   AND (t.created_raw IS NULL OR t.created IS NOT NULL)
   AND (t.structure IS NULL OR coalesce(s.ok, false))
-  AND count(*) OVER (PARTITION BY t.external_id) = 1
-  AND (t.email IS NULL OR row_number() OVER (PARTITION BY t.email) = 1)) AS ok
-FROM t LEFT JOIN s ON s.external_id = t.structure;
+  AND d.external_id IS NULL AND (t.email IS NULL OR e.keep = t.external_id)) AS ok
+FROM t LEFT JOIN s ON s.external_id = t.structure
+  LEFT JOIN (SELECT external_id FROM t GROUP BY external_id HAVING count(*) > 1) d ON d.external_id = t.external_id
+  LEFT JOIN (SELECT email, min(external_id) AS keep FROM t WHERE email IS NOT NULL GROUP BY email) e ON e.email = t.email;
 `;
 
 const count = `

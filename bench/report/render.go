@@ -96,8 +96,8 @@ func renderTable(w func(string, ...any), st map[key]stat, m meta) {
 		if c.ho.scenario == "files" {
 			title += fmt.Sprintf(" (%s files)", thousands(int64(ho.rows)))
 		}
-		w("| %s | %s%s (%s)%s | %s | %s (%s)%s | %.2f× | %s | %s / %s | %.1f |\n",
-			title, hoName, secs(ho.wall), secs(ho.cpu), failed(ho), c.name, secs(peer.wall), secs(peer.cpu), failed(peer),
+		w("| %s | %s%s (%s)%s | %s | %s (%s)%s%s | %.2f× | %s | %s / %s | %.1f |\n",
+			title, hoName, secs(ho.wall), secs(ho.cpu), failed(ho), c.name, secs(peer.wall), secs(peer.cpu), failed(peer), runs(peer, ho),
 			ratio(ho, peer), perSecond(ho.rows, ho.wall), mb(ho.rssMB), mb(peer.rssMB), ho.load)
 	}
 	w("\nratio = handover's wall time / the floor's or peer's: the median of the runs' ratios,\n")
@@ -114,6 +114,14 @@ func missing(m meta, k key) string {
 		return "not run: " + why
 	}
 	return "not run"
+}
+
+// runs notes a peer measured fewer times than handover.
+func runs(peer, ho stat) string {
+	if peer.runs == ho.runs {
+		return ""
+	}
+	return fmt.Sprintf(", %d run(s)", peer.runs)
 }
 
 func failed(s stat) string {
