@@ -3,6 +3,8 @@ package load
 import (
 	"regexp"
 	"strings"
+
+	"github.com/handover/handover/internal/redact"
 )
 
 // isPostgresDSN reports whether dsn is a PostgreSQL URL or a libpq
@@ -14,47 +16,10 @@ func isPostgresDSN(dsn string) bool {
 	return !strings.Contains(dsn, "://") && kvPair.MatchString(dsn)
 }
 
-var (
-	kvPair        = regexp.MustCompile(`^\s*[A-Za-z_]+\s*=`)
-	kvPassword    = regexp.MustCompile(`(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s'&]*)`)
-	queryPassword = regexp.MustCompile(`(?i)([?&]password=)[^&#\s]*`)
-)
+var kvPair = regexp.MustCompile(`^\s*[A-Za-z_]+\s*=`)
 
-// Redact returns dsn with its password replaced by ***: the password of a
-// URL's user info, a password= query parameter, or a key=value password.
-func Redact(dsn string) string {
-	dsn = redactUserinfo(dsn)
-	dsn = queryPassword.ReplaceAllString(dsn, "${1}***")
-	return kvPassword.ReplaceAllString(dsn, "${1}***")
-}
-
-// redactUserinfo replaces the password in scheme://user:password@host.
-// The user info ends at the last '@' of the authority; a password that
-// breaks URL syntax (an unescaped '/' or '?') still ends at the last '@'.
-func redactUserinfo(s string) string {
-	i := strings.Index(s, "://")
-	if i < 0 {
-		return s
-	}
-	rest := s[i+3:]
-	auth := rest
-	if j := strings.IndexAny(rest, "/?#"); j >= 0 {
-		auth = rest[:j]
-	}
-	at := strings.LastIndex(auth, "@")
-	if at < 0 {
-		// An unescaped '/', '?' or '#' inside the password.
-		at = strings.LastIndex(rest, "@")
-	}
-	if at < 0 {
-		return s
-	}
-	user, _, hasPW := strings.Cut(rest[:at], ":")
-	if !hasPW {
-		return s
-	}
-	return s[:i+3] + user + ":***" + rest[at:]
-}
+// Redact returns dsn with its credentials replaced by *** (see redact.DSN).
+func Redact(dsn string) string { return redact.DSN(dsn) }
 
 // redactError hides secrets in the text of an error while keeping it
 // inspectable with errors.Is and errors.As.

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/handover/handover/internal/redact"
 )
 
 // Redacted returns the environment's database DSN with every password and
@@ -16,44 +18,11 @@ func (e *Environment) Redacted() string { return Redact(e.Database) }
 // replaced by ***.
 func (e *Environment) RedactedFiles() string { return Redact(e.Files) }
 
-var (
-	keywordSecretRE = regexp.MustCompile(`(?i)\b((?:ssl)?password)(\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)`)
-	querySecretRE   = regexp.MustCompile(`(?i)([?&][^=&]*(?:pass|secret|token|key)[^=&]*=)[^&]*`)
-	keywordDSNRE    = regexp.MustCompile(`^\s*[A-Za-z_]+\s*=`)
-)
+var keywordDSNRE = regexp.MustCompile(`^\s*[A-Za-z_]+\s*=`)
 
-// Redact returns a DSN or store URL with its credentials replaced by ***:
-// the password of URL user info, query parameters naming a password, secret,
-// token or key, and password= in a key/value (libpq) DSN. The rest is kept
-// exactly as written.
-func Redact(dsn string) string {
-	i := strings.Index(dsn, "://")
-	if i < 0 {
-		return keywordSecretRE.ReplaceAllString(dsn, "$1$2***")
-	}
-	head, rest := dsn[:i+3], dsn[i+3:]
-	_, err := url.Parse(dsn)
-	auth := rest
-	if err == nil {
-		// A valid URL's authority ends at the first / ? or #.
-		if j := strings.IndexAny(rest, "/?#"); j >= 0 {
-			auth = rest[:j]
-		}
-	}
-	// Otherwise the password may hold anything: hide up to the last @.
-	if at := strings.LastIndex(auth, "@"); at >= 0 {
-		if c := strings.Index(auth[:at], ":"); c >= 0 {
-			rest = auth[:c+1] + "***" + rest[at:]
-		}
-	}
-	out := redactQuery(head + rest)
-	if err != nil {
-		out = keywordSecretRE.ReplaceAllString(out, "$1$2***")
-	}
-	return out
-}
-
-func redactQuery(s string) string { return querySecretRE.ReplaceAllString(s, "${1}***") }
+// Redact returns a DSN or store URL with its credentials replaced by ***
+// (see redact.DSN).
+func Redact(dsn string) string { return redact.DSN(dsn) }
 
 // resolveDatabase checks a database DSN and makes a relative sqlite path
 // absolute against dir. Errors show the DSN redacted.

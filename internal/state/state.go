@@ -18,6 +18,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/redact"
 )
 
 // Run is one recorded run.
@@ -155,27 +156,16 @@ func (e *openError) Error() string {
 
 func (e *openError) Unwrap() error { return e.err }
 
-// RedactDSN returns dsn with any password replaced by "xxxxx"; a DSN that
-// does not parse as a URL shows its scheme only.
+// RedactDSN returns dsn with its credentials replaced by "xxxxx" (see
+// redact.With: URL user info, secret query parameters, key=value
+// passwords); a URL that does not parse shows its scheme only.
 func RedactDSN(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		scheme, _, _ := strings.Cut(dsn, ":")
-		return scheme + "://(unparsable, hidden)"
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	q := u.Query()
-	for _, k := range []string{"password", "sslpassword"} {
-		if q.Has(k) {
-			q.Set(k, "xxxxx")
+	if scheme, _, isURL := strings.Cut(dsn, "://"); isURL {
+		if _, err := url.Parse(dsn); err != nil {
+			return scheme + "://(unparsable, hidden)"
 		}
 	}
-	if u.RawQuery != "" {
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
+	return redact.With(dsn, "xxxxx")
 }
 
 func password(dsn string) string {

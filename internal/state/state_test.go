@@ -140,3 +140,11 @@ func TestRebind(t *testing.T) {
 		t.Errorf("q = %s", got)
 	}
 }
+
+// A libpq key=value DSN parses as a URL path: its password must still be
+// hidden (it was shown in clear before the redaction was shared).
+func TestRedactDSNKeywordForm(t *testing.T) {
+	if got := RedactDSN("host=db user=u password=s3cret dbname=x"); strings.Contains(got, "s3cret") {
+		t.Errorf("RedactDSN shows the password: %q", got)
+	}
+}
