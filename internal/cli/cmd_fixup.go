@@ -11,7 +11,6 @@ import (
 
 	"github.com/handover/handover/internal/engine"
 	"github.com/handover/handover/internal/extract"
-	"github.com/handover/handover/internal/load"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
 	"github.com/handover/handover/internal/state"
@@ -91,29 +90,7 @@ func (a *app) fixup(ctx context.Context, name string, dry bool) error {
 // executeFixup runs the rules in a transaction of the environment and
 // commits it, or rolls it back for a dry run or after a failure.
 func (a *app) executeFixup(ctx context.Context, env *project.Environment, opts engine.Options) (*protocol.Protocol, error) {
-	target, err := load.Open(ctx, env.Database, load.Options{Env: env.Name, Now: a.now})
-	if err != nil {
-		return nil, fmt.Errorf("open environment %s: %w", env.Name, err)
-	}
-	defer target.Close()
-	tx, err := target.Begin(ctx, opts.Project.Format)
-	if err != nil {
-		return nil, fmt.Errorf("fix-up in %s: %w", env.Name, err)
-	}
-	opts.Tx = tx
-	proto, runErr := engine.RunFixup(ctx, opts)
-	if runErr != nil || opts.DryRun {
-		if err := tx.Rollback(context.WithoutCancel(ctx)); err != nil && runErr == nil {
-			runErr = fmt.Errorf("roll back: %w", err)
-		}
-		return proto, runErr
-	}
-	if err := tx.Commit(ctx); err != nil {
-		proto.Status, proto.Error = protocol.StatusFailed, fmt.Sprintf("commit: %v", err)
-		_ = engine.WriteProtocol(filepath.Join(opts.Artifacts, "protocol.json"), proto)
-		return proto, fmt.Errorf("fix-up in %s: commit: %w", env.Name, err)
-	}
-	return proto, nil
+	return a.inTransaction(ctx, env, "fix-up in", opts, engine.RunFixup)
 }
 
 // lastImported is the extraction of the newest successful import into

@@ -205,6 +205,15 @@ func (a *app) execute(ctx context.Context, env *project.Environment, opts engine
 	if opts.Kind == protocol.KindDiff {
 		return a.executeDiff(ctx, env, opts) // cmd_diff.go
 	}
+	return a.inTransaction(ctx, env, "import into", opts, engine.Run)
+}
+
+// inTransaction runs fn inside one transaction of the environment's
+// database and commits it — or rolls it back after a failure or for a dry
+// run — so that a run either commits completely or leaves the environment
+// as it was. what names the work in errors ("import into").
+func (a *app) inTransaction(ctx context.Context, env *project.Environment, what string, opts engine.Options,
+	fn func(context.Context, engine.Options) (*protocol.Protocol, error)) (*protocol.Protocol, error) {
 	target, err := load.Open(ctx, env.Database, load.Options{Env: env.Name, Now: a.now})
 	if err != nil {
 		return nil, fmt.Errorf("open environment %s: %w", env.Name, err)
@@ -212,10 +221,10 @@ func (a *app) execute(ctx context.Context, env *project.Environment, opts engine
 	defer target.Close()
 	tx, err := target.Begin(ctx, opts.Project.Format)
 	if err != nil {
-		return nil, fmt.Errorf("import into %s: %w", env.Name, err)
+		return nil, fmt.Errorf("%s %s: %w", what, env.Name, err)
 	}
 	opts.Tx = tx
-	proto, runErr := engine.Run(ctx, opts)
+	proto, runErr := fn(ctx, opts)
 	if runErr != nil || opts.DryRun {
 		if err := tx.Rollback(context.WithoutCancel(ctx)); err != nil && runErr == nil {
 			runErr = fmt.Errorf("roll back: %w", err)
@@ -223,10 +232,9 @@ func (a *app) execute(ctx context.Context, env *project.Environment, opts engine
 		return proto, runErr
 	}
 	if err := tx.Commit(ctx); err != nil {
-		proto.Status = protocol.StatusFailed
-		proto.Error = fmt.Sprintf("commit: %v", err)
+		proto.Status, proto.Error = protocol.StatusFailed, fmt.Sprintf("commit: %v", err)
 		_ = engine.WriteProtocol(filepath.Join(opts.Artifacts, "protocol.json"), proto)
-		return proto, fmt.Errorf("import into %s: commit: %w", env.Name, err)
+		return proto, fmt.Errorf("%s %s: commit: %w", what, env.Name, err)
 	}
 	return proto, nil
 }
