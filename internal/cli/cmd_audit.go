@@ -46,7 +46,7 @@ the one before it, so a changed, inserted or removed entry breaks the chain:
   handover audit --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := a.loadProject()
+			p, err := a.project()
 			if err != nil {
 				return err
 			}

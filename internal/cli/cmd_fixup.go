@@ -46,7 +46,7 @@ the run's rejects/fixups.csv. The run is recorded with kind "fixup".`,
 
 // fixup runs the fix-up rules on an environment as a run of kind fixup.
 func (a *app) fixup(ctx context.Context, name string, dry bool) error {
-	p, err := a.loadProject()
+	p, err := a.project()
 	if err != nil {
 		return err
 	}

@@ -63,7 +63,7 @@ sent once to the webhooks that want step_overdue.`,
 // openPlan loads the project, opens the state store and builds the plan;
 // the caller closes the store.
 func (a *app) openPlan(ctx context.Context) (*project.Project, *state.Store, *plan.Plan, error) {
-	p, err := a.loadProject()
+	p, err := a.project()
 	if err != nil {
 		return nil, nil, nil, err
 	}

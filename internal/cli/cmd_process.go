@@ -74,7 +74,7 @@ func (a *app) signoff(ctx context.Context, arg string, s signoff) error {
 	case s.refused && strings.TrimSpace(s.note) == "":
 		return usageErr("reject-run needs --note TEXT: why the run is refused")
 	}
-	p, err := a.loadProject()
+	p, err := a.project()
 	if err != nil {
 		return err
 	}
@@ -192,7 +192,7 @@ func (a *app) confirm(ctx context.Context, step, by, note string) error {
 	if by == "" {
 		return usageErr("--by NAME is required: who confirms")
 	}
-	p, err := a.loadProject()
+	p, err := a.project()
 	if err != nil {
 		return err
 	}

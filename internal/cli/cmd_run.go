@@ -93,7 +93,7 @@ type runRequest struct {
 // run executes a check or an import and records it in the state store
 // and the audit log.
 func (a *app) run(ctx context.Context, req runRequest) error {
-	p, err := a.loadProject()
+	p, err := a.project()
 	if err != nil {
 		return err
 	}

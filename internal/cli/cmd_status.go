@@ -55,7 +55,7 @@ type envStatus struct {
 }
 
 func (a *app) status(ctx context.Context) error {
-	p, err := a.loadProject()
+	p, err := a.project()
 	if err != nil {
 		return err
 	}

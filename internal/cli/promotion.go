@@ -15,19 +15,6 @@ import (
 	"github.com/handover/handover/internal/state"
 )
 
-// loadProject loads the project and checks its plan: entries against the
-// runbook, which package project cannot do (package plan imports it).
-func (a *app) loadProject() (*project.Project, error) {
-	p, err := a.project()
-	if err != nil {
-		return nil, err
-	}
-	if err := validatePlan(p); err != nil {
-		return nil, configErr(err)
-	}
-	return p, nil
-}
-
 // validatePlan checks handover.yaml's plan: entries with
 // plan.ValidateOverrides, each problem at the line of its entry.
 func validatePlan(p *project.Project) error {

@@ -144,6 +144,9 @@ func (a *app) project() (*project.Project, error) {
 	if err != nil {
 		return nil, configErr(err)
 	}
+	if err := validatePlan(p); err != nil { // plan: overrides need the runbook: promotion.go
+		return nil, configErr(err)
+	}
 	return p, nil
 }
 
