@@ -61,9 +61,6 @@ func NewStore(root string) *Store {
 	return &Store{root: root}
 }
 
-// Root is the directory holding the extractions.
-func (s *Store) Root() string { return s.root }
-
 // Get returns extraction n.
 func (s *Store) Get(n int) (*Extraction, error) {
 	dir := filepath.Join(s.root, strconv.Itoa(n))

@@ -68,9 +68,6 @@ func (s *pgSource) start(limit int) {
 	s.limit, s.sent = limit, 0
 }
 
-// done reports whether every record was copied.
-func (s *pgSource) done() bool { return s.eof && len(s.pending) == 0 }
-
 // appendRow appends the next record as a COPY row; it returns false when
 // the current COPY has no more rows.
 func (s *pgSource) appendRow(buf []byte) ([]byte, bool, error) {
