@@ -32,7 +32,7 @@ type pgSource struct {
 	// Keys seen, by hash: a repeated hash is a suspected duplicate key,
 	// confirmed (or not) against the staged rows.
 	seed     maphash.Seed
-	seen     map[uint64]struct{}
+	seen     hashSet
 	suspects []suspect
 }
 
@@ -44,7 +44,7 @@ type suspect struct {
 
 func newPGSource(ctx context.Context, rows Batches, p *plan, enc *pgRowEncoder, lead int) *pgSource {
 	return &pgSource{ctx: ctx, rows: rows, p: p, enc: enc, cols: lead + len(p.columns),
-		seed: maphash.MakeSeed(), seen: map[uint64]struct{}{}}
+		seed: maphash.MakeSeed()}
 }
 
 // fill reads batches until n records are pending or the input ends.
@@ -91,10 +91,9 @@ func (s *pgSource) appendRow(buf []byte) ([]byte, bool, error) {
 	}
 	key := r.Values[s.p.key]
 	k := maphash.String(s.seed, key)
-	if _, dup := s.seen[k]; dup {
+	if s.seen.add(k) {
 		s.suspects = append(s.suspects, suspect{key: key, line: r.Line})
 	}
-	s.seen[k] = struct{}{}
 	fp := s.h.sum(r.Values)
 	buf = binary.BigEndian.AppendUint16(buf, uint16(s.cols))
 	buf = s.lead(buf, r, fp)

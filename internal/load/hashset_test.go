@@ -1,0 +1,18 @@
+package load
+
+import "testing"
+
+func TestHashSetAgreesWithAMap(t *testing.T) {
+	var s hashSet
+	want := map[uint64]bool{}
+	for i := range uint64(100_000) {
+		h := (i * 0x9E3779B97F4A7C15) % 70_001 // repeats, and 0 among them
+		if s.add(h) != want[h] {
+			t.Fatalf("add(%d): dup=%v, want %v", h, !want[h], want[h])
+		}
+		want[h] = true
+	}
+	if int64(s.n)+boolInt(s.zero) != int64(len(want)) {
+		t.Fatalf("%d hashes, want %d", int64(s.n)+boolInt(s.zero), len(want))
+	}
+}
