@@ -42,6 +42,8 @@ func TestGate(t *testing.T) {
 		{"s3 set", S3, S3Var, "http://127.0.0.1:9000", "1", "http://127.0.0.1:9000", "", ""},
 		{"s3 unset skips", S3, S3Var, "", "0", "", "HANDOVER_TEST_S3 not set: skipping S3 tests", ""},
 		{"s3 unset fails in CI", S3, S3Var, "", "1", "", "", "HANDOVER_TEST_S3 not set: skipping S3 tests"},
+		{"mysql unset skips", MySQL, MySQLVar, "", "", "", "HANDOVER_TEST_MYSQL not set: skipping MySQL/MariaDB tests", ""},
+		{"mysql unset fails in CI", MySQL, MySQLVar, "", "1", "", "", "HANDOVER_TEST_MYSQL not set: skipping MySQL/MariaDB tests"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,5 +72,21 @@ func TestFreshPostgres(t *testing.T) {
 	call(f, func(tb testing.TB) string { admin(tb, name, "SELECT 1"); return "" })
 	if f.fatal == "" {
 		t.Errorf("database %s still exists after its test ended", name)
+	}
+}
+
+func TestFreshMySQL(t *testing.T) {
+	var dsn string
+	t.Run("create", func(t *testing.T) {
+		dsn = FreshMySQL(t)
+		mysqlAdmin(t, dsn, "CREATE TABLE t (x int)")
+	})
+	if dsn == "" {
+		return
+	}
+	f := &fakeTB{TB: t}
+	call(f, func(tb testing.TB) string { mysqlAdmin(tb, dsn, "SELECT * FROM t"); return "" })
+	if f.fatal == "" {
+		t.Errorf("database of %s still exists after its test ended", dsn)
 	}
 }
