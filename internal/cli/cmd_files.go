@@ -98,12 +98,12 @@ func (a *app) filesFlags(cmd *cobra.Command, req *filesRequest) {
 
 // fileStore opens the environment's file store.
 func (a *app) fileStore(ctx context.Context, p *project.Project, name string) (*project.Environment, files.Store, error) {
-	env := p.Environments[name]
 	if name == "" {
 		return nil, nil, usageErr("files needs --env ENV")
 	}
-	if env == nil {
-		return nil, nil, usageErr("no environment %q in %s (environments: %s)", name, filepath.Base(p.ConfigPath), envNames(p))
+	env, err := environment(p, name)
+	if err != nil {
+		return nil, nil, err
 	}
 	if env.Files == "" {
 		return nil, nil, usageErr("environment %s has no files: store in %s", name, filepath.Base(p.ConfigPath))

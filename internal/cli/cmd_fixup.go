@@ -50,9 +50,9 @@ func (a *app) fixup(ctx context.Context, name string, dry bool) error {
 	if err != nil {
 		return err
 	}
-	env := p.Environments[name]
-	if env == nil {
-		return usageErr("no environment %q in %s (environments: %s)", name, filepath.Base(p.ConfigPath), envNames(p))
+	env, err := environment(p, name)
+	if err != nil {
+		return err
 	}
 	if len(p.Fixups) == 0 {
 		return usageErr("no fix-up rules: declare them under fixups: in a recipe or in %s", filepath.Base(p.ConfigPath))

@@ -99,8 +99,8 @@ func (a *app) run(ctx context.Context, req runRequest) error {
 	}
 	var env *project.Environment
 	if req.kind == protocol.KindImport || req.kind == protocol.KindDiff {
-		if env = p.Environments[req.env]; env == nil {
-			return usageErr("no environment %q in %s (environments: %s)", req.env, filepath.Base(p.ConfigPath), envNames(p))
+		if env, err = environment(p, req.env); err != nil {
+			return err
 		}
 	}
 	x, err := a.extraction(p, req.extraction)
@@ -308,6 +308,16 @@ func previousCounts(ctx context.Context, st *state.Store, extraction int) (map[s
 		return out, nil
 	}
 	return nil, nil
+}
+
+// environment returns the environment a command uses; an unknown one or
+// one whose ${VAR} is unset is a usage or configuration error (exit 2).
+func environment(p *project.Project, name string) (*project.Environment, error) {
+	env, err := p.Environment(name)
+	if err != nil {
+		return nil, configErr(err)
+	}
+	return env, nil
 }
 
 func envNames(p *project.Project) string {

@@ -1,6 +1,7 @@
 package project
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -115,9 +116,12 @@ func parseEnvironment(dir string, d *conf.Doc, e conf.Entry) *Environment {
 	expanded := true // false when a ${VAR} failed: then the value is not checked further
 	str := func(v *yaml.Node, what string) string {
 		before := d.Errs.Len()
-		s := strings.TrimSpace(d.String(v, path+"."+what))
-		expanded = expanded && d.Errs.Len() == before
-		return s
+		s, unset := expandLazily(d, v, path+"."+what)
+		if unset != nil && env.Unresolved == nil {
+			env.Unresolved = unset
+		}
+		expanded = expanded && d.Errs.Len() == before && unset == nil
+		return strings.TrimSpace(s)
 	}
 	d.Map(e.Value, fmt.Sprintf("in environment %q", e.Key), conf.Keys{
 		"database":  func(v *yaml.Node) { db = v; env.Database = str(v, "database") },
@@ -252,4 +256,26 @@ func parseMinRows(p *Project, d *conf.Doc, n *yaml.Node, ps *paths) {
 		p.Gate.MinRows[e.Key] = i
 		ps.minRowsLines[e.Key] = e.Line
 	}
+}
+
+// expandLazily expands ${VAR} in an environment's database or files value.
+// A variable that is not set is not a problem of the project: it becomes
+// the environment's Unresolved error, reported only when a command uses
+// that environment (an engineer without prod credentials can still work on
+// dev). Any other problem of the value is reported at once.
+func expandLazily(d *conf.Doc, n *yaml.Node, what string) (string, error) {
+	raw := d.Text(n, what)
+	if d.Getenv == nil || !strings.Contains(raw, "$") {
+		return raw, nil
+	}
+	out, err := conf.Expand(raw, d.Getenv)
+	if err == nil {
+		return out, nil
+	}
+	var unset *conf.UnsetError
+	if errors.As(err, &unset) {
+		return "", &UnresolvedError{File: d.File, Line: n.Line, What: what, Err: err}
+	}
+	d.Problem(n, "%s: %v", what, err)
+	return "", nil
 }

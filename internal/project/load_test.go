@@ -129,13 +129,12 @@ environments:
 			`handover.yaml:1: migration missing: name the migration, e.g. migration: acme-onboarding`,
 			`handover.yaml:2: cutover: "2026-02-30" is not a valid date YYYY-MM-DD (day J, e.g. 2026-12-15)`,
 		}},
-		{"unset variable", map[string]string{"handover.yaml": `migration: test
+		{"bad variable syntax", map[string]string{"handover.yaml": `migration: test
 environments:
   preprod:
-    database: postgres://u:${PREPROD_PW}@db/acme
-    files: s3://${BUCKET}/acme
-`}, map[string]string{"BUCKET": "b"}, []string{
-			`handover.yaml:4: environments.preprod.database: environment variable PREPROD_PW is not set`,
+    database: postgres://u:${PREPROD-PW}@db/acme
+`}, nil, []string{
+			`handover.yaml:4: environments.preprod.database: invalid variable name "PREPROD-PW" in ${…}`,
 		}},
 		{"environments", map[string]string{"handover.yaml": `migration: test
 environments:
@@ -288,5 +287,42 @@ func TestResolveDir(t *testing.T) {
 	got, err := ResolveDir(filepath.Join(dir, "recipes", ".."))
 	if err != nil || got != dir {
 		t.Errorf("ResolveDir = %q, %v; want %q", got, err, dir)
+	}
+}
+
+// An unset ${VAR} of an environment does not stop the project from
+// loading: only a command that uses that environment is refused, with the
+// variable named (issue 16 item 23).
+func TestUnsetVariableOnlyBlocksItsEnvironment(t *testing.T) {
+	dir := writeProject(t, map[string]string{"handover.yaml": `migration: test
+environments:
+  dev:
+    database: sqlite://.handover/dev.db
+  preprod:
+    database: sqlite://.handover/preprod.db
+    requires: [dev]
+  prod:
+    database: postgres://u:${PROD_PW}@db/acme
+    files: s3://${BUCKET}/acme
+    requires: [preprod]
+`})
+	p, err := Load(dir, env(map[string]string{"BUCKET": "b"}))
+	if err != nil {
+		t.Fatalf("Load with an unset prod variable: %v", err)
+	}
+	if _, err := p.Environment("dev"); err != nil {
+		t.Errorf("Environment(dev) = %v, want no error", err)
+	}
+	_, err = p.Environment("prod")
+	want := "handover.yaml:9: environments.prod.database: environment variable PROD_PW is not set (set it to use this environment)"
+	if err == nil || err.Error() != want {
+		t.Errorf("Environment(prod) = %v, want %q", err, want)
+	}
+	var unknown *UnknownEnvironmentError
+	if _, err := p.Environment("qa"); !errors.As(err, &unknown) {
+		t.Errorf("Environment(qa) = %v, want *UnknownEnvironmentError", err)
+	}
+	if db := p.Environments["prod"].Database; db != "" {
+		t.Errorf("the unresolved environment holds a database value %q", db)
 	}
 }

@@ -4,6 +4,10 @@
 package project
 
 import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
 	"github.com/handover/handover/internal/fixup"
 	"github.com/handover/handover/internal/format"
 	"github.com/handover/handover/internal/notify"
@@ -37,6 +41,56 @@ type Environment struct {
 	Files     string   // dir://… or s3://…; relative dir paths resolved against Dir
 	Requires  []string // environments that must have passed first
 	Approvals []string // roles whose sign-off is needed on the required environment's run
+
+	// Unresolved is set when Database or Files names a ${VAR} that is not
+	// set: the environment cannot be used, but the project loads, so that
+	// commands that do not use it work. Project.Environment returns it.
+	Unresolved error
+}
+
+// UnresolvedError is an environment value whose ${VAR} is not set, with
+// the place in handover.yaml that names it.
+type UnresolvedError struct {
+	File string
+	Line int
+	What string // environments.prod.database
+	Err  error  // *conf.UnsetError
+}
+
+func (e *UnresolvedError) Error() string {
+	return fmt.Sprintf("%s:%d: %s: %v (set it to use this environment)", e.File, e.Line, e.What, e.Err)
+}
+
+func (e *UnresolvedError) Unwrap() error { return e.Err }
+
+// Environment returns the environment name for a command that uses it: an
+// *UnknownEnvironmentError when there is none, the *UnresolvedError when a
+// variable it needs is not set.
+func (p *Project) Environment(name string) (*Environment, error) {
+	env, ok := p.Environments[name]
+	if !ok {
+		return nil, &UnknownEnvironmentError{Name: name, Config: filepath.Base(p.ConfigPath), Known: p.EnvOrder}
+	}
+	if env.Unresolved != nil {
+		return nil, env.Unresolved
+	}
+	return env, nil
+}
+
+// UnknownEnvironmentError is a command naming an environment the project
+// does not declare.
+type UnknownEnvironmentError struct {
+	Name   string
+	Config string
+	Known  []string
+}
+
+func (e *UnknownEnvironmentError) Error() string {
+	known := "none declared"
+	if len(e.Known) > 0 {
+		known = strings.Join(e.Known, ", ")
+	}
+	return fmt.Sprintf("no environment %q in %s (environments: %s)", e.Name, e.Config, known)
 }
 
 // Gate holds the quality gate thresholds; a nil pointer means the check is off.

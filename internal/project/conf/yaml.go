@@ -264,14 +264,22 @@ func Expand(s string, getenv func(string) string) (string, error) {
 			i++
 		}
 	}
-	switch len(missing) {
-	case 0:
+	if len(missing) == 0 {
 		return b.String(), nil
-	case 1:
-		return b.String(), fmt.Errorf("environment variable %s is not set", missing[0])
-	default:
-		return b.String(), fmt.Errorf("environment variables %s are not set", strings.Join(missing, ", "))
 	}
+	return b.String(), &UnsetError{Names: missing}
+}
+
+// UnsetError reports ${VAR}s whose variables are unset or empty.
+type UnsetError struct {
+	Names []string
+}
+
+func (e *UnsetError) Error() string {
+	if len(e.Names) == 1 {
+		return fmt.Sprintf("environment variable %s is not set", e.Names[0])
+	}
+	return fmt.Sprintf("environment variables %s are not set", strings.Join(e.Names, ", "))
 }
 
 // Suggest returns the candidate closest to s when it is close enough to be
