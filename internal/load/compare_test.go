@@ -99,7 +99,7 @@ func pgHandoverSample(t *testing.T, n int) sample {
 		t.Fatal(err)
 	}
 	defer target.Close()
-	pid := target.(*pgTarget).conn.PgConn().PID()
+	pid := backendPID(target)
 	rows := materialize(n)
 	server0, self0, start := procCPU(t, int(pid)), selfCPU(), time.Now()
 	importContacts(t, target, f, rows, Counts{Inserted: int64(n)})

@@ -136,8 +136,8 @@ func benchSweepImport(b testing.TB, dsn string, f *format.Format, rows Batches, 
 		b.Fatal(err)
 	}
 	r := benchRun{counts: c, wall: time.Since(start), client: selfCPU() - cpu}
-	if pt, ok := target.(*pgTarget); ok {
-		r.server = backendCPU(b, int(pt.conn.PgConn().PID()))
+	if pid := backendPID(target); pid != 0 {
+		r.server = backendCPU(b, int(pid))
 	}
 	return r
 }
@@ -153,4 +153,13 @@ func backendCPU(b testing.TB, pid int) time.Duration {
 	utime, _ := strconv.ParseInt(fields[11], 10, 64)
 	stime, _ := strconv.ParseInt(fields[12], 10, 64)
 	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// backendPID is the process id of a PostgreSQL target's server backend,
+// 0 for other targets.
+func backendPID(t Target) uint32 {
+	if b, ok := t.(interface{ BackendPID() uint32 }); ok {
+		return b.BackendPID()
+	}
+	return 0
 }

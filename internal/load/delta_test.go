@@ -7,15 +7,7 @@ import (
 
 	"github.com/handover/handover/internal/format"
 	"github.com/handover/handover/internal/protocol"
-	"github.com/handover/handover/internal/testenv"
 )
-
-func TestSQLiteDelta(t *testing.T) { runDelta(t, sqliteHarness()) }
-
-func TestPostgresDelta(t *testing.T) {
-	testenv.Postgres(t)
-	runDelta(t, pgHarness())
-}
 
 func runDelta(t *testing.T, h harness) {
 	cases := []struct {

@@ -80,7 +80,7 @@ func (d *diffTx) split(ctx context.Context, p *plan, absent []bookRow, seen Seen
 		return absent, nil, err
 	}
 	flagged := map[int64]string{}
-	err = chunks(absent, pgChunk, func(rs []bookRow) error {
+	err = chunks(absent, listChunk, func(rs []bookRow) error {
 		got, err := d.b.flagged(ctx, p, idsOf(rs))
 		for id, at := range got {
 			flagged[id] = at

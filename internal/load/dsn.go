@@ -1,25 +1,8 @@
 package load
 
 import (
-	"regexp"
 	"strings"
-
-	"github.com/handover/handover/internal/redact"
 )
-
-// isPostgresDSN reports whether dsn is a PostgreSQL URL or a libpq
-// key=value connection string.
-func isPostgresDSN(dsn string) bool {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return true
-	}
-	return !strings.Contains(dsn, "://") && kvPair.MatchString(dsn)
-}
-
-var kvPair = regexp.MustCompile(`^\s*[A-Za-z_]+\s*=`)
-
-// Redact returns dsn with its credentials replaced by *** (see redact.DSN).
-func Redact(dsn string) string { return redact.DSN(dsn) }
 
 // redactError hides secrets in the text of an error while keeping it
 // inspectable with errors.Is and errors.As.

@@ -7,46 +7,6 @@ import (
 	"time"
 )
 
-func TestRedact(t *testing.T) {
-	cases := []struct{ in, want string }{
-		{"postgres://user:secret@host:5432/db?sslmode=disable", "postgres://user:***@host:5432/db?sslmode=disable"},
-		{"postgresql://user:p%40ss@host/db", "postgresql://user:***@host/db"},
-		{"postgres://user:pa/ss@host/db", "postgres://user:***@host/db"},
-		{"postgres://user:p@ss@host/db", "postgres://user:***@host/db"},
-		{"postgres://user@host/db", "postgres://user@host/db"},
-		{"postgres://user:secret@host/db?application_name=a@b", "postgres://user:***@host/db?application_name=a@b"},
-		{"postgres://host/db?user=u&password=secret&sslmode=disable", "postgres://host/db?user=u&password=***&sslmode=disable"},
-		{"host=localhost user=u password=secret dbname=x", "host=localhost user=u password=*** dbname=x"},
-		{"host=localhost password='se cret' dbname=x", "host=localhost password=*** dbname=x"},
-		{"host=localhost PASSWORD = secret", "host=localhost PASSWORD = ***"},
-		{"sqlite:///tmp/x.db", "sqlite:///tmp/x.db"},
-		{"", ""},
-	}
-	for _, c := range cases {
-		if got := Redact(c.in); got != c.want {
-			t.Errorf("Redact(%q) = %q, want %q", c.in, got, c.want)
-		}
-	}
-}
-
-func TestIsPostgresDSN(t *testing.T) {
-	cases := map[string]bool{
-		"postgres://h/db":   true,
-		"postgresql://h/db": true,
-		"host=h dbname=x":   true,
-		" user=u":           true,
-		"sqlite://x.db":     false,
-		"mysql://u@h/db":    false,
-		"/tmp/x.db":         false,
-		"file:x.db?mode=ro": false,
-	}
-	for dsn, want := range cases {
-		if got := isPostgresDSN(dsn); got != want {
-			t.Errorf("isPostgresDSN(%q) = %v, want %v", dsn, got, want)
-		}
-	}
-}
-
 // TestOpenErrorsHideThePassword opens databases that cannot be reached or
 // read; no error may contain the password.
 func TestOpenErrorsHideThePassword(t *testing.T) {

@@ -173,30 +173,16 @@ func fixupReady(done bool, failed error) error {
 	return nil
 }
 
-// Fixup runs fix-up rules over the environment's current rows, inside the
-// import's transaction.
-func (x *sqliteTx) Fixup(ctx context.Context, rules []*fixup.Rule, report func(fixup.Unresolved) error) ([]fixup.Counts, error) {
-	if err := fixupReady(x.done, x.failed); err != nil {
-		return nil, err
+// literals returns a text per rule that every match of it contains, or
+// nil when some rule has none.
+func literals(g *fixup.Group) []string {
+	var out []string
+	for _, r := range g.Rules {
+		l := r.Literal()
+		if l == "" {
+			return nil
+		}
+		out = append(out, l)
 	}
-	b := &sqliteFixup{x: x}
-	defer b.close()
-	c, err := runFixups(ctx, b, x.plans, rules, report)
-	if err != nil {
-		x.failed = err
-	}
-	return c, err
-}
-
-// Fixup runs fix-up rules over the environment's current rows, inside the
-// import's transaction.
-func (x *pgTx) Fixup(ctx context.Context, rules []*fixup.Rule, report func(fixup.Unresolved) error) ([]fixup.Counts, error) {
-	if err := fixupReady(x.done, x.failed); err != nil {
-		return nil, err
-	}
-	c, err := runFixups(ctx, &pgFixup{x: x}, x.plans, rules, report)
-	if err != nil {
-		x.failed = err
-	}
-	return c, err
+	return out
 }

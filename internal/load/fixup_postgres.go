@@ -223,3 +223,16 @@ func (b *pgFixup) fixupFlush(ctx context.Context, p *plan, col int) error {
 	b.staged = 0
 	return nil
 }
+
+// Fixup runs fix-up rules over the environment's current rows, inside the
+// import's transaction.
+func (x *pgTx) Fixup(ctx context.Context, rules []*fixup.Rule, report func(fixup.Unresolved) error) ([]fixup.Counts, error) {
+	if err := fixupReady(x.done, x.failed); err != nil {
+		return nil, err
+	}
+	c, err := runFixups(ctx, &pgFixup{x: x}, x.plans, rules, report)
+	if err != nil {
+		x.failed = err
+	}
+	return c, err
+}

@@ -67,20 +67,6 @@ func (b *sqliteFixup) fixupScan(ctx context.Context, p *plan, col int, g *fixup.
 	}
 }
 
-// literals returns a text per rule that every match of it contains, or
-// nil when some rule has none.
-func literals(g *fixup.Group) []string {
-	var out []string
-	for _, r := range g.Rules {
-		l := r.Literal()
-		if l == "" {
-			return nil
-		}
-		out = append(out, l)
-	}
-	return out
-}
-
 func (b *sqliteFixup) page(ctx context.Context, q string, args []any, out []fixup.Row) ([]fixup.Row, error) {
 	rs, err := b.x.tx.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -196,4 +182,19 @@ func (b *sqliteFixup) update(ctx context.Context, p *plan, col, n int) (*sql.Stm
 func (b *sqliteFixup) fixupFlush(context.Context, *plan, int) error {
 	b.close()
 	return nil
+}
+
+// Fixup runs fix-up rules over the environment's current rows, inside the
+// import's transaction.
+func (x *sqliteTx) Fixup(ctx context.Context, rules []*fixup.Rule, report func(fixup.Unresolved) error) ([]fixup.Counts, error) {
+	if err := fixupReady(x.done, x.failed); err != nil {
+		return nil, err
+	}
+	b := &sqliteFixup{x: x}
+	defer b.close()
+	c, err := runFixups(ctx, b, x.plans, rules, report)
+	if err != nil {
+		x.failed = err
+	}
+	return c, err
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/handover/handover/internal/fixup"
 	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/redact"
 )
 
 // Record is one valid row as the engine hands it over. Values are aligned to
@@ -116,18 +117,5 @@ func (e *SchemaError) Error() string {
 	return strings.Join(parts, "; ")
 }
 
-// Open connects to an environment's database: "sqlite://PATH" (the embedded
-// default; an absolute path is written sqlite:///abs/path.db, a relative one
-// is relative to the working directory, so callers resolve project-relative
-// paths first; missing directories are created) or a PostgreSQL URL
-// (postgres://…, postgresql://…) or libpq key=value DSN. Errors never
-// contain the password.
-func Open(ctx context.Context, dsn string, opts Options) (Target, error) {
-	switch {
-	case strings.HasPrefix(dsn, "sqlite://"):
-		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite://"), opts)
-	case isPostgresDSN(dsn):
-		return openPostgres(ctx, dsn, opts)
-	}
-	return nil, fmt.Errorf("open database %s: unsupported kind of database (want sqlite://PATH or postgres://…)", Redact(dsn))
-}
+// Redact returns dsn with its credentials replaced by *** (see redact.DSN).
+func Redact(dsn string) string { return redact.DSN(dsn) }

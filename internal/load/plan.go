@@ -171,3 +171,6 @@ func allDigits(s string) (int, bool) {
 	}
 	return len(s), true
 }
+
+// schemaVersion is the version of the bookkeeping tables this code writes.
+const schemaVersion = "1"

@@ -205,3 +205,7 @@ func (x *pgTx) Rollback(ctx context.Context) error {
 	}
 	return nil
 }
+
+// BackendPID is the process id of the server backend of the connection
+// (benchmarks read its CPU time).
+func (t *pgTarget) BackendPID() uint32 { return t.conn.PgConn().PID() }

@@ -1,93 +1,16 @@
 package load
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/handover/handover/internal/testenv"
 )
-
-func pgHarness() harness {
-	return harness{
-		fresh:   func(t *testing.T) string { return testenv.FreshPostgres(t) },
-		idDDL:   "bigserial PRIMARY KEY",
-		inspect: openPGInspector,
-	}
-}
 
 func TestPostgresConformance(t *testing.T) {
 	testenv.Postgres(t)
 	runConformance(t, pgHarness())
-}
-
-type pgInspector struct{ conn *pgx.Conn }
-
-func openPGInspector(t *testing.T, dsn string) inspector {
-	conn, err := pgx.Connect(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return &pgInspector{conn: conn}
-}
-
-func (s *pgInspector) rows(t testing.TB, q string) [][]string {
-	t.Helper()
-	rows, err := s.conn.Query(context.Background(), q, pgx.QueryExecModeSimpleProtocol)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	var out [][]string
-	for rows.Next() {
-		raw := rows.RawValues()
-		r := make([]string, len(raw))
-		for i, v := range raw {
-			if v == nil {
-				r[i] = "NULL"
-			} else {
-				r[i] = string(v)
-			}
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return out
-}
-
-func (s *pgInspector) exec(t testing.TB, q string) {
-	t.Helper()
-	if _, err := s.conn.Exec(context.Background(), q); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-}
-
-func (s *pgInspector) tables(t testing.TB) []string {
-	var names []string
-	for _, r := range s.rows(t, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`) {
-		names = append(names, r[0])
-	}
-	return names
-}
-
-// trackVersions needs nothing: xmin changes whenever a row is written.
-func (s *pgInspector) trackVersions(t testing.TB, tables ...string) {}
-
-func (s *pgInspector) versions(t testing.TB, table string) map[string]string {
-	row := "id::text"
-	if table == "handover_rows" {
-		row = "entity || '/' || key"
-	}
-	m := map[string]string{}
-	for _, r := range s.rows(t, fmt.Sprintf(`SELECT %s, xmin::text FROM %s`, row, table)) {
-		m[r[0]] = r[1]
-	}
-	return m
 }
 
 // TestPostgresKeyValueDSN opens the environment with a libpq key=value
@@ -101,4 +24,14 @@ func TestPostgresKeyValueDSN(t *testing.T) {
 	s, c := importAll(t, dsn, structureRows(), contactRows())
 	wantCounts(t, "structures", s, Counts{Inserted: 3})
 	wantCounts(t, "contacts", c, Counts{Inserted: 4})
+}
+
+func TestPostgresFixup(t *testing.T) {
+	testenv.Postgres(t)
+	runFixupConformance(t, pgHarness())
+}
+
+func TestPostgresDelta(t *testing.T) {
+	testenv.Postgres(t)
+	runDelta(t, pgHarness())
 }

@@ -144,9 +144,6 @@ func (x *sqliteTx) setup(ctx context.Context, ps []*plan) error {
 	return x.setupRemovedAt(ctx, ps)
 }
 
-// schemaVersion is the version of the bookkeeping tables this code writes.
-const schemaVersion = "1"
-
 // checkSchemaVersion records the bookkeeping's schema version on first use
 // and refuses a database written by a newer handover.
 func (x *sqliteTx) checkSchemaVersion(ctx context.Context) error {
