@@ -11,6 +11,7 @@ import (
 
 	"github.com/handover/handover/internal/engine"
 	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/load/targets"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
 )
@@ -71,7 +72,7 @@ cleared. The counts are exactly what import would report.`,
 
 // executeDiff runs the engine on a diff transaction, always rolled back.
 func (a *app) executeDiff(ctx context.Context, env *project.Environment, opts engine.Options) (*protocol.Protocol, error) {
-	target, err := load.Open(ctx, env.Database, load.Options{Env: env.Name, Now: a.now})
+	target, err := targets.Open(ctx, env.Database, load.Options{Env: env.Name, Now: a.now})
 	if err != nil {
 		return nil, fmt.Errorf("open environment %s: %w", env.Name, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/handover/handover/internal/engine"
 	"github.com/handover/handover/internal/extract"
 	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/load/targets"
 	"github.com/handover/handover/internal/notify"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
@@ -214,7 +215,7 @@ func (a *app) execute(ctx context.Context, env *project.Environment, opts engine
 // as it was. what names the work in errors ("import into").
 func (a *app) inTransaction(ctx context.Context, env *project.Environment, what string, opts engine.Options,
 	fn func(context.Context, engine.Options) (*protocol.Protocol, error)) (*protocol.Protocol, error) {
-	target, err := load.Open(ctx, env.Database, load.Options{Env: env.Name, Now: a.now})
+	target, err := targets.Open(ctx, env.Database, load.Options{Env: env.Name, Now: a.now})
 	if err != nil {
 		return nil, fmt.Errorf("open environment %s: %w", env.Name, err)
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/handover/handover/internal/fixup"
 	"github.com/handover/handover/internal/format"
 	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/load/targets"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/project/conf"
 	"github.com/handover/handover/internal/protocol"
@@ -96,7 +97,7 @@ func (t timedTx) Fixup(ctx context.Context, rules []*fixup.Rule, report func(fix
 // does; the fix-up pass's time is added to pass when it is not nil.
 func benchImportProto(b *testing.B, p *project.Project, x *extract.Extraction, dsn string, i int, pass *time.Duration) *protocol.Protocol {
 	ctx := context.Background()
-	target, err := load.Open(ctx, dsn, load.Options{Env: "bench"})
+	target, err := targets.Open(ctx, dsn, load.Options{Env: "bench"})
 	if err != nil {
 		b.Fatal(err)
 	}

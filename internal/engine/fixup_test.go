@@ -19,6 +19,7 @@ import (
 	"github.com/handover/handover/internal/fixup"
 	"github.com/handover/handover/internal/format"
 	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/load/targets"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/project/conf"
 	"github.com/handover/handover/internal/protocol"
@@ -98,7 +99,7 @@ var fixKontakte2 = fixKontakte1 + "9;Old;;\n"
 func importRun(t *testing.T, p *project.Project, x *extract.Extraction, dsn string, run int) (*protocol.Protocol, string) {
 	t.Helper()
 	ctx := context.Background()
-	target, err := load.Open(ctx, dsn, load.Options{Env: "dev"})
+	target, err := targets.Open(ctx, dsn, load.Options{Env: "dev"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +220,7 @@ func TestRunFixupDryRun(t *testing.T) {
 	p.Fixups = rules
 	for _, dry := range []bool{true, false} {
 		ctx := context.Background()
-		target, err := load.Open(ctx, dsn, load.Options{Env: "dev"})
+		target, err := targets.Open(ctx, dsn, load.Options{Env: "dev"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/handover/handover/internal/format"
 	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/load/targets"
 	"github.com/handover/handover/internal/protocol"
 )
 
@@ -33,7 +34,7 @@ func envRun(t *testing.T, path, kind string, files map[string]string, policies [
 	for i, e := range f.project.Format.Entities {
 		e.Removed = policies[i]
 	}
-	target, err := load.Open(ctx, "sqlite://"+path, load.Options{Env: "dev"})
+	target, err := targets.Open(ctx, "sqlite://"+path, load.Options{Env: "dev"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,12 @@
-// Package load writes validated rows into an environment's database
-// (SQLite or PostgreSQL): target tables created or checked, upsert by key,
-// references resolved to target ids, bookkeeping (fingerprint and target id
-// per key) in the same transaction as the data.
+// Package load is the contract between the engine and an environment's
+// database: the Target and Tx interfaces, the records they take, what they
+// report and the errors callers decide on. A backend (load/sqlite,
+// load/postgres, load/memory) creates or checks the target tables, upserts
+// by key, resolves references to target ids and keeps its bookkeeping
+// (fingerprint and target id per key) in the same transaction as the data;
+// what the backends share lives in load/internal/core, and load/loadtest is
+// the conformance suite every backend passes. load/targets opens a DSN
+// with the backend its scheme names.
 package load
 
 import (
@@ -69,18 +74,10 @@ type Tx interface {
 type Options struct {
 	Env string           // environment name: the lock's name, and in messages
 	Now func() time.Time // clock; time.Now when nil
-
-	// Test hooks, nil in production. AfterCopy runs inside Load once the
-	// entity's rows are on the server but before they are merged into the
-	// target table (PostgreSQL: after the staging COPY, or after the direct
-	// COPY into an empty entity's table and before its bookkeeping; SQLite:
-	// after every row and its bookkeeping was written, before Load returns).
-	// BeforeCommit runs in Commit just before the transaction commits.
-	AfterCopy    func(entity string)
-	BeforeCommit func()
 }
 
-func (o Options) now() time.Time {
+// CurrentTime is the time by the options' clock.
+func (o Options) CurrentTime() time.Time {
 	if o.Now != nil {
 		return o.Now()
 	}

@@ -19,7 +19,7 @@ type Seen struct {
 	Unkeyed int64
 }
 
-func (s Seen) has(key string) bool { return s.Has != nil && s.Has(key) }
+func (s Seen) HasKey(key string) bool { return s.Has != nil && s.Has(key) }
 
 // Removal is what an entity's removal policy did (in a diff: would do)
 // with the rows of the environment whose key the extraction no longer has.

@@ -1,0 +1,86 @@
+package core
+
+import "hash/maphash"
+
+// Book holds an entity's bookkeeping in memory: source key →
+// fingerprint and target id. It keeps everything in a few flat arrays
+// (about 45 bytes per key, where a map[string]struct{…} takes 130), so a
+// million keys stay well inside the memory budget of a load.
+type Book struct {
+	seed  maphash.Seed
+	slots []uint32 // open addressing, linear probing: 0 empty, else entry+1
+	keys  []byte   // every key, back to back
+	ends  []uint32 // entry i's key is keys[ends[i-1]:ends[i]]
+	FPs   []Fingerprint
+	IDs   []int64
+	seen  []uint64 // a bit per entry: met in the current load
+}
+
+func NewBook() *Book {
+	return &Book{seed: maphash.MakeSeed(), slots: make([]uint32, 1024)}
+}
+
+// Len is the number of keys.
+func (b *Book) Len() int { return len(b.IDs) }
+
+func (b *Book) Key(i int) []byte {
+	start := uint32(0)
+	if i > 0 {
+		start = b.ends[i-1]
+	}
+	return b.keys[start:b.ends[i]]
+}
+
+// Find returns the entry of key.
+func (b *Book) Find(key string) (int, bool) {
+	mask := uint64(len(b.slots) - 1)
+	for s := maphash.String(b.seed, key) & mask; ; s = (s + 1) & mask {
+		e := b.slots[s]
+		if e == 0 {
+			return 0, false
+		}
+		if string(b.Key(int(e-1))) == key {
+			return int(e - 1), true
+		}
+	}
+}
+
+// Add records a key that is not in the index yet and returns its entry.
+func (b *Book) Add(key string, fp Fingerprint, id int64) int {
+	if 2*(len(b.IDs)+1) > len(b.slots) {
+		b.grow()
+	}
+	i := len(b.IDs)
+	b.keys = append(b.keys, key...)
+	b.ends = append(b.ends, uint32(len(b.keys)))
+	b.FPs = append(b.FPs, fp)
+	b.IDs = append(b.IDs, id)
+	if i%64 == 0 {
+		b.seen = append(b.seen, 0)
+	}
+	b.place(maphash.String(b.seed, key), i)
+	return i
+}
+
+func (b *Book) place(hash uint64, i int) {
+	mask := uint64(len(b.slots) - 1)
+	s := hash & mask
+	for b.slots[s] != 0 {
+		s = (s + 1) & mask
+	}
+	b.slots[s] = uint32(i + 1)
+}
+
+// grow doubles the slots and places every key again.
+func (b *Book) grow() {
+	b.slots = make([]uint32, 2*len(b.slots))
+	for i := range b.IDs {
+		b.place(maphash.Bytes(b.seed, b.Key(i)), i)
+	}
+}
+
+func (b *Book) IsSeen(i int) bool { return b.seen[i/64]&(1<<(i%64)) != 0 }
+func (b *Book) MarkSeen(i int)    { b.seen[i/64] |= 1 << (i % 64) }
+
+// Unsee forgets which keys the last load met.
+func (b *Book) Unsee() { clear(b.seen) }

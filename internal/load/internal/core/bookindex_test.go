@@ -1,0 +1,42 @@
+package core
+
+import (
+	"strconv"
+	"testing"
+)
+
+func TestBookIndex(t *testing.T) {
+	b := NewBook()
+	const n = 5000 // several doublings
+	for i := range n {
+		key := "K" + strconv.Itoa(i)
+		if _, ok := b.Find(key); ok {
+			t.Fatalf("%s found before it was added", key)
+		}
+		fp := Fingerprint{byte(i), byte(i >> 8)}
+		if e := b.Add(key, fp, int64(i*10)); e != i {
+			t.Fatalf("add(%s) = entry %d, want %d", key, e, i)
+		}
+	}
+	for i := range n {
+		key := "K" + strconv.Itoa(i)
+		e, ok := b.Find(key)
+		if !ok || b.IDs[e] != int64(i*10) || b.FPs[e] != (Fingerprint{byte(i), byte(i >> 8)}) || string(b.Key(e)) != key {
+			t.Fatalf("find(%s) = %d, %v", key, e, ok)
+		}
+	}
+	for _, missing := range []string{"", "K", "K5000", "k1", "K01"} {
+		if _, ok := b.Find(missing); ok {
+			t.Errorf("find(%q) found a key never added", missing)
+		}
+	}
+	b.MarkSeen(63)
+	b.MarkSeen(64)
+	if !b.IsSeen(63) || !b.IsSeen(64) || b.IsSeen(65) || b.IsSeen(0) {
+		t.Error("seen bits wrong")
+	}
+	b.Unsee()
+	if b.IsSeen(63) || b.Len() != n {
+		t.Error("unsee kept a bit, or lost entries")
+	}
+}

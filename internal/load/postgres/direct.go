@@ -1,0 +1,185 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/load/internal/core"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// directChunk is how many records one COPY of the direct path carries.
+const directChunk = 32768
+
+// chunk is a run of records read ahead, or why reading stopped.
+type chunk struct {
+	records []load.Record
+	err     error
+}
+
+// loadDirect copies an entity's first import straight into its table,
+// chunk by chunk: ids for the chunk from the sequence, a COPY of the rows,
+// a COPY of their bookkeeping. The next chunk is read while one is copied.
+func (x *pgTx) loadDirect(ctx context.Context, p *core.Plan, seq string, rows load.Batches) (load.Counts, error) {
+	refIDs, err := x.refIDs(ctx, p)
+	if err != nil {
+		return load.Counts{}, err
+	}
+	table := x.tables[p.Entity.Name]
+	src := newPGSource(ctx, rows, p, &pgRowEncoder{p: p, kinds: table.kinds, refIDs: refIDs}, 1)
+	book := &pgBook{entity: p.Entity.Name}
+	var ids []int64
+	src.lead = func(buf []byte, r *load.Record, fp core.Fingerprint) []byte {
+		id := ids[src.sent]
+		book.add(r.Values[p.KeyIndex], fp, id)
+		buf, _ = appendInt(buf, table.id, id)
+		return buf
+	}
+	readCtx, stop := context.WithCancel(ctx)
+	chunks := readAhead(readCtx, rows)
+	defer func() {
+		stop()
+		for range chunks { // let the reader finish before Load returns
+		}
+	}()
+	cols := append([]string{core.IDColumn}, p.Columns...)
+	var c load.Counts
+	for ch := range chunks {
+		if ch.err != nil {
+			return load.Counts{}, fmt.Errorf("read rows: %w", ch.err)
+		}
+		if ids, err = x.nextIDs(ctx, seq, len(ch.records)); err != nil {
+			return load.Counts{}, err
+		}
+		src.pending = ch.records
+		src.start(len(ids))
+		n, err := x.copyIn(ctx, p.Table, cols, src.appendRow)
+		if err != nil {
+			return load.Counts{}, x.directCopyError(p, src, err)
+		}
+		c.Inserted += n
+		if err := book.copy(ctx, x); err != nil {
+			return load.Counts{}, err
+		}
+	}
+	load.AfterCopy(ctx, p.Entity.Name)
+	return c, nil
+}
+
+// readAhead reads rows into chunks of about directChunk records, one chunk
+// ahead of the consumer; the channel closes after the last chunk or error.
+func readAhead(ctx context.Context, rows load.Batches) <-chan chunk {
+	out := make(chan chunk, 1)
+	go func() {
+		defer close(out)
+		for {
+			var ch chunk
+			for len(ch.records) < directChunk && ch.err == nil {
+				b, err := rows.Next(ctx)
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				ch.records, ch.err = append(ch.records, b...), err
+			}
+			if len(ch.records) == 0 && ch.err == nil {
+				return
+			}
+			select {
+			case out <- ch:
+			case <-ctx.Done():
+				return
+			}
+			if ch.err != nil || len(ch.records) < directChunk {
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// directCopyError explains a unique violation of the direct COPY: a key
+// repeated in the load, or a row the bookkeeping does not know.
+func (x *pgTx) directCopyError(p *core.Plan, src *pgSource, err error) error {
+	var pe *pgconn.PgError
+	if src.err != nil || !errors.As(err, &pe) || pe.Code != pgUniqueViolation {
+		return x.copyError("copy into "+p.Table, src, err)
+	}
+	if len(src.suspects) > 0 {
+		s := src.suspects[0]
+		return fmt.Errorf("line %d: duplicate key %q", s.line, s.key)
+	}
+	return x.t.fail("copy into "+p.Table+": a row of the load collides with a row the environment's bookkeeping does not know", err)
+}
+
+// pgUniqueViolation is SQLSTATE unique_violation.
+const pgUniqueViolation = "23505"
+
+// nextIDs takes n values from the id sequence, read as a binary COPY.
+func (x *pgTx) nextIDs(ctx context.Context, seq string, n int) ([]int64, error) {
+	q := "COPY (SELECT nextval('" + strings.ReplaceAll(seq, "'", "''") + "'::regclass) FROM generate_series(1, " +
+		strconv.Itoa(n) + ")) TO STDOUT (FORMAT binary)"
+	var out bytes.Buffer
+	if _, err := x.tx.Conn().PgConn().CopyTo(ctx, &out, q); err != nil {
+		return nil, x.t.fail("take ids", err)
+	}
+	// Header (signature, flags, extension length), then rows of one int8:
+	// field count 1, length 8, value; then the trailer.
+	b := out.Bytes()
+	if len(b) < len(copyHeader)+2 || string(b[:11]) != copyHeader[:11] {
+		return nil, errors.New("take ids: unexpected COPY output")
+	}
+	b = b[len(copyHeader):]
+	ids := make([]int64, 0, n)
+	for len(b) >= 14 && binary.BigEndian.Uint16(b) == 1 && binary.BigEndian.Uint32(b[2:]) == 8 {
+		ids = append(ids, int64(binary.BigEndian.Uint64(b[6:])))
+		b = b[14:]
+	}
+	if len(ids) != n {
+		return nil, fmt.Errorf("take ids: got %d of %d", len(ids), n)
+	}
+	return ids, nil
+}
+
+// pgBook gathers the bookkeeping of one chunk of inserted rows.
+type pgBook struct {
+	entity string
+	keys   []string
+	fps    []core.Fingerprint
+	ids    []int64
+}
+
+func (b *pgBook) add(key string, fp core.Fingerprint, id int64) {
+	b.keys = append(b.keys, key)
+	b.fps = append(b.fps, fp)
+	b.ids = append(b.ids, id)
+}
+
+// copy writes the gathered bookkeeping and starts over.
+func (b *pgBook) copy(ctx context.Context, x *pgTx) error {
+	i := 0
+	next := func(buf []byte) ([]byte, bool, error) {
+		if i == len(b.keys) {
+			return buf, false, nil
+		}
+		buf = binary.BigEndian.AppendUint16(buf, 4)
+		buf = appendText(buf, b.entity)
+		buf = appendText(buf, b.keys[i])
+		buf = appendBytes(buf, b.fps[i][:])
+		buf, _ = appendInt(buf, kindInt8, b.ids[i])
+		i++
+		return buf, true, nil
+	}
+	cols := []string{"entity", "key", "fingerprint", "target_id"}
+	if _, err := x.copyIn(ctx, "handover_rows", cols, next); err != nil {
+		return x.t.fail("record bookkeeping", err)
+	}
+	b.keys, b.fps, b.ids = b.keys[:0], b.fps[:0], b.ids[:0]
+	return nil
+}

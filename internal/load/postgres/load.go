@@ -1,0 +1,88 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/load/internal/core"
+)
+
+// Load upserts one entity's records. When the environment holds no row of
+// the entity yet (its first import), the rows are copied straight into the
+// target table with ids taken from its sequence; otherwise they are copied
+// into a staging table and merged with set-based SQL.
+func (x *pgTx) Load(ctx context.Context, e *format.Entity, rows load.Batches) (load.Counts, error) {
+	p, err := x.Loadable(e)
+	if err != nil {
+		return load.Counts{}, err
+	}
+	c, err := x.load(ctx, p, rows)
+	if err != nil {
+		x.failed = err
+		return load.Counts{}, fmt.Errorf("load %s: %w", e.Name, err)
+	}
+	delete(x.refs, e.Name) // its keys changed
+	return c, nil
+}
+
+// Loadable returns the plan of e if the transaction can still load it.
+func (x *pgTx) Loadable(e *format.Entity) (*core.Plan, error) {
+	switch {
+	case x.done:
+		return nil, fmt.Errorf("load %s: the transaction is already finished", e.Name)
+	case x.failed != nil:
+		return nil, fmt.Errorf("load %s: an earlier load failed: %w", e.Name, x.failed)
+	}
+	p := x.plans[e.Name]
+	if p == nil {
+		return nil, fmt.Errorf("load %s: the entity is not in the format the import began with", e.Name)
+	}
+	return p, nil
+}
+
+func (x *pgTx) load(ctx context.Context, p *core.Plan, rows load.Batches) (load.Counts, error) {
+	var known bool
+	var seq string
+	const q = `SELECT EXISTS (SELECT 1 FROM handover_rows WHERE entity = $1), coalesce(pg_get_serial_sequence($2, 'id'), '')`
+	if err := x.tx.QueryRow(ctx, q, p.Entity.Name, pgQuote(p.Table)).Scan(&known, &seq); err != nil {
+		return load.Counts{}, x.t.fail("read bookkeeping", err)
+	}
+	if !known && seq != "" {
+		x.State().Books[p.Entity.Name] = core.NewBook() // delta.go: nothing can be absent
+		return x.loadDirect(ctx, p, seq, rows)
+	}
+	return x.loadDelta(ctx, p, rows) // delta_postgres.go
+}
+
+// copyError prefers the source's own error (a bad record, a failed read)
+// over the COPY's.
+func (x *pgTx) copyError(doing string, src *pgSource, err error) error {
+	if src.err != nil {
+		return src.err
+	}
+	return x.t.fail(doing, err)
+}
+
+// refIDs returns, per field, the bookkeeping (key → target id) of the
+// entity a ref field points to (nil for other fields), read once per
+// transaction.
+func (x *pgTx) refIDs(ctx context.Context, p *core.Plan) ([]*core.Book, error) {
+	out := make([]*core.Book, len(p.Entity.Fields))
+	for i, f := range p.Entity.Fields {
+		if f.Type != format.Ref {
+			continue
+		}
+		b, ok := x.refs[f.Entity]
+		if !ok {
+			var err error
+			if b, err = x.readBook(ctx, f.Entity); err != nil { // delta_pgbook.go
+				return nil, err
+			}
+			x.refs[f.Entity] = b
+		}
+		out[i] = b
+	}
+	return out, nil
+}

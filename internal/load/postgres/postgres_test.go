@@ -1,0 +1,39 @@
+package postgres
+
+import (
+	"fmt"
+	"net/url"
+	"testing"
+
+	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/load/loadtest"
+	"github.com/handover/handover/internal/testenv"
+)
+
+func TestPostgresConformance(t *testing.T) {
+	testenv.Postgres(t)
+	loadtest.Run(t, loadtest.Postgres(Open))
+}
+
+// TestPostgresKeyValueDSN opens the environment with a libpq key=value
+// connection string.
+func TestPostgresKeyValueDSN(t *testing.T) {
+	u, err := url.Parse(testenv.FreshPostgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsn := fmt.Sprintf("host=%s port=%s user=%s dbname=%s sslmode=disable", u.Hostname(), u.Port(), u.User.Username(), u.Path[1:])
+	s, c := loadtest.ImportAll(t, loadtest.Postgres(Open), dsn, loadtest.StructureRows(), loadtest.ContactRows())
+	loadtest.WantCounts(t, "structures", s, load.Counts{Inserted: 3})
+	loadtest.WantCounts(t, "contacts", c, load.Counts{Inserted: 4})
+}
+
+func TestPostgresFixup(t *testing.T) {
+	testenv.Postgres(t)
+	loadtest.RunFixups(t, loadtest.Postgres(Open))
+}
+
+func TestPostgresDelta(t *testing.T) {
+	testenv.Postgres(t)
+	loadtest.RunDelta(t, loadtest.Postgres(Open))
+}

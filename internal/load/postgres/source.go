@@ -1,0 +1,165 @@
+package postgres
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"strings"
+
+	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/load/internal/core"
+)
+
+// pgSource turns records into binary COPY rows: each record is checked,
+// fingerprinted and encoded straight into the COPY buffer.
+type pgSource struct {
+	ctx  context.Context
+	rows load.Batches
+	p    *core.Plan
+	enc  *pgRowEncoder
+	h    core.Hasher
+	cols int // columns per row: the leading ones and one per field
+	// lead appends the columns before the fields (the id, or the staging
+	// key, line and fingerprint) for record r.
+	lead func(buf []byte, r *load.Record, fp core.Fingerprint) []byte
+
+	pending []load.Record // records read from rows, not yet copied
+	limit   int           // a COPY ends after this many records; 0: all
+	sent    int           // records of the current COPY
+	eof     bool
+	err     error
+
+	// Keys seen, by hash: a repeated hash is a suspected duplicate key,
+	// confirmed (or not) against the staged rows.
+	seed     maphash.Seed
+	seen     core.HashSet
+	suspects []suspect
+}
+
+// suspect is a key whose hash was seen before, and the line it is on.
+type suspect struct {
+	key  string
+	line int
+}
+
+func newPGSource(ctx context.Context, rows load.Batches, p *core.Plan, enc *pgRowEncoder, lead int) *pgSource {
+	return &pgSource{ctx: ctx, rows: rows, p: p, enc: enc, cols: lead + len(p.Columns),
+		seed: maphash.MakeSeed()}
+}
+
+// fill reads batches until n records are pending or the input ends.
+func (s *pgSource) fill(n int) error {
+	for len(s.pending) < n && !s.eof {
+		b, err := s.rows.Next(s.ctx)
+		if errors.Is(err, io.EOF) {
+			s.eof = true
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("read rows: %w", err)
+		}
+		s.pending = append(s.pending, b...)
+	}
+	return nil
+}
+
+// start begins a COPY of at most limit records (0: until the input ends).
+func (s *pgSource) start(limit int) {
+	s.limit, s.sent = limit, 0
+}
+
+// appendRow appends the next record as a COPY row; it returns false when
+// the current COPY has no more rows.
+func (s *pgSource) appendRow(buf []byte) ([]byte, bool, error) {
+	if s.limit > 0 && s.sent == s.limit {
+		return buf, false, nil
+	}
+	if len(s.pending) == 0 {
+		if s.limit > 0 {
+			return buf, false, nil // the caller filled exactly what this COPY takes
+		}
+		if err := s.fill(1); err != nil {
+			return s.fail(buf, err)
+		}
+		if len(s.pending) == 0 {
+			return buf, false, nil
+		}
+	}
+	r := &s.pending[0]
+	if err := s.p.Check(r); err != nil {
+		return s.fail(buf, err)
+	}
+	key := r.Values[s.p.KeyIndex]
+	k := maphash.String(s.seed, key)
+	if s.seen.Add(k) {
+		s.suspects = append(s.suspects, suspect{key: key, line: r.Line})
+	}
+	fp := s.h.Sum(r.Values)
+	buf = binary.BigEndian.AppendUint16(buf, uint16(s.cols))
+	buf = s.lead(buf, r, fp)
+	buf, err := s.enc.appendFields(buf, r)
+	if err != nil {
+		return s.fail(buf, err)
+	}
+	s.pending[0] = load.Record{}
+	s.pending = s.pending[1:]
+	s.sent++
+	return buf, true, nil
+}
+
+func (s *pgSource) fail(buf []byte, err error) ([]byte, bool, error) {
+	s.err = err
+	return buf, false, err
+}
+
+// copyHeader starts a binary COPY: signature, flags, header extension.
+const copyHeader = "PGCOPY\n\xff\r\n\x00" + "\x00\x00\x00\x00" + "\x00\x00\x00\x00"
+
+// copyStream is the body of a COPY … FROM STDIN (FORMAT binary), encoded
+// as pgconn reads it; next appends one row, or reports there is none.
+type copyStream struct {
+	next    func(buf []byte) ([]byte, bool, error)
+	buf     []byte
+	off     int
+	started bool
+	ended   bool
+}
+
+func (c *copyStream) Read(p []byte) (int, error) {
+	if c.off == len(c.buf) {
+		c.buf, c.off = c.buf[:0], 0
+		if !c.started {
+			c.buf, c.started = append(c.buf, copyHeader...), true
+		}
+		for len(c.buf) < 32<<10 && !c.ended {
+			var more bool
+			var err error
+			if c.buf, more, err = c.next(c.buf); err != nil {
+				return 0, err
+			}
+			if !more {
+				c.buf, c.ended = binary.BigEndian.AppendUint16(c.buf, 0xffff), true
+			}
+		}
+		if len(c.buf) == 0 {
+			return 0, io.EOF
+		}
+	}
+	n := copy(p, c.buf[c.off:])
+	c.off += n
+	return n, nil
+}
+
+// copyIn runs one binary COPY into table and returns the rows copied.
+func (x *pgTx) copyIn(ctx context.Context, table string, cols []string, next func([]byte) ([]byte, bool, error)) (int64, error) {
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = pgQuote(c)
+	}
+	q := "COPY " + pgQuote(table) + " (" + strings.Join(quoted, ", ") + ") FROM STDIN (FORMAT binary)"
+	tag, err := x.tx.Conn().PgConn().CopyFrom(ctx, &copyStream{next: next, buf: make([]byte, 0, 64<<10)}, q)
+	return tag.RowsAffected(), err
+}

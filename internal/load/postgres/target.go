@@ -1,0 +1,219 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/load/internal/core"
+)
+
+// pgTarget is an environment database on a PostgreSQL server, reached
+// through one connection.
+type pgTarget struct {
+	conn     *pgx.Conn
+	opts     load.Options
+	password string // to keep it out of error texts
+}
+
+// Backend is the PostgreSQL backend: postgres://…, postgresql://… or a
+// libpq key=value DSN.
+func Backend() load.Backend {
+	return load.Backend{Name: "postgres", Form: "postgres://…", Match: IsDSN, Open: Open}
+}
+
+// Open connects to the PostgreSQL database of dsn, through one
+// connection. Errors never contain the password.
+func Open(ctx context.Context, dsn string, opts load.Options) (load.Target, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, core.RedactErr(fmt.Errorf("open database %s: %w", load.Redact(dsn), err), "")
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, core.RedactErr(fmt.Errorf("open database %s: %w", load.Redact(dsn), err), cfg.Password)
+	}
+	return &pgTarget{conn: conn, opts: opts, password: cfg.Password}, nil
+}
+
+// Close closes the connection.
+func (t *pgTarget) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return t.conn.Close(ctx)
+}
+
+// Begin takes the environment's advisory lock, then sets up the
+// bookkeeping and the target tables, all in one transaction.
+func (t *pgTarget) Begin(ctx context.Context, f *format.Format) (load.Tx, error) {
+	ps, err := core.Plans(f)
+	if err != nil {
+		return nil, fmt.Errorf("begin import: %w", err)
+	}
+	tx, err := t.conn.Begin(ctx)
+	if err != nil {
+		return nil, t.fail("begin import", err)
+	}
+	var locked bool
+	err = tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock(hashtext($1))", "handover/"+t.opts.Env).Scan(&locked)
+	if err != nil || !locked {
+		tx.Rollback(ctx)
+		if err != nil {
+			return nil, t.fail("begin import: lock environment", err)
+		}
+		return nil, &load.BusyError{Env: t.opts.Env}
+	}
+	x := &pgTx{t: t, tx: tx, plans: map[string]*core.Plan{}, tables: map[string]*pgTable{}, refs: map[string]*core.Book{}}
+	for _, p := range ps {
+		x.plans[p.Entity.Name] = p
+	}
+	if err := x.setup(ctx, ps); err != nil {
+		tx.Rollback(ctx)
+		return nil, err
+	}
+	return x, nil
+}
+
+// fail prefixes err with what was being done, with the server's detail
+// and without the password.
+func (t *pgTarget) fail(doing string, err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Detail != "" {
+		return core.RedactErr(fmt.Errorf("%s: %w (%s)", doing, err, pe.Detail), t.password)
+	}
+	return core.RedactErr(fmt.Errorf("%s: %w", doing, err), t.password)
+}
+
+// pgTx is one import's transaction on PostgreSQL.
+type pgTx struct {
+	t      *pgTarget
+	tx     pgx.Tx
+	plans  map[string]*core.Plan
+	tables map[string]*pgTable   // by entity
+	refs   map[string]*core.Book // bookkeeping of referenced entities, once read
+	failed error                 // a Load failed: Commit must not commit
+	done   bool
+	delta  *core.DeltaState // delta.go: what Sweep needs; nil until used
+}
+
+const pgBookkeeping = `
+CREATE TABLE IF NOT EXISTS handover_meta (name text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE IF NOT EXISTS handover_rows (
+	entity text COLLATE "C" NOT NULL, key text COLLATE "C" NOT NULL, fingerprint bytea NOT NULL, target_id bigint NOT NULL,
+	PRIMARY KEY (entity, key))`
+
+// setup creates the bookkeeping tables, checks the existing target tables
+// against the format and creates the missing ones.
+func (x *pgTx) setup(ctx context.Context, ps []*core.Plan) error {
+	if _, err := x.tx.Exec(ctx, pgBookkeeping); err != nil {
+		return x.t.fail("begin import: create bookkeeping", err)
+	}
+	if err := x.checkSchemaVersion(ctx); err != nil {
+		return err
+	}
+	var missing []*core.Plan
+	var bad []load.TableMismatch
+	for _, p := range ps {
+		table, problems, err := x.inspect(ctx, p)
+		if err != nil {
+			return x.t.fail("begin import: inspect table "+p.Table, err)
+		}
+		switch {
+		case table == nil:
+			missing = append(missing, p)
+			table = newPGTable(p)
+		case len(problems) > 0:
+			bad = append(bad, load.TableMismatch{Table: p.Table, Problems: problems})
+		}
+		x.tables[p.Entity.Name] = table
+	}
+	if len(bad) > 0 {
+		return &load.SchemaError{Tables: bad}
+	}
+	for _, p := range missing {
+		if _, err := x.tx.Exec(ctx, pgCreateTable(p)); err != nil {
+			return x.t.fail("begin import: create table "+p.Table, err)
+		}
+	}
+	return x.setupRemovedAt(ctx, ps)
+}
+
+// checkSchemaVersion records the bookkeeping's schema version on first use
+// and refuses a database written by a newer handover.
+func (x *pgTx) checkSchemaVersion(ctx context.Context) error {
+	var v string
+	err := x.tx.QueryRow(ctx, "SELECT value FROM handover_meta WHERE name = 'schema_version'").Scan(&v)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		const ins = "INSERT INTO handover_meta (name, value) VALUES ('schema_version', $1), ('created', $2)"
+		if _, err := x.tx.Exec(ctx, ins, core.SchemaVersion, x.t.opts.CurrentTime().UTC().Format(time.RFC3339)); err != nil {
+			return x.t.fail("begin import: record bookkeeping version", err)
+		}
+		return nil
+	case err != nil:
+		return x.t.fail("begin import: read bookkeeping version", err)
+	case v != core.SchemaVersion:
+		return fmt.Errorf("begin import: the environment's bookkeeping has version %s, this handover knows version %s", v, core.SchemaVersion)
+	}
+	return nil
+}
+
+// Keys returns the source keys of an entity present in the environment.
+func (x *pgTx) Keys(ctx context.Context, entity string) (map[string]struct{}, error) {
+	rows, err := x.tx.Query(ctx, "SELECT key FROM handover_rows WHERE entity = $1", entity)
+	if err != nil {
+		return nil, x.t.fail("read keys of "+entity, err)
+	}
+	keys := map[string]struct{}{}
+	var k string
+	_, err = pgx.ForEachRow(rows, []any{&k}, func() error {
+		keys[k] = struct{}{}
+		return nil
+	})
+	if err != nil {
+		return nil, x.t.fail("read keys of "+entity, err)
+	}
+	return keys, nil
+}
+
+// Commit commits the import, unless a Load failed.
+func (x *pgTx) Commit(ctx context.Context) error {
+	if x.done {
+		return errors.New("commit: the transaction is already finished")
+	}
+	if x.failed != nil {
+		x.Rollback(ctx)
+		return fmt.Errorf("commit: an earlier load failed, nothing was imported: %w", x.failed)
+	}
+	load.BeforeCommit(ctx)
+	x.done = true
+	if err := x.tx.Commit(ctx); err != nil {
+		return x.t.fail("commit", err)
+	}
+	return nil
+}
+
+// Rollback discards the import; after Commit it does nothing.
+func (x *pgTx) Rollback(ctx context.Context) error {
+	if x.done {
+		return nil
+	}
+	x.done = true
+	if x.tx.Conn().IsClosed() {
+		return nil // the server rolled back when the connection ended
+	}
+	if err := x.tx.Rollback(ctx); err != nil && !errors.Is(err, pgx.ErrTxClosed) {
+		return x.t.fail("rollback", err)
+	}
+	return nil
+}
+
+// BackendPID is the process id of the server backend of the connection
+// (benchmarks read its CPU time).
+func (t *pgTarget) BackendPID() uint32 { return t.conn.PgConn().PID() }

@@ -1,0 +1,146 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/load/internal/core"
+)
+
+// Load upserts one entity's records: new keys are inserted, changed ones
+// updated in place, unchanged ones not touched at all.
+func (x *sqliteTx) Load(ctx context.Context, e *format.Entity, rows load.Batches) (load.Counts, error) {
+	p, err := x.Loadable(e)
+	if err != nil {
+		return load.Counts{}, err
+	}
+	c, err := x.load(ctx, p, rows)
+	if err != nil {
+		x.failed = err
+		return load.Counts{}, fmt.Errorf("load %s: %w", e.Name, err)
+	}
+	return c, nil
+}
+
+// Loadable returns the plan of e if the transaction can still load it.
+func (x *sqliteTx) Loadable(e *format.Entity) (*core.Plan, error) {
+	switch {
+	case x.done:
+		return nil, fmt.Errorf("load %s: the transaction is already finished", e.Name)
+	case x.failed != nil:
+		return nil, fmt.Errorf("load %s: an earlier load failed: %w", e.Name, x.failed)
+	}
+	p := x.plans[e.Name]
+	if p == nil {
+		return nil, fmt.Errorf("load %s: the entity is not in the format the import began with", e.Name)
+	}
+	return p, nil
+}
+
+func (x *sqliteTx) load(ctx context.Context, p *core.Plan, rows load.Batches) (load.Counts, error) {
+	book, err := x.bookkeeping(ctx, p.Entity.Name)
+	if err != nil {
+		return load.Counts{}, err
+	}
+	stale := core.StaleEntries(book) // delta.go
+	refs, err := x.refMaps(ctx, p)
+	if err != nil {
+		return load.Counts{}, err
+	}
+	nextID, err := x.nextID(ctx, p.Table)
+	if err != nil {
+		return load.Counts{}, err
+	}
+	var c load.Counts
+	err = x.tx.Raw(func(dc any) error {
+		w := newSQLiteWriter(dc.(driver.ConnPrepareContext), p, refs)
+		defer w.close()
+		c, err = x.write(ctx, w, p, book, nextID, rows)
+		return err
+	})
+	if err != nil {
+		return load.Counts{}, err
+	}
+	if err := x.afterLoad(ctx, p, book, stale); err != nil {
+		return load.Counts{}, err
+	}
+	load.AfterCopy(ctx, p.Entity.Name)
+	if x.referenced[p.Entity.Name] {
+		x.cache[p.Entity.Name] = book
+	}
+	return c, nil
+}
+
+// bookkeeping returns an entity's bookkeeping, with every entry unseen.
+func (x *sqliteTx) bookkeeping(ctx context.Context, entity string) (*core.Book, error) {
+	if b, ok := x.cache[entity]; ok {
+		b.Unsee()
+		return b, nil
+	}
+	q := "SELECT key, target_id, fingerprint FROM handover_rows WHERE entity = ?"
+	rows, err := x.tx.QueryContext(ctx, q, entity)
+	if err != nil {
+		return nil, fmt.Errorf("read bookkeeping of %s: %w", entity, err)
+	}
+	defer rows.Close()
+	b := core.NewBook()
+	var k sql.RawBytes
+	var fp sql.RawBytes
+	var id int64
+	for rows.Next() {
+		if err := rows.Scan(&k, &id, &fp); err != nil {
+			return nil, fmt.Errorf("read bookkeeping of %s: %w", entity, err)
+		}
+		if len(fp) != len(core.Fingerprint{}) {
+			return nil, fmt.Errorf("read bookkeeping of %s: key %q has a fingerprint of %d bytes", entity, k, len(fp))
+		}
+		b.Add(string(k), core.Fingerprint(fp), id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read bookkeeping of %s: %w", entity, err)
+	}
+	return b, nil
+}
+
+// refMaps returns, per field, the bookkeeping of the entity a ref field
+// points to (nil for other fields).
+func (x *sqliteTx) refMaps(ctx context.Context, p *core.Plan) ([]*core.Book, error) {
+	refs := make([]*core.Book, len(p.Entity.Fields))
+	for i, f := range p.Entity.Fields {
+		if f.Type != format.Ref {
+			continue
+		}
+		m, ok := x.cache[f.Entity]
+		if !ok {
+			var err error
+			if m, err = x.bookkeeping(ctx, f.Entity); err != nil {
+				return nil, err
+			}
+			x.cache[f.Entity] = m
+		}
+		refs[i] = m
+	}
+	return refs, nil
+}
+
+// nextID is the id the next inserted row gets: what SQLite itself would
+// choose, honouring an AUTOINCREMENT table's sequence.
+func (x *sqliteTx) nextID(ctx context.Context, table string) (int64, error) {
+	var maxID int64
+	q := "SELECT coalesce(max(" + sqliteQuote(core.IDColumn) + "), 0) FROM " + sqliteQuote(table)
+	if err := x.tx.QueryRowContext(ctx, q).Scan(&maxID); err != nil {
+		return 0, fmt.Errorf("read the highest id of %s: %w", table, err)
+	}
+	var seq int64
+	err := x.tx.QueryRowContext(ctx, "SELECT seq FROM sqlite_sequence WHERE name = ?", table).Scan(&seq)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) && !strings.Contains(err.Error(), "no such table") {
+		return 0, fmt.Errorf("read the id sequence of %s: %w", table, err)
+	}
+	return max(maxID, seq) + 1, nil
+}

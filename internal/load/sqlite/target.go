@@ -1,0 +1,234 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+
+	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/load/internal/core"
+)
+
+// sqliteBusy is SQLITE_BUSY; extended codes keep it in the low byte.
+const sqliteBusy = 5
+
+// sqliteTarget is an environment database in one SQLite file.
+type sqliteTarget struct {
+	db   *sql.DB
+	path string
+	opts load.Options
+}
+
+// Backend is the SQLite backend: "sqlite://PATH".
+func Backend() load.Backend {
+	return load.Backend{Name: "sqlite", Form: "sqlite://PATH", Open: Open,
+		Match: func(dsn string) bool { return strings.HasPrefix(dsn, "sqlite://") }}
+}
+
+// Open opens (and creates) the database file of "sqlite://PATH": an
+// absolute path is written sqlite:///abs/path.db, a relative one is
+// relative to the working directory; missing directories are created.
+func Open(ctx context.Context, dsn string, opts load.Options) (load.Target, error) {
+	path, ok := strings.CutPrefix(dsn, "sqlite://")
+	if !ok {
+		return nil, fmt.Errorf("open database %s: not an sqlite:// DSN", load.Redact(dsn))
+	}
+	if path == "" {
+		return nil, errors.New("open database sqlite://: the path is empty")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("open database sqlite://%s: %w", path, err)
+		}
+	}
+	uri := "file:" + sqliteURIPath(path) + "?_pragma=busy_timeout(2000)" +
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+	db, err := sql.Open("sqlite", uri)
+	if err != nil {
+		return nil, fmt.Errorf("open database sqlite://%s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database sqlite://%s: %w", path, err)
+	}
+	return &sqliteTarget{db: db, path: path, opts: opts}, nil
+}
+
+// sqliteURIPath escapes the characters a SQLite URI filename gives a meaning.
+func sqliteURIPath(p string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
+}
+
+func isSQLiteBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqliteBusy
+}
+
+// Begin takes the write lock, sets up the bookkeeping and the target tables.
+func (t *sqliteTarget) Begin(ctx context.Context, f *format.Format) (load.Tx, error) {
+	ps, err := core.Plans(f)
+	if err != nil {
+		return nil, fmt.Errorf("begin import: %w", err)
+	}
+	conn, err := t.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin import: %w", err)
+	}
+	// BEGIN IMMEDIATE takes the write lock now; a second import waits
+	// busy_timeout for it and is then refused.
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		conn.Close()
+		if isSQLiteBusy(err) {
+			return nil, &load.BusyError{Env: t.opts.Env}
+		}
+		return nil, fmt.Errorf("begin import: %w", err)
+	}
+	x := &sqliteTx{t: t, tx: conn, plans: map[string]*core.Plan{}, referenced: core.Referenced(f), cache: map[string]*core.Book{}}
+	for _, p := range ps {
+		x.plans[p.Entity.Name] = p
+	}
+	if err := x.setup(ctx, ps); err != nil {
+		x.Rollback(ctx)
+		return nil, err
+	}
+	return x, nil
+}
+
+// Close closes the database.
+func (t *sqliteTarget) Close() error { return t.db.Close() }
+
+// sqliteTx is one import's transaction on SQLite, on a connection of its
+// own that runs BEGIN IMMEDIATE … COMMIT.
+type sqliteTx struct {
+	t          *sqliteTarget
+	tx         *sql.Conn
+	plans      map[string]*core.Plan
+	referenced map[string]bool
+	cache      map[string]*core.Book // bookkeeping of referenced entities, once read
+	failed     error                 // a Load failed: Commit must not commit
+	done       bool
+	delta      *core.DeltaState // delta.go: what Sweep needs; nil until used
+}
+
+const sqliteBookkeeping = `
+CREATE TABLE IF NOT EXISTS handover_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS handover_rows (
+	entity TEXT NOT NULL, key TEXT NOT NULL, fingerprint BLOB NOT NULL, target_id INTEGER NOT NULL,
+	PRIMARY KEY (entity, key)) WITHOUT ROWID`
+
+// setup creates the bookkeeping tables, checks the existing target tables
+// against the format and creates the missing ones.
+func (x *sqliteTx) setup(ctx context.Context, ps []*core.Plan) error {
+	if _, err := x.tx.ExecContext(ctx, sqliteBookkeeping); err != nil {
+		return fmt.Errorf("begin import: create bookkeeping: %w", err)
+	}
+	if err := x.checkSchemaVersion(ctx); err != nil {
+		return err
+	}
+	var missing []*core.Plan
+	var bad []load.TableMismatch
+	for _, p := range ps {
+		exists, problems, err := x.inspect(ctx, p)
+		if err != nil {
+			return fmt.Errorf("begin import: inspect table %s: %w", p.Table, err)
+		}
+		switch {
+		case !exists:
+			missing = append(missing, p)
+		case len(problems) > 0:
+			bad = append(bad, load.TableMismatch{Table: p.Table, Problems: problems})
+		}
+	}
+	if len(bad) > 0 {
+		return &load.SchemaError{Tables: bad}
+	}
+	for _, p := range missing {
+		if _, err := x.tx.ExecContext(ctx, sqliteCreateTable(p)); err != nil {
+			return fmt.Errorf("begin import: create table %s: %w", p.Table, err)
+		}
+	}
+	return x.setupRemovedAt(ctx, ps)
+}
+
+// checkSchemaVersion records the bookkeeping's schema version on first use
+// and refuses a database written by a newer handover.
+func (x *sqliteTx) checkSchemaVersion(ctx context.Context) error {
+	var v string
+	err := x.tx.QueryRowContext(ctx, "SELECT value FROM handover_meta WHERE name = 'schema_version'").Scan(&v)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		const ins = "INSERT INTO handover_meta (name, value) VALUES ('schema_version', ?), ('created', ?)"
+		if _, err := x.tx.ExecContext(ctx, ins, core.SchemaVersion, x.t.opts.CurrentTime().UTC().Format(time.RFC3339)); err != nil {
+			return fmt.Errorf("begin import: record bookkeeping version: %w", err)
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("begin import: read bookkeeping version: %w", err)
+	case v != core.SchemaVersion:
+		return fmt.Errorf("begin import: the environment's bookkeeping has version %s, this handover knows version %s", v, core.SchemaVersion)
+	}
+	return nil
+}
+
+// Keys returns the source keys of an entity present in the environment.
+func (x *sqliteTx) Keys(ctx context.Context, entity string) (map[string]struct{}, error) {
+	rows, err := x.tx.QueryContext(ctx, "SELECT key FROM handover_rows WHERE entity = ?", entity)
+	if err != nil {
+		return nil, fmt.Errorf("read keys of %s: %w", entity, err)
+	}
+	defer rows.Close()
+	keys := map[string]struct{}{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("read keys of %s: %w", entity, err)
+		}
+		keys[k] = struct{}{}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read keys of %s: %w", entity, err)
+	}
+	return keys, nil
+}
+
+// Commit commits the import, unless a Load failed.
+func (x *sqliteTx) Commit(ctx context.Context) error {
+	if x.done {
+		return errors.New("commit: the transaction is already finished")
+	}
+	if x.failed != nil {
+		x.Rollback(ctx)
+		return fmt.Errorf("commit: an earlier load failed, nothing was imported: %w", x.failed)
+	}
+	load.BeforeCommit(ctx)
+	x.done = true
+	defer x.tx.Close()
+	if _, err := x.tx.ExecContext(ctx, "COMMIT"); err != nil {
+		x.tx.ExecContext(context.Background(), "ROLLBACK")
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Rollback discards the import; after Commit it does nothing.
+func (x *sqliteTx) Rollback(ctx context.Context) error {
+	if x.done {
+		return nil
+	}
+	x.done = true
+	defer x.tx.Close()
+	// Even when ctx has ended: the connection must not stay in the transaction.
+	if _, err := x.tx.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
+		return fmt.Errorf("rollback: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,245 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"strings"
+
+	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/load/internal/core"
+)
+
+// sqliteInsertRows is how many rows one INSERT statement carries.
+const sqliteInsertRows = 64
+
+// sqliteBatch is the work of one round of statements, prepared apart
+// from executing it: up to sqliteInsertRows new rows, with their
+// bookkeeping, and the changed rows met among them.
+type sqliteBatch struct {
+	rows     int                 // new rows in args
+	args     []driver.NamedValue // new rows: id, then a value per field
+	bookArgs []driver.NamedValue // their bookkeeping: key, fingerprint, id
+	fps      []byte              // the fingerprints bookArgs point into
+	updates  []sqliteUpdate
+}
+
+// sqliteUpdate is one changed row: its values, then its id.
+type sqliteUpdate struct {
+	line int
+	key  string
+	fp   core.Fingerprint
+	args []driver.NamedValue
+}
+
+func newSQLiteBatch() *sqliteBatch {
+	return &sqliteBatch{fps: make([]byte, 0, sqliteInsertRows*len(core.Fingerprint{}))}
+}
+
+func (b *sqliteBatch) reset() {
+	b.rows, b.args, b.bookArgs, b.fps, b.updates = 0, b.args[:0], b.bookArgs[:0], b.fps[:0], b.updates[:0]
+}
+
+func (b *sqliteBatch) empty() bool { return b.rows == 0 && len(b.updates) == 0 }
+
+// sqliteWriter converts records (any goroutine) and executes batches (on
+// the driver connection, one goroutine), with prepared statements straight
+// on the driver: database/sql would copy and check every argument again.
+type sqliteWriter struct {
+	conn  driver.ConnPrepareContext
+	p     *core.Plan
+	refs  []*core.Book
+	stmts map[string]driver.Stmt
+	sqls  map[int][2]string // multi-row inserts by row count: target, bookkeeping
+	upd   string
+}
+
+func newSQLiteWriter(conn driver.ConnPrepareContext, p *core.Plan, refs []*core.Book) *sqliteWriter {
+	w := &sqliteWriter{conn: conn, p: p, refs: refs, stmts: map[string]driver.Stmt{}, sqls: map[int][2]string{}}
+	sets := make([]string, len(p.Columns))
+	for i, c := range p.Columns {
+		sets[i] = sqliteQuote(c) + " = ?"
+	}
+	w.upd = "UPDATE " + sqliteQuote(p.Table) + " SET " + strings.Join(sets, ", ") + " WHERE " + sqliteQuote(core.IDColumn) + " = ?"
+	return w
+}
+
+func (w *sqliteWriter) close() {
+	for _, s := range w.stmts {
+		s.Close()
+	}
+}
+
+// addInsert queues a new row with the id it gets.
+func (w *sqliteWriter) addInsert(b *sqliteBatch, r *load.Record, id int64, fp core.Fingerprint) error {
+	args, err := w.values(arg(b.args, id), r)
+	if err != nil {
+		return err
+	}
+	b.args = args
+	start := len(b.fps)
+	b.fps = append(b.fps, fp[:]...)
+	b.bookArgs = arg(b.bookArgs, r.Values[w.p.KeyIndex])
+	b.bookArgs = arg(b.bookArgs, b.fps[start:len(b.fps):len(b.fps)])
+	b.bookArgs = arg(b.bookArgs, id)
+	b.rows++
+	return nil
+}
+
+// addUpdate queues a changed row.
+func (w *sqliteWriter) addUpdate(b *sqliteBatch, r *load.Record, id int64, fp core.Fingerprint) error {
+	args, err := w.values(make([]driver.NamedValue, 0, len(w.p.Columns)+1), r)
+	if err != nil {
+		return err
+	}
+	b.updates = append(b.updates, sqliteUpdate{line: r.Line, key: r.Values[w.p.KeyIndex], fp: fp, args: arg(args, id)})
+	return nil
+}
+
+// exec writes a batch: the new rows and their bookkeeping, then the
+// changed rows in place and their fingerprints.
+func (w *sqliteWriter) exec(ctx context.Context, b *sqliteBatch) error {
+	if b.rows > 0 {
+		q := w.insertSQL(b.rows)
+		if _, err := w.run(ctx, q[0], b.args); err != nil {
+			return fmt.Errorf("insert into %s: %w", w.p.Table, err)
+		}
+		if _, err := w.run(ctx, q[1], b.bookArgs); err != nil {
+			return fmt.Errorf("record bookkeeping: %w", err)
+		}
+	}
+	for _, u := range b.updates {
+		if err := w.update(ctx, u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *sqliteWriter) update(ctx context.Context, u sqliteUpdate) error {
+	res, err := w.run(ctx, w.upd, u.args)
+	if err != nil {
+		return fmt.Errorf("update %s: %w", w.p.Table, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		id := u.args[len(u.args)-1].Value
+		return fmt.Errorf("line %d: row %v of key %q is missing from table %s", u.line, id, u.key, w.p.Table)
+	}
+	q := "UPDATE handover_rows SET fingerprint = ? WHERE entity = " + sqliteString(w.p.Entity.Name) + " AND key = ?"
+	if _, err := w.run(ctx, q, arg(arg(nil, u.fp[:]), u.key)); err != nil {
+		return fmt.Errorf("record bookkeeping: %w", err)
+	}
+	return nil
+}
+
+// run executes a statement, preparing it the first time.
+func (w *sqliteWriter) run(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
+	s, ok := w.stmts[q]
+	if !ok {
+		var err error
+		if s, err = w.conn.PrepareContext(ctx, q); err != nil {
+			return nil, fmt.Errorf("prepare %.40q…: %w", q, err)
+		}
+		w.stmts[q] = s
+	}
+	return s.(driver.StmtExecContext).ExecContext(ctx, args)
+}
+
+// insertSQL returns the INSERT statements for n rows.
+func (w *sqliteWriter) insertSQL(n int) [2]string {
+	if q, ok := w.sqls[n]; ok {
+		return q
+	}
+	cols := []string{sqliteQuote(core.IDColumn)}
+	for _, c := range w.p.Columns {
+		cols = append(cols, sqliteQuote(c))
+	}
+	q := [2]string{
+		"INSERT INTO " + sqliteQuote(w.p.Table) + " (" + strings.Join(cols, ", ") + ") VALUES " + placeholders(n, len(cols)),
+		"INSERT INTO handover_rows (entity, key, fingerprint, target_id) SELECT " + sqliteString(w.p.Entity.Name) +
+			", column1, column2, column3 FROM (VALUES " + placeholders(n, 3) + ")",
+	}
+	w.sqls[n] = q
+	return q
+}
+
+// arg appends a positional argument.
+func arg(args []driver.NamedValue, v driver.Value) []driver.NamedValue {
+	return append(args, driver.NamedValue{Ordinal: len(args) + 1, Value: v})
+}
+
+// values appends a record's values as SQLite stores them: text, or null
+// for "", integers for int and bool, target ids for refs.
+func (w *sqliteWriter) values(args []driver.NamedValue, r *load.Record) ([]driver.NamedValue, error) {
+	for i, f := range w.p.Entity.Fields {
+		v := r.Values[i]
+		if v == "" {
+			args = arg(args, nil)
+			continue
+		}
+		switch f.Type {
+		case format.Int:
+			n, ok := core.ParseInt(v)
+			if !ok {
+				return nil, core.ValueError(r, f, v)
+			}
+			args = arg(args, n)
+		case format.Bool:
+			b, ok := core.ParseBool(v)
+			if !ok {
+				return nil, core.ValueError(r, f, v)
+			}
+			args = arg(args, boolInt(b))
+		case format.Ref:
+			e, ok := w.refs[i].Find(v)
+			if !ok {
+				return nil, fmt.Errorf("line %d: field %s: key %q not found in %s", r.Line, f.Name, v, f.Entity)
+			}
+			args = arg(args, w.refs[i].IDs[e])
+		default:
+			if !canonicalText(f.Type, v) {
+				return nil, core.ValueError(r, f, v)
+			}
+			args = arg(args, v)
+		}
+	}
+	return args, nil
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func sqliteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// canonicalText checks the text forms whose shape a target relies on.
+func canonicalText(t format.Type, v string) bool {
+	switch t {
+	case format.Decimal:
+		return core.ValidDecimal(v)
+	case format.Date:
+		_, ok := core.ParseDate(v)
+		return ok
+	case format.Datetime:
+		_, ok := core.ParseDatetime(v)
+		return ok
+	}
+	return true
+}
+
+// placeholders returns "(?, ?), (?, ?)" for rows × cols.
+func placeholders(rows, cols int) string {
+	one := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	var b strings.Builder
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(one)
+	}
+	return b.String()
+}
