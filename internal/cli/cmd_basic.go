@@ -41,10 +41,21 @@ func (a *app) peekCommand() *cobra.Command {
 		Use:   "peek FILE",
 		Short: "Show a file's detected encoding, delimiter, header and first rows",
 		Long: `peek shows how handover reads a delivery file: the detected encoding and
-delimiter, the header, and the first rows exactly as stored (after decoding).`,
+delimiter, the header, and the first rows exactly as stored (after decoding),
+with warnings: a column renamed because its header is empty (column_3) or
+repeated (Name_2), or a hint where the real header is when a title sits
+above it. The layout flags are the recipe's source keys: try them here, then
+write them into the recipe.
+
+FILE may be a pattern (quote it): all matching files are read as one source,
+in name order, with a first column source_file.`,
 		Example: `  handover peek sample/kontakte.csv
   handover peek export.xlsx --sheet Kontakte --limit 5
-  handover peek kontakte.csv --limit 0 --json   # every row`,
+  handover peek kontakte.csv --limit 0 --json              # every row
+  handover peek export.csv --header-row 4 --footer-rows 2  # title above, totals below
+  handover peek 'kontakte_*.csv'                           # several files, one source
+  handover peek KUNDEN.DEL --columns id,name,ort           # no header (DB2 DEL)
+  handover peek KUNDEN.TXT --widths 10,30,8 --columns id,name,plz   # fixed-width`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := source.Peek(cmd.Context(), args[0], opts, limit)
@@ -58,10 +69,17 @@ delimiter, the header, and the first rows exactly as stored (after decoding).`,
 			return nil
 		},
 	}
-	cmd.Flags().IntVar(&limit, "limit", 10, "rows to show (0: all)")
-	cmd.Flags().StringVar(&opts.Encoding, "encoding", "", "override the detected encoding")
-	cmd.Flags().StringVar(&opts.Delimiter, "delimiter", "", "override the detected delimiter")
-	cmd.Flags().StringVar(&opts.Sheet, "sheet", "", "worksheet of an .xlsx file (default: the first)")
+	f := cmd.Flags()
+	f.IntVar(&limit, "limit", 10, "rows to show (0: all)")
+	f.StringVar(&opts.Encoding, "encoding", "", "override the detected encoding")
+	f.StringVar(&opts.Delimiter, "delimiter", "", "override the detected delimiter")
+	f.StringVar(&opts.Sheet, "sheet", "", "worksheet of an .xlsx file (default: the first)")
+	f.IntVar(&opts.HeaderRow, "header-row", 0, "line (sheet row) of the header (default: the first)")
+	f.IntVar(&opts.SkipRows, "skip-rows", 0, "lines to skip before the header (or the data)")
+	f.IntVar(&opts.FooterRows, "footer-rows", 0, "rows at the end to leave out (notes, totals)")
+	f.BoolVar(&opts.NoHeader, "no-header", false, "the file has no header row (columns column_1, column_2, …)")
+	f.StringSliceVar(&opts.Columns, "columns", nil, "declared column names of a file without header, or of a fixed-width file")
+	f.IntSliceVar(&opts.Widths, "widths", nil, "fixed-width file: the width of each column, in characters")
 	return cmd
 }
 
@@ -128,18 +146,27 @@ func printPeek(w interface{ Write([]byte) (int, error) }, name string, r *source
 	}
 	fmt.Fprintf(w, "%s: encoding %s, delimiter %q, %d columns\n", name, r.Encoding, delim, len(r.Columns))
 	fmt.Fprintf(w, "columns: %s\n", strings.Join(r.Columns, ", "))
+	for _, warning := range r.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", warning)
+	}
 	for i, row := range r.Rows {
 		line := 0
 		if i < len(r.Lines) {
 			line = r.Lines[i]
 		}
 		fmt.Fprintf(w, "\nline %d\n", line)
-		for j, c := range r.Columns {
-			v := ""
+		for j := range max(len(r.Columns), len(row.Values)) {
+			c, v := fmt.Sprintf("(column %d)", j+1), ""
+			if j < len(r.Columns) {
+				c = r.Columns[j]
+			}
 			if j < len(row.Values) {
 				v = row.Values[j]
 			}
 			fmt.Fprintf(w, "  %-20s %q\n", c, v)
+		}
+		if row.Problem != "" {
+			fmt.Fprintf(w, "  problem: %s\n", row.Problem)
 		}
 	}
 }

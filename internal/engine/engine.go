@@ -72,6 +72,7 @@ func Run(ctx context.Context, o Options) (*protocol.Protocol, error) {
 	p.Hashes.Inputs = inputHashes(o.Extraction, plans)
 	for _, pl := range plans {
 		p.Warnings = append(p.Warnings, pl.columnChanges...)
+		p.Warnings = append(p.Warnings, pl.warnings...)
 	}
 	st := newRunState()
 	var results []*entityResult

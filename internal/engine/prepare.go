@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/handover/handover/internal/extract"
@@ -28,6 +29,10 @@ type plan struct {
 	// columnChanges describe how the source file's header moved since the
 	// previous extraction.
 	columnChanges []string
+	// files are the paths inside the extraction the source reads (several
+	// for a pattern); warnings what the reader noticed (renamed columns).
+	files    []string
+	warnings []string
 }
 
 // prepare opens every entity's source and compiles every recipe before any
@@ -57,13 +62,7 @@ func prepareEntity(ctx context.Context, r *recipe.Recipe, e *format.Entity, o Op
 	if r == nil {
 		return nil, fmt.Errorf("entity %s has no recipe", e.Name)
 	}
-	path, err := o.Extraction.File(r.Source.File)
-	if err != nil {
-		return nil, fmt.Errorf("%s: source: %w", r.Path, err)
-	}
-	rd, err := source.Open(ctx, path, source.Options{
-		Encoding: r.Source.Encoding, Delimiter: r.Source.Delimiter, Sheet: r.Source.Sheet,
-	})
+	rd, files, err := openSource(ctx, o.Extraction, r)
 	if err != nil {
 		return nil, err
 	}
@@ -77,9 +76,63 @@ func prepareEntity(ctx context.Context, r *recipe.Recipe, e *format.Entity, o Op
 		return nil, err
 	}
 	return &plan{
-		entity: e, recipe: r, file: r.Source.File, reader: rd, program: prog,
+		entity: e, recipe: r, file: r.SourcePath(), files: files, reader: rd, program: prog,
 		fieldColumns: prog.FieldColumns(), converted: prog.Converted(r), columnChanges: changes,
+		warnings: inExtraction(source.Warnings(rd), o.Extraction.Dir),
 	}, nil
+}
+
+// inExtraction names the files in messages by their path inside the
+// extraction.
+func inExtraction(msgs []string, dir string) []string {
+	prefix := strings.TrimRight(dir, string(os.PathSeparator)) + string(os.PathSeparator)
+	for i, m := range msgs {
+		msgs[i] = strings.ReplaceAll(m, prefix, "")
+	}
+	return msgs
+}
+
+// openSource opens a recipe's source in the extraction: one file, every
+// file matching a pattern, or the snapshot of a database source. It
+// returns the paths inside the extraction it reads.
+func openSource(ctx context.Context, x *extract.Extraction, r *recipe.Recipe) (source.Reader, []string, error) {
+	opts := SourceOptions(r.Source)
+	name := r.SourcePath()
+	if !r.Source.IsDatabase() && source.IsPattern(name) {
+		local, names, err := x.Match(name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: source: %w", r.Path, err)
+		}
+		files := make([]source.File, len(local))
+		for i := range local {
+			files[i] = source.File{Path: local[i], Name: names[i]}
+		}
+		source.SortFiles(files)
+		rd, err := source.OpenFiles(ctx, files, opts)
+		return rd, names, err
+	}
+	path, err := x.File(name)
+	if err != nil {
+		if r.Source.IsDatabase() {
+			return nil, nil, fmt.Errorf("%s: source is a database: extraction %d holds no snapshot of it (run handover receive --databases)", r.Path, x.Number)
+		}
+		return nil, nil, fmt.Errorf("%s: source: %w", r.Path, err)
+	}
+	rd, err := source.Open(ctx, path, opts)
+	return rd, []string{name}, err
+}
+
+// SourceOptions are the reading options of a recipe source. A database
+// snapshot is canonical CSV: UTF-8, a header, `,`.
+func SourceOptions(s recipe.Source) source.Options {
+	if s.IsDatabase() {
+		return source.Options{Encoding: "utf-8", Delimiter: ","}
+	}
+	return source.Options{
+		Encoding: s.Encoding, Delimiter: s.Delimiter, Sheet: s.Sheet,
+		HeaderRow: s.HeaderRow, SkipRows: s.SkipRows, FooterRows: s.FooterRows,
+		NoHeader: s.NoHeader, Columns: s.Columns, Widths: s.Widths, Table: s.Table,
+	}
 }
 
 // columnChanges compares a source file's header with the same file of the
@@ -88,11 +141,7 @@ func columnChanges(ctx context.Context, r *recipe.Recipe, prev *extract.Extracti
 	if prev == nil {
 		return nil
 	}
-	path, err := prev.File(r.Source.File)
-	if err != nil {
-		return nil
-	}
-	rd, err := source.Open(ctx, path, source.Options{Encoding: r.Source.Encoding, Delimiter: r.Source.Delimiter, Sheet: r.Source.Sheet})
+	rd, _, err := openSource(ctx, prev, r)
 	if err != nil {
 		return nil
 	}
@@ -100,7 +149,7 @@ func columnChanges(ctx context.Context, r *recipe.Recipe, prev *extract.Extracti
 	rd.Close()
 	var out []string
 	for _, c := range suggest.ColumnChanges(before, columns) {
-		out = append(out, fmt.Sprintf("%s changed since extraction %d: %s", r.Source.File, prev.Number, c))
+		out = append(out, fmt.Sprintf("%s changed since extraction %d: %s", r.SourcePath(), prev.Number, c))
 	}
 	return out
 }
@@ -128,8 +177,10 @@ func inputHashes(x *extract.Extraction, plans []*plan) map[string]string {
 	}
 	out := make(map[string]string, len(plans))
 	for _, pl := range plans {
-		if h, ok := byPath[pl.file]; ok {
-			out[pl.file] = "sha256:" + h
+		for _, f := range pl.files {
+			if h, ok := byPath[f]; ok {
+				out[f] = "sha256:" + h
+			}
 		}
 	}
 	return out

@@ -66,17 +66,105 @@ func decodeSource(d *conf.Doc, root, n *yaml.Node, s *Source) {
 		d.Problem(root, "source missing: say which file to read, e.g. source: {file: kontakte.csv}")
 		return
 	}
+	s.Line = n.Line
+	str := func(dst *string, key string) func(*yaml.Node) {
+		return func(v *yaml.Node) { *dst = d.String(v, "source."+key) }
+	}
+	count := func(dst *int, key string) func(*yaml.Node) {
+		return func(v *yaml.Node) {
+			if i, ok := d.Int(v, "source."+key); ok {
+				if i < 0 {
+					d.Problem(v, "source.%s cannot be negative", key)
+				}
+				*dst = i
+			}
+		}
+	}
+	header := true
 	d.Map(n, "in source", conf.Keys{
-		"file":      func(v *yaml.Node) { s.File = d.String(v, "source.file") },
-		"encoding":  func(v *yaml.Node) { s.Encoding = d.String(v, "source.encoding") },
-		"delimiter": func(v *yaml.Node) { s.Delimiter = d.String(v, "source.delimiter") },
-		"sheet":     func(v *yaml.Node) { s.Sheet = d.String(v, "source.sheet") },
+		"file":      str(&s.File, "file"),
+		"encoding":  str(&s.Encoding, "encoding"),
+		"delimiter": str(&s.Delimiter, "delimiter"),
+		"sheet":     str(&s.Sheet, "sheet"),
+		"table":     str(&s.Table, "table"),
+		"query":     func(v *yaml.Node) { s.Query = strings.TrimSpace(d.Text(v, "source.query")) },
+		"database":  func(v *yaml.Node) { s.Database = strings.TrimSpace(d.Text(v, "source.database")) },
+		"header": func(v *yaml.Node) {
+			before := d.Errs.Len()
+			if b := d.Bool(v, "source.header"); d.Errs.Len() == before && conf.ScalarAt(n, "header") != "" {
+				header = b
+			}
+		},
+		"header_row":  count(&s.HeaderRow, "header_row"),
+		"skip_rows":   count(&s.SkipRows, "skip_rows"),
+		"footer_rows": count(&s.FooterRows, "footer_rows"),
+		"columns":     func(v *yaml.Node) { s.Columns = d.Strings(v, "source.columns") },
+		"widths":      func(v *yaml.Node) { s.Widths = decodeWidths(d, v) },
 	})
-	if s.File == "" {
-		d.Problem(n, "source.file missing: the path of the file inside the extraction")
+	s.NoHeader = !header
+	checkSource(d, n, s)
+}
+
+func decodeWidths(d *conf.Doc, n *yaml.Node) []int {
+	var out []int
+	for _, item := range d.Seq(n, "source.widths") {
+		if w, ok := d.Int(item, "source.widths"); ok {
+			if w < 1 {
+				d.Problem(item, "source.widths: %d is no width (each must be at least 1)", w)
+			}
+			out = append(out, w)
+		}
+	}
+	if len(out) == 0 && d.Errs.Len() == 0 {
+		d.Problem(n, "source.widths is empty: give the width of each column, e.g. widths: [10, 30, 8]")
+	}
+	return out
+}
+
+// checkSource reports the combinations of source keys that cannot work.
+func checkSource(d *conf.Doc, n *yaml.Node, s *Source) {
+	switch {
+	case s.Database != "" && s.File != "":
+		d.Problem(n, "source names both a file and a database: give one of them")
+	case s.Database != "":
+		checkDatabaseSource(d, n, s)
+		return
+	case s.File == "":
+		d.Problem(n, "source.file missing: the path of the file inside the extraction (or source.database for a legacy database)")
+	case s.Query != "":
+		d.Problem(n, "source.query needs source.database: a query is run against a database, not a file")
 	}
 	if s.Delimiter != "" && utf8.RuneCountInString(s.Delimiter) != 1 {
 		d.Problem(n, "source.delimiter must be one character, not %q", s.Delimiter)
+	}
+	if s.HeaderRow > 0 && s.SkipRows > 0 && s.SkipRows != s.HeaderRow-1 {
+		d.Problem(n, "source.header_row %d and source.skip_rows %d contradict each other: give one of them", s.HeaderRow, s.SkipRows)
+	}
+	if s.HeaderRow > 0 && (s.NoHeader || len(s.Columns) > 0) {
+		d.Problem(n, "source.header_row names the header line, but the file has none (header: false / columns): use skip_rows")
+	}
+	if len(s.Widths) > 0 && len(s.Columns) > 0 && len(s.Widths) != len(s.Columns) {
+		d.Problem(n, "source has %d widths for %d columns: give one width per column", len(s.Widths), len(s.Columns))
+	}
+	seen := map[string]bool{}
+	for _, c := range s.Columns {
+		if strings.TrimSpace(c) == "" {
+			d.Problem(n, "source.columns: a column name is empty")
+		} else if seen[c] {
+			d.Problem(n, "source.columns: %q is declared twice", c)
+		}
+		seen[c] = true
+	}
+}
+
+// checkDatabaseSource checks a source that reads a legacy database.
+func checkDatabaseSource(d *conf.Doc, n *yaml.Node, s *Source) {
+	if (s.Query == "") == (s.Table == "") {
+		d.Problem(n, "source.database needs either source.query (the SQL to read) or source.table, not both")
+	}
+	if s.Encoding != "" || s.Delimiter != "" || s.Sheet != "" || s.HeaderRow > 0 || s.SkipRows > 0 ||
+		s.FooterRows > 0 || s.NoHeader || len(s.Columns) > 0 || len(s.Widths) > 0 {
+		d.Problem(n, "source.database: encoding, delimiter, sheet, header, columns, widths and the row counts apply to files only")
 	}
 }
 

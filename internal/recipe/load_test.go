@@ -35,8 +35,8 @@ fields:
 	if r.Entity != "contacts" || r.Line != 2 || r.Path != "recipes/contacts.yaml" {
 		t.Errorf("entity %q line %d path %q", r.Entity, r.Line, r.Path)
 	}
-	wantSource := Source{File: "kontakte.csv", Encoding: "windows-1252", Delimiter: ";", Sheet: "Kontakte"}
-	if r.Source != wantSource {
+	wantSource := Source{File: "kontakte.csv", Encoding: "windows-1252", Delimiter: ";", Sheet: "Kontakte", Line: 4}
+	if !reflect.DeepEqual(r.Source, wantSource) {
 		t.Errorf("source %+v, want %+v", r.Source, wantSource)
 	}
 	if r.Filter != `Status != "gelöscht"` || r.FilterLine != 8 {
@@ -84,12 +84,51 @@ fields:
   d: [x]
   a: y
 `, []string{
-			`r.yaml:3: source.file missing: the path of the file inside the extraction`,
+			`r.yaml:3: source.file missing: the path of the file inside the extraction (or source.database for a legacy database)`,
 			`r.yaml:3: source.delimiter must be one character, not ";;"`,
 			`r.yaml:6: fields.c: empty expression (leave the field out to keep it empty)`,
 			`r.yaml:7: fields.d: expected a single value, got a list`,
 			`r.yaml:8: fields: key "a" repeated (first at line 5)`,
 		}},
+		{"layout", `entity: c
+source:
+  file: k.csv
+  header: nein
+  header_row: 3
+  skip_rows: 1
+  footer_rows: -2
+  widths: [4, x, 0]
+  columns: [a, a]
+  heder: false
+fields: {a: b}
+`, []string{
+			`r.yaml:3: source.header_row 3 and source.skip_rows 1 contradict each other: give one of them`,
+			`r.yaml:3: source.header_row names the header line, but the file has none (header: false / columns): use skip_rows`,
+			`r.yaml:3: source.columns: "a" is declared twice`,
+			`r.yaml:4: source.header: expected true or false, got "nein"`,
+			`r.yaml:7: source.footer_rows cannot be negative`,
+			`r.yaml:8: source.widths: expected a whole number, got "x"`,
+			`r.yaml:8: source.widths: 0 is no width (each must be at least 1)`,
+			`r.yaml:10: unknown key "heder" in source (did you mean "header"?)`,
+		}},
+		{"database", `entity: c
+source: {database: "${LEGACY}", file: k.csv}
+fields: {a: b}
+---
+`, []string{
+			`r.yaml:2: source names both a file and a database: give one of them`,
+		}},
+		{"database needs a query", `entity: c
+source: {database: "${LEGACY}", query: select 1, table: t, delimiter: ";"}
+fields: {a: b}
+`, []string{
+			`r.yaml:2: source.database needs either source.query (the SQL to read) or source.table, not both`,
+			`r.yaml:2: source.database: encoding, delimiter, sheet, header, columns, widths and the row counts apply to files only`,
+		}},
+		{"query without database", `entity: c
+source: {file: k.csv, query: select 1}
+fields: {a: b}
+`, []string{`r.yaml:2: source.query needs source.database: a query is run against a database, not a file`}},
 		{"not a mapping", "- a\n- b\n", []string{`r.yaml:1: expected a mapping, got a list`}},
 	}
 	for _, tt := range tests {
@@ -107,6 +146,36 @@ fields:
 				t.Errorf("problems\n got %q\nwant %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestParseRecipeLayout(t *testing.T) {
+	src := `entity: c
+source:
+  file: kunden_*.del
+  header: false
+  columns: [id, name, plz]
+  widths: [4, 30, 8]
+  skip_rows: 2
+  footer_rows: 1
+fields: {a: id}
+`
+	r, err := ParseRecipe("r.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Source{File: "kunden_*.del", NoHeader: true, Columns: []string{"id", "name", "plz"}, Widths: []int{4, 30, 8},
+		SkipRows: 2, FooterRows: 1, Line: 3}
+	if !reflect.DeepEqual(r.Source, want) {
+		t.Errorf("source %+v, want %+v", r.Source, want)
+	}
+	r, err = ParseRecipe("r.yaml", []byte("entity: c\nsource: {database: '${LEGACY_DB_URL}', table: kunden}\nfields: {a: id}\n"))
+	if err != nil || r.Source.Database != "${LEGACY_DB_URL}" || !r.Source.IsDatabase() || r.SourcePath() != "databases/c.csv" {
+		t.Errorf("database source %+v, %v", r.Source, err)
+	}
+	r, err = ParseRecipe("r.yaml", []byte("entity: c\nsource: {file: k.csv, header: true}\nfields: {a: id}\n"))
+	if err != nil || r.Source.NoHeader || r.SourcePath() != "k.csv" {
+		t.Errorf("header: true: %+v, %v", r.Source, err)
 	}
 }
 

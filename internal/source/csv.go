@@ -1,25 +1,21 @@
 package source
 
 import (
+	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"strings"
 )
 
 // csvReader streams a delimited text file.
 type csvReader struct {
-	in      *textInput
-	sc      *scanner
-	columns []string
-	// headerLine is the line of the header row (after any blank lines).
-	headerLine int
-	rows       int
+	in   *textInput
+	sc   *scanner
+	rows int
 }
 
-// openCSV opens a delimited text file and reads its header row.
-func openCSV(path string, opts Options) (Reader, error) {
+// openCSV opens a delimited text file; every record, the header
+// included, is a row (frame reads the header).
+func openCSV(path string, opts Options) (*csvReader, error) {
 	delim, err := parseDelimiter(opts.Delimiter)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -30,49 +26,47 @@ func openCSV(path string, opts Options) (Reader, error) {
 	}
 	sc := newScanner(path, in.r, sampleSize)
 	if delim == 0 {
-		delim = detectDelimiter(sc.sample())
+		sample, complete := sc.sample()
+		delim = detectBelowTitle(dropLines(sample, opts.skipLines()), complete)
 	}
 	sc.setDelim(delim)
-	r := &csvReader{in: in, sc: sc}
-	if err := r.readHeader(); err != nil {
-		in.file.Close()
-		return nil, err
-	}
-	return r, nil
+	return &csvReader{in: in, sc: sc}, nil
 }
 
-// readHeader reads the first record as column names.
-func (r *csvReader) readHeader() error {
-	line, names, err := r.sc.next()
-	if errors.Is(err, io.EOF) {
-		return &fileError{op: r.in.path, msg: "file is empty", err: ErrEmpty}
-	}
-	if err != nil {
-		return err
-	}
-	if err := checkHeader(names); err != nil {
-		return fmt.Errorf("%s:%d: %w", r.in.path, line, err)
-	}
-	r.columns, r.headerLine = names, line
-	return nil
-}
+// maxTitleLines is how many lines above a header detection looks past.
+const maxTitleLines = 10
 
-// checkHeader refuses header names that are empty or appear twice.
-func checkHeader(names []string) error {
-	seen := make(map[string]int, len(names))
-	for i, n := range names {
-		if strings.TrimSpace(n) == "" {
-			return fmt.Errorf("column %d has no name", i+1)
+// detectBelowTitle detects the delimiter; when the first line does not
+// contain the one detected (a title above the header, as many exports
+// have), the lines below it decide, so that peek shows the file's columns
+// and can point at its header.
+func detectBelowTitle(sample []byte, complete bool) byte {
+	s := sample
+	for range maxTitleLines {
+		d := detectDelimiter(s, complete)
+		line, rest, found := bytes.Cut(s, []byte{'\n'})
+		if bytes.IndexByte(line, d) >= 0 || !found {
+			return d
 		}
-		if j, ok := seen[n]; ok {
-			return fmt.Errorf("column name %q appears twice (columns %d and %d)", n, j+1, i+1)
-		}
-		seen[n] = i
+		s = rest
 	}
-	return nil
+	return detectDelimiter(sample, complete)
 }
 
-func (r *csvReader) Columns() []string { return r.columns }
+// dropLines cuts the first n lines off a sample (the title lines above a
+// header must not decide the delimiter).
+func dropLines(sample []byte, n int) []byte {
+	for ; n > 0; n-- {
+		i := bytes.IndexByte(sample, '\n')
+		if i < 0 {
+			return nil
+		}
+		sample = sample[i+1:]
+	}
+	return sample
+}
+
+func (r *csvReader) Columns() []string { return nil }
 
 // Next returns the next record; ragged records are returned as they are.
 func (r *csvReader) Next(ctx context.Context) (Row, error) {

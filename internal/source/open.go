@@ -41,10 +41,34 @@ func (k kind) String() string {
 // Open opens the file at path for streaming. The format follows the
 // extension (case-insensitive): .csv .txt .tsv .tab are CSV, .xlsx .xlsm
 // are Excel workbooks, .jsonl .ndjson are JSON Lines; any other file is
-// sniffed. Errors name path as given.
+// sniffed. With Options.Widths the file is fixed-width. A path with glob
+// characters (* ? [) opens every matching file as one source (see
+// OpenFiles). Errors name path as given.
 func Open(ctx context.Context, path string, opts Options) (Reader, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if IsPattern(path) {
+		files, err := Glob(path)
+		if err != nil {
+			return nil, err
+		}
+		return OpenFiles(ctx, files, opts)
+	}
+	return openOne(ctx, path, opts)
+}
+
+// openOne opens one file, whatever its name.
+func openOne(ctx context.Context, path string, opts Options) (Reader, error) {
+	if err := opts.check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(opts.Widths) > 0 {
+		raw, err := openFixed(path, opts)
+		if err != nil {
+			return nil, err
+		}
+		return frame(ctx, raw, path, opts, false)
 	}
 	k, err := detectKind(path)
 	if err != nil {
@@ -52,11 +76,22 @@ func Open(ctx context.Context, path string, opts Options) (Reader, error) {
 	}
 	switch k {
 	case kindXLSX:
-		return openXLSX(path, opts)
+		raw, err := openXLSX(path, opts)
+		if err != nil {
+			return nil, err
+		}
+		return frame(ctx, raw, path, opts, true)
 	case kindJSONL:
+		if opts.layout() {
+			return nil, fmt.Errorf("%s: a JSON Lines file names its columns in every object: header, columns, widths, skip_rows, header_row and footer_rows do not apply", path)
+		}
 		return openJSONL(path, opts)
 	default:
-		return openCSV(path, opts)
+		raw, err := openCSV(path, opts)
+		if err != nil {
+			return nil, err
+		}
+		return frame(ctx, raw, path, opts, false)
 	}
 }
 

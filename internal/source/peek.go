@@ -18,7 +18,10 @@ type PeekResult struct {
 	Rows      []OrderedRow `json:"rows"`
 	// Lines[i] is the line (sheet row for xlsx) Rows[i] starts on.
 	Lines []int `json:"-"`
-	// Format is csv, xlsx or jsonl.
+	// Warnings say what the reader noticed: a column renamed because its
+	// header was empty or repeated, a layout to configure.
+	Warnings []string `json:"warnings,omitempty"`
+	// Format is csv, xlsx, jsonl, fixed or dump.
 	Format string `json:"-"`
 }
 
@@ -59,16 +62,12 @@ func writeJSONString(b *bytes.Buffer, s string) {
 // Peek reads how a file is encoded and delimited, its columns and its
 // first limit rows (all rows for limit 0).
 func Peek(ctx context.Context, path string, opts Options, limit int) (*PeekResult, error) {
-	k, err := detectKind(path)
-	if err != nil {
-		return nil, err
-	}
 	r, err := Open(ctx, path, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	res := &PeekResult{Format: k.String(), Columns: r.Columns(), Rows: []OrderedRow{}}
+	res := &PeekResult{Format: formatOf(r), Columns: r.Columns(), Rows: []OrderedRow{}}
 	for limit <= 0 || len(res.Rows) < limit {
 		row, err := r.Next(ctx)
 		if errors.Is(err, io.EOF) {
@@ -84,7 +83,51 @@ func Peek(ctx context.Context, path string, opts Options, limit int) (*PeekResul
 		return nil, err
 	}
 	res.Encoding, res.Delimiter = r.Encoding(), r.Delimiter()
+	res.Warnings = append(Warnings(r), layoutHints(res)...)
 	return res, nil
+}
+
+// formatOf names the format a reader reads.
+func formatOf(r Reader) string {
+	switch t := r.(type) {
+	case *framed:
+		return formatOf(t.Reader)
+	case *multiReader:
+		return formatOf(t.cur)
+	case *xlsxReader:
+		return "xlsx"
+	case *jsonlReader:
+		return "jsonl"
+	case *fixedReader:
+		return "fixed"
+	default:
+		return "csv"
+	}
+}
+
+// layoutHints guess, from the rows shown, what a file's layout needs: when
+// most rows have more values than there are columns, the real header is
+// further down (a title above it).
+func layoutHints(res *PeekResult) []string {
+	if len(res.Rows) < 3 {
+		return nil
+	}
+	wide := 0
+	for _, row := range res.Rows {
+		if len(row.Values) > len(res.Columns) {
+			wide++
+		}
+	}
+	if 2*wide <= len(res.Rows) {
+		return nil
+	}
+	for i, row := range res.Rows {
+		if len(row.Values) > len(res.Columns) && i < len(res.Lines) {
+			return []string{fmt.Sprintf("most rows have more values than the %d columns of the header: is the header on line %d? set header_row: %d (peek --header-row %d)",
+				len(res.Columns), res.Lines[i], res.Lines[i], res.Lines[i])}
+		}
+	}
+	return nil
 }
 
 // settleEncoding reads on, when the rows shown were all ASCII and the
@@ -92,10 +135,16 @@ func Peek(ctx context.Context, path string, opts Options, limit int) (*PeekResul
 // first non-ASCII text comes late is still reported correctly.
 func settleEncoding(ctx context.Context, r Reader) error {
 	var in *textInput
-	switch t := r.(type) {
+	inner := r
+	if f, ok := r.(*framed); ok {
+		inner = f.Reader
+	}
+	switch t := inner.(type) {
 	case *csvReader:
 		in = t.in
 	case *jsonlReader:
+		in = t.in
+	case *fixedReader:
 		in = t.in
 	default:
 		return nil

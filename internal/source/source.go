@@ -2,13 +2,93 @@
 // as a stream of rows, each carrying its file and line.
 package source
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
 
-// Options override what is otherwise detected.
+// Options override what is otherwise detected, and say how a file is laid
+// out when it is not one header row followed by data.
 type Options struct {
 	Encoding  string // utf-8, utf-16le, utf-16be, windows-1252, iso-8859-1; "" = detect
 	Delimiter string // one character; "" = detect (CSV only)
 	Sheet     string // XLSX sheet name; "" = first sheet
+
+	// HeaderRow is the line (sheet row) of the header, 1-based; 0 = the
+	// first row. SkipRows skips that many lines (sheet rows) before the
+	// header, or before the data when there is no header: HeaderRow N is
+	// SkipRows N-1. Give one of them.
+	HeaderRow, SkipRows int
+	// FooterRows leaves out the last rows (notes, a totals row); blank
+	// lines and empty sheet rows do not count.
+	FooterRows int
+	// NoHeader: the file has no header row. The columns are Columns, or
+	// column_1 … column_N after the first row's width.
+	NoHeader bool
+	// Columns names the columns of a file without header (implies
+	// NoHeader) or of a fixed-width file.
+	Columns []string
+	// Widths makes the file fixed-width: each line is cut into fields of
+	// these widths, in characters, and each field trimmed of the spaces
+	// that pad it. Without Columns, the header line is cut the same way.
+	Widths []int
+	// Table picks one table of a dump file (pg_dump, mysqldump).
+	Table string
+}
+
+// skipLines is how many lines come before the header (or the data).
+func (o Options) skipLines() int {
+	if o.HeaderRow > 0 {
+		return o.HeaderRow - 1
+	}
+	return o.SkipRows
+}
+
+// check refuses options that contradict each other.
+func (o Options) check() error {
+	switch {
+	case o.HeaderRow < 0 || o.SkipRows < 0 || o.FooterRows < 0:
+		return errors.New("header_row, skip_rows and footer_rows cannot be negative")
+	case o.HeaderRow > 0 && o.SkipRows > 0 && o.SkipRows != o.HeaderRow-1:
+		return fmt.Errorf("header_row %d and skip_rows %d contradict each other: give one of them", o.HeaderRow, o.SkipRows)
+	case o.HeaderRow > 0 && (o.NoHeader || len(o.Columns) > 0):
+		return errors.New("header_row names the header line, but the file has none (header: false / columns): use skip_rows")
+	}
+	for _, w := range o.Widths {
+		if w <= 0 {
+			return fmt.Errorf("widths: %d is no width (each must be at least 1)", w)
+		}
+	}
+	if len(o.Widths) > 0 && len(o.Columns) > 0 && len(o.Widths) != len(o.Columns) {
+		return fmt.Errorf("%d widths for %d columns: give one width per column", len(o.Widths), len(o.Columns))
+	}
+	seen := map[string]bool{}
+	for _, c := range o.Columns {
+		if strings.TrimSpace(c) == "" {
+			return errors.New("columns: a column name is empty")
+		}
+		if seen[c] {
+			return fmt.Errorf("columns: %q is declared twice", c)
+		}
+		seen[c] = true
+	}
+	return nil
+}
+
+// layout reports whether any option about the layout is set.
+func (o Options) layout() bool {
+	return o.HeaderRow > 0 || o.SkipRows > 0 || o.FooterRows > 0 || o.NoHeader || len(o.Columns) > 0 || len(o.Widths) > 0
+}
+
+// Warnings returns what a reader noticed that the user should know (a
+// column renamed because its header was empty or repeated), or nil.
+func Warnings(r Reader) []string {
+	if w, ok := r.(interface{ Warnings() []string }); ok {
+		return w.Warnings()
+	}
+	return nil
 }
 
 // Row is one data row. Values are exactly the stored strings after decoding

@@ -19,22 +19,21 @@ import (
 // type and number format: text stays text, numbers are written without
 // exponent notation, date-formatted numbers become dates.
 type xlsxReader struct {
-	path    string
-	file    *os.File
-	ra      *countingReaderAt
-	size    int64
-	wb      *workbook
-	sheet   sheetRef
-	body    io.ReadCloser
-	dec     *xml.Decoder
-	rowNum  int
-	columns []string
-	done    bool
+	path   string
+	file   *os.File
+	ra     *countingReaderAt
+	size   int64
+	wb     *workbook
+	sheet  sheetRef
+	body   io.ReadCloser
+	dec    *xml.Decoder
+	rowNum int
+	done   bool
 }
 
-// openXLSX opens a workbook, finds the sheet and reads its header: the
-// first row with any value.
-func openXLSX(path string, opts Options) (Reader, error) {
+// openXLSX opens a workbook and finds the sheet; every row with a value,
+// the header included, is a row (frame reads the header).
+func openXLSX(path string, opts Options) (*xlsxReader, error) {
 	f, size, err := openFile(path)
 	if err != nil {
 		return nil, err
@@ -62,30 +61,18 @@ func (r *xlsxReader) open(sheet string) error {
 		return fmt.Errorf("%s: sheet %q: %w", r.path, r.sheet.name, err)
 	}
 	r.dec = xml.NewDecoder(bufio.NewReaderSize(r.body, 64<<10))
-	return r.readHeader()
-}
-
-// readHeader takes the first row with a value as the column names.
-func (r *xlsxReader) readHeader() error {
-	num, vals, err := r.nextRow()
-	if errors.Is(err, io.EOF) {
-		return fmt.Errorf("%s: sheet %q is empty", r.path, r.sheet.name)
-	}
-	if err != nil {
-		return err
-	}
-	if err := checkHeader(vals); err != nil {
-		return fmt.Errorf("%s:%d: %w", r.path, num, err)
-	}
-	r.columns = vals
 	return nil
 }
 
-func (r *xlsxReader) Columns() []string { return r.columns }
+// emptyError is the error for a sheet without any value.
+func (r *xlsxReader) emptyError() error {
+	return fmt.Errorf("%s: sheet %q is empty", r.path, r.sheet.name)
+}
 
-// Next returns the next row with any value. Rows shorter than the header
-// are padded with empty values (Excel does not store empty cells); a row
-// with values beyond the last column keeps them, as a ragged row.
+func (r *xlsxReader) Columns() []string { return nil }
+
+// Next returns the next row with any value, without trailing empty cells
+// (frame pads rows to the header).
 func (r *xlsxReader) Next(ctx context.Context) (Row, error) {
 	if err := ctx.Err(); err != nil {
 		return Row{}, fmt.Errorf("read %s: %w", r.path, err)
@@ -93,9 +80,6 @@ func (r *xlsxReader) Next(ctx context.Context) (Row, error) {
 	num, vals, err := r.nextRow()
 	if err != nil {
 		return Row{}, err
-	}
-	if len(vals) < len(r.columns) {
-		vals = append(vals, make([]string, len(r.columns)-len(vals))...)
 	}
 	return Row{Line: num, Values: vals}, nil
 }
