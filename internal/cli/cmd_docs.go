@@ -35,6 +35,9 @@ was given to handover template.`,
   handover docs -o format.md`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if a.json && out == "" {
+				return usageErr("docs writes Markdown or HTML, not JSON: add -o FILE (then --json reports the file written)")
+			}
 			fp, err := a.formatProject()
 			if err != nil {
 				return err

@@ -33,14 +33,18 @@ const (
 
 // app carries what every command needs: flags, writers, environment, clock.
 type app struct {
-	dir    string // -C
-	json   bool
-	state  string // --state DSN
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
-	getenv func(string) string
-	now    func() time.Time
+	dir  string // -C
+	json bool
+	// jsonArg: --json is among the arguments (known even when cobra fails
+	// before it parses the flags).
+	jsonArg bool
+	out     *watchedWriter // stdout, telling whether a command printed anything
+	state   string         // --state DSN
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
+	getenv  func(string) string
+	now     func() time.Time
 
 	cpuProfile, memProfile string
 	profileFile            *os.File
@@ -66,12 +70,14 @@ var errGateFailed = errors.New("the quality gate failed")
 
 // Main runs the command line and returns the exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, now: time.Now}
+	out := &watchedWriter{w: stdout}
+	a := &app{stdin: stdin, stdout: out, stderr: stderr, getenv: getenv, now: time.Now, out: out}
+	a.jsonArg = wantsJSON(args) // seen before flag parsing, so that a usage error is JSON too
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	root := a.rootCommand()
 	root.SetArgs(args)
-	root.SetOut(stdout)
+	root.SetOut(out)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	return a.exitCode(err)
@@ -95,6 +101,12 @@ func (a *app) exitCode(err error) int {
 		code = exitUsage
 	}
 	fmt.Fprintf(a.stderr, "handover: %s\n", err)
+	if (a.json || a.jsonArg) && a.out != nil && !a.out.written {
+		_ = a.printJSON(struct {
+			Error string `json:"error"`
+			Exit  int    `json:"exit"`
+		}{err.Error(), code})
+	}
 	return code
 }
 
@@ -131,6 +143,9 @@ prod, delta re-imports, binary file transfer and a cut-over runbook.`,
 	root.AddCommand(a.filesCommand())
 	root.AddCommand(a.fixupCommand())
 	root.AddCommand(a.diffCommand())
+	root.AddCommand(a.versionCommand())
+	root.Version = buildVersion().String()
+	root.SetVersionTemplate("handover {{.Version}}\n")
 	return root
 }
 
@@ -152,6 +167,32 @@ func (a *app) project() (*project.Project, error) {
 
 // handoverDir is the project's .handover directory.
 func handoverDir(p *project.Project) string { return filepath.Join(p.Dir, ".handover") }
+
+// watchedWriter remembers whether anything was written through it: a
+// command that printed its JSON result before failing gets no second JSON
+// document for the error.
+type watchedWriter struct {
+	w       io.Writer
+	written bool
+}
+
+func (w *watchedWriter) Write(p []byte) (int, error) {
+	w.written = w.written || len(p) > 0
+	return w.w.Write(p)
+}
+
+// wantsJSON reports whether --json is among the arguments before a "--".
+func wantsJSON(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "--json", "--json=true":
+			return true
+		}
+	}
+	return false
+}
 
 func isCobraUsage(err error) bool {
 	msg := err.Error()
