@@ -16,19 +16,19 @@ func TestAuditTamperDetected(t *testing.T) {
 		sql   string
 		first string // the entry --verify names
 	}{
-		{"changed detail", `UPDATE audit SET detail = 'nothing happened' WHERE seq = 3`, "entry 3"},
-		{"changed actor", `UPDATE audit SET actor = 'someone else' WHERE seq = 2`, "entry 2"},
-		{"removed entry", `DELETE FROM audit WHERE seq = 2`, "entry 3"},
-		{"re-hashed entry", `UPDATE audit SET detail = 'x', hash = 'aaaa' WHERE seq = 2`, "entry 2"},
+		{"changed detail", `UPDATE audit SET detail = 'nothing happened' WHERE seq = 4`, "entry 4"},
+		{"changed actor", `UPDATE audit SET actor = 'someone else' WHERE seq = 3`, "entry 3"},
+		{"removed entry", `DELETE FROM audit WHERE seq = 3`, "entry 4"},
+		{"re-hashed entry", `UPDATE audit SET detail = 'x', hash = 'aaaa' WHERE seq = 3`, "entry 3"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newStory(t, "")
-			w.receive()
-			w.must("check")                             // 1 config_changed, 2 run
-			w.must("freeze", "--by", "Carla")           // 3 freeze
-			w.must("confirm", "kickoff", "--by", "Lea") // 4 confirm
-			mustContain(t, "audit --verify", w.must("audit", "--verify"), "audit log intact: 4 entries")
+			w.receive()                                 // 1 receive
+			w.must("check")                             // 2 config_changed, 3 run
+			w.must("freeze", "--by", "Carla")           // 4 freeze
+			w.must("confirm", "kickoff", "--by", "Lea") // 5 confirm
+			mustContain(t, "audit --verify", w.must("audit", "--verify"), "audit log intact: 5 entries")
 
 			db, err := sql.Open("sqlite", filepath.Join(w.dir, ".handover", "state.db"))
 			if err != nil {

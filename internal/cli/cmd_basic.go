@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/handover/handover/internal/extract"
+	svc "github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/source"
 )
@@ -96,14 +96,9 @@ directory, not to -C.`,
   handover receive export-2026-11-20.zip --label "second extraction"`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := a.project()
+			x, err := a.service().Receive(cmd.Context(), svc.ReceiveRequest{Actor: a.actor(), Project: a.dir, Paths: args, Label: label})
 			if err != nil {
 				return err
-			}
-			store := extract.NewStore(filepath.Join(handoverDir(p), "extractions"))
-			x, err := store.Receive(cmd.Context(), args, label, a.now())
-			if err != nil {
-				return fmt.Errorf("receive: %w", err)
 			}
 			if a.json {
 				return a.printJSON(x.Manifest)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -9,10 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/handover/handover/internal/engine"
-	"github.com/handover/handover/internal/load"
-	"github.com/handover/handover/internal/load/targets"
-	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
 )
 
@@ -68,25 +63,6 @@ cleared. The counts are exactly what import would report.`,
 	cmd.Flags().StringVar(&req.env, "env", "", "environment to compare with")
 	cmd.Flags().IntVar(&req.extraction, "extraction", 0, "extraction number (default: the newest)")
 	return cmd
-}
-
-// executeDiff runs the engine on a diff transaction, always rolled back.
-func (a *app) executeDiff(ctx context.Context, env *project.Environment, opts engine.Options) (*protocol.Protocol, error) {
-	target, err := targets.Open(ctx, env.Database, load.Options{Env: env.Name, Now: a.now})
-	if err != nil {
-		return nil, fmt.Errorf("open environment %s: %w", env.Name, err)
-	}
-	defer target.Close()
-	tx, err := load.BeginDiff(ctx, target, opts.Project.Format)
-	if err != nil {
-		return nil, fmt.Errorf("diff against %s: %w", env.Name, err)
-	}
-	opts.Tx = tx
-	proto, runErr := engine.Run(ctx, opts)
-	if err := tx.Rollback(context.WithoutCancel(ctx)); err != nil && runErr == nil {
-		runErr = fmt.Errorf("roll back: %w", err)
-	}
-	return proto, runErr
 }
 
 // writeDiff prints a diff run's sample keys and changes, per entity.

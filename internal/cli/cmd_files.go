@@ -2,18 +2,13 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
-	"github.com/handover/handover/internal/engine"
+	svc "github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/files"
-	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
 )
 
@@ -96,115 +91,32 @@ func (a *app) filesFlags(cmd *cobra.Command, req *filesRequest) {
 	cmd.Flags().StringVar(&req.prefix, "prefix", files.DefaultPrefix, `which extraction files to ship ("." for all)`)
 }
 
-// fileStore opens the environment's file store.
-func (a *app) fileStore(ctx context.Context, p *project.Project, name string) (*project.Environment, files.Store, error) {
-	if name == "" {
-		return nil, nil, usageErr("files needs --env ENV")
-	}
-	env, err := environment(p, name)
-	if err != nil {
-		return nil, nil, err
-	}
-	if env.Files == "" {
-		return nil, nil, usageErr("environment %s has no files: store in %s", name, filepath.Base(p.ConfigPath))
-	}
-	creds, err := files.CredentialsFrom(a.getenv, "", "")
-	if err != nil {
-		return nil, nil, configErr(err)
-	}
-	st, err := files.Open(ctx, env.Files, creds)
-	if err != nil {
-		return nil, nil, fmt.Errorf("open file store of %s: %w", name, err)
-	}
-	return env, st, nil
-}
-
 func (a *app) filesSync(ctx context.Context, req filesRequest) error {
-	p, err := a.project()
-	if err != nil {
+	prog := &svc.Progress{}
+	stop := a.progressBar(prog)
+	res, err := a.service().FilesSync(ctx, svc.FilesSyncRequest{Actor: a.actor(), Project: a.dir, Env: req.env,
+		Extraction: req.extraction, Prefix: req.prefix, DryRun: req.dryRun, Delete: req.delete, Parallel: req.parallel, Progress: prog})
+	stop()
+	if res == nil {
 		return err
-	}
-	x, err := a.extraction(p, req.extraction)
-	if err != nil {
-		return err
-	}
-	_, dst, err := a.fileStore(ctx, p, req.env)
-	if err != nil {
-		return err
-	}
-	st, err := a.openState(ctx, p)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	run, err := st.BeginRun(ctx, protocol.KindSync, req.env, x.Number, a.now())
-	if err != nil {
-		return fmt.Errorf("record run: %w", err)
-	}
-	proto := &protocol.Protocol{Run: run.Number, Kind: protocol.KindSync, Env: req.env, Extraction: x.Number,
-		DryRun: req.dryRun, Started: run.Started.UTC(), Version: Version, Entities: []*protocol.Entity{},
-		Hashes: protocol.Hashes{Recipes: p.Hashes.Recipes, Format: p.Hashes.Format, Inputs: map[string]string{}},
-		Gate:   protocol.Gate{Passed: true, Checks: []protocol.Check{}}}
-	plan, syncErr := files.Plan(ctx, x.Files, x.Dir, dst, files.PlanOptions{Prefix: req.prefix})
-	var res *files.Result
-	if syncErr == nil && !req.dryRun {
-		prog := &files.Progress{}
-		stop := a.filesBar(prog)
-		res, syncErr = files.Apply(ctx, plan, dst, files.ApplyOptions{Parallel: req.parallel, Delete: req.delete, Progress: prog})
-		stop()
-	}
-	proto.Files = filesProtocol(dst.String(), plan, res)
-	proto.Finished = a.now().UTC()
-	proto.Status = protocol.StatusSucceeded
-	if syncErr != nil {
-		proto.Status, proto.Error = protocol.StatusFailed, syncErr.Error()
-		if errors.Is(syncErr, context.Canceled) {
-			proto.Status = protocol.StatusInterrupted
-		}
-	}
-	artifacts := filepath.Join(handoverDir(p), "runs", strconv.Itoa(run.Number))
-	if err := os.MkdirAll(artifacts, 0o755); err == nil {
-		_ = engine.WriteProtocol(filepath.Join(artifacts, "protocol.json"), proto)
-	}
-	run.Status, run.Finished, run.Artifacts, run.Protocol = proto.Status, proto.Finished, artifacts, proto
-	if err := st.FinishRun(context.WithoutCancel(ctx), run); err != nil && syncErr == nil {
-		syncErr = fmt.Errorf("record run %d: %w", run.Number, err)
 	}
 	if a.json {
 		out := struct {
 			*protocol.Protocol
 			Plan *files.SyncPlan `json:"plan,omitempty"`
-		}{proto, nil}
+		}{res.Protocol, nil}
 		if req.dryRun {
-			out.Plan = plan
+			out.Plan = res.Plan
 		}
 		if err := a.printJSON(out); err != nil {
 			return err
 		}
 	} else {
-		printSync(a.stdout, proto, plan, req.dryRun)
+		printSync(a.stdout, res.Protocol, res.Plan, req.dryRun)
 	}
-	return syncErr
+	a.warn(res.Warnings)
+	return err
 }
-
-func filesProtocol(store string, plan *files.SyncPlan, res *files.Result) *protocol.Files {
-	f := &protocol.Files{Store: store}
-	if plan != nil {
-		s := plan.Summary
-		f.New, f.Changed, f.Unchanged, f.Extra = fc(s.New), fc(s.Changed), fc(s.Unchanged), fc(s.Extra)
-		f.Millis = plan.Millis
-	}
-	if res != nil {
-		f.Uploaded, f.Deleted = fc(res.Uploaded), fc(res.Deleted)
-		for _, e := range res.Failed {
-			f.Failed = append(f.Failed, e.Path+": "+e.Error)
-		}
-		f.Millis += res.Millis
-	}
-	return f
-}
-
-func fc(c files.Count) protocol.FileCount { return protocol.FileCount{Files: c.Files, Bytes: c.Bytes} }
 
 func printSync(w io.Writer, p *protocol.Protocol, plan *files.SyncPlan, dry bool) {
 	head := fmt.Sprintf("run %d · files sync into %s · extraction %d · %s", p.Run, p.Env, p.Extraction, p.Status)
@@ -243,53 +155,35 @@ func printSync(w io.Writer, p *protocol.Protocol, plan *files.SyncPlan, dry bool
 }
 
 func (a *app) filesVerify(ctx context.Context, req filesRequest) error {
-	p, err := a.project()
-	if err != nil {
+	res, err := a.service().FilesVerify(ctx, svc.FilesVerifyRequest{Actor: a.actor(), Project: a.dir, Env: req.env,
+		Extraction: req.extraction, Prefix: req.prefix, Deep: req.deep})
+	if res == nil || res.Verify == nil {
 		return err
 	}
-	x, err := a.extraction(p, req.extraction)
-	if err != nil {
-		return err
-	}
-	_, dst, err := a.fileStore(ctx, p, req.env)
-	if err != nil {
-		return err
-	}
-	res, err := files.Verify(ctx, x.Files, dst, files.VerifyOptions{Prefix: req.prefix, Deep: req.deep})
-	if err != nil {
-		return fmt.Errorf("verify %s: %w", req.env, err)
-	}
+	v := res.Verify
 	if a.json {
-		if err := a.printJSON(res); err != nil {
+		if err := a.printJSON(v); err != nil {
 			return err
 		}
 	} else {
 		fmt.Fprintf(a.stdout, "files verify %s against extraction %d: %d matching (%s), %d missing, %d differing, %d extra\n",
-			req.env, x.Number, res.Matching.Files, humanBytes(res.Matching.Bytes), len(res.Missing), len(res.Differing), len(res.Extra))
-		for _, m := range res.Missing {
+			req.env, res.Extraction, v.Matching.Files, humanBytes(v.Matching.Bytes), len(v.Missing), len(v.Differing), len(v.Extra))
+		for _, m := range v.Missing {
 			fmt.Fprintf(a.stdout, "  missing   %s\n", m)
 		}
-		for _, d := range res.Differing {
+		for _, d := range v.Differing {
 			fmt.Fprintf(a.stdout, "  differing %s (%s)\n", d.Path, d.Reason)
 		}
-		for _, e := range res.Extra {
+		for _, e := range v.Extra {
 			fmt.Fprintf(a.stdout, "  extra     %s\n", e)
 		}
 	}
-	if !res.OK() {
+	a.warn(res.Warnings)
+	if err != nil {
+		return err
+	}
+	if res.GateFailed() {
 		return errGateFailed
 	}
 	return nil
-}
-
-// filesBar draws a files/bytes/rate bar on a terminal.
-func (a *app) filesBar(p *files.Progress) func() {
-	return a.drawBar(func() barState {
-		s := p.Snapshot()
-		if s.BytesTotal == 0 {
-			return barState{}
-		}
-		return barState{phase: "files", desc: fmt.Sprintf("files %d/%d", s.FilesDone, s.FilesTotal),
-			done: s.BytesDone, total: s.BytesTotal}
-	})
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -10,9 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/handover/handover/internal/plan"
-	"github.com/handover/handover/internal/project"
-	"github.com/handover/handover/internal/state"
+	svc "github.com/handover/handover/internal/app"
 )
 
 func (a *app) planCommand() *cobra.Command {
@@ -32,59 +29,37 @@ sent once to the webhooks that want step_overdue.`,
   handover plan --ics acme-runbook.ics`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, st, pl, err := a.openPlan(cmd.Context())
+			res, err := a.service().Runbook(cmd.Context(), svc.RunbookRequest{Actor: a.actor(), Project: a.dir})
 			if err != nil {
 				return err
 			}
-			defer st.Close()
 			if ics != "" {
-				if err := writeICS(ics, pl, p.Migration); err != nil {
+				if err := writeICS(ics, res); err != nil {
 					return err
 				}
 			}
 			if a.json {
-				err = a.printJSON(pl)
+				err = a.printJSON(res.Plan)
 			} else {
-				writePlan(a.stdout, p, pl)
+				writePlan(a.stdout, res.Migration, res.Plan)
 				if ics != "" {
-					fmt.Fprintf(a.stdout, "calendar: %s (%d events)\n", ics, len(pl.Steps))
+					fmt.Fprintf(a.stdout, "calendar: %s (%d events)\n", ics, len(res.Plan.Steps))
 				}
 			}
-			if err != nil {
-				return err
-			}
-			return a.notifyOverdue(cmd.Context(), st, p, pl)
+			a.warn(res.Warnings)
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&ics, "ics", "", "also write the steps as an iCalendar file")
 	return cmd
 }
 
-// openPlan loads the project, opens the state store and builds the plan;
-// the caller closes the store.
-func (a *app) openPlan(ctx context.Context) (*project.Project, *state.Store, *plan.Plan, error) {
-	p, err := a.project()
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	st, err := a.openState(ctx, p)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	pl, err := a.buildPlan(ctx, st, p)
-	if err != nil {
-		st.Close()
-		return nil, nil, nil, err
-	}
-	return p, st, pl, nil
-}
-
-func writeICS(path string, pl *plan.Plan, migration string) error {
+func writeICS(path string, res *svc.RunbookResult) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("write calendar: %w", err)
 	}
-	if err := plan.WriteICS(f, pl, migration); err != nil {
+	if err := res.WriteICS(f); err != nil {
 		f.Close()
 		return fmt.Errorf("write calendar %s: %w", path, err)
 	}
@@ -94,9 +69,9 @@ func writeICS(path string, pl *plan.Plan, migration string) error {
 	return nil
 }
 
-func writePlan(w io.Writer, p *project.Project, pl *plan.Plan) {
-	fmt.Fprintf(w, "%s runbook · J = %s · today %s (%s)\n\n", p.Migration, pl.Cutover.Format(time.DateOnly),
-		pl.Today.Format(time.DateOnly), plan.Relative(daysTo(pl.Cutover, pl.Today)))
+func writePlan(w io.Writer, migration string, pl *svc.Plan) {
+	fmt.Fprintf(w, "%s runbook · J = %s · today %s (%s)\n\n", migration, pl.Cutover.Format(time.DateOnly),
+		pl.Today.Format(time.DateOnly), svc.Relative(svc.DaysTo(pl.Cutover, pl.Today)))
 	idWidth := len("STEP")
 	for _, s := range pl.Steps {
 		idWidth = max(idWidth, len(s.ID))
@@ -124,13 +99,4 @@ func writePlan(w io.Writer, p *project.Project, pl *plan.Plan) {
 	} else {
 		fmt.Fprintln(w, "\nevery step is done: the migration is solved")
 	}
-}
-
-// daysTo is the number of calendar days from today to day.
-func daysTo(today, day time.Time) int {
-	y1, m1, d1 := today.Date()
-	y2, m2, d2 := day.Date()
-	a := time.Date(y1, m1, d1, 0, 0, 0, 0, time.UTC)
-	b := time.Date(y2, m2, d2, 0, 0, 0, 0, time.UTC)
-	return int(b.Sub(a).Hours() / 24)
 }

@@ -11,10 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/handover/handover/internal/promote"
+	svc "github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/protocol"
 	"github.com/handover/handover/internal/report"
-	"github.com/handover/handover/internal/state"
 )
 
 func (a *app) runsCommand() *cobra.Command {
@@ -25,33 +24,26 @@ func (a *app) runsCommand() *cobra.Command {
 		Example: "  handover runs\n  handover runs --env dev --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := a.project()
+			runs, err := a.service().Runs(cmd.Context(), svc.RunsRequest{Actor: a.actor(), Project: a.dir, Env: env})
 			if err != nil {
 				return err
-			}
-			st, err := a.openState(cmd.Context(), p)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			runs, err := st.Runs(cmd.Context(), env)
-			if err != nil {
-				return fmt.Errorf("read runs: %w", err)
 			}
 			if a.json {
 				type jrun struct {
-					Run        int    `json:"run"`
-					Kind       string `json:"kind"`
-					Env        string `json:"env"`
-					Extraction int    `json:"extraction"`
-					Status     string `json:"status"`
-					Started    string `json:"started"`
+					Run         int    `json:"run"`
+					Kind        string `json:"kind"`
+					Env         string `json:"env"`
+					Extraction  int    `json:"extraction"`
+					Status      string `json:"status"`
+					Started     string `json:"started"`
+					Transaction string `json:"transaction,omitempty"`
 				}
 				out := struct {
 					Runs []jrun `json:"runs"`
 				}{Runs: []jrun{}}
 				for _, r := range runs {
-					out.Runs = append(out.Runs, jrun{r.Number, r.Kind, r.Env, r.Extraction, r.Status, r.Started.UTC().Format("2006-01-02T15:04:05Z")})
+					out.Runs = append(out.Runs, jrun{r.Number, r.Kind, r.Env, r.Extraction, r.Status,
+						r.Started.UTC().Format("2006-01-02T15:04:05Z"), transaction(r)})
 				}
 				return a.printJSON(out)
 			}
@@ -63,7 +55,25 @@ func (a *app) runsCommand() *cobra.Command {
 	return cmd
 }
 
-func printRuns(w io.Writer, runs []*state.Run) {
+// transaction is what became of a run's environment transaction, "" when
+// it had none.
+func transaction(r *svc.Run) string {
+	if r.Protocol == nil {
+		return ""
+	}
+	return r.Protocol.Transaction
+}
+
+// runStatus is a run's status as runs shows it: a gate_failed import says
+// whether its rows were committed or rolled back.
+func runStatus(r *svc.Run) string {
+	if r.Status == protocol.StatusGateFailed && transaction(r) != "" {
+		return r.Status + " (" + strings.ReplaceAll(transaction(r), "_", " ") + ")"
+	}
+	return r.Status
+}
+
+func printRuns(w io.Writer, runs []*svc.Run) {
 	if len(runs) == 0 {
 		fmt.Fprintln(w, "no runs yet: run `handover check`")
 		return
@@ -82,7 +92,7 @@ func printRuns(w io.Writer, runs []*state.Run) {
 		if env == "" {
 			env = "-"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%d\t%d\n", r.Number, r.Kind, env, r.Extraction, r.Status,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%d\t%d\n", r.Number, r.Kind, env, r.Extraction, runStatus(r),
 			r.Started.Local().Format("2006-01-02 15:04"), read, rej)
 	}
 	tw.Flush()
@@ -98,10 +108,11 @@ handover reject-run). --json prints the protocol with an "approvals" list.`,
 		Example: "  handover show 3\n  handover show 3 --json",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, p, approvals, err := a.loadRunApprovals(cmd, args[0])
+			res, err := a.show(cmd, args[0])
 			if err != nil {
 				return err
 			}
+			r, approvals := res.Run, res.Approvals
 			if r.Protocol == nil {
 				r.Protocol = &protocol.Protocol{Run: r.Number, Kind: r.Kind, Env: r.Env,
 					Extraction: r.Extraction, Status: r.Status, Started: r.Started, Finished: r.Finished}
@@ -116,53 +127,25 @@ handover reject-run). --json prints the protocol with an "approvals" list.`,
 				}
 				return a.printJSON(out)
 			}
-			writeSummary(a.stdout, r.Protocol, relTo(p, r.Artifacts), true)
+			writeSummary(a.stdout, r.Protocol, relTo(res.ProjectDir, r.Artifacts), true)
 			if r.Protocol.Forced != "" {
 				fmt.Fprintf(a.stdout, "forced promotion: %s\n", r.Protocol.Forced)
 			}
 			for _, ap := range approvals {
-				fmt.Fprintf(a.stdout, "sign-off: %s\n", promote.Describe(ap))
+				fmt.Fprintf(a.stdout, "sign-off: %s\n", svc.DescribeApproval(ap))
 			}
 			return nil
 		},
 	}
 }
 
-func (a *app) loadRun(cmd *cobra.Command, arg string) (*state.Run, string, error) {
-	r, dir, _, err := a.readRun(cmd, arg, false)
-	return r, dir, err
-}
-
-// loadRunApprovals is loadRun with the run's sign-offs and refusals.
-func (a *app) loadRunApprovals(cmd *cobra.Command, arg string) (*state.Run, string, []state.Approval, error) {
-	return a.readRun(cmd, arg, true)
-}
-
-func (a *app) readRun(cmd *cobra.Command, arg string, approvals bool) (*state.Run, string, []state.Approval, error) {
+// show reads run RUN with its sign-offs.
+func (a *app) show(cmd *cobra.Command, arg string) (*svc.ShowResult, error) {
 	n, err := strconv.Atoi(arg)
 	if err != nil || n <= 0 {
-		return nil, "", nil, usageErr("RUN must be a run number, not %q", arg)
+		return nil, usageErr("RUN must be a run number, not %q", arg)
 	}
-	p, err := a.project()
-	if err != nil {
-		return nil, "", nil, err
-	}
-	st, err := a.openState(cmd.Context(), p)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	defer st.Close()
-	r, err := st.Run(cmd.Context(), n)
-	if err != nil {
-		return nil, "", nil, usageErr("%w", err)
-	}
-	var as []state.Approval
-	if approvals {
-		if as, err = st.Approvals(cmd.Context(), n); err != nil {
-			return nil, "", nil, err
-		}
-	}
-	return r, p.Dir, as, nil
+	return a.service().Show(cmd.Context(), svc.ShowRequest{Actor: a.actor(), Project: a.dir, Run: n})
 }
 
 func (a *app) rejectsCommand() *cobra.Command {
@@ -178,10 +161,11 @@ opens to fix the rows, with the bad cells highlighted. With several entities,
   handover rejects 3 --format xlsx -o rejects.xlsx`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, _, err := a.loadRun(cmd, args[0])
+			res, err := a.show(cmd, args[0])
 			if err != nil {
 				return err
 			}
+			r := res.Run
 			if r.Protocol == nil || r.Artifacts == "" {
 				return fmt.Errorf("run %d has no rejects recorded (status %s)", r.Number, r.Status)
 			}
@@ -194,7 +178,7 @@ opens to fix the rows, with the bad cells highlighted. With several entities,
 	return cmd
 }
 
-func (a *app) exportRejects(r *state.Run, formatName, out, entity string) error {
+func (a *app) exportRejects(r *svc.Run, formatName, out, entity string) error {
 	var entities []*protocol.Entity
 	for _, e := range r.Protocol.Entities {
 		if (entity == "" || e.Name == entity) && e.Rejects != "" {
@@ -224,7 +208,7 @@ func (a *app) exportRejects(r *state.Run, formatName, out, entity string) error 
 	}
 }
 
-func (a *app) copyRejects(r *state.Run, entities []*protocol.Entity, out string) error {
+func (a *app) copyRejects(r *svc.Run, entities []*protocol.Entity, out string) error {
 	for _, e := range entities {
 		src, err := os.Open(filepath.Join(r.Artifacts, e.Rejects))
 		if err != nil {
@@ -263,7 +247,7 @@ func (a *app) copyRejects(r *state.Run, entities []*protocol.Entity, out string)
 
 // writeRejectsWorkbook writes the rejects as workbooks with the bad cells
 // highlighted: out is the file for one entity, a directory for several.
-func writeRejectsWorkbook(r *state.Run, entities []*protocol.Entity, out string) error {
+func writeRejectsWorkbook(r *svc.Run, entities []*protocol.Entity, out string) error {
 	for _, e := range entities {
 		path := out
 		if len(entities) > 1 {

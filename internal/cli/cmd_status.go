@@ -8,9 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/handover/handover/internal/plan"
-	"github.com/handover/handover/internal/project"
-	"github.com/handover/handover/internal/state"
+	svc "github.com/handover/handover/internal/app"
 )
 
 func (a *app) statusCommand() *cobra.Command {
@@ -28,51 +26,9 @@ Like plan, it sends overdue steps once to the webhooks that want step_overdue.`,
 	}
 }
 
-// statusView is what status shows.
-type statusView struct {
-	Migration string       `json:"migration"`
-	Customer  string       `json:"customer,omitempty"`
-	Cutover   string       `json:"cutover,omitempty"`
-	Today     string       `json:"today"`
-	DaysToGo  *int         `json:"days_to_cutover,omitempty"`
-	Done      int          `json:"steps_done"`
-	Total     int          `json:"steps_total"`
-	LastDone  *plan.Step   `json:"last_done,omitempty"`
-	Next      *plan.Step   `json:"next,omitempty"`
-	Overdue   []*plan.Step `json:"overdue"`
-	Envs      []envStatus  `json:"environments"`
-	Check     *envStatus   `json:"latest_check,omitempty"`
-}
-
-// envStatus is the latest run into an environment; Run is 0 when none.
-type envStatus struct {
-	Env        string `json:"env,omitempty"`
-	Run        int    `json:"run,omitempty"`
-	Kind       string `json:"kind,omitempty"`
-	Extraction int    `json:"extraction,omitempty"`
-	Status     string `json:"status,omitempty"`
-	Started    string `json:"started,omitempty"`
-}
-
 func (a *app) status(ctx context.Context) error {
-	p, err := a.project()
+	v, err := a.service().Status(ctx, svc.StatusRequest{Actor: a.actor(), Project: a.dir})
 	if err != nil {
-		return err
-	}
-	st, err := a.openState(ctx, p)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	v := &statusView{Migration: p.Migration, Customer: p.Customer, Today: a.now().Format(time.DateOnly), Overdue: []*plan.Step{}}
-	var pl *plan.Plan
-	if p.Cutover != "" {
-		if pl, err = a.buildPlan(ctx, st, p); err != nil {
-			return err
-		}
-		v.fromPlan(pl)
-	}
-	if err := v.fromRuns(ctx, st, p); err != nil {
 		return err
 	}
 	if a.json {
@@ -80,61 +36,18 @@ func (a *app) status(ctx context.Context) error {
 	} else {
 		writeStatus(a.stdout, v)
 	}
-	if err != nil || pl == nil {
-		return err
-	}
-	return a.notifyOverdue(ctx, st, p, pl)
+	a.warn(v.Warnings)
+	return err
 }
 
-func (v *statusView) fromPlan(pl *plan.Plan) {
-	days := daysTo(pl.Today, pl.Cutover)
-	v.Cutover, v.DaysToGo, v.Total = pl.Cutover.Format(time.DateOnly), &days, len(pl.Steps)
-	for _, s := range pl.Steps {
-		if s.Status == plan.Done {
-			v.Done++
-			v.LastDone = s
-		}
-	}
-	v.Next = pl.Next()
-	v.Overdue = append(v.Overdue, pl.Overdue()...)
-}
-
-func (v *statusView) fromRuns(ctx context.Context, st *state.Store, p *project.Project) error {
-	runs, err := st.Runs(ctx, "")
-	if err != nil {
-		return fmt.Errorf("read runs: %w", err)
-	}
-	latest := map[string]*state.Run{}
-	for _, r := range runs {
-		latest[r.Env] = r // ascending: the last one wins
-	}
-	for _, name := range p.EnvOrder {
-		e := envStatus{Env: name}
-		if r := latest[name]; r != nil {
-			e = runStatus(r)
-		}
-		v.Envs = append(v.Envs, e)
-	}
-	if r := latest[""]; r != nil {
-		c := runStatus(r)
-		v.Check = &c
-	}
-	return nil
-}
-
-func runStatus(r *state.Run) envStatus {
-	return envStatus{Env: r.Env, Run: r.Number, Kind: r.Kind, Extraction: r.Extraction, Status: r.Status,
-		Started: r.Started.UTC().Format(time.RFC3339)}
-}
-
-func writeStatus(w io.Writer, v *statusView) {
+func writeStatus(w io.Writer, v *svc.Status) {
 	head := v.Migration
 	if v.Customer != "" {
 		head += " · " + v.Customer
 	}
 	fmt.Fprintln(w, head)
 	if v.DaysToGo == nil {
-		fmt.Fprintf(w, "no cutover date: set cutover: YYYY-MM-DD (day J) in %s for the runbook\n", project.ConfigFile)
+		fmt.Fprintf(w, "no cutover date: set cutover: YYYY-MM-DD (day J) in %s for the runbook\n", "handover.yaml")
 	} else {
 		fmt.Fprintf(w, "J = %s: %s (today %s)\n", v.Cutover, daysToGo(*v.DaysToGo), v.Today)
 		writeProgress(w, v)
@@ -148,7 +61,7 @@ func writeStatus(w io.Writer, v *statusView) {
 	}
 }
 
-func writeProgress(w io.Writer, v *statusView) {
+func writeProgress(w io.Writer, v *svc.Status) {
 	stands := fmt.Sprintf("%d of %d steps done", v.Done, v.Total)
 	if v.LastDone != nil {
 		stands += fmt.Sprintf("; last: %s (%s)", v.LastDone.Title, v.LastDone.When())
@@ -172,7 +85,7 @@ func writeProgress(w io.Writer, v *statusView) {
 	}
 }
 
-func writeEnvStatus(w io.Writer, label string, e envStatus) {
+func writeEnvStatus(w io.Writer, label string, e svc.EnvStatus) {
 	if e.Run == 0 {
 		fmt.Fprintf(w, "  %-10s no run yet\n", label)
 		return

@@ -13,8 +13,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
-	"github.com/handover/handover/internal/engine"
-	"github.com/handover/handover/internal/project"
+	svc "github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/protocol"
 )
 
@@ -25,11 +24,12 @@ func (a *app) printJSON(v any) error {
 }
 
 // printProtocol prints a run's protocol: JSON under --json, a summary otherwise.
-func (a *app) printProtocol(p *project.Project, proto *protocol.Protocol) error {
+// dir is the project's directory: artifacts are shown relative to it.
+func (a *app) printProtocol(dir string, proto *protocol.Protocol) error {
 	if a.json {
 		return a.printJSON(proto)
 	}
-	writeSummary(a.stdout, proto, relTo(p.Dir, proto.Artifacts), false)
+	writeSummary(a.stdout, proto, relTo(dir, proto.Artifacts), false)
 	return nil
 }
 
@@ -43,8 +43,13 @@ func writeSummary(w io.Writer, p *protocol.Protocol, artifacts string, withError
 		head += " into " + p.Env
 	}
 	head += fmt.Sprintf(" · extraction %d · %s", p.Extraction, p.Status)
-	if p.DryRun {
+	switch {
+	case p.DryRun:
 		head += " (dry run, rolled back)"
+	case p.Status == protocol.StatusGateFailed && p.Transaction == protocol.TransactionRolledBack:
+		head += " (rolled back: the environment is as it was)"
+	case p.Status == protocol.StatusGateFailed && p.Transaction == protocol.TransactionCommitted:
+		head += " (committed anyway: on_gate_failure: commit)"
 	}
 	fmt.Fprintln(w, head)
 	if len(p.Entities) > 0 {
@@ -138,12 +143,17 @@ type barState struct {
 	done, total int64 // bytes
 }
 
-// progressBar draws a run's progress: rows and bytes per entity.
-func (a *app) progressBar(p *engine.Progress) func() {
+// progressBar draws a run's progress: rows and bytes per entity, or files
+// and bytes of a transfer.
+func (a *app) progressBar(p *svc.Progress) func() {
 	return a.drawBar(func() barState {
 		s := p.Snapshot()
-		return barState{phase: s.Entity, desc: fmt.Sprintf("%-12s %9d rows", s.Entity, s.Rows),
-			done: s.BytesDone, total: s.BytesAll}
+		if s.Phase == "files" {
+			return barState{phase: "files", desc: fmt.Sprintf("files %d/%d", s.FilesDone, s.FilesTotal),
+				done: s.BytesDone, total: s.BytesTotal}
+		}
+		return barState{phase: s.Phase, desc: fmt.Sprintf("%-12s %9d rows", s.Phase, s.Rows),
+			done: s.BytesDone, total: s.BytesTotal}
 	})
 }
 

@@ -16,7 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/handover/handover/internal/engine"
+	svc "github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/project"
 )
 
@@ -48,7 +48,19 @@ type app struct {
 
 	cpuProfile, memProfile string
 	profileFile            *os.File
+
+	hooks svc.Hooks // test hooks of the application layer
 }
+
+// service is the application layer with the command line's clock,
+// environment and state store.
+func (a *app) service() *svc.Service {
+	return svc.New(svc.Config{Version: Version, Now: a.now, Getenv: a.getenv, State: a.state, Hooks: a.hooks})
+}
+
+// actor is who runs handover: $HANDOVER_USER, else the OS user name,
+// unauthenticated.
+func (a *app) actor() svc.Actor { return svc.LocalActor(a.getenv) }
 
 // exitError carries an exit code through cobra.
 type exitError struct {
@@ -95,7 +107,7 @@ func (a *app) exitCode(err error) int {
 	switch {
 	case errors.As(err, &ee):
 		code = ee.code
-	case engine.IsConfig(err):
+	case svc.IsInvalid(err):
 		code = exitUsage
 	case isCobraUsage(err):
 		code = exitUsage
@@ -151,18 +163,7 @@ prod, delta re-imports, binary file transfer and a cut-over runbook.`,
 
 // project loads the project in -C DIR; a problem with it is a configuration error.
 func (a *app) project() (*project.Project, error) {
-	dir, err := project.ResolveDir(a.dir)
-	if err != nil {
-		return nil, configErr(err)
-	}
-	p, err := project.Load(dir, a.getenv)
-	if err != nil {
-		return nil, configErr(err)
-	}
-	if err := validatePlan(p); err != nil { // plan: overrides need the runbook: promotion.go
-		return nil, configErr(err)
-	}
-	return p, nil
+	return a.service().Project(a.dir)
 }
 
 // handoverDir is the project's .handover directory.

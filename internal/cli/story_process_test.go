@@ -113,15 +113,15 @@ func checkStoryAudit(t *testing.T, w *story) {
 		actions = append(actions, e.Action)
 		byAction[e.Action] = append(byAction[e.Action], e)
 	}
-	counts := map[string]int{"config_changed": 2, "run": 3, "promotion_refused": 7, "approve": 2,
+	counts := map[string]int{"receive": 1, "config_changed": 2, "run": 3, "promotion_refused": 7, "approve": 2,
 		"reject": 1, "confirm": 1, "force": 1}
 	for action, n := range counts {
 		if len(byAction[action]) != n {
 			t.Errorf("audit has %d %s entries, want %d; actions %v", len(byAction[action]), action, n, actions)
 		}
 	}
-	if actions[0] != "config_changed" || actions[len(actions)-1] != "run" {
-		t.Errorf("audit actions %v: want config_changed first, the forced run last", actions)
+	if actions[0] != "receive" || actions[1] != "config_changed" || actions[len(actions)-1] != "run" {
+		t.Errorf("audit actions %v: want the receive first, then config_changed, the forced run last", actions)
 	}
 	force := byAction["force"][0]
 	mustContain(t, "force entry", force.Detail, `import into prod, extraction 1 forced: "go-live window, ticket 4711"`, "preprod: no successful import")
@@ -138,7 +138,7 @@ func checkStoryAudit(t *testing.T, w *story) {
 		t.Errorf("approve entry %+v", a)
 	}
 	out := w.must("audit", "--verify")
-	mustContain(t, "audit --verify", out, "audit log intact: 17 entries")
+	mustContain(t, "audit --verify", out, "audit log intact: 18 entries")
 }
 
 func TestPlanCalendarAndStatus(t *testing.T) {

@@ -10,22 +10,53 @@ import (
 	"github.com/handover/handover/internal/report"
 )
 
-// writeArtifacts writes protocol.json and report.html beside the rejects.
-func writeArtifacts(o Options, p *protocol.Protocol, results []*entityResult) error {
-	if err := os.MkdirAll(o.Artifacts, 0o755); err != nil {
+// Outcome is an executed run: its protocol, with the final status of the
+// engine's part, and what its report shows. Its artifacts are written once
+// the caller has settled the outcome (committed or rolled back).
+type Outcome struct {
+	Protocol            *protocol.Protocol
+	migration, customer string
+	results             []*entityResult
+}
+
+// written writes the artifacts of a run that has no transaction to settle
+// (Run, RunFixup): a failure to write them fails the run.
+func (out *Outcome) written(runErr error) (*protocol.Protocol, error) {
+	if out == nil {
+		return nil, runErr
+	}
+	p := out.Protocol
+	if p.Artifacts == "" {
+		return p, runErr
+	}
+	if err := out.WriteArtifacts(); err != nil && runErr == nil {
+		p.Status, p.Error = protocol.StatusFailed, err.Error()
+		runErr = err
+	}
+	return p, runErr
+}
+
+// WriteArtifacts writes protocol.json and report.html into the protocol's
+// artifacts directory, beside the rejects; nothing when it has none.
+func (out *Outcome) WriteArtifacts() error {
+	p := out.Protocol
+	if p.Artifacts == "" {
+		return nil
+	}
+	if err := os.MkdirAll(p.Artifacts, 0o755); err != nil {
 		return fmt.Errorf("create artifacts directory: %w", err)
 	}
-	if err := WriteProtocol(filepath.Join(o.Artifacts, "protocol.json"), p); err != nil {
+	if err := WriteProtocol(filepath.Join(p.Artifacts, "protocol.json"), p); err != nil {
 		return err
 	}
-	d := &report.Data{Protocol: p, Project: o.Project.Migration, Customer: o.Project.Customer}
-	for _, r := range results {
+	d := &report.Data{Protocol: p, Project: out.migration, Customer: out.customer}
+	for _, r := range out.results {
 		d.Entities = append(d.Entities, report.EntityData{
 			Name: r.counts.Name, Source: r.counts.Source, Columns: r.columns, Profile: r.profile,
 			SampleRejects: r.sample, RejectsFile: r.counts.Rejects,
 		})
 	}
-	return writeFile(filepath.Join(o.Artifacts, "report.html"), func(f *os.File) error {
+	return writeFile(filepath.Join(p.Artifacts, "report.html"), func(f *os.File) error {
 		return report.WriteHTML(f, d)
 	})
 }

@@ -53,10 +53,19 @@ func IsConfig(err error) bool {
 	return errors.As(err, &ce)
 }
 
-// Run executes the run and returns its protocol. A returned error means the
-// run failed (the protocol, when not nil, says how far it came); per-row
-// problems are never errors, they are rejects.
+// Run executes the run, writes its artifacts and returns its protocol. A
+// returned error means the run failed (the protocol, when not nil, says how
+// far it came); per-row problems are never errors, they are rejects.
 func Run(ctx context.Context, o Options) (*protocol.Protocol, error) {
+	out, err := Execute(ctx, o)
+	return out.written(err)
+}
+
+// Execute executes the run and returns its outcome without writing
+// protocol.json and report.html: the caller settles the outcome first
+// (commit or roll back) and then calls Outcome.WriteArtifacts once. The
+// rejects are written while the rows are read.
+func Execute(ctx context.Context, o Options) (*Outcome, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -112,8 +121,8 @@ func newProtocol(o Options) *protocol.Protocol {
 	}
 }
 
-// finish sets the final status, writes the artifacts and returns.
-func finish(o Options, p *protocol.Protocol, results []*entityResult, runErr error) (*protocol.Protocol, error) {
+// finish sets the final status and returns the outcome.
+func finish(o Options, p *protocol.Protocol, results []*entityResult, runErr error) (*Outcome, error) {
 	p.Finished = o.Now().UTC()
 	switch {
 	case runErr != nil:
@@ -124,15 +133,8 @@ func finish(o Options, p *protocol.Protocol, results []*entityResult, runErr err
 	default:
 		p.Status = protocol.StatusSucceeded
 	}
-	if o.Artifacts != "" {
-		p.Artifacts = o.Artifacts
-		if err := writeArtifacts(o, p, results); err != nil && runErr == nil {
-			p.Status = protocol.StatusFailed
-			p.Error = err.Error()
-			runErr = err
-		}
-	}
-	return p, runErr
+	p.Artifacts = o.Artifacts
+	return &Outcome{Protocol: p, migration: o.Project.Migration, customer: o.Project.Customer, results: results}, runErr
 }
 
 // checkAccounting enforces read = filtered + rejected + valid, and for an

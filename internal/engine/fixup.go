@@ -34,6 +34,13 @@ func runFixups(ctx context.Context, o Options, p *protocol.Protocol) error {
 // protocol.json, report.html and rejects/fixups.csv and returns the
 // protocol, kind fixup.
 func RunFixup(ctx context.Context, o Options) (*protocol.Protocol, error) {
+	out, err := ExecuteFixup(ctx, o)
+	return out.written(err)
+}
+
+// ExecuteFixup is RunFixup without writing protocol.json and report.html
+// (see Execute).
+func ExecuteFixup(ctx context.Context, o Options) (*Outcome, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}

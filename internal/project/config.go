@@ -128,7 +128,16 @@ func parseEnvironment(dir string, d *conf.Doc, e conf.Entry) *Environment {
 		"files":     func(v *yaml.Node) { files = v; env.Files = str(v, "files") },
 		"requires":  func(v *yaml.Node) { env.Requires = d.Strings(v, path+".requires") },
 		"approvals": func(v *yaml.Node) { approvals = v; env.Approvals = d.Strings(v, path+".approvals") },
+		"on_gate_failure": func(v *yaml.Node) {
+			env.OnGateFailure = d.String(v, path+".on_gate_failure")
+			if env.OnGateFailure != GateFailureRollBack && env.OnGateFailure != GateFailureCommit {
+				d.Problem(v, "%s.on_gate_failure must be %s or %s, not %q", path, GateFailureRollBack, GateFailureCommit, env.OnGateFailure)
+			}
+		},
 	})
+	if env.OnGateFailure == "" {
+		env.OnGateFailure = GateFailureRollBack
+	}
 	switch {
 	case db == nil:
 		d.Errs.Add(d.File, e.Line, "%s: database missing (e.g. database: sqlite://.handover/%s.db)", path, e.Key)

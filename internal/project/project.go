@@ -42,6 +42,11 @@ type Environment struct {
 	Requires  []string // environments that must have passed first
 	Approvals []string // roles whose sign-off is needed on the required environment's run
 
+	// OnGateFailure is what becomes of an import whose gate fails:
+	// GateFailureRollBack (the default: the environment stays as it was)
+	// or GateFailureCommit (the rows are kept for inspection).
+	OnGateFailure string
+
 	// Unresolved is set when Database or Files names a ${VAR} that is not
 	// set: the environment cannot be used, but the project loads, so that
 	// commands that do not use it work. Project.Environment returns it.
@@ -92,6 +97,12 @@ func (e *UnknownEnvironmentError) Error() string {
 	}
 	return fmt.Sprintf("no environment %q in %s (environments: %s)", e.Name, e.Config, known)
 }
+
+// Values of on_gate_failure: in an environment.
+const (
+	GateFailureRollBack = "rollback"
+	GateFailureCommit   = "commit"
+)
 
 // Gate holds the quality gate thresholds; a nil pointer means the check is off.
 type Gate struct {

@@ -10,7 +10,8 @@ const (
 	KindImport = "import"
 	KindDiff   = "diff"
 	KindSync   = "sync"
-	KindFixup  = "fixup" // handover fixup: the fix-up rules re-run on an environment
+	KindVerify = "verify" // handover files verify: the file store compared with the extraction
+	KindFixup  = "fixup"  // handover fixup: the fix-up rules re-run on an environment
 )
 
 // Run statuses.
@@ -20,6 +21,12 @@ const (
 	StatusFailed      = "failed"
 	StatusGateFailed  = "gate_failed"
 	StatusInterrupted = "interrupted"
+)
+
+// What became of a run's environment transaction (Protocol.Transaction).
+const (
+	TransactionCommitted  = "committed"
+	TransactionRolledBack = "rolled_back"
 )
 
 // Protocol is one run's record.
@@ -40,7 +47,12 @@ type Protocol struct {
 	Error      string    `json:"error,omitempty"`
 	Artifacts  string    `json:"artifacts,omitempty"` // directory of protocol.json, report.html, rejects/
 	Forced     string    `json:"forced,omitempty"`    // the --reason of a forced promotion
-	Files      *Files    `json:"files,omitempty"`     // a file sync's counts
+	// Transaction is what became of the environment's transaction:
+	// committed or rolled_back ("" for a run without one: check, files).
+	// A gate_failed import is rolled back unless its environment sets
+	// on_gate_failure: commit.
+	Transaction string `json:"transaction,omitempty"`
+	Files       *Files `json:"files,omitempty"` // a file sync's counts
 	// Diff is what an import would do, per entity (a diff run only).
 	Diff map[string]*EntityDiff `json:"diff,omitempty"`
 	// Fixups is what each fix-up rule did, in the order they ran (an

@@ -1,0 +1,172 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/handover/handover/internal/engine"
+	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/notify"
+	"github.com/handover/handover/internal/project"
+	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/state"
+)
+
+// RunResult is a run that happened: its protocol (status succeeded,
+// failed, gate_failed or interrupted) and what a front end shows with it.
+// A use case that returns a RunResult and an error ran and failed: the
+// protocol says how far it came.
+type RunResult struct {
+	Protocol   *protocol.Protocol
+	ProjectDir string     // the project's directory, for showing artifacts relative to it
+	Promotion  *Promotion // an import into an environment with promotion rules
+	Warnings   []string   // events not delivered to a webhook
+}
+
+// GateFailed reports whether the run finished but its gate failed (exit 3).
+func (r *RunResult) GateFailed() bool {
+	return r != nil && r.Protocol != nil && r.Protocol.Status == protocol.StatusGateFailed
+}
+
+// job is one run on its way through the lifecycle.
+type job struct {
+	kind       string
+	env        *project.Environment // nil: the run has no environment (check)
+	extraction int
+	dryRun     bool
+	actor      Actor
+	promotion  *Promotion
+	// execute does the run's work into the artifacts directory.
+	execute func(ctx context.Context, run int, artifacts string) (*execution, error)
+}
+
+func (j *job) envName() string {
+	if j.env == nil {
+		return ""
+	}
+	return j.env.Name
+}
+
+// execution is what a run's work produced.
+type execution struct {
+	proto   *protocol.Protocol
+	outcome *engine.Outcome // writes protocol.json and report.html; nil: protocol.json only
+	tx      load.Tx         // the environment's transaction to settle; nil: none
+	target  load.Target     // the environment's database, closed at the end
+}
+
+// lifecycle is the one life of every run (check, import, diff, fixup,
+// files sync, files verify): begin → execute → gate → commit or roll back
+// → write the protocol once, after the outcome is known → finish → audit
+// entry → event.
+func (s *Service) lifecycle(ctx context.Context, ss *session, j *job) (*RunResult, error) {
+	run, err := ss.st.BeginRun(ctx, j.kind, j.envName(), j.extraction, s.now())
+	if err != nil {
+		return nil, fmt.Errorf("record run: %w", err)
+	}
+	artifacts := runDir(ss.p, run.Number)
+	ex, runErr := j.execute(ctx, run.Number, artifacts)
+	if ex == nil {
+		ex = &execution{}
+	}
+	if ex.proto == nil {
+		ex.proto = s.failedProtocol(run, ss.p.Hashes, runErr)
+		ex.proto.Artifacts = artifacts
+	}
+	runErr = s.settle(ctx, j, ex, runErr)
+	if ex.target != nil {
+		ex.target.Close()
+	}
+	proto := ex.proto
+	if j.promotion != nil {
+		proto.Forced = j.promotion.Forced
+	}
+	runErr = writeProtocol(ex, runErr)
+	ctx = context.WithoutCancel(ctx)
+	run.Status, run.Finished, run.Artifacts, run.Protocol = proto.Status, proto.Finished, artifacts, proto
+	if err := ss.st.FinishRun(ctx, run); err != nil && runErr == nil {
+		runErr = fmt.Errorf("record run %d: %w", run.Number, err)
+	}
+	if err := ss.st.Audit(ctx, j.actor.String(), ActionRun, runDetail(proto), s.now()); err != nil && runErr == nil {
+		runErr = err
+	}
+	res := &RunResult{Protocol: proto, ProjectDir: ss.p.Dir, Promotion: j.promotion}
+	res.Warnings = s.deliver(ctx, ss.p, notify.RunEvents(ss.p.Migration, proto, "", s.now())...)
+	return res, runErr
+}
+
+// settle decides the gate before the commit: the environment's
+// transaction is committed when the run succeeded — or failed its gate in
+// an environment with on_gate_failure: commit — and rolled back otherwise
+// (a failure, a dry run, a diff, a failed gate).
+func (s *Service) settle(ctx context.Context, j *job, ex *execution, runErr error) error {
+	if ex.tx == nil {
+		return runErr
+	}
+	proto := ex.proto
+	gateOK := proto.Status != protocol.StatusGateFailed || j.env.OnGateFailure == project.GateFailureCommit
+	if runErr != nil || j.dryRun || j.kind == protocol.KindDiff || !gateOK {
+		if err := ex.tx.Rollback(context.WithoutCancel(ctx)); err != nil && runErr == nil {
+			runErr = fmt.Errorf("roll back: %w", err)
+		}
+		if j.kind != protocol.KindDiff {
+			proto.Transaction = protocol.TransactionRolledBack
+		}
+		return runErr
+	}
+	if err := ex.tx.Commit(ctx); err != nil {
+		proto.Status, proto.Error = protocol.StatusFailed, fmt.Sprintf("commit: %v", err)
+		proto.Transaction = protocol.TransactionRolledBack
+		return fmt.Errorf("%s: commit: %w", txWhat(j.kind, j.env.Name), err)
+	}
+	proto.Transaction = protocol.TransactionCommitted
+	if s.cfg.Hooks.AfterCommit != nil {
+		s.cfg.Hooks.AfterCommit()
+	}
+	return nil
+}
+
+// writeProtocol writes the run's protocol.json (and report.html) once, now
+// that the outcome is known. A run whose transaction committed stays
+// succeeded when they cannot be written: the error is returned and the
+// protocol in the state store says so.
+func writeProtocol(ex *execution, runErr error) error {
+	proto := ex.proto
+	var err error
+	switch {
+	case proto.Artifacts == "":
+	case ex.outcome != nil:
+		err = ex.outcome.WriteArtifacts()
+	default:
+		if err = os.MkdirAll(proto.Artifacts, 0o755); err == nil {
+			err = engine.WriteProtocol(filepath.Join(proto.Artifacts, "protocol.json"), proto)
+		}
+	}
+	if err == nil || runErr != nil {
+		return runErr
+	}
+	if proto.Transaction == protocol.TransactionCommitted {
+		proto.Warnings = append(proto.Warnings, "the run's artifacts could not be written: "+err.Error())
+	} else {
+		proto.Status, proto.Error = protocol.StatusFailed, err.Error()
+	}
+	return err
+}
+
+// failedProtocol is the protocol of a run that failed before it made one.
+func (s *Service) failedProtocol(run *state.Run, h project.Hashes, runErr error) *protocol.Protocol {
+	proto := &protocol.Protocol{Run: run.Number, Kind: run.Kind, Env: run.Env, Extraction: run.Extraction,
+		Status: protocol.StatusFailed, Started: run.Started, Finished: s.now().UTC(), Version: s.cfg.Version,
+		Hashes:   protocol.Hashes{Recipes: h.Recipes, Format: h.Format, Lookups: h.Lookups, Fixups: h.Fixups, Inputs: map[string]string{}},
+		Entities: []*protocol.Entity{}, Gate: protocol.Gate{Passed: true, Checks: []protocol.Check{}}}
+	if errors.Is(runErr, context.Canceled) {
+		proto.Status = protocol.StatusInterrupted
+	}
+	if runErr != nil {
+		proto.Error = runErr.Error()
+	}
+	return proto
+}

@@ -1,0 +1,218 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/handover/handover/internal/notify"
+	"github.com/handover/handover/internal/plan"
+	"github.com/handover/handover/internal/project"
+	"github.com/handover/handover/internal/promote"
+	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/state"
+)
+
+// The state store's records, for front ends.
+type (
+	// Run is one recorded run.
+	Run = state.Run
+	// Approval is a sign-off on a run by a role, or a refusal.
+	Approval = state.Approval
+	// AuditEntry is one entry of the audit log.
+	AuditEntry = state.AuditEntry
+)
+
+// DescribeApproval is "approved by NAME (ROLE) DATE: note" or the refusal.
+func DescribeApproval(ap Approval) string { return promote.Describe(ap) }
+
+// SignOffRequest asks to sign off (or, Refused, to refuse) a run in a role.
+type SignOffRequest struct {
+	Actor   Actor
+	Project string
+	Run     int
+	Role    string // reviewer, customer or lead
+	By      string // who signs
+	Note    string // required for a refusal
+	Refused bool
+}
+
+// SignOffResult is the recorded sign-off and the run it is on.
+type SignOffResult struct {
+	Run      *Run
+	Approval Approval
+	// NotCounting, when not empty, says why the sign-off cannot satisfy a
+	// promotion ("was a dry run").
+	NotCounting string
+	Warnings    []string
+}
+
+// SignOff records a sign-off or refusal of a run, audits it and tells the
+// webhooks.
+func (s *Service) SignOff(ctx context.Context, req SignOffRequest) (*SignOffResult, error) {
+	by := strings.TrimSpace(req.By)
+	switch {
+	case req.Run <= 0:
+		return nil, invalid("RUN must be a run number, not %d", req.Run)
+	case !project.ValidRole(req.Role):
+		return nil, invalid("--as must be reviewer, customer or lead, not %q", req.Role)
+	case by == "":
+		return nil, invalid("--by NAME is required: who signs")
+	case req.Refused && strings.TrimSpace(req.Note) == "":
+		return nil, invalid("reject-run needs --note TEXT: why the run is refused")
+	}
+	ss, err := s.open(ctx, req.Project)
+	if err != nil {
+		return nil, err
+	}
+	defer ss.close()
+	run, err := ss.st.Run(ctx, req.Run)
+	switch {
+	case errors.Is(err, state.ErrNotFound):
+		return nil, &NotFoundError{Err: err}
+	case err != nil:
+		return nil, err
+	case run.Status == protocol.StatusRunning:
+		return nil, invalid("run %d is still running: sign it off once it has finished", req.Run)
+	}
+	ap := Approval{Run: req.Run, Role: req.Role, By: by, Note: req.Note, At: s.now(), Refused: req.Refused}
+	if err := ss.st.AddApproval(ctx, ap); err != nil {
+		return nil, err
+	}
+	action := ActionApprove
+	if req.Refused {
+		action = ActionReject
+	}
+	detail := fmt.Sprintf("run %d (%s): %s", req.Run, Where(run.Kind, run.Env), promote.Describe(ap))
+	if err := ss.st.Audit(ctx, ap.By, action, detail, ap.At); err != nil {
+		return nil, err
+	}
+	res := &SignOffResult{Run: run, Approval: ap}
+	if !ap.Refused && !promote.Passed(run) {
+		res.NotCounting = notCounting(run)
+	}
+	res.Warnings = s.deliver(ctx, ss.p, notify.SignoffEvent(ss.p.Migration, notify.Signoff{Run: req.Run, Env: run.Env,
+		Role: ap.Role, By: ap.By, Note: ap.Note, Refused: ap.Refused}, ap.At))
+	return res, nil
+}
+
+// notCounting says why a run cannot satisfy a promotion.
+func notCounting(r *Run) string {
+	switch {
+	case r.Kind != protocol.KindImport:
+		return "is a " + r.Kind + ", not an import"
+	case r.Protocol != nil && r.Protocol.DryRun:
+		return "was a dry run"
+	}
+	return "did not succeed (" + r.Status + ")"
+}
+
+// ConfirmRequest asks to record that a runbook step was done outside
+// handover (kickoff, preprod_refreshed, freeze, steps added in plan:).
+type ConfirmRequest struct {
+	Actor   Actor
+	Project string
+	Step    string
+	By      string
+	Note    string
+}
+
+// ConfirmResult is the recorded confirmation. Already is set when the
+// source was frozen before: then By and At are the first freeze's.
+type ConfirmResult struct {
+	Step    string
+	By      string
+	Note    string
+	At      time.Time
+	Already bool
+}
+
+// Detail is the confirmation as the audit log words it.
+func (r *ConfirmResult) Detail() string { return confirmDetail(r.Step, r.By, r.Note) }
+
+// Freeze records that the source system is read-only (the freeze step).
+func (s *Service) Freeze(ctx context.Context, req ConfirmRequest) (*ConfirmResult, error) {
+	req.Step = plan.StepFreeze
+	return s.Confirm(ctx, req)
+}
+
+// Confirm records a confirmation step and audits it. Freezing twice keeps
+// the first freeze.
+func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (*ConfirmResult, error) {
+	by := strings.TrimSpace(req.By)
+	if by == "" {
+		return nil, invalid("--by NAME is required: who confirms")
+	}
+	p, err := s.Project(req.Project)
+	if err != nil {
+		return nil, err
+	}
+	if err := confirmable(p, req.Step); err != nil {
+		return nil, err
+	}
+	st, err := s.openState(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	prev, at, done, err := st.Fact(ctx, req.Step)
+	if err != nil {
+		return nil, err
+	}
+	if req.Step == plan.StepFreeze && done {
+		return &ConfirmResult{Step: req.Step, By: prev, Note: req.Note, At: at, Already: true}, nil
+	}
+	at = s.now()
+	if err := st.SetFact(ctx, req.Step, by, at); err != nil {
+		return nil, err
+	}
+	action := ActionConfirm
+	if req.Step == plan.StepFreeze {
+		action = ActionFreeze
+	}
+	if err := st.Audit(ctx, by, action, confirmDetail(req.Step, by, req.Note), at); err != nil {
+		return nil, err
+	}
+	return &ConfirmResult{Step: req.Step, By: by, Note: req.Note, At: at}, nil
+}
+
+func confirmDetail(step, by, note string) string {
+	s := fmt.Sprintf("%s confirmed by %s", step, by)
+	if step == plan.StepFreeze {
+		s = "source frozen (read-only) by " + by
+	}
+	if note != "" {
+		s += fmt.Sprintf(": %q", note)
+	}
+	return s
+}
+
+// confirmable checks that step is done by a confirmation: kickoff,
+// preprod_refreshed, freeze, or a step added in handover.yaml.
+func confirmable(p *project.Project, step string) error {
+	byConfirmation := []string{plan.StepKickoff, plan.StepPreprodRefreshed, plan.StepFreeze}
+	byEvidence := []string{plan.StepExtraction1, plan.StepDevGate, plan.StepFileInitial, plan.StepPreprodImport,
+		plan.StepRejects, plan.StepCustomerValidation, plan.StepExtraction2, plan.StepProdImport,
+		plan.StepFileDelta, plan.StepFixup, plan.StepSignoff}
+	removed := false
+	for _, s := range p.Plan {
+		switch {
+		case s.Remove:
+			removed = removed || s.ID == step
+		case !slices.Contains(byEvidence, s.ID) && !slices.Contains(byConfirmation, s.ID):
+			byConfirmation = append(byConfirmation, s.ID)
+		}
+	}
+	switch {
+	case removed:
+		return invalid("step %s is removed in %s's plan:", step, project.ConfigFile)
+	case slices.Contains(byEvidence, step):
+		return invalid(`step %s is done by runs and sign-offs, not by a confirmation: "handover plan" shows what it needs`, step)
+	case !slices.Contains(byConfirmation, step):
+		return invalid("no step %q to confirm (steps confirmed by hand: %s)", step, strings.Join(byConfirmation, ", "))
+	}
+	return nil
+}

@@ -1,0 +1,136 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/handover/handover/internal/extract"
+)
+
+// RunsRequest asks for the runs of a project, of one environment or all.
+type RunsRequest struct {
+	Actor   Actor
+	Project string
+	Env     string // "": every run
+}
+
+// Runs lists runs, ascending by number.
+func (s *Service) Runs(ctx context.Context, req RunsRequest) ([]*Run, error) {
+	ss, err := s.open(ctx, req.Project)
+	if err != nil {
+		return nil, err
+	}
+	defer ss.close()
+	runs, err := ss.st.Runs(ctx, req.Env)
+	if err != nil {
+		return nil, fmt.Errorf("read runs: %w", err)
+	}
+	return runs, nil
+}
+
+// ShowRequest asks for one run.
+type ShowRequest struct {
+	Actor   Actor
+	Project string
+	Run     int
+}
+
+// ShowResult is a run with its sign-offs and refusals.
+type ShowResult struct {
+	Run        *Run
+	Approvals  []Approval
+	ProjectDir string
+}
+
+// Show returns run n with its sign-offs; a missing run is a NotFoundError.
+func (s *Service) Show(ctx context.Context, req ShowRequest) (*ShowResult, error) {
+	if req.Run <= 0 {
+		return nil, invalid("RUN must be a run number, not %d", req.Run)
+	}
+	ss, err := s.open(ctx, req.Project)
+	if err != nil {
+		return nil, err
+	}
+	defer ss.close()
+	r, err := ss.st.Run(ctx, req.Run)
+	if err != nil {
+		return nil, &NotFoundError{Err: err}
+	}
+	as, err := ss.st.Approvals(ctx, req.Run)
+	if err != nil {
+		return nil, err
+	}
+	return &ShowResult{Run: r, Approvals: as, ProjectDir: ss.p.Dir}, nil
+}
+
+// AuditRequest asks for the audit log; Verify walks its chain.
+type AuditRequest struct {
+	Actor   Actor
+	Project string
+	Verify  bool
+}
+
+// AuditResult is the audit log, oldest first. With Verify, FirstBad is the
+// first damaged entry (0: the chain is intact).
+type AuditResult struct {
+	Entries  []AuditEntry
+	Verified bool
+	FirstBad int64
+}
+
+// Audit reads the audit log and, asked to, verifies its chain. A damaged
+// chain is a result, not an error.
+func (s *Service) Audit(ctx context.Context, req AuditRequest) (*AuditResult, error) {
+	ss, err := s.open(ctx, req.Project)
+	if err != nil {
+		return nil, err
+	}
+	defer ss.close()
+	entries, err := ss.st.AuditLog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res := &AuditResult{Entries: entries, Verified: req.Verify}
+	if req.Verify {
+		if res.FirstBad, err = ss.st.VerifyAudit(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// ReceiveRequest asks to store a delivery as the next extraction.
+type ReceiveRequest struct {
+	Actor   Actor
+	Project string
+	Paths   []string // files, directories, archives
+	Label   string
+}
+
+// Receive stores a delivery as the next extraction and audits it.
+func (s *Service) Receive(ctx context.Context, req ReceiveRequest) (*extract.Extraction, error) {
+	if len(req.Paths) == 0 {
+		return nil, invalid("receive needs at least one file, directory or archive")
+	}
+	ss, err := s.open(ctx, req.Project)
+	if err != nil {
+		return nil, err
+	}
+	defer ss.close()
+	x, err := extractions(ss.p).Receive(ctx, req.Paths, req.Label, s.now())
+	if err != nil {
+		return nil, fmt.Errorf("receive: %w", err)
+	}
+	var size int64
+	for _, f := range x.Files {
+		size += f.Size
+	}
+	detail := fmt.Sprintf("extraction %d: %d files, %d bytes", x.Number, len(x.Files), size)
+	if x.Label != "" {
+		detail += fmt.Sprintf(", label %q", x.Label)
+	}
+	if err := ss.st.Audit(context.WithoutCancel(ctx), req.Actor.String(), ActionReceive, detail, x.Received); err != nil {
+		return x, fmt.Errorf("receive: extraction %d stored, but not audited: %w", x.Number, err)
+	}
+	return x, nil
+}

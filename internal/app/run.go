@@ -1,0 +1,215 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/handover/handover/internal/engine"
+	"github.com/handover/handover/internal/extract"
+	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/project"
+	"github.com/handover/handover/internal/protocol"
+)
+
+// CheckRequest asks to transform and validate an extraction without a
+// target.
+type CheckRequest struct {
+	Actor      Actor
+	Project    string // the project's directory
+	Extraction int    // 0: the newest
+	Progress   *Progress
+}
+
+// ImportRequest asks to load an extraction into an environment.
+type ImportRequest struct {
+	Actor      Actor
+	Project    string
+	Env        string
+	Extraction int // 0: the newest
+	DryRun     bool
+	Force      bool   // import although the promotion rules are not met
+	Reason     string // why; required with Force
+	Progress   *Progress
+}
+
+// DiffRequest asks what an import of an extraction would do to an
+// environment.
+type DiffRequest struct {
+	Actor      Actor
+	Project    string
+	Env        string
+	Extraction int // 0: the newest
+	Progress   *Progress
+}
+
+// Check transforms and validates an extraction and records the run.
+func (s *Service) Check(ctx context.Context, req CheckRequest) (*RunResult, error) {
+	ss, err := s.open(ctx, req.Project)
+	if err != nil {
+		return nil, err
+	}
+	defer ss.close()
+	x, err := extraction(ss.p, req.Extraction)
+	if err != nil {
+		return nil, err
+	}
+	j, err := s.engineJob(ctx, ss, protocol.KindCheck, nil, x, req.Actor, false, req.Progress)
+	if err != nil {
+		return nil, err
+	}
+	return s.lifecycle(ctx, ss, j)
+}
+
+// Import loads an extraction into an environment in one transaction,
+// under the promotion rules; a refusal is a *Refusal and nothing ran.
+func (s *Service) Import(ctx context.Context, req ImportRequest) (*RunResult, error) {
+	switch {
+	case req.Env == "":
+		return nil, invalid("import needs an environment")
+	case req.Force && req.Reason == "":
+		return nil, invalid("--force needs --reason TEXT: why the promotion rules are overridden (written to the audit log)")
+	}
+	ss, err := s.open(ctx, req.Project)
+	if err != nil {
+		return nil, err
+	}
+	defer ss.close()
+	env, err := environment(ss.p, req.Env)
+	if err != nil {
+		return nil, err
+	}
+	x, err := extraction(ss.p, req.Extraction)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.auditConfig(ctx, ss.st, ss.p, req.Actor); err != nil {
+		return nil, fmt.Errorf("record configuration: %w", err)
+	}
+	prom, err := s.promote(ctx, ss, x, req)
+	if err != nil {
+		return nil, err
+	}
+	j, err := s.engineJob(ctx, ss, protocol.KindImport, env, x, req.Actor, req.DryRun, req.Progress)
+	if err != nil {
+		return nil, err
+	}
+	j.promotion = prom
+	return s.lifecycle(ctx, ss, j)
+}
+
+// Diff compares an extraction with an environment: what an import would
+// insert, update and remove. It writes nothing to the environment.
+func (s *Service) Diff(ctx context.Context, req DiffRequest) (*RunResult, error) {
+	if req.Env == "" {
+		return nil, invalid("diff needs an environment")
+	}
+	ss, err := s.open(ctx, req.Project)
+	if err != nil {
+		return nil, err
+	}
+	defer ss.close()
+	env, err := environment(ss.p, req.Env)
+	if err != nil {
+		return nil, err
+	}
+	x, err := extraction(ss.p, req.Extraction)
+	if err != nil {
+		return nil, err
+	}
+	j, err := s.engineJob(ctx, ss, protocol.KindDiff, env, x, req.Actor, false, req.Progress)
+	if err != nil {
+		return nil, err
+	}
+	return s.lifecycle(ctx, ss, j)
+}
+
+// engineJob is a check, import or diff: the engine over an extraction,
+// inside the environment's transaction when there is an environment.
+func (s *Service) engineJob(ctx context.Context, ss *session, kind string, env *project.Environment,
+	x *extract.Extraction, actor Actor, dry bool, prog *Progress) (*job, error) {
+	if kind == protocol.KindCheck {
+		if err := s.auditConfig(ctx, ss.st, ss.p, actor); err != nil {
+			return nil, fmt.Errorf("record configuration: %w", err)
+		}
+	}
+	prev, err := previousCounts(ctx, ss.st, x.Number)
+	if err != nil {
+		return nil, err
+	}
+	opts := engine.Options{
+		Project: ss.p, Extraction: x, Kind: kind, DryRun: dry, Version: s.cfg.Version, Now: s.cfg.Now,
+		Progress: prog.engine(), Previous: prev, PreviousExtraction: previousExtraction(ss.p, x.Number),
+	}
+	j := &job{kind: kind, env: env, extraction: x.Number, dryRun: dry, actor: actor}
+	j.execute = func(ctx context.Context, run int, artifacts string) (*execution, error) {
+		opts.Run, opts.Artifacts = run, artifacts
+		if env == nil {
+			out, err := engine.Execute(ctx, opts)
+			return &execution{proto: out.Protocol, outcome: out}, err
+		}
+		opts.Env = env.Name
+		return s.inTransaction(ctx, env, opts, engine.Execute)
+	}
+	return j, nil
+}
+
+// inTransaction opens the environment, begins its transaction (for a diff
+// one that is always rolled back) and runs fn in it; the lifecycle settles
+// the transaction.
+func (s *Service) inTransaction(ctx context.Context, env *project.Environment, opts engine.Options,
+	fn func(context.Context, engine.Options) (*engine.Outcome, error)) (*execution, error) {
+	target, err := s.cfg.OpenEnv(ctx, env.Database, load.Options{Env: env.Name, Now: s.cfg.Now})
+	if err != nil {
+		return nil, fmt.Errorf("open environment %s: %w", env.Name, err)
+	}
+	var tx load.Tx
+	if opts.Kind == protocol.KindDiff {
+		tx, err = load.BeginDiff(ctx, target, opts.Project.Format)
+	} else {
+		tx, err = target.Begin(ctx, opts.Project.Format)
+	}
+	if err != nil {
+		target.Close()
+		return nil, fmt.Errorf("%s: %w", txWhat(opts.Kind, env.Name), err)
+	}
+	opts.Tx = tx
+	out, runErr := fn(ctx, opts)
+	ex := &execution{outcome: out, tx: tx, target: target}
+	if out != nil {
+		ex.proto = out.Protocol
+	}
+	return ex, runErr
+}
+
+// txWhat names a run's work in an environment, for errors.
+func txWhat(kind, env string) string {
+	switch kind {
+	case protocol.KindDiff:
+		return "diff against " + env
+	case protocol.KindFixup:
+		return "fix-up in " + env
+	}
+	return kind + " into " + env
+}
+
+// previousCounts returns the read counts per entity of the newest finished
+// run on an earlier extraction, for the count-change check.
+func previousCounts(ctx context.Context, st Store, extraction int) (map[string]int64, error) {
+	runs, err := st.Runs(ctx, "")
+	if err != nil {
+		return nil, fmt.Errorf("read runs: %w", err)
+	}
+	for i := len(runs) - 1; i >= 0; i-- {
+		r := runs[i]
+		if r.Extraction >= extraction || r.Protocol == nil || len(r.Protocol.Entities) == 0 ||
+			(r.Status != protocol.StatusSucceeded && r.Status != protocol.StatusGateFailed) {
+			continue
+		}
+		out := map[string]int64{}
+		for _, e := range r.Protocol.Entities {
+			out[e.Name] = e.Read
+		}
+		return out, nil
+	}
+	return nil, nil
+}

@@ -1,0 +1,162 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/handover/handover/internal/notify"
+	"github.com/handover/handover/internal/plan"
+	"github.com/handover/handover/internal/project"
+)
+
+// The runbook's types, for front ends.
+type (
+	// Plan is the runbook with each step's status.
+	Plan = plan.Plan
+	// Step is one step of the runbook.
+	Step = plan.Step
+)
+
+// StepDone is the status of a step whose evidence exists.
+const StepDone = plan.Done
+
+// Relative names a day relative to J: "J-7", "J", "J+2".
+func Relative(offset int) string { return plan.Relative(offset) }
+
+// RunbookRequest asks for the runbook, dated from today.
+type RunbookRequest struct {
+	Actor   Actor
+	Project string
+}
+
+// RunbookResult is the runbook and the migration it belongs to.
+type RunbookResult struct {
+	Migration string
+	Plan      *Plan
+	Warnings  []string // overdue steps not delivered to a webhook
+}
+
+// WriteICS writes the runbook's steps as iCalendar events.
+func (r *RunbookResult) WriteICS(w io.Writer) error { return plan.WriteICS(w, r.Plan, r.Migration) }
+
+// Runbook derives the runbook from the state store, dated from today, and
+// sends overdue steps once to the webhooks that want step_overdue.
+func (s *Service) Runbook(ctx context.Context, req RunbookRequest) (*RunbookResult, error) {
+	ss, err := s.open(ctx, req.Project)
+	if err != nil {
+		return nil, err
+	}
+	defer ss.close()
+	pl, err := s.buildPlan(ctx, ss.st, ss.p)
+	if err != nil {
+		return nil, err
+	}
+	warnings, err := s.notifyOverdue(ctx, ss.st, ss.p, pl)
+	if err != nil {
+		return nil, err
+	}
+	return &RunbookResult{Migration: ss.p.Migration, Plan: pl, Warnings: warnings}, nil
+}
+
+// validatePlan checks handover.yaml's plan: entries with
+// plan.ValidateOverrides, each problem at the line of its entry.
+func validatePlan(p *project.Project) error {
+	cfg := planBase(p)
+	errs := &project.Errors{}
+	seen := 0
+	for i, s := range p.Plan {
+		// overrides apply in order, so the problems of a prefix are those of
+		// its entries: the new ones belong to entry i
+		lines := errorLines(plan.ValidateOverrides(cfg.Overrides[:i+1], cfg))
+		for _, l := range lines[min(seen, len(lines)):] {
+			errs.Add(project.ConfigFile, s.Line, "%s", l)
+		}
+		seen = len(lines)
+	}
+	return errs.Err()
+}
+
+func errorLines(err error) []string {
+	if err == nil {
+		return nil
+	}
+	return strings.Split(err.Error(), "\n")
+}
+
+// planBase is the runbook configuration of p without evidence or clock.
+func planBase(p *project.Project) plan.Config {
+	cfg := plan.Config{Envs: plan.EnvsOf(p), Hashes: p.Hashes}
+	if t, err := time.Parse(time.DateOnly, p.Cutover); err == nil {
+		cfg.Cutover = t
+	}
+	for _, env := range p.Environments {
+		cfg.Files = cfg.Files || env.Files != ""
+	}
+	for _, s := range p.Plan {
+		cfg.Overrides = append(cfg.Overrides, plan.Override{ID: s.ID, Title: s.Title, Owner: s.Owner,
+			Due: s.Due, Remove: s.Remove, After: s.After})
+	}
+	return cfg
+}
+
+// buildPlan derives the runbook from the state store, dated from today.
+func (s *Service) buildPlan(ctx context.Context, st Store, p *project.Project) (*plan.Plan, error) {
+	cfg := planBase(p)
+	if cfg.Cutover.IsZero() {
+		return nil, invalid("no cutover date: set cutover: YYYY-MM-DD (day J) in %s", project.ConfigFile)
+	}
+	cfg.Today = s.now()
+	xs, err := extractions(p).List()
+	if err != nil {
+		return nil, fmt.Errorf("read extractions: %w", err)
+	}
+	for _, x := range xs {
+		cfg.Extractions = append(cfg.Extractions, plan.Extraction{Number: x.Number, Received: x.Received, Label: x.Label})
+	}
+	return plan.Build(ctx, st, cfg)
+}
+
+// notifyOverdue sends step_overdue once per overdue step: a fact
+// notified:step_overdue:<id> records that it went out. When a delivery
+// fails, nothing is recorded and the next runbook or status tries again;
+// the failures are returned as warnings.
+func (s *Service) notifyOverdue(ctx context.Context, st Store, p *project.Project, pl *plan.Plan) ([]string, error) {
+	wanted := false
+	for _, h := range p.Webhooks {
+		wanted = wanted || h.Wants(notify.EventStepOverdue)
+	}
+	if !wanted {
+		return nil, nil
+	}
+	now := s.now()
+	var events []notify.Event
+	var keys []string
+	for _, step := range pl.Overdue() {
+		key := "notified:" + notify.EventStepOverdue + ":" + step.ID
+		_, _, sent, err := st.Fact(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		if sent {
+			continue
+		}
+		events = append(events, notify.StepOverdueEvent(p.Migration, notify.Step{ID: step.ID, Title: step.Title,
+			Owner: step.Owner, Due: step.Due.Format(time.DateOnly), When: step.When(), Status: string(step.Status), Note: step.Note}, now))
+		keys = append(keys, key)
+	}
+	if len(events) == 0 {
+		return nil, nil
+	}
+	if failures := s.deliver(ctx, p, events...); len(failures) > 0 {
+		return failures, nil
+	}
+	for _, key := range keys {
+		if err := st.SetFact(ctx, key, "sent", now); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}

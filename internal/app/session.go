@@ -1,0 +1,122 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+
+	"github.com/handover/handover/internal/extract"
+	"github.com/handover/handover/internal/project"
+)
+
+// session is one use case's open project and state store.
+type session struct {
+	p  *project.Project
+	st Store
+}
+
+func (ss *session) close() { ss.st.Close() }
+
+// Project loads the project in dir (the current directory for ""); a
+// problem with it is an InvalidError naming file and line.
+func (s *Service) Project(dir string) (*project.Project, error) {
+	if dir == "" {
+		dir = "."
+	}
+	resolved, err := project.ResolveDir(dir)
+	if err != nil {
+		return nil, &InvalidError{Err: err}
+	}
+	p, err := project.Load(resolved, s.cfg.Getenv)
+	if err != nil {
+		return nil, &InvalidError{Err: err}
+	}
+	if err := validatePlan(p); err != nil {
+		return nil, &InvalidError{Err: err}
+	}
+	return p, nil
+}
+
+// open loads the project and opens its state store.
+func (s *Service) open(ctx context.Context, dir string) (*session, error) {
+	p, err := s.Project(dir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.openState(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return &session{p: p, st: st}, nil
+}
+
+// openState opens the state store and marks runs whose process died as
+// interrupted.
+func (s *Service) openState(ctx context.Context, p *project.Project) (Store, error) {
+	dsn := s.cfg.State
+	if dsn == "" {
+		dsn = s.cfg.Getenv("HANDOVER_STATE")
+	}
+	if dsn == "" {
+		dsn = "sqlite://" + filepath.Join(handoverDir(p), "state.db")
+	}
+	st, err := s.cfg.OpenState(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open state store: %w", err)
+	}
+	if _, err := st.MarkInterrupted(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("open state store: %w", err)
+	}
+	return st, nil
+}
+
+// handoverDir is the project's .handover directory.
+func handoverDir(p *project.Project) string { return filepath.Join(p.Dir, ".handover") }
+
+// runDir is the artifacts directory of run n.
+func runDir(p *project.Project, n int) string {
+	return filepath.Join(handoverDir(p), "runs", strconv.Itoa(n))
+}
+
+func extractions(p *project.Project) *extract.Store {
+	return extract.NewStore(filepath.Join(handoverDir(p), "extractions"))
+}
+
+// extraction returns extraction n, or the newest for 0.
+func extraction(p *project.Project, n int) (*extract.Extraction, error) {
+	var x *extract.Extraction
+	var err error
+	if n == 0 {
+		x, err = extractions(p).Latest()
+	} else {
+		x, err = extractions(p).Get(n)
+	}
+	if err != nil {
+		return nil, &NotFoundError{Err: err}
+	}
+	return x, nil
+}
+
+// previousExtraction returns the extraction before n, or nil.
+func previousExtraction(p *project.Project, n int) *extract.Extraction {
+	if n <= 1 {
+		return nil
+	}
+	x, err := extractions(p).Get(n - 1)
+	if err != nil {
+		return nil
+	}
+	return x
+}
+
+// environment returns the environment a use case works on; an unknown
+// one or one whose ${VAR} is unset is an InvalidError.
+func environment(p *project.Project, name string) (*project.Environment, error) {
+	env, err := p.Environment(name)
+	if err != nil {
+		return nil, &InvalidError{Err: err}
+	}
+	return env, nil
+}

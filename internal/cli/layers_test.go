@@ -1,0 +1,30 @@
+package cli
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestCLIImportsNoBusinessLogic checks the layering of DESIGN.md: the
+// command line parses flags and renders results; the run lifecycle, the
+// stores, the loaders, the promotion rules, the webhooks and the runbook
+// are reached only through the application layer (internal/app).
+func TestCLIImportsNoBusinessLogic(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	const mod = "github.com/handover/handover/internal/"
+	imports := strings.Fields(string(out))
+	for _, banned := range []string{"load", "engine", "state", "promote", "notify", "plan", "runbook"} {
+		for _, imp := range imports {
+			if imp == mod+banned || strings.HasPrefix(imp, mod+banned+"/") {
+				t.Errorf("internal/cli imports %s: go through internal/app", imp)
+			}
+		}
+	}
+	if !strings.Contains(string(out), mod+"app") {
+		t.Errorf("internal/cli does not import internal/app:\n%s", out)
+	}
+}
