@@ -63,7 +63,7 @@ type execution struct {
 // → write the protocol once, after the outcome is known → finish → audit
 // entry → event.
 func (s *Service) lifecycle(ctx context.Context, ss *session, j *job) (*RunResult, error) {
-	run, err := ss.st.BeginRun(ctx, j.kind, j.envName(), j.extraction, s.now())
+	run, err := ss.st.BeginRun(ctx, state.NewRun{Kind: j.kind, Env: j.envName(), Extraction: j.extraction, By: j.actor.String(), Started: s.now()})
 	if err != nil {
 		return nil, fmt.Errorf("record run: %w", err)
 	}
@@ -87,11 +87,9 @@ func (s *Service) lifecycle(ctx context.Context, ss *session, j *job) (*RunResul
 	runErr = writeProtocol(ex, runErr)
 	ctx = context.WithoutCancel(ctx)
 	run.Status, run.Finished, run.Artifacts, run.Protocol = proto.Status, proto.Finished, artifacts, proto
-	if err := ss.st.FinishRun(ctx, run); err != nil && runErr == nil {
+	// The run's record and its audit entry, in one transaction.
+	if err := ss.st.FinishRun(ctx, run, state.Finish{Actor: j.actor.String(), Detail: runDetail(proto)}); err != nil && runErr == nil {
 		runErr = fmt.Errorf("record run %d: %w", run.Number, err)
-	}
-	if err := ss.st.Audit(ctx, j.actor.String(), ActionRun, runDetail(proto), s.now()); err != nil && runErr == nil {
-		runErr = err
 	}
 	res := &RunResult{Protocol: proto, ProjectDir: ss.p.Dir, Promotion: j.promotion}
 	res.Warnings = s.deliver(ctx, ss.p, notify.RunEvents(ss.p.Migration, proto, "", s.now())...)

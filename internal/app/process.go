@@ -79,15 +79,7 @@ func (s *Service) SignOff(ctx context.Context, req SignOffRequest) (*SignOffResu
 		return nil, invalid("run %d is still running: sign it off once it has finished", req.Run)
 	}
 	ap := Approval{Run: req.Run, Role: req.Role, By: by, Note: req.Note, At: s.now(), Refused: req.Refused}
-	if err := ss.st.AddApproval(ctx, ap); err != nil {
-		return nil, err
-	}
-	action := ActionApprove
-	if req.Refused {
-		action = ActionReject
-	}
-	detail := fmt.Sprintf("run %d (%s): %s", req.Run, Where(run.Kind, run.Env), promote.Describe(ap))
-	if err := ss.st.Audit(ctx, ap.By, action, detail, ap.At); err != nil {
+	if err := ss.st.AddApproval(ctx, ap); err != nil { // with its audit entry
 		return nil, err
 	}
 	res := &SignOffResult{Run: run, Approval: ap}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/handover/handover/internal/extract"
+	"github.com/handover/handover/internal/state"
 )
 
 // RunsRequest asks for the runs of a project, of one environment or all.
@@ -16,7 +17,7 @@ type RunsRequest struct {
 
 // Runs lists runs, ascending by number.
 func (s *Service) Runs(ctx context.Context, req RunsRequest) ([]*Run, error) {
-	ss, err := s.open(ctx, req.Project)
+	ss, err := s.openReadOnly(ctx, req.Project)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +48,7 @@ func (s *Service) Show(ctx context.Context, req ShowRequest) (*ShowResult, error
 	if req.Run <= 0 {
 		return nil, invalid("RUN must be a run number, not %d", req.Run)
 	}
-	ss, err := s.open(ctx, req.Project)
+	ss, err := s.openReadOnly(ctx, req.Project)
 	if err != nil {
 		return nil, err
 	}
@@ -70,18 +71,25 @@ type AuditRequest struct {
 	Verify  bool
 }
 
-// AuditResult is the audit log, oldest first. With Verify, FirstBad is the
-// first damaged entry (0: the chain is intact).
+// AuditResult is the audit log, oldest first. With Verify, Problems lists
+// what VerifyAudit found (none: the chain is intact) and FirstBad is the
+// first damaged entry (0: none named).
 type AuditResult struct {
 	Entries  []AuditEntry
 	Verified bool
 	FirstBad int64
+	Problems []AuditProblem
 }
+
+// AuditProblem is one finding of the verification: a changed or removed
+// entry, a removed tail, a forged sign-off row, or keyed entries without
+// the key.
+type AuditProblem = state.Problem
 
 // Audit reads the audit log and, asked to, verifies its chain. A damaged
 // chain is a result, not an error.
 func (s *Service) Audit(ctx context.Context, req AuditRequest) (*AuditResult, error) {
-	ss, err := s.open(ctx, req.Project)
+	ss, err := s.openReadOnly(ctx, req.Project)
 	if err != nil {
 		return nil, err
 	}
@@ -92,9 +100,11 @@ func (s *Service) Audit(ctx context.Context, req AuditRequest) (*AuditResult, er
 	}
 	res := &AuditResult{Entries: entries, Verified: req.Verify}
 	if req.Verify {
-		if res.FirstBad, err = ss.st.VerifyAudit(ctx); err != nil {
+		v, err := ss.st.VerifyAudit(ctx)
+		if err != nil {
 			return nil, err
 		}
+		res.FirstBad, res.Problems = v.FirstBad(), v.Problems
 	}
 	return res, nil
 }

@@ -23,7 +23,7 @@ type Config struct {
 	State string
 
 	// OpenState opens the state store; state.Open when nil.
-	OpenState func(ctx context.Context, dsn string) (Store, error)
+	OpenState func(ctx context.Context, dsn string, opts state.Options) (Store, error)
 	// OpenEnv opens an environment's database; targets.Open when nil.
 	OpenEnv func(ctx context.Context, dsn string, opts load.Options) (load.Target, error)
 	// Send delivers events to webhooks and returns the failures, one
@@ -56,7 +56,9 @@ func New(cfg Config) *Service {
 		cfg.Getenv = func(string) string { return "" }
 	}
 	if cfg.OpenState == nil {
-		cfg.OpenState = func(ctx context.Context, dsn string) (Store, error) { return state.Open(ctx, dsn) }
+		cfg.OpenState = func(ctx context.Context, dsn string, opts state.Options) (Store, error) {
+			return state.Open(ctx, dsn, opts)
+		}
 	}
 	if cfg.OpenEnv == nil {
 		cfg.OpenEnv = targets.Open

@@ -8,6 +8,7 @@ import (
 
 	"github.com/handover/handover/internal/extract"
 	"github.com/handover/handover/internal/project"
+	"github.com/handover/handover/internal/state"
 )
 
 // session is one use case's open project and state store.
@@ -38,22 +39,55 @@ func (s *Service) Project(dir string) (*project.Project, error) {
 	return p, nil
 }
 
-// open loads the project and opens its state store.
+// open loads the project and opens its state store for writing.
 func (s *Service) open(ctx context.Context, dir string) (*session, error) {
+	return s.openSession(ctx, dir, false)
+}
+
+// openReadOnly loads the project and opens its state store for a use
+// case that only reads: nothing is written, not even a missing store.
+func (s *Service) openReadOnly(ctx context.Context, dir string) (*session, error) {
+	return s.openSession(ctx, dir, true)
+}
+
+func (s *Service) openSession(ctx context.Context, dir string, readOnly bool) (*session, error) {
 	p, err := s.Project(dir)
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.openState(ctx, p)
+	open := s.openState
+	if readOnly {
+		open = s.openStateReadOnly
+	}
+	st, err := open(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	return &session{p: p, st: st}, nil
 }
 
-// openState opens the state store and marks runs whose process died as
-// interrupted.
+// openState opens the state store for writing and records the runs whose
+// lease ended as interrupted.
 func (s *Service) openState(ctx context.Context, p *project.Project) (Store, error) {
+	st, err := s.openStore(ctx, p, false)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := st.Reap(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("open state store: %w", err)
+	}
+	return st, nil
+}
+
+// openStateReadOnly opens the state store without writing anything.
+func (s *Service) openStateReadOnly(ctx context.Context, p *project.Project) (Store, error) {
+	return s.openStore(ctx, p, true)
+}
+
+// openStore opens the project's state store, scoped to its migration,
+// with the audit key of HANDOVER_AUDIT_KEY or HANDOVER_AUDIT_KEY_FILE.
+func (s *Service) openStore(ctx context.Context, p *project.Project, readOnly bool) (Store, error) {
 	dsn := s.cfg.State
 	if dsn == "" {
 		dsn = s.cfg.Getenv("HANDOVER_STATE")
@@ -61,12 +95,12 @@ func (s *Service) openState(ctx context.Context, p *project.Project) (Store, err
 	if dsn == "" {
 		dsn = "sqlite://" + filepath.Join(handoverDir(p), "state.db")
 	}
-	st, err := s.cfg.OpenState(ctx, dsn)
+	key, err := state.LoadAuditKey(s.cfg.Getenv)
 	if err != nil {
 		return nil, fmt.Errorf("open state store: %w", err)
 	}
-	if _, err := st.MarkInterrupted(ctx); err != nil {
-		st.Close()
+	st, err := s.cfg.OpenState(ctx, dsn, state.Options{Migration: p.Migration, AuditKey: key, Now: s.cfg.Now, ReadOnly: readOnly})
+	if err != nil {
 		return nil, fmt.Errorf("open state store: %w", err)
 	}
 	return st, nil

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -39,15 +40,21 @@ the one before it, so a changed, inserted or removed entry breaks the chain:
 func (a *app) printAudit(res *svc.AuditResult) error {
 	entries, verify, bad := res.Entries, res.Verified, res.FirstBad
 	if a.json {
-		if err := a.printJSON(auditJSON(entries, verify, bad)); err != nil {
+		if err := a.printJSON(auditJSON(entries, verify, bad, res.Problems)); err != nil {
 			return err
 		}
 	} else {
 		writeAudit(a.stdout, entries, bad)
 	}
+	var problems []string
+	for _, p := range res.Problems {
+		problems = append(problems, p.String())
+	}
 	switch {
-	case bad > 0:
-		return fmt.Errorf("audit log damaged: entry %d was changed, inserted, or follows a removed entry", bad)
+	case len(problems) > 0 && bad > 0:
+		return fmt.Errorf("audit log damaged: entry %d was changed, inserted, or follows a removed entry (%s)", bad, strings.Join(problems, "; "))
+	case len(problems) > 0:
+		return fmt.Errorf("audit log damaged: %s", strings.Join(problems, "; "))
 	case verify && !a.json:
 		fmt.Fprintf(a.stdout, "audit log intact: %d entries, hash chain verified\n", len(entries))
 	}
@@ -64,15 +71,28 @@ type jsonAuditEntry struct {
 	Hash     string `json:"hash"`
 }
 
-func auditJSON(entries []svc.AuditEntry, verify bool, bad int64) any {
+// jsonProblem is one finding of --verify: kind changed_entry,
+// removed_entry, removed_tail, forged_signoff or unverifiable.
+type jsonProblem struct {
+	Kind   string `json:"kind"`
+	Seq    int64  `json:"seq,omitempty"`
+	Run    int    `json:"run,omitempty"`
+	Detail string `json:"detail"`
+}
+
+func auditJSON(entries []svc.AuditEntry, verify bool, bad int64, problems []svc.AuditProblem) any {
 	out := struct {
 		Entries  []jsonAuditEntry `json:"entries"`
 		Verified *bool            `json:"verified,omitempty"` // with --verify: whether the chain is intact
 		FirstBad int64            `json:"first_bad,omitempty"`
+		Problems []jsonProblem    `json:"problems,omitempty"`
 	}{Entries: []jsonAuditEntry{}, FirstBad: bad}
 	if verify {
-		ok := bad == 0
+		ok := len(problems) == 0
 		out.Verified = &ok
+	}
+	for _, p := range problems {
+		out.Problems = append(out.Problems, jsonProblem{p.Kind, p.Seq, p.Run, p.Detail})
 	}
 	for _, e := range entries {
 		out.Entries = append(out.Entries, jsonAuditEntry{e.Seq, e.At.UTC().Format(time.RFC3339), e.Actor, e.Action, e.Detail, e.PrevHash, e.Hash})

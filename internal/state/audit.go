@@ -2,102 +2,141 @@ package state
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
+	"os"
+	"strings"
 	"time"
 )
 
-// Approval is a sign-off on a run by a role, or a refusal.
-type Approval struct {
-	Run     int
-	Role    string
-	By      string
-	Note    string
-	At      time.Time
-	Refused bool
-}
+// Audit actions the store writes itself; callers add their own (such as
+// "config_changed", "promotion_refused", "force", "freeze").
+const (
+	ActionRun     = "run"             // a run's outcome (FinishRun, Reap)
+	ActionApprove = "approve"         // a sign-off (AddApproval)
+	ActionReject  = "reject"          // a refusal (AddApproval)
+	ActionAdopt   = "signoff_adopted" // a schema-1 sign-off, bound to the chain by the upgrade
+)
 
-// AuditEntry is one entry of the append-only audit log. Hash is
-// sha256(PrevHash + canonical JSON of Seq, At, Actor, Action, Detail), so a
-// changed or removed entry breaks the chain.
+// Hash algorithms of audit entries.
+const (
+	algV1   = "v1"          // schema 1: sha256 over seq, at, actor, action, detail
+	algSHA  = "sha256"      // sha256 over every field
+	algHMAC = "hmac-sha256" // HMAC-SHA256 with the audit key over every field
+)
+
+// ErrAuditKeyRequired is matched by the error of a write to a keyed
+// audit chain by a store opened without the key.
+var ErrAuditKeyRequired = errors.New("the audit chain is keyed: set HANDOVER_AUDIT_KEY or HANDOVER_AUDIT_KEY_FILE")
+
+// AuditEntry is one entry of the migration's append-only audit chain.
+// Hash covers PrevHash and every other field, so a changed or removed
+// entry breaks the chain; with an audit key it is an HMAC.
 type AuditEntry struct {
 	Seq      int64
 	At       time.Time
 	Actor    string
 	Action   string
-	Detail   string
+	Detail   string // for people
+	Run      int    // the run it is about; 0: none
+	Data     string // for machines: JSON, such as a sign-off
+	Alg      string // "v1", "sha256" or "hmac-sha256"
 	PrevHash string
 	Hash     string
 }
 
-// AddApproval records a sign-off (or refusal) on an existing run.
-func (s *Store) AddApproval(ctx context.Context, a Approval) error {
-	switch {
-	case a.Role == "":
-		return fmt.Errorf("approve run %d: a role is required", a.Run)
-	case a.By == "":
-		return fmt.Errorf("approve run %d: a name (by) is required", a.Run)
-	}
-	if _, err := s.Run(ctx, a.Run); err != nil {
-		return fmt.Errorf("approve run %d: %w", a.Run, err)
-	}
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO approvals (run, role, by_name, note, at, refused) VALUES (?, ?, ?, ?, ?, ?)`),
-		a.Run, a.Role, a.By, a.Note, s.t(a.At), a.Refused)
-	if err != nil {
-		return fmt.Errorf("approve run %d: %w", a.Run, err)
-	}
-	return nil
+// Anchor is a chain head, {seq, hash}: written into an environment's
+// database with each import and sent with each event, it lets VerifyAudit
+// notice a chain cut back behind it.
+type Anchor struct {
+	Seq  int64  `json:"seq"`
+	Hash string `json:"hash"`
 }
 
-// Approvals returns a run's approvals and refusals in the order given.
-func (s *Store) Approvals(ctx context.Context, run int) ([]Approval, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT run, role, by_name, note, at, refused FROM approvals WHERE run = ? ORDER BY id`), run)
-	if err != nil {
-		return nil, fmt.Errorf("read approvals of run %d: %w", run, err)
-	}
-	defer rows.Close()
-	var out []Approval
-	for rows.Next() {
-		var a Approval
-		if err := rows.Scan(&a.Run, &a.Role, &a.By, &a.Note, nullTime{&a.At}, &a.Refused); err != nil {
-			return nil, fmt.Errorf("read approvals of run %d: %w", run, err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read approvals of run %d: %w", run, err)
-	}
-	return out, nil
-}
-
-// Audit appends an entry to the audit log.
+// Audit appends an entry to the migration's audit chain; a zero at is the
+// store's clock.
 func (s *Store) Audit(ctx context.Context, actor, action, detail string, at time.Time) error {
+	_, err := s.Record(ctx, AuditEntry{At: at, Actor: actor, Action: action, Detail: detail})
+	return err
+}
+
+// Record appends e (its Seq, hashes and Alg are set here; a zero At is the
+// store's clock) and writes events to the outbox in the same transaction.
+// It returns the new chain head.
+func (s *Store) Record(ctx context.Context, e AuditEntry, events ...OutboxEvent) (Anchor, error) {
+	if err := s.writable("write audit log"); err != nil {
+		return Anchor{}, err
+	}
+	var head Anchor
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		e := AuditEntry{Seq: 1, At: norm(at), Actor: actor, Action: action, Detail: detail}
-		err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&e.Seq, &e.PrevHash)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
+		var err error
+		if head, err = s.appendEntry(ctx, tx, e); err != nil {
 			return err
-		default:
-			e.Seq++
 		}
-		e.Hash = entryHash(e)
-		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO audit (seq, at, actor, action, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-			e.Seq, s.t(e.At), e.Actor, e.Action, e.Detail, e.PrevHash, e.Hash)
-		return err
+		return s.enqueue(ctx, tx, events)
 	})
 	if err != nil {
-		return fmt.Errorf("write audit log: %w", err)
+		return Anchor{}, fmt.Errorf("write audit log: %w", err)
 	}
-	return nil
+	return head, nil
 }
 
-// AuditLog returns the whole audit log, oldest first.
+// appendEntry appends e in tx and returns the new head. A lost race for
+// the sequence number is a unique violation that inTx retries.
+func (s *Store) appendEntry(ctx context.Context, tx *sql.Tx, e AuditEntry) (Anchor, error) {
+	if e.At.IsZero() {
+		e.At = s.now()
+	}
+	e.At, e.Seq, e.Alg = norm(e.At), 1, algSHA
+	if s.key != nil {
+		e.Alg = algHMAC
+	}
+	var lastAlg string
+	err := tx.QueryRowContext(ctx, s.q(`SELECT seq, hash, alg FROM audit WHERE migration = ? ORDER BY seq DESC LIMIT 1`), s.migration).
+		Scan(&e.Seq, &e.PrevHash, &lastAlg)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return Anchor{}, err
+	default:
+		e.Seq++
+	}
+	if s.key == nil && lastAlg != "" {
+		var keyed bool
+		err := tx.QueryRowContext(ctx, s.q(`SELECT EXISTS (SELECT 1 FROM audit WHERE migration = ? AND alg = ?)`), s.migration, algHMAC).Scan(&keyed)
+		if err != nil {
+			return Anchor{}, err
+		}
+		if keyed {
+			return Anchor{}, ErrAuditKeyRequired
+		}
+	}
+	e.Hash = s.entryHash(e)
+	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO audit (migration, seq, at, actor, action, detail, run, data, alg, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		s.migration, e.Seq, s.t(e.At), e.Actor, e.Action, e.Detail, e.Run, e.Data, e.Alg, e.PrevHash, e.Hash)
+	return Anchor{Seq: e.Seq, Hash: e.Hash}, err
+}
+
+// AuditHead returns the newest entry's {seq, hash}; the zero Anchor for
+// an empty chain.
+func (s *Store) AuditHead(ctx context.Context) (Anchor, error) {
+	var a Anchor
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT seq, hash FROM audit WHERE migration = ? ORDER BY seq DESC LIMIT 1`), s.migration).
+		Scan(&a.Seq, &a.Hash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return Anchor{}, fmt.Errorf("read audit head: %w", err)
+	}
+	return a, nil
+}
+
+// AuditLog returns the migration's whole audit chain, oldest first.
 func (s *Store) AuditLog(ctx context.Context) ([]AuditEntry, error) {
 	var out []AuditEntry
 	err := s.eachAudit(ctx, func(e AuditEntry) bool {
@@ -110,33 +149,24 @@ func (s *Store) AuditLog(ctx context.Context) ([]AuditEntry, error) {
 	return out, nil
 }
 
-// VerifyAudit walks the hash chain and returns the sequence number of the
-// first entry that was changed, inserted or follows a removed one; 0 when
-// the log is intact.
-func (s *Store) VerifyAudit(ctx context.Context) (int64, error) {
-	var bad int64
-	want := AuditEntry{Seq: 1}
-	err := s.eachAudit(ctx, func(e AuditEntry) bool {
-		if e.Seq != want.Seq || e.PrevHash != want.PrevHash || entryHash(e) != e.Hash {
-			bad = e.Seq
-			return false
-		}
-		want = AuditEntry{Seq: e.Seq + 1, PrevHash: e.Hash}
-		return true
-	})
-	return bad, err
+const auditColumns = `seq, at, actor, action, detail, run, data, alg, prev_hash, hash`
+
+func scanEntry(sc scanner) (AuditEntry, error) {
+	var e AuditEntry
+	err := sc.Scan(&e.Seq, nullTime{&e.At}, &e.Actor, &e.Action, &e.Detail, &e.Run, &e.Data, &e.Alg, &e.PrevHash, &e.Hash)
+	return e, err
 }
 
 // eachAudit calls fn for each entry in sequence until it returns false.
 func (s *Store) eachAudit(ctx context.Context, fn func(AuditEntry) bool) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit ORDER BY seq`)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+auditColumns+` FROM audit WHERE migration = ? ORDER BY seq`), s.migration)
 	if err != nil {
 		return fmt.Errorf("read audit log: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var e AuditEntry
-		if err := rows.Scan(&e.Seq, nullTime{&e.At}, &e.Actor, &e.Action, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
+		e, err := scanEntry(rows)
+		if err != nil {
 			return fmt.Errorf("read audit log: %w", err)
 		}
 		if !fn(e) {
@@ -149,39 +179,71 @@ func (s *Store) eachAudit(ctx context.Context, fn func(AuditEntry) bool) error {
 	return nil
 }
 
-// entryHash is sha256(PrevHash + canonical JSON of the entry), hex.
-func entryHash(e AuditEntry) string {
+// entryHash is e's hash by its Alg, hex; "" when it cannot be computed
+// (a keyed entry without the key, an unknown algorithm).
+func (s *Store) entryHash(e AuditEntry) string {
+	var h hash.Hash
+	switch e.Alg {
+	case algV1:
+		canon, _ := json.Marshal(struct {
+			Seq    int64  `json:"seq"`
+			At     string `json:"at"`
+			Actor  string `json:"actor"`
+			Action string `json:"action"`
+			Detail string `json:"detail"`
+		}{e.Seq, norm(e.At).Format(timeLayout), e.Actor, e.Action, e.Detail})
+		sum := sha256.Sum256(append([]byte(e.PrevHash), canon...))
+		return hex.EncodeToString(sum[:])
+	case algSHA:
+		h = sha256.New()
+	case algHMAC:
+		if s.key == nil {
+			return ""
+		}
+		h = hmac.New(sha256.New, s.key)
+	default:
+		return ""
+	}
 	canon, _ := json.Marshal(struct {
-		Seq    int64  `json:"seq"`
-		At     string `json:"at"`
-		Actor  string `json:"actor"`
-		Action string `json:"action"`
-		Detail string `json:"detail"`
-	}{e.Seq, norm(e.At).Format(timeLayout), e.Actor, e.Action, e.Detail})
-	sum := sha256.Sum256(append([]byte(e.PrevHash), canon...))
-	return hex.EncodeToString(sum[:])
+		Migration string `json:"migration"`
+		Seq       int64  `json:"seq"`
+		At        string `json:"at"`
+		Actor     string `json:"actor"`
+		Action    string `json:"action"`
+		Detail    string `json:"detail"`
+		Run       int    `json:"run"`
+		Data      string `json:"data"`
+	}{s.migration, e.Seq, norm(e.At).Format(timeLayout), e.Actor, e.Action, e.Detail, e.Run, e.Data})
+	h.Write([]byte(e.PrevHash))
+	h.Write(canon)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
-// SetFact records a small project fact (such as the source freeze),
-// replacing an earlier value.
-func (s *Store) SetFact(ctx context.Context, key, value string, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO facts (key, value, at) VALUES (?, ?, ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value, at = excluded.at`), key, value, s.t(at))
-	if err != nil {
-		return fmt.Errorf("set %s: %w", key, err)
-	}
-	return nil
-}
+// minKeyLen is the shortest audit key accepted, in bytes.
+const minKeyLen = 16
 
-// Fact returns a fact's value and when it was set; ok is false when it was
-// never set.
-func (s *Store) Fact(ctx context.Context, key string) (value string, at time.Time, ok bool, err error) {
-	err = s.db.QueryRowContext(ctx, s.q(`SELECT value, at FROM facts WHERE key = ?`), key).Scan(&value, nullTime{&at})
+// LoadAuditKey reads the audit key from HANDOVER_AUDIT_KEY, or from the
+// file HANDOVER_AUDIT_KEY_FILE names (kept outside the state store; its
+// content trimmed of surrounding white space). Neither set: nil, a plain
+// chain. The key is never part of an error.
+func LoadAuditKey(getenv func(string) string) ([]byte, error) {
+	key, file := getenv("HANDOVER_AUDIT_KEY"), getenv("HANDOVER_AUDIT_KEY_FILE")
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return "", time.Time{}, false, nil
-	case err != nil:
-		return "", time.Time{}, false, fmt.Errorf("read %s: %w", key, err)
+	case key != "" && file != "":
+		return nil, errors.New("audit key: set HANDOVER_AUDIT_KEY or HANDOVER_AUDIT_KEY_FILE, not both")
+	case file != "":
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("audit key: read HANDOVER_AUDIT_KEY_FILE: %w", err)
+		}
+		key = strings.TrimSpace(string(data))
+		if len(key) < minKeyLen {
+			return nil, fmt.Errorf("audit key: %s holds %d bytes, want at least %d", file, len(key), minKeyLen)
+		}
+	case key == "":
+		return nil, nil
+	case len(key) < minKeyLen:
+		return nil, fmt.Errorf("audit key: HANDOVER_AUDIT_KEY has %d bytes, want at least %d", len(key), minKeyLen)
 	}
-	return value, at, true, nil
+	return []byte(key), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -12,94 +13,19 @@ import (
 // concurrent migrations ("handover" in ASCII).
 const migrateLock = 0x68616e646f766572
 
-// SchemaVersionError reports a database written by a newer handover.
+// SchemaVersionError reports a database written by a newer handover, or,
+// to a read-only open, one that needs an upgrade first.
 type SchemaVersionError struct {
 	Found int // version recorded in the database
 	Known int // newest version this binary knows
 }
 
 func (e *SchemaVersionError) Error() string {
+	if e.Found < e.Known {
+		return fmt.Sprintf("the state store has schema version %d and this handover needs version %d: run a command that records (such as handover check) once to upgrade it", e.Found, e.Known)
+	}
 	return fmt.Sprintf("the state store has schema version %d but this handover knows only up to version %d: upgrade handover", e.Found, e.Known)
 }
-
-// Migrations, one list of statements per schema version, in order. Never
-// change a released entry: append a new version.
-var (
-	sqliteMigrations = [][]string{{
-		`CREATE TABLE runs (
-			number     INTEGER PRIMARY KEY,
-			kind       TEXT NOT NULL,
-			env        TEXT NOT NULL DEFAULT '',
-			extraction INTEGER NOT NULL DEFAULT 0,
-			status     TEXT NOT NULL,
-			started    TEXT NOT NULL,
-			finished   TEXT,
-			pid        INTEGER NOT NULL DEFAULT 0,
-			host       TEXT NOT NULL DEFAULT '',
-			artifacts  TEXT NOT NULL DEFAULT '',
-			protocol   TEXT)`,
-		`CREATE INDEX runs_env ON runs (env, number)`,
-		`CREATE INDEX runs_status ON runs (status)`,
-		`CREATE TABLE approvals (
-			id      INTEGER PRIMARY KEY AUTOINCREMENT,
-			run     INTEGER NOT NULL REFERENCES runs (number),
-			role    TEXT NOT NULL,
-			by_name TEXT NOT NULL,
-			note    TEXT NOT NULL DEFAULT '',
-			at      TEXT NOT NULL,
-			refused INTEGER NOT NULL DEFAULT 0)`,
-		`CREATE INDEX approvals_run ON approvals (run)`,
-		`CREATE TABLE audit (
-			seq       INTEGER PRIMARY KEY,
-			at        TEXT NOT NULL,
-			actor     TEXT NOT NULL,
-			action    TEXT NOT NULL,
-			detail    TEXT NOT NULL,
-			prev_hash TEXT NOT NULL,
-			hash      TEXT NOT NULL)`,
-		`CREATE TABLE facts (
-			key   TEXT PRIMARY KEY,
-			value TEXT NOT NULL,
-			at    TEXT NOT NULL)`,
-	}}
-	postgresMigrations = [][]string{{
-		`CREATE TABLE runs (
-			number     INTEGER PRIMARY KEY,
-			kind       TEXT NOT NULL,
-			env        TEXT NOT NULL DEFAULT '',
-			extraction INTEGER NOT NULL DEFAULT 0,
-			status     TEXT NOT NULL,
-			started    TIMESTAMPTZ NOT NULL,
-			finished   TIMESTAMPTZ,
-			pid        INTEGER NOT NULL DEFAULT 0,
-			host       TEXT NOT NULL DEFAULT '',
-			artifacts  TEXT NOT NULL DEFAULT '',
-			protocol   TEXT)`,
-		`CREATE INDEX runs_env ON runs (env, number)`,
-		`CREATE INDEX runs_status ON runs (status)`,
-		`CREATE TABLE approvals (
-			id      BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-			run     INTEGER NOT NULL REFERENCES runs (number),
-			role    TEXT NOT NULL,
-			by_name TEXT NOT NULL,
-			note    TEXT NOT NULL DEFAULT '',
-			at      TIMESTAMPTZ NOT NULL,
-			refused BOOLEAN NOT NULL DEFAULT false)`,
-		`CREATE INDEX approvals_run ON approvals (run)`,
-		`CREATE TABLE audit (
-			seq       BIGINT PRIMARY KEY,
-			at        TIMESTAMPTZ NOT NULL,
-			actor     TEXT NOT NULL,
-			action    TEXT NOT NULL,
-			detail    TEXT NOT NULL,
-			prev_hash TEXT NOT NULL,
-			hash      TEXT NOT NULL)`,
-		`CREATE TABLE facts (
-			key   TEXT PRIMARY KEY,
-			value TEXT NOT NULL,
-			at    TIMESTAMPTZ NOT NULL)`,
-	}}
-)
 
 func (s *Store) migrations() [][]string {
 	if s.postgres {
@@ -136,17 +62,57 @@ func (s *Store) migrate(ctx context.Context) error {
 		return &SchemaVersionError{Found: current, Known: len(migs)}
 	}
 	for v := current + 1; v <= len(migs); v++ {
-		for _, stmt := range migs[v-1] {
-			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				return fmt.Errorf("migrate to version %d: %w", v, err)
-			}
-		}
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version) VALUES (?)`), v); err != nil {
+		if err := s.migrateTo(ctx, tx, v, current > 0); err != nil {
 			return fmt.Errorf("migrate to version %d: %w", v, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// migrateTo applies version v; upgrade is false for a store created now.
+func (s *Store) migrateTo(ctx context.Context, tx *sql.Tx, v int, upgrade bool) error {
+	lit := "'" + strings.ReplaceAll(s.migration, "'", "''") + "'"
+	for _, stmt := range s.migrations()[v-1] {
+		if _, err := tx.ExecContext(ctx, strings.ReplaceAll(stmt, "$MIGRATION", lit)); err != nil {
+			return err
+		}
+	}
+	if v == 2 && upgrade {
+		if err := s.adoptApprovals(ctx, tx); err != nil {
+			return fmt.Errorf("adopt the sign-offs of schema 1: %w", err)
+		}
+	}
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version) VALUES (?)`), v)
+	return err
+}
+
+// checkVersion is a read-only open's check: errNoStore when the store was
+// never created, a *SchemaVersionError unless it is at this binary's
+// version.
+func (s *Store) checkVersion(ctx context.Context) error {
+	var exists bool
+	query := `SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')`
+	if s.postgres {
+		query = `SELECT to_regclass('schema_migrations') IS NOT NULL`
+	}
+	if err := s.db.QueryRowContext(ctx, query).Scan(&exists); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if !exists {
+		return errNoStore
+	}
+	var current int
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	switch known := len(s.migrations()); {
+	case current == 0:
+		return errNoStore
+	case current != known:
+		return &SchemaVersionError{Found: current, Known: known}
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -44,13 +45,13 @@ func TestPostgres(t *testing.T) {
 func TestPostgresDefaultSchema(t *testing.T) {
 	dsn := testenv.FreshPostgres(t)
 	s := openStore(t, dsn)
-	if _, err := s.BeginRun(context.Background(), "check", "", 1, t0); err != nil {
+	if _, err := s.BeginRun(context.Background(), NewRun{Kind: "check", Extraction: 1}); err != nil {
 		t.Fatal(err)
 	}
 	var n int
-	err := s.db.QueryRow(`SELECT count(*) FROM information_schema.tables WHERE table_schema = 'handover_state' AND table_name IN ('runs', 'approvals', 'audit', 'facts', 'schema_migrations')`).Scan(&n)
-	if err != nil || n != 5 {
-		t.Errorf("handover_state holds %d of the 5 tables (%v)", n, err)
+	err := s.db.QueryRow(`SELECT count(*) FROM information_schema.tables WHERE table_schema = 'handover_state' AND table_name IN ('runs', 'approvals', 'audit', 'facts', 'outbox', 'schema_migrations')`).Scan(&n)
+	if err != nil || n != 6 {
+		t.Errorf("handover_state holds %d of the 6 tables (%v)", n, err)
 	}
 }
 
@@ -75,13 +76,41 @@ func randomHex(t *testing.T) string {
 	return hex.EncodeToString(b)
 }
 
+// openStore opens dsn for migration "acme" with a clock stopped at t0.
 func openStore(t *testing.T, dsn string) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), dsn)
+	return openWith(t, dsn, Options{Migration: "acme", Now: func() time.Time { return t0 }})
+}
+
+func openWith(t *testing.T, dsn string, opts Options) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), dsn, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// rawStore connects to dsn without creating any table, for tests that
+// build an old schema by hand.
+func rawStore(t *testing.T, dsn string) *Store {
+	t.Helper()
+	s := newStore(Options{Migration: "acme"})
+	var err error
+	if strings.HasPrefix(dsn, "sqlite://") {
+		s.db, err = openSQLite(strings.TrimPrefix(dsn, "sqlite://"), false)
+	} else {
+		s.postgres = true
+		s.db, s.schema, err = openPostgres(dsn)
+		if err == nil {
+			_, err = s.db.Exec(`CREATE SCHEMA ` + pgx.Identifier{s.schema}.Sanitize())
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.db.Close() })
 	return s
 }
 
@@ -109,7 +138,7 @@ func TestOpenErrorsHidePassword(t *testing.T) {
 		{"sqlite://", "no database file named"},
 	}
 	for _, tt := range tests {
-		_, err := Open(context.Background(), tt.dsn)
+		_, err := Open(context.Background(), tt.dsn, Options{})
 		if err == nil {
 			t.Fatalf("Open(%s) succeeded", RedactDSN(tt.dsn))
 		}
