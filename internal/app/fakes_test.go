@@ -39,18 +39,21 @@ type fakeStore struct {
 
 func newFakeStore(rec *recorder) *fakeStore { return &fakeStore{rec: rec, facts: map[string]string{}} }
 
-func (s *fakeStore) BeginRun(_ context.Context, kind, env string, x int, at time.Time) (*state.Run, error) {
-	r := &state.Run{Number: len(s.runs) + 1, Kind: kind, Env: env, Extraction: x, Status: protocol.StatusRunning, Started: at}
+func (s *fakeStore) BeginRun(_ context.Context, nr state.NewRun) (*state.Run, error) {
+	kind, env, x, at := nr.Kind, nr.Env, nr.Extraction, nr.Started
+	r := &state.Run{Number: len(s.runs) + 1, Kind: kind, Env: env, Extraction: x, Status: protocol.StatusRunning, Started: at, StartedBy: nr.By}
 	s.runs = append(s.runs, r)
 	s.rec.add("begin %s %s", kind, env)
 	return &state.Run{Number: r.Number, Kind: kind, Env: env, Extraction: x, Status: r.Status, Started: at}, nil
 }
 
-func (s *fakeStore) FinishRun(_ context.Context, run *state.Run) error {
+// FinishRun records the run and, as the real store does in the same
+// transaction, its audit entry.
+func (s *fakeStore) FinishRun(ctx context.Context, run *state.Run, f state.Finish) error {
 	c := *run
 	s.runs[run.Number-1] = &c
 	s.rec.add("finish %s", run.Status)
-	return nil
+	return s.Audit(ctx, f.Actor, state.ActionRun, f.Detail, run.Finished)
 }
 
 func (s *fakeStore) Run(_ context.Context, n int) (*state.Run, error) {
@@ -70,12 +73,18 @@ func (s *fakeStore) Runs(_ context.Context, env string) ([]*state.Run, error) {
 	return out, nil
 }
 
-func (s *fakeStore) MarkInterrupted(context.Context) (int, error) { return 0, nil }
+func (s *fakeStore) Reap(context.Context) (int, error) { return 0, nil }
 
-func (s *fakeStore) AddApproval(_ context.Context, a state.Approval) error {
+// AddApproval records the sign-off and, as the real store does, its
+// audit entry.
+func (s *fakeStore) AddApproval(ctx context.Context, a state.Approval, _ ...state.OutboxEvent) error {
 	s.approvals = append(s.approvals, a)
 	s.rec.add("approval %s %s", a.Role, a.By)
-	return nil
+	action := state.ActionApprove
+	if a.Refused {
+		action = state.ActionReject
+	}
+	return s.Audit(ctx, a.By, action, fmt.Sprintf("run %d", a.Run), a.At)
 }
 
 func (s *fakeStore) Approvals(_ context.Context, run int) ([]state.Approval, error) {
@@ -95,7 +104,12 @@ func (s *fakeStore) Audit(_ context.Context, actor, action, detail string, at ti
 }
 
 func (s *fakeStore) AuditLog(context.Context) ([]state.AuditEntry, error) { return s.audit, nil }
-func (s *fakeStore) VerifyAudit(context.Context) (int64, error)           { return 0, nil }
+func (s *fakeStore) AuditHead(context.Context) (state.Anchor, error) {
+	return state.Anchor{Seq: int64(len(s.audit))}, nil
+}
+func (s *fakeStore) VerifyAudit(context.Context, ...state.Anchor) (*state.Verification, error) {
+	return &state.Verification{Entries: len(s.audit)}, nil
+}
 
 func (s *fakeStore) Fact(_ context.Context, key string) (string, time.Time, bool, error) {
 	v, ok := s.facts[key]

@@ -10,6 +10,7 @@ import (
 
 	"github.com/handover/handover/internal/load"
 	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/state"
 )
 
 // fakeFixture is a scaffolded project whose Service runs against a
@@ -27,7 +28,7 @@ func fakeFixture(t *testing.T, edit func(string) string) (*fixture, *recorder, *
 	st := newFakeStore(rec)
 	target := &fakeTarget{rec: rec, tables: map[string]int{}}
 	f.svc = New(Config{Version: "test", Now: func() time.Time { return f.now }, Getenv: func(k string) string { return f.env[k] },
-		OpenState: func(context.Context, string) (Store, error) { return st, nil },
+		OpenState: func(context.Context, string, state.Options) (Store, error) { return st, nil },
 		OpenEnv:   func(context.Context, string, load.Options) (load.Target, error) { return target, nil },
 		Send:      fakeSend(rec)})
 	return f, rec, st, target
