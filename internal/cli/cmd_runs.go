@@ -37,13 +37,14 @@ func (a *app) runsCommand() *cobra.Command {
 					Status      string `json:"status"`
 					Started     string `json:"started"`
 					Transaction string `json:"transaction,omitempty"`
+					DryRun      bool   `json:"dry_run,omitempty"`
 				}
 				out := struct {
 					Runs []jrun `json:"runs"`
 				}{Runs: []jrun{}}
 				for _, r := range runs {
 					out.Runs = append(out.Runs, jrun{r.Number, r.Kind, r.Env, r.Extraction, r.Status,
-						r.Started.UTC().Format("2006-01-02T15:04:05Z"), transaction(r)})
+						r.Started.UTC().Format("2006-01-02T15:04:05Z"), transaction(r), dryRun(r)})
 				}
 				return a.printJSON(out)
 			}
@@ -64,9 +65,16 @@ func transaction(r *svc.Run) string {
 	return r.Protocol.Transaction
 }
 
-// runStatus is a run's status as runs shows it: a gate_failed import says
-// whether its rows were committed or rolled back.
+// dryRun reports whether r was a dry run (import, files sync): it changed
+// nothing, whatever its status says.
+func dryRun(r *svc.Run) bool { return r.Protocol != nil && r.Protocol.DryRun }
+
+// runStatus is a run's status as runs shows it: a dry run says so, and a
+// gate_failed import says whether its rows were committed or rolled back.
 func runStatus(r *svc.Run) string {
+	if dryRun(r) {
+		return r.Status + " (dry run)"
+	}
 	if r.Status == protocol.StatusGateFailed && transaction(r) != "" {
 		return r.Status + " (" + strings.ReplaceAll(transaction(r), "_", " ") + ")"
 	}
