@@ -48,14 +48,18 @@ above it. The layout flags are the recipe's source keys: try them here, then
 write them into the recipe.
 
 FILE may be a pattern (quote it): all matching files are read as one source,
-in name order, with a first column source_file.`,
+in name order, with a first column source_file. A SQL dump (pg_dump plain
+output, mysqldump / mariadb-dump) lists its tables, their columns and row
+counts; --table shows one table's rows.`,
 		Example: `  handover peek sample/kontakte.csv
   handover peek export.xlsx --sheet Kontakte --limit 5
   handover peek kontakte.csv --limit 0 --json              # every row
   handover peek export.csv --header-row 4 --footer-rows 2  # title above, totals below
   handover peek 'kontakte_*.csv'                           # several files, one source
   handover peek KUNDEN.DEL --columns id,name,ort           # no header (DB2 DEL)
-  handover peek KUNDEN.TXT --widths 10,30,8 --columns id,name,plz   # fixed-width`,
+  handover peek KUNDEN.TXT --widths 10,30,8 --columns id,name,plz   # fixed-width
+  handover peek dump.sql                                   # the tables of a pg_dump / mysqldump file
+  handover peek dump.sql --table kunden                    # one table's rows`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := source.Peek(cmd.Context(), args[0], opts, limit)
@@ -80,6 +84,7 @@ in name order, with a first column source_file.`,
 	f.BoolVar(&opts.NoHeader, "no-header", false, "the file has no header row (columns column_1, column_2, …)")
 	f.StringSliceVar(&opts.Columns, "columns", nil, "declared column names of a file without header, or of a fixed-width file")
 	f.IntSliceVar(&opts.Widths, "widths", nil, "fixed-width file: the width of each column, in characters")
+	f.StringVar(&opts.Table, "table", "", "a table of a SQL dump (pg_dump, mysqldump)")
 	return cmd
 }
 
@@ -138,6 +143,13 @@ func printPeek(w interface{ Write([]byte) (int, error) }, name string, r *source
 		delim = "tab"
 	case "":
 		delim = "-"
+	}
+	if r.Dump != "" {
+		fmt.Fprintf(w, "%s: %s, %d tables (read one with --table NAME; in a recipe source: {file: …, table: NAME})\n", name, r.Dump, len(r.Tables))
+		for _, t := range r.Tables {
+			fmt.Fprintf(w, "  %-30s %8d rows  %s\n", t.Name, t.Rows, strings.Join(t.Columns, ", "))
+		}
+		return
 	}
 	fmt.Fprintf(w, "%s: encoding %s, delimiter %q, %d columns\n", name, r.Encoding, delim, len(r.Columns))
 	fmt.Fprintf(w, "columns: %s\n", strings.Join(r.Columns, ", "))

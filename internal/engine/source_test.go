@@ -70,3 +70,27 @@ func TestDatabaseSourceWithoutSnapshot(t *testing.T) {
 func recipeDBSource() recipe.Source {
 	return recipe.Source{Database: "${LEGACY_DB_URL}", Table: "kunden"}
 }
+
+// A table of a pg_dump file as the source: a COPY row with a field
+// missing and a truncated end are rejects with their lines, not a failed run.
+func TestSourceFromDumpTable(t *testing.T) {
+	dump := "-- PostgreSQL database dump\n" +
+		"COPY public.kontakte (\"ID\", \"Nachname\", \"EMail\", \"Geburtsdatum\", \"Firma\", \"Status\") FROM stdin;\n" +
+		"C1\tMuster\ta@x.ch\t\\N\tS1\taktiv\n" + // line 3 valid
+		"C2\tKurz\tS1\taktiv\n" + // line 4 rejected: a field missing
+		"C3\tNoser\tn@x.ch\t\\N\tS3\taktiv\n" // line 5 valid; then the dump ends without \.
+	f := newFixture(t, map[string]string{"firmen.csv": firmen, "alt.sql": dump})
+	f.project.Recipes["contacts"].Source = recipe.Source{File: "alt.sql", Table: "kontakte"}
+	p, err := Run(context.Background(), f.options(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := p.Entities[1]
+	if e.Read != 4 || e.Rejected != 2 || e.Valid != 2 {
+		t.Errorf("read/rejected/valid %d/%d/%d, want 4/2/2", e.Read, e.Rejected, e.Valid)
+	}
+	rej := readFile(t, f.artifact+"/rejects/contacts.csv")
+	if got := rejectLines(t, rej); len(got) != 2 || got[0] != 4 || got[1] != 6 || !strings.Contains(rej, "it is truncated") {
+		t.Errorf("rejects at %v:\n%s", got, rej)
+	}
+}

@@ -25,6 +25,7 @@ const (
 	kindCSV kind = iota
 	kindXLSX
 	kindJSONL
+	kindDump
 )
 
 func (k kind) String() string {
@@ -33,6 +34,8 @@ func (k kind) String() string {
 		return "xlsx"
 	case kindJSONL:
 		return "jsonl"
+	case kindDump:
+		return "dump"
 	default:
 		return "csv"
 	}
@@ -81,6 +84,12 @@ func openOne(ctx context.Context, path string, opts Options) (Reader, error) {
 			return nil, err
 		}
 		return frame(ctx, raw, path, opts, true)
+	case kindDump:
+		d, _, err := sniffDump(path)
+		if err != nil {
+			return nil, err
+		}
+		return openDump(ctx, path, opts, d)
 	case kindJSONL:
 		if opts.layout() {
 			return nil, fmt.Errorf("%s: a JSON Lines file names its columns in every object: header, columns, widths, skip_rows, header_row and footer_rows do not apply", path)
@@ -105,6 +114,8 @@ func detectKind(path string) (kind, error) {
 		return kindXLSX, nil
 	case ".jsonl", ".ndjson":
 		return kindJSONL, nil
+	case ".sql":
+		return kindDump, nil
 	}
 	f, _, err := openFile(path)
 	if err != nil {
@@ -124,6 +135,9 @@ func detectKind(path string) (kind, error) {
 func sniffKind(head []byte) kind {
 	if bytes.HasPrefix(head, []byte("PK\x03\x04")) {
 		return kindXLSX
+	}
+	if _, ok := dumpDialect(head); ok {
+		return kindDump
 	}
 	head = bytes.TrimPrefix(head, bomUTF8)
 	line, _, _ := bytes.Cut(head, []byte("\n"))
@@ -246,3 +260,37 @@ func openText(path string, opts Options) (*textInput, error) {
 
 // progress reports the bytes read from the file and its size.
 func (in *textInput) progress() (int64, int64) { return in.count.n, in.size }
+
+// sniffDump tells whether the file is a SQL dump, and of which dialect.
+func sniffDump(path string) (dialect, bool, error) {
+	k, err := detectKind(path)
+	if err != nil || k != kindDump {
+		return 0, false, err
+	}
+	f, _, err := openFile(path)
+	if err != nil {
+		return 0, false, err
+	}
+	defer f.Close()
+	head := make([]byte, sampleSize)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return 0, false, fmt.Errorf("read %s: %w", path, err)
+	}
+	d, _ := dumpDialect(head[:n])
+	return d, true, nil
+}
+
+// dumpDialect recognises a dump by the comment its tool writes at the top;
+// without one, backquoted names say MySQL.
+func dumpDialect(head []byte) (dialect, bool) {
+	switch {
+	case bytes.Contains(head, []byte("-- PostgreSQL database dump")):
+		return dialectPostgres, true
+	case bytes.Contains(head, []byte("-- MySQL dump")), bytes.Contains(head, []byte("-- MariaDB dump")):
+		return dialectMySQL, true
+	case bytes.Contains(head, []byte("`")):
+		return dialectMySQL, false
+	}
+	return dialectPostgres, false
+}

@@ -23,6 +23,10 @@ type PeekResult struct {
 	Warnings []string `json:"warnings,omitempty"`
 	// Format is csv, xlsx, jsonl, fixed or dump.
 	Format string `json:"-"`
+	// Dump and Tables describe a dump file peeked without a table: its
+	// kind and its tables, with their columns and row counts.
+	Dump   string      `json:"dump,omitempty"`
+	Tables []DumpTable `json:"tables,omitempty"`
 }
 
 // OrderedRow is one row of a PeekResult. It marshals to a JSON object
@@ -62,6 +66,15 @@ func writeJSONString(b *bytes.Buffer, s string) {
 // Peek reads how a file is encoded and delimited, its columns and its
 // first limit rows (all rows for limit 0).
 func Peek(ctx context.Context, path string, opts Options, limit int) (*PeekResult, error) {
+	if opts.Table == "" && !IsPattern(path) {
+		tables, kind, ok, err := PeekDump(ctx, path, opts)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return &PeekResult{Format: "dump", Dump: kind, Tables: tables, Columns: []string{}, Rows: []OrderedRow{}}, nil
+		}
+	}
 	r, err := Open(ctx, path, opts)
 	if err != nil {
 		return nil, err
@@ -100,6 +113,8 @@ func formatOf(r Reader) string {
 		return "jsonl"
 	case *fixedReader:
 		return "fixed"
+	case *dumpReader:
+		return "dump"
 	default:
 		return "csv"
 	}
