@@ -19,20 +19,45 @@ type OpenFunc func(ctx context.Context, dsn string, opts load.Options) (load.Tar
 type Harness struct {
 	Open    OpenFunc
 	Fresh   func(t *testing.T) string // DSN of a new, empty database
-	IDDDL   string                    // a generated integer primary key, in CREATE TABLE
 	Inspect func(t *testing.T, dsn string) Inspector
 }
 
-// Inspector reads a database behind the loader's back.
+// Row is one row of a table: column name → value as text, "NULL" for null.
+type Row map[string]string
+
+// Inspector reads and shapes a database behind the loader's back.
 type Inspector interface {
-	Rows(t testing.TB, q string) [][]string // every value as text, NULL as "NULL"
-	Exec(t testing.TB, q string)
+	// Table returns the rows of a table by id (handover_rows: by entity
+	// and key); ids and integers in decimal, texts as stored.
+	Table(t testing.TB, table string) []Row
 	Tables(t testing.TB) []string
+	// CreateTable creates a table as a customer's system might have: a
+	// generated integer id column first, then cols.
+	CreateTable(t testing.TB, table string, cols ...Column)
 	// TrackVersions makes versions of table's rows observable; versions
 	// maps each row (by id, or entity/key for handover_rows) to a value
 	// that changes whenever the row is written.
 	TrackVersions(t testing.TB, tables ...string)
 	Versions(t testing.TB, table string) map[string]string
+}
+
+// ColumnType is the type of a column a test creates.
+type ColumnType string
+
+// The column types a test creates tables with.
+const (
+	TextColumn    ColumnType = "text"
+	KeyColumn     ColumnType = "key" // text of up to 255 characters, unique, not null
+	IntegerColumn ColumnType = "integer"
+	BooleanColumn ColumnType = "boolean"
+)
+
+// Column is a column of a table a test creates.
+type Column struct {
+	Name    string
+	Type    ColumnType
+	NotNull bool
+	Default string // a text default; "" is none
 }
 
 // Run runs the loader conformance suite against a backend.
@@ -97,10 +122,14 @@ func WantCounts(t *testing.T, what string, got, want load.Counts) {
 // refsByKey maps each contact key to the key of the structure its
 // structure_id points to.
 func refsByKey(t *testing.T, db Inspector) map[string]string {
-	rows := db.Rows(t, `SELECT c.external_id, s.external_id FROM contacts c LEFT JOIN structures s ON s.id = c.structure_id ORDER BY 1`)
+	structures := column(t, db, "structures", "id")
+	keyOf := map[string]string{"NULL": "NULL"}
+	for key, id := range structures {
+		keyOf[id] = key
+	}
 	m := map[string]string{}
-	for _, r := range rows {
-		m[r[0]] = r[1]
+	for key, ref := range column(t, db, "contacts", "structure_id") {
+		m[key] = keyOf[ref]
 	}
 	return m
 }
@@ -119,20 +148,24 @@ func testFirstLoad(t *testing.T, h Harness) {
 	if !maps.Equal(got, want) {
 		t.Errorf("references %v, want %v", got, want)
 	}
-	book := db.Rows(t, `SELECT h.key, c.external_id FROM handover_rows h JOIN contacts c ON c.id = h.target_id WHERE h.entity = 'contacts' ORDER BY 1`)
+	keyOfID := map[string]string{}
+	for key, id := range column(t, db, "contacts", "id") {
+		keyOfID[id] = key
+	}
+	book := rowsWhere(t, db, "handover_rows", func(r Row) bool { return r["entity"] == "contacts" })
 	if len(book) != 4 {
 		t.Fatalf("bookkeeping of contacts: %v", book)
 	}
 	for _, r := range book {
-		if r[0] != r[1] {
-			t.Errorf("bookkeeping maps key %s to the row of %s", r[0], r[1])
+		if keyOfID[r["target_id"]] != r["key"] {
+			t.Errorf("bookkeeping maps key %s to the row of %s", r["key"], keyOfID[r["target_id"]])
 		}
 	}
-	if n := db.Rows(t, `SELECT count(*) FROM handover_rows WHERE entity = 'structures'`); n[0][0] != "3" {
-		t.Errorf("bookkeeping of structures has %s rows, want 3", n[0][0])
+	if n := len(rowsWhere(t, db, "handover_rows", func(r Row) bool { return r["entity"] == "structures" })); n != 3 {
+		t.Errorf("bookkeeping of structures has %d rows, want 3", n)
 	}
-	names := db.Rows(t, `SELECT last_name, email FROM contacts ORDER BY external_id`)
-	if names[1][0] != "MÜLLER" || names[1][1] != "NULL" || names[2][0] != "O'Brien" {
+	names := byKey(t, db, "contacts")
+	if names["C2"]["last_name"] != "MÜLLER" || names["C2"]["email"] != "NULL" || names["C3"]["last_name"] != "O'Brien" {
 		t.Errorf("values as stored: %v", names)
 	}
 }
@@ -160,7 +193,7 @@ func testChangedRows(t *testing.T, h Harness) {
 	dsn := h.Fresh(t)
 	ImportAll(t, h, dsn, StructureRows(), ContactRows())
 	db := h.Inspect(t, dsn)
-	ids := db.Rows(t, `SELECT external_id, id FROM contacts ORDER BY 1`)
+	ids := column(t, db, "contacts", "id")
 	db.TrackVersions(t, "contacts")
 	before := db.Versions(t, "contacts")
 
@@ -171,14 +204,14 @@ func testChangedRows(t *testing.T, h Harness) {
 	_, c := ImportAll(t, h, dsn, StructureRows(), cs)
 	WantCounts(t, "contacts", c, load.Counts{Inserted: 1, Updated: 1, Unchanged: 3})
 
-	after := db.Rows(t, `SELECT external_id, id, email FROM contacts ORDER BY 1`)
-	for i, r := range ids {
-		if after[i][0] != r[0] || after[i][1] != r[1] {
-			t.Errorf("row %s had id %s, now %s", r[0], r[1], after[i][1])
+	after := byKey(t, db, "contacts")
+	for key, id := range ids {
+		if after[key]["id"] != id {
+			t.Errorf("row %s had id %s, now %s", key, id, after[key]["id"])
 		}
 	}
-	if after[2][2] != "new@example.com" {
-		t.Errorf("C3's email is %s after the update", after[2][2])
+	if got := after["C3"]["email"]; got != "new@example.com" {
+		t.Errorf("C3's email is %s after the update", got)
 	}
 	if got := refsByKey(t, db)["C3"]; got != "S3" {
 		t.Errorf("C3 refers to %s, want S3", got)
@@ -186,7 +219,7 @@ func testChangedRows(t *testing.T, h Harness) {
 	versions := db.Versions(t, "contacts")
 	for id, v := range before {
 		changed := versions[id] != v
-		if isC3 := id == ids[2][1]; changed != isC3 {
+		if isC3 := id == ids["C3"]; changed != isC3 {
 			t.Errorf("row id %s: version changed %v, want %v", id, changed, isC3)
 		}
 	}
@@ -308,8 +341,11 @@ func testDuplicateKey(t *testing.T, h Harness) {
 func testWrongColumns(t *testing.T, h Harness) {
 	dsn := h.Fresh(t)
 	db := h.Inspect(t, dsn)
-	db.Exec(t, `CREATE TABLE contacts (id `+h.IDDDL+`, external_id TEXT NOT NULL UNIQUE, last_name TEXT,
-		birth_date INTEGER, created_at TEXT, score TEXT, balance TEXT, vip BOOLEAN, category TEXT, structure_id TEXT, legacy TEXT NOT NULL)`)
+	db.CreateTable(t, "contacts", Column{Name: "external_id", Type: KeyColumn}, Column{Name: "last_name", Type: TextColumn},
+		Column{Name: "birth_date", Type: IntegerColumn}, Column{Name: "created_at", Type: TextColumn},
+		Column{Name: "score", Type: TextColumn}, Column{Name: "balance", Type: TextColumn}, Column{Name: "vip", Type: BooleanColumn},
+		Column{Name: "category", Type: TextColumn}, Column{Name: "structure_id", Type: TextColumn},
+		Column{Name: "legacy", Type: TextColumn, NotNull: true})
 	ctx := Context(t)
 	target, err := h.Open(ctx, dsn, load.Options{Env: "dev"})
 	if err != nil {
@@ -339,11 +375,13 @@ func testWrongColumns(t *testing.T, h Harness) {
 func testExistingTable(t *testing.T, h Harness) {
 	dsn := h.Fresh(t)
 	db := h.Inspect(t, dsn)
-	db.Exec(t, `CREATE TABLE structures (id `+h.IDDDL+`, external_id VARCHAR(40) NOT NULL UNIQUE, name TEXT, country TEXT, note TEXT, status TEXT NOT NULL DEFAULT 'new')`)
+	db.CreateTable(t, "structures", Column{Name: "external_id", Type: KeyColumn}, Column{Name: "name", Type: TextColumn},
+		Column{Name: "country", Type: TextColumn}, Column{Name: "note", Type: TextColumn},
+		Column{Name: "status", Type: TextColumn, NotNull: true, Default: "new"})
 	s, _ := ImportAll(t, h, dsn, StructureRows(), ContactRows())
 	WantCounts(t, "structures", s, load.Counts{Inserted: 3})
-	got := db.Rows(t, `SELECT external_id, status FROM structures ORDER BY 1`)
-	if len(got) != 3 || got[0][1] != "new" {
+	got := column(t, db, "structures", "status")
+	if len(got) != 3 || got["S1"] != "new" {
 		t.Errorf("rows in the existing table: %v", got)
 	}
 }

@@ -137,21 +137,21 @@ func (e *fixEnv) run(ss, cs []load.Record, rollback bool) fixRun {
 // text returns a contact's column as stored.
 func (e *fixEnv) text(key, column string) string {
 	e.t.Helper()
-	rows := e.ins.Rows(e.t, "SELECT "+column+" FROM contacts WHERE external_id = '"+key+"'")
+	rows := rowsWhere(e.t, e.ins, "contacts", func(r Row) bool { return r["external_id"] == key })
 	if len(rows) != 1 {
 		e.t.Fatalf("contact %s: %d rows", key, len(rows))
 	}
-	return rows[0][0]
+	return rows[0][column]
 }
 
 // id returns a row's target id.
 func (e *fixEnv) id(table, key string) string {
 	e.t.Helper()
-	rows := e.ins.Rows(e.t, "SELECT id FROM "+table+" WHERE external_id = '"+key+"'")
+	rows := rowsWhere(e.t, e.ins, table, func(r Row) bool { return r["external_id"] == key })
 	if len(rows) != 1 {
 		e.t.Fatalf("%s %s: %d rows", table, key, len(rows))
 	}
-	return rows[0][0]
+	return rows[0]["id"]
 }
 
 func contact(key, descr, attachment string) load.Record {
@@ -248,7 +248,7 @@ func testFixupIdempotent(t *testing.T, e *fixEnv) {
 		contact("4712", oldLink+"4711", ""),
 	}
 	e.run(fixStructures(), cs, false)
-	before := e.ins.Rows(t, "SELECT id, descr, attachment FROM contacts ORDER BY id")
+	before := project(e.ins.Table(t, "contacts"), "id", "descr", "attachment")
 	e.ins.TrackVersions(t, "contacts", "handover_rows")
 	versions := map[string]map[string]string{}
 	for _, table := range []string{"contacts", "handover_rows"} {
@@ -268,7 +268,7 @@ func testFixupIdempotent(t *testing.T, e *fixEnv) {
 			t.Errorf("the second run wrote rows of %s: versions %v, then %v", table, v, after)
 		}
 	}
-	if after := e.ins.Rows(t, "SELECT id, descr, attachment FROM contacts ORDER BY id"); !reflect.DeepEqual(before, after) {
+	if after := project(e.ins.Table(t, "contacts"), "id", "descr", "attachment"); !reflect.DeepEqual(before, after) {
 		t.Errorf("rows changed:\n%v\n%v", before, after)
 	}
 }
@@ -317,9 +317,9 @@ func testFixupMany(t *testing.T, e *fixEnv) {
 	if c.Matches != 2*n || c.Rewritten != 2*n-1 || c.Unresolved != 1 || c.Rows != n || len(r.unresolved) != 1 {
 		t.Errorf("counts %+v, %d unresolved", c, len(r.unresolved))
 	}
-	rows := e.ins.Rows(t, "SELECT count(*) FROM contacts WHERE descr LIKE '%old-vendor%'")
-	if rows[0][0] != "1" {
-		t.Errorf("%s rows still link the old CRM, want 1", rows[0][0])
+	old := rowsWhere(t, e.ins, "contacts", func(r Row) bool { return strings.Contains(r["descr"], "old-vendor") })
+	if len(old) != 1 {
+		t.Errorf("%d rows still link the old CRM, want 1", len(old))
 	}
 	last := e.id("contacts", fmt.Sprint(n-1))
 	if got, want := e.text(fmt.Sprint(n-2), "descr"), "next: https://app.example.com/contacts/"+last; !strings.HasPrefix(got, want) {

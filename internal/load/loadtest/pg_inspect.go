@@ -15,14 +15,15 @@ func Postgres(open OpenFunc) Harness {
 	return Harness{
 		Open:    open,
 		Fresh:   func(t *testing.T) string { return testenv.FreshPostgres(t) },
-		IDDDL:   "bigserial PRIMARY KEY",
-		Inspect: OpenPostgresInspector,
+		Inspect: func(t *testing.T, dsn string) Inspector { return OpenPostgresInspector(t, dsn) },
 	}
 }
 
+// PostgresInspector reads a PostgreSQL database with SQL.
 type PostgresInspector struct{ conn *pgx.Conn }
 
-func OpenPostgresInspector(t *testing.T, dsn string) Inspector {
+// OpenPostgresInspector connects to the database of dsn.
+func OpenPostgresInspector(t *testing.T, dsn string) *PostgresInspector {
 	conn, err := pgx.Connect(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -31,6 +32,32 @@ func OpenPostgresInspector(t *testing.T, dsn string) Inspector {
 	return &PostgresInspector{conn: conn}
 }
 
+// Table returns the rows of a table.
+func (s *PostgresInspector) Table(t testing.TB, table string) []Row {
+	t.Helper()
+	rows := s.Rows(t, "SELECT * FROM "+table+" ORDER BY "+orderOf(table))
+	return namedRows(s.columns(t, table), rows)
+}
+
+// columns lists the columns of a table in order.
+func (s *PostgresInspector) columns(t testing.TB, table string) []string {
+	var cols []string
+	q := "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '" + table + "' ORDER BY ordinal_position"
+	for _, r := range s.Rows(t, q) {
+		cols = append(cols, r[0])
+	}
+	return cols
+}
+
+// CreateTable creates a table with a bigserial id.
+func (s *PostgresInspector) CreateTable(t testing.TB, table string, cols ...Column) {
+	t.Helper()
+	s.Exec(t, createTable(table, "bigserial PRIMARY KEY", map[ColumnType]string{TextColumn: "text", KeyColumn: "text NOT NULL UNIQUE",
+		IntegerColumn: "bigint", BooleanColumn: "boolean"}, cols))
+}
+
+// Rows runs a query and returns its rows, every value as text, NULL as
+// "NULL".
 func (s *PostgresInspector) Rows(t testing.TB, q string) [][]string {
 	t.Helper()
 	rows, err := s.conn.Query(context.Background(), q, pgx.QueryExecModeSimpleProtocol)
@@ -56,6 +83,7 @@ func (s *PostgresInspector) Rows(t testing.TB, q string) [][]string {
 	return out
 }
 
+// Exec runs a statement.
 func (s *PostgresInspector) Exec(t testing.TB, q string) {
 	t.Helper()
 	if _, err := s.conn.Exec(context.Background(), q); err != nil {
@@ -63,6 +91,7 @@ func (s *PostgresInspector) Exec(t testing.TB, q string) {
 	}
 }
 
+// Tables lists the tables.
 func (s *PostgresInspector) Tables(t testing.TB) []string {
 	var names []string
 	for _, r := range s.Rows(t, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`) {
@@ -74,6 +103,7 @@ func (s *PostgresInspector) Tables(t testing.TB) []string {
 // TrackVersions needs nothing: xmin changes whenever a row is written.
 func (s *PostgresInspector) TrackVersions(t testing.TB, tables ...string) {}
 
+// Versions maps rows to their xmin, which changes whenever one is written.
 func (s *PostgresInspector) Versions(t testing.TB, table string) map[string]string {
 	row := "id::text"
 	if table == "handover_rows" {

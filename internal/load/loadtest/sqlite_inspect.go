@@ -15,14 +15,15 @@ func SQLite(open OpenFunc) Harness {
 		Fresh: func(t *testing.T) string {
 			return "sqlite://" + filepath.Join(t.TempDir(), "env.db")
 		},
-		IDDDL:   "INTEGER PRIMARY KEY",
-		Inspect: OpenSQLiteInspector,
+		Inspect: func(t *testing.T, dsn string) Inspector { return OpenSQLiteInspector(t, dsn) },
 	}
 }
 
+// SQLiteInspector reads an SQLite database with SQL.
 type SQLiteInspector struct{ db *sql.DB }
 
-func OpenSQLiteInspector(t *testing.T, dsn string) Inspector {
+// OpenSQLiteInspector opens the database of an sqlite:// DSN.
+func OpenSQLiteInspector(t *testing.T, dsn string) *SQLiteInspector {
 	db, err := sql.Open("sqlite", dsn[len("sqlite://"):]+"?_pragma=busy_timeout(5000)")
 	if err != nil {
 		t.Fatal(err)
@@ -31,11 +32,28 @@ func OpenSQLiteInspector(t *testing.T, dsn string) Inspector {
 	return &SQLiteInspector{db: db}
 }
 
+// Table returns the rows of a table.
+func (s *SQLiteInspector) Table(t testing.TB, table string) []Row {
+	t.Helper()
+	return SQLTable(t, s.db, "SELECT * FROM "+table+" ORDER BY "+orderOf(table))
+}
+
+// CreateTable creates a table with an INTEGER PRIMARY KEY id.
+func (s *SQLiteInspector) CreateTable(t testing.TB, table string, cols ...Column) {
+	t.Helper()
+	s.Exec(t, createTable(table, "INTEGER PRIMARY KEY", map[ColumnType]string{TextColumn: "TEXT", KeyColumn: "TEXT NOT NULL UNIQUE",
+		IntegerColumn: "INTEGER", BooleanColumn: "BOOLEAN"}, cols))
+}
+
+// Rows runs a query and returns its rows, every value as text, NULL as
+// "NULL".
 func (s *SQLiteInspector) Rows(t testing.TB, q string) [][]string {
 	t.Helper()
 	return SQLRows(t, s.db, q)
 }
 
+// SQLRows runs a query and returns its rows, every value as text, NULL as
+// "NULL".
 func SQLRows(t testing.TB, db *sql.DB, q string) [][]string {
 	t.Helper()
 	rows, err := db.Query(q)
@@ -73,6 +91,7 @@ func SQLRows(t testing.TB, db *sql.DB, q string) [][]string {
 	return out
 }
 
+// Exec runs a statement.
 func (s *SQLiteInspector) Exec(t testing.TB, q string) {
 	t.Helper()
 	if _, err := s.db.Exec(q); err != nil {
@@ -80,6 +99,7 @@ func (s *SQLiteInspector) Exec(t testing.TB, q string) {
 	}
 }
 
+// Tables lists the tables.
 func (s *SQLiteInspector) Tables(t testing.TB) []string {
 	var names []string
 	for _, r := range s.Rows(t, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'test_versions' ORDER BY 1`) {
@@ -103,6 +123,7 @@ func (s *SQLiteInspector) TrackVersions(t testing.TB, tables ...string) {
 	}
 }
 
+// Versions maps rows to how often they were written since TrackVersions.
 func (s *SQLiteInspector) Versions(t testing.TB, table string) map[string]string {
 	row := "t.id"
 	if table == "handover_rows" {

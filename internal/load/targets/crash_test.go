@@ -147,7 +147,7 @@ func TestCrashSQLite(t *testing.T) {
 	}
 }
 
-func crashAndRecover(t *testing.T, c crashCase, dsn string, db loadtest.Inspector, n int) {
+func crashAndRecover(t *testing.T, c crashCase, dsn string, db loadtest.SQLInspector, n int) {
 	benchDatabase(t, dsn, benchFormat())
 	if c.known {
 		importContacts(t, mustOpen(t, dsn), benchFormat(), genContacts(knownRows), load.Counts{Inserted: knownRows})
@@ -226,7 +226,7 @@ func startChild(t *testing.T, hook, dsn string, n int) (*exec.Cmd, func() bool) 
 }
 
 // waitForQuery polls until the child's backend is running the query.
-func waitForQuery(t *testing.T, db loadtest.Inspector, pattern string) {
+func waitForQuery(t *testing.T, db loadtest.SQLInspector, pattern string) {
 	q := fmt.Sprintf(`SELECT count(*) FROM pg_stat_activity WHERE application_name = '%s' AND state = 'active' AND query LIKE '%s'`,
 		childApp, pattern)
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
@@ -237,7 +237,7 @@ func waitForQuery(t *testing.T, db loadtest.Inspector, pattern string) {
 	t.Fatalf("the child never ran %s", pattern)
 }
 
-func waitGone(t *testing.T, db loadtest.Inspector) {
+func waitGone(t *testing.T, db loadtest.SQLInspector) {
 	q := fmt.Sprintf(`SELECT count(*) FROM pg_stat_activity WHERE application_name = '%s'`, childApp)
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		if db.Rows(t, q)[0][0] == "0" {
@@ -248,7 +248,7 @@ func waitGone(t *testing.T, db loadtest.Inspector) {
 }
 
 // snapshot reads everything an import could change.
-func snapshot(t *testing.T, db loadtest.Inspector) [][]string {
+func snapshot(t *testing.T, db loadtest.SQLInspector) [][]string {
 	var all [][]string
 	for _, q := range []string{
 		`SELECT * FROM contacts ORDER BY id`,

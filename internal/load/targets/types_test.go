@@ -31,7 +31,7 @@ func TestStoredTypes(t *testing.T) {
 		h := loadtest.SQLite(Open)
 		dsn := h.Fresh(t)
 		loadtest.ImportAll(t, h, dsn, loadtest.StructureRows(), loadtest.ContactRows())
-		db := h.Inspect(t, dsn)
+		db := h.Inspect(t, dsn).(loadtest.SQLInspector)
 		got := db.Rows(t, `SELECT external_id, coalesce(birth_date, 'NULL') || ' ' || typeof(birth_date),
 			coalesce(created_at, 'NULL') || ' ' || typeof(created_at), coalesce(score, 'NULL') || ' ' || typeof(score),
 			coalesce(balance, 'NULL') || ' ' || typeof(balance), coalesce(vip, 'NULL') || ' ' || typeof(vip), category
@@ -50,7 +50,7 @@ func TestStoredTypes(t *testing.T) {
 				loadtest.ImportAll(t, h, dsn, loadtest.StructureRows(), loadtest.ContactRows()[1:2])
 			}
 			loadtest.ImportAll(t, h, dsn, loadtest.StructureRows(), loadtest.ContactRows())
-			db := h.Inspect(t, dsn)
+			db := h.Inspect(t, dsn).(loadtest.SQLInspector)
 			db.Exec(t, "SET timezone = 'UTC'")
 			got := db.Rows(t, `SELECT external_id, birth_date, created_at, score, balance, vip, category FROM contacts ORDER BY 1`)
 			compareRows(t, got, storedContacts["postgres"])

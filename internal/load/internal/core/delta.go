@@ -55,14 +55,14 @@ func Policy(e *format.Entity) string {
 // BookRow is one bookkeeping entry: its place in the bookIndex, key,
 // target id and fingerprint.
 type BookRow struct {
-	i   int
-	key string
-	id  int64
-	fp  Fingerprint
+	Index int
+	Key   string
+	ID    int64
+	FP    Fingerprint
 }
 
 func (b *Book) Row(i int) BookRow {
-	return BookRow{i: i, key: string(b.Key(i)), id: b.IDs[i], fp: b.FPs[i]}
+	return BookRow{Index: i, Key: string(b.Key(i)), ID: b.IDs[i], FP: b.FPs[i]}
 }
 
 // NewSizedBook returns an empty bookIndex with room for n entries whose
@@ -118,7 +118,7 @@ func absentRows(book *Book, seen load.Seen) []BookRow {
 		if book.IsSeen(i) {
 			continue
 		}
-		if r := book.Row(i); !seen.HasKey(r.key) {
+		if r := book.Row(i); !seen.HasKey(r.Key) {
 			out = append(out, r)
 		}
 	}
@@ -127,13 +127,13 @@ func absentRows(book *Book, seen load.Seen) []BookRow {
 }
 
 func sortByID(rows []BookRow) {
-	slices.SortFunc(rows, func(a, b BookRow) int { return cmp.Compare(a.id, b.id) })
+	slices.SortFunc(rows, func(a, b BookRow) int { return cmp.Compare(a.ID, b.ID) })
 }
 
 func IDsOf(rows []BookRow) []int64 {
 	ids := make([]int64, len(rows))
 	for i, r := range rows {
-		ids[i] = r.id
+		ids[i] = r.ID
 	}
 	return ids
 }
@@ -141,7 +141,7 @@ func IDsOf(rows []BookRow) []int64 {
 func KeysOf(rows []BookRow) []string {
 	keys := make([]string, len(rows))
 	for i, r := range rows {
-		keys[i] = r.key
+		keys[i] = r.Key
 	}
 	return keys
 }
@@ -218,7 +218,7 @@ func Sweep(ctx context.Context, ops SweepOps, p *Plan, seen load.Seen) (load.Rem
 			return load.Removal{}, err
 		}
 		for _, f := range flagged {
-			book.FPs[f.i] = Fingerprint{}
+			book.FPs[f.Index] = Fingerprint{}
 		}
 		r.Removed, r.Absent = int64(len(flagged)), int64(len(absent)-len(flagged))
 		r.Keys = firstKeys(flagged)
@@ -254,7 +254,7 @@ func dangling(ctx context.Context, ops SweepOps, p *Plan, book *Book) ([]load.Da
 			return nil, err
 		}
 		for _, r := range rows {
-			book.FPs[r.i] = Fingerprint{}
+			book.FPs[r.Index] = Fingerprint{}
 		}
 		out = append(out, load.Dangling{Field: f.Name, Entity: f.Entity, Rows: int64(len(rows)), Keys: firstKeys(rows)})
 	}
@@ -286,7 +286,7 @@ func RowsWithIDsOf(rows []BookRow, ids []int64) []BookRow {
 	}
 	var out []BookRow
 	for _, r := range rows {
-		if _, ok := want[r.id]; ok {
+		if _, ok := want[r.ID]; ok {
 			out = append(out, r)
 		}
 	}

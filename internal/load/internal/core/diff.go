@@ -41,7 +41,7 @@ type diffTx struct {
 	gone  map[string]map[string]int64 // per entity: keys (and ids) the import would delete
 }
 
-func NewDiffTx(b DiffBackend) *diffTx {
+func NewDiffTx(b DiffBackend) load.DiffTx {
 	return &diffTx{b: b, diffs: map[string]*protocol.EntityDiff{}, books: map[string]*Book{},
 		gone: map[string]map[string]int64{}}
 }

@@ -44,10 +44,10 @@ func (d *diffTx) sweep(ctx context.Context, e *format.Entity, seen load.Seen) (l
 		return load.Removal{}, err
 	}
 	for _, r := range remove {
-		add(&diff.Remove, r.key)
+		add(&diff.Remove, r.Key)
 	}
 	for _, r := range keep {
-		add(&diff.Absent, r.key)
+		add(&diff.Absent, r.Key)
 	}
 	r := load.Removal{Policy: diff.Policy, Removed: diff.Remove.Count, Absent: diff.Absent.Count,
 		Held: diff.Policy == format.RemovedDelete && len(keep) > 0, Keys: diff.Remove.Keys}
@@ -57,7 +57,7 @@ func (d *diffTx) sweep(ctx context.Context, e *format.Entity, seen load.Seen) (l
 	if diff.Policy == format.RemovedDelete && len(remove) > 0 {
 		gone := map[string]int64{}
 		for _, a := range remove {
-			gone[a.key] = a.id
+			gone[a.Key] = a.ID
 		}
 		d.gone[e.Name] = gone
 	}
@@ -89,7 +89,7 @@ func (d *diffTx) split(ctx context.Context, p *Plan, absent []BookRow, seen load
 		return err
 	})
 	for _, a := range absent {
-		if _, ok := flagged[a.id]; ok {
+		if _, ok := flagged[a.ID]; ok {
 			keep = append(keep, a)
 		} else {
 			remove = append(remove, a)
@@ -118,7 +118,7 @@ func (d *diffTx) dangling(ctx context.Context, p *Plan, book *Book, deleted map[
 		}
 		var rows []BookRow
 		for _, r := range rowsWithIDs(book, refs) {
-			if _, del := deleted[r.key]; !del && !book.IsSeen(r.i) {
+			if _, del := deleted[r.Key]; !del && !book.IsSeen(r.Index) {
 				rows = append(rows, r)
 			}
 		}
