@@ -41,6 +41,8 @@ type diffTx struct {
 	gone  map[string]map[string]int64 // per entity: keys (and ids) the import would delete
 }
 
+// NewDiffTx is a transaction that computes what an import would do on
+// the transaction b, writing nothing.
 func NewDiffTx(b DiffBackend) load.DiffTx {
 	return &diffTx{b: b, diffs: map[string]*protocol.EntityDiff{}, books: map[string]*Book{},
 		gone: map[string]map[string]int64{}}
