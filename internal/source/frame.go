@@ -67,14 +67,24 @@ func (f *framed) start(ctx context.Context, opts Options) error {
 			f.columns = numbered(len(first.Values))
 		}
 		f.held = append(f.held, first)
+		f.limitColumns()
 		return nil
 	}
 	f.columns, f.warnings = nameColumns(first.Values)
+	f.limitColumns()
 	f.headerLine, f.header = first.Line, first.Values
 	for i := range f.warnings {
 		f.warnings[i] = fmt.Sprintf("%s:%d: %s", f.path, first.Line, f.warnings[i])
 	}
 	return nil
+}
+
+// limitColumns tells a reader that bounds the width of rows (xlsx) how
+// many columns the file has.
+func (f *framed) limitColumns() {
+	if l, ok := f.Reader.(interface{ limitColumns(int) }); ok {
+		l.limitColumns(len(f.columns))
+	}
 }
 
 // numbered returns column_1 … column_n.

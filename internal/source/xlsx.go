@@ -29,6 +29,9 @@ type xlsxReader struct {
 	dec    *xml.Decoder
 	rowNum int
 	done   bool
+	// header is the number of columns once frame read the header (0
+	// before) and limit the most columns a row keeps (see raggedMargin).
+	header, limit int
 }
 
 // openXLSX opens a workbook and finds the sheet; every row with a value,
@@ -38,7 +41,7 @@ func openXLSX(path string, opts Options) (*xlsxReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &xlsxReader{path: path, file: f, size: size, ra: &countingReaderAt{r: f}}
+	r := &xlsxReader{path: path, file: f, size: size, ra: &countingReaderAt{r: f}, limit: maxXLSXColumns}
 	if err := r.open(opts.Sheet); err != nil {
 		r.Close()
 		return nil, err
@@ -51,7 +54,7 @@ func (r *xlsxReader) open(sheet string) error {
 	if err != nil {
 		return fmt.Errorf("%s: not a readable xlsx file: %w", r.path, err)
 	}
-	if r.wb, err = readWorkbook(zr); err != nil {
+	if r.wb, err = readWorkbook(zr, sharedStringsBudget(r.size)); err != nil {
 		return fmt.Errorf("%s: not a readable xlsx file: %w", r.path, err)
 	}
 	if r.sheet, err = r.wb.sheet(sheet); err != nil {
@@ -60,7 +63,7 @@ func (r *xlsxReader) open(sheet string) error {
 	if r.body, err = r.wb.open(r.sheet.part); err != nil {
 		return fmt.Errorf("%s: sheet %q: %w", r.path, r.sheet.name, err)
 	}
-	r.dec = xml.NewDecoder(bufio.NewReaderSize(r.body, 64<<10))
+	r.dec = xml.NewDecoder(bufio.NewReaderSize(&markupGuard{r: r.body}, 64<<10))
 	return nil
 }
 
@@ -71,49 +74,84 @@ func (r *xlsxReader) emptyError() error {
 
 func (r *xlsxReader) Columns() []string { return nil }
 
+// maxXLSXColumns is Excel's last column, XFD.
+const maxXLSXColumns = 16384
+
+// raggedMargin is how many columns past the header a row may use and
+// still be kept whole, as a ragged row. A row reaching further keeps the
+// header's columns only and counts the others: a sparse cell far to the
+// right never turns into thousands of empty values.
+const raggedMargin = 16
+
+// limitColumns tells the reader the header's width, once frame read it.
+func (r *xlsxReader) limitColumns(header int) {
+	r.header, r.limit = header, min(header+raggedMargin, maxXLSXColumns)
+}
+
+// sheetRow is one <row> as read: its values up to the column limit and
+// how many non-empty values lay beyond it.
+type sheetRow struct {
+	num   int
+	vals  []string
+	extra int
+}
+
 // Next returns the next row with any value, without trailing empty cells
-// (frame pads rows to the header).
+// (frame pads rows to the header). A row with values far beyond the
+// header keeps the header's columns and says how many it left out.
 func (r *xlsxReader) Next(ctx context.Context) (Row, error) {
 	if err := ctx.Err(); err != nil {
 		return Row{}, fmt.Errorf("read %s: %w", r.path, err)
 	}
-	num, vals, err := r.nextRow()
+	row, err := r.nextRow()
 	if err != nil {
 		return Row{}, err
 	}
-	return Row{Line: num, Values: vals}, nil
+	if row.extra == 0 {
+		return Row{Line: row.num, Values: row.vals}, nil
+	}
+	n := r.header
+	extra := row.extra
+	for _, v := range row.vals[min(n, len(row.vals)):] {
+		if v != "" {
+			extra++
+		}
+	}
+	vals := row.vals[:min(n, len(row.vals)):min(n, len(row.vals))]
+	return Row{Line: row.num, Values: vals,
+		Problem: fmt.Sprintf("the row has %d values beyond the header's %d columns", extra, n)}, nil
 }
 
 // nextRow returns the next row that has a value, without trailing empty
 // cells.
-func (r *xlsxReader) nextRow() (int, []string, error) {
+func (r *xlsxReader) nextRow() (sheetRow, error) {
 	for {
-		num, vals, err := r.readRow()
+		row, err := r.readRow()
 		if err != nil {
-			return 0, nil, err
+			return sheetRow{}, err
 		}
-		for len(vals) > 0 && vals[len(vals)-1] == "" {
-			vals = vals[:len(vals)-1]
+		for len(row.vals) > 0 && row.vals[len(row.vals)-1] == "" {
+			row.vals = row.vals[:len(row.vals)-1]
 		}
-		if len(vals) > 0 {
-			return num, vals, nil
+		if len(row.vals) > 0 || row.extra > 0 {
+			return row, nil
 		}
 	}
 }
 
 // readRow reads the next <row> element of the sheet.
-func (r *xlsxReader) readRow() (int, []string, error) {
+func (r *xlsxReader) readRow() (sheetRow, error) {
 	if r.done {
-		return 0, nil, io.EOF
+		return sheetRow{}, io.EOF
 	}
 	for {
 		tok, err := r.dec.RawToken()
 		if errors.Is(err, io.EOF) {
 			r.done = true
-			return 0, nil, io.EOF
+			return sheetRow{}, io.EOF
 		}
 		if err != nil {
-			return 0, nil, r.xmlError(err)
+			return sheetRow{}, r.xmlError(err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -122,26 +160,27 @@ func (r *xlsxReader) readRow() (int, []string, error) {
 				if n, err := strconv.Atoi(attr(t, "r")); err == nil && n > 0 {
 					r.rowNum = n
 				}
-				vals, err := r.rowCells()
-				return r.rowNum, vals, err
+				row := sheetRow{num: r.rowNum}
+				err := r.rowCells(&row)
+				return row, err
 			}
 		case xml.EndElement:
 			if t.Name.Local == "sheetData" {
 				r.done = true
-				return 0, nil, io.EOF
+				return sheetRow{}, io.EOF
 			}
 		}
 	}
 }
 
-// rowCells reads the cells of a row up to its end tag.
-func (r *xlsxReader) rowCells() ([]string, error) {
-	var vals []string
+// rowCells reads the cells of a row up to its end tag, keeping the values
+// of the first r.limit columns and counting the others.
+func (r *xlsxReader) rowCells(row *sheetRow) error {
 	col := 0
 	for {
 		tok, err := r.dec.RawToken()
 		if err != nil {
-			return nil, r.xmlError(err)
+			return r.xmlError(err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -149,26 +188,41 @@ func (r *xlsxReader) rowCells() ([]string, error) {
 				continue
 			}
 			col++
-			if c, ok := columnIndex(attr(t, "r")); ok {
+			ref := attr(t, "r")
+			if c, ok := columnIndex(ref); ok {
 				col = c
+			}
+			if col > maxXLSXColumns {
+				return r.columnError(ref)
 			}
 			v, err := r.cell(t)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			if v == "" {
-				continue
+			switch {
+			case v == "":
+			case col > r.limit:
+				row.extra++
+			default:
+				for len(row.vals) < col {
+					row.vals = append(row.vals, "")
+				}
+				row.vals[col-1] = v
 			}
-			for len(vals) < col {
-				vals = append(vals, "")
-			}
-			vals[col-1] = v
 		case xml.EndElement:
 			if t.Name.Local == "row" {
-				return vals, nil
+				return nil
 			}
 		}
 	}
+}
+
+// columnError names a cell past Excel's last column.
+func (r *xlsxReader) columnError(ref string) error {
+	if ref == "" {
+		return fmt.Errorf("%s: sheet %q row %d has more than %d cells, Excel's limit", r.path, r.sheet.name, r.rowNum, maxXLSXColumns)
+	}
+	return fmt.Errorf("%s: sheet %q cell %s: the column is beyond XFD, Excel's last column", r.path, r.sheet.name, ref)
 }
 
 // cell reads one <c> element and returns its value as text.
@@ -206,6 +260,9 @@ func (r *xlsxReader) cell(start xml.StartElement) (string, error) {
 				v.Write(t)
 			case in == "t" && phonetic == 0:
 				inline.Write(t)
+			}
+			if v.Len()+inline.Len() > maxMarkupRun {
+				return "", fmt.Errorf("%s: sheet %q cell %s holds more than %d MB", r.path, r.sheet.name, attr(start, "r"), maxMarkupRun>>20)
 			}
 		}
 	}
@@ -273,7 +330,8 @@ func attr(e xml.StartElement, name string) string {
 	return ""
 }
 
-// columnIndex turns a cell reference like "AB12" into its 1-based column.
+// columnIndex turns a cell reference like "AB12" into its 1-based column;
+// any column past XFD is maxXLSXColumns+1.
 func columnIndex(ref string) (int, bool) {
 	col := 0
 	for i := 0; i < len(ref); i++ {
@@ -282,8 +340,8 @@ func columnIndex(ref string) (int, bool) {
 			break
 		}
 		col = col*26 + int(c-'a'+1)
-		if col > 1<<20 {
-			return 0, false
+		if col > maxXLSXColumns {
+			return maxXLSXColumns + 1, true
 		}
 	}
 	return col, col > 0

@@ -20,6 +20,7 @@ type workbook struct {
 	date1904 bool
 	strings  []string
 	kinds    []numKind // per cell style (cellXfs index)
+	budget   int64     // bytes the shared strings may take
 }
 
 type sheetRef struct{ name, part string }
@@ -53,8 +54,8 @@ type xmlStyles struct {
 }
 
 // readWorkbook reads the workbook's sheet list, shared strings and styles.
-func readWorkbook(zr *zip.Reader) (*workbook, error) {
-	wb := &workbook{zr: zr, parts: make(map[string]*zip.File, len(zr.File))}
+func readWorkbook(zr *zip.Reader, stringsBudget int64) (*workbook, error) {
+	wb := &workbook{zr: zr, budget: stringsBudget, parts: make(map[string]*zip.File, len(zr.File))}
 	for _, f := range zr.File {
 		wb.parts[strings.ToLower(f.Name)] = f
 	}
@@ -127,7 +128,7 @@ func (wb *workbook) decode(name string, v any) error {
 		return err
 	}
 	defer rc.Close()
-	if err := xml.NewDecoder(bufio.NewReader(rc)).Decode(v); err != nil {
+	if err := xml.NewDecoder(bufio.NewReader(&partLimit{r: rc, name: name})).Decode(v); err != nil {
 		return fmt.Errorf("part %s: %w", name, err)
 	}
 	return nil
@@ -162,8 +163,9 @@ func (wb *workbook) readStrings(name string) error {
 		return err
 	}
 	defer rc.Close()
-	dec := xml.NewDecoder(bufio.NewReaderSize(rc, 64<<10))
+	dec := xml.NewDecoder(bufio.NewReaderSize(&markupGuard{r: rc}, 64<<10))
 	var sb strings.Builder
+	used := int64(0)
 	inSI, inT, phonetic := false, false, 0
 	for {
 		tok, err := dec.RawToken()
@@ -188,6 +190,9 @@ func (wb *workbook) readStrings(name string) error {
 			switch t.Name.Local {
 			case "si":
 				inSI = false
+				if used += int64(sb.Len()) + stringOverhead; used > wb.budget {
+					return fmt.Errorf("part %s: the shared strings take more than %d MB, more than a workbook of this size holds", name, wb.budget>>20)
+				}
 				wb.strings = append(wb.strings, sb.String())
 			case "t":
 				inT = false
@@ -197,6 +202,9 @@ func (wb *workbook) readStrings(name string) error {
 		case xml.CharData:
 			if inSI && inT && phonetic == 0 {
 				sb.Write(t)
+				if used+int64(sb.Len()) > wb.budget {
+					return fmt.Errorf("part %s: the shared strings take more than %d MB, more than a workbook of this size holds", name, wb.budget>>20)
+				}
 			}
 		}
 	}
