@@ -12,14 +12,65 @@ type numKind uint8
 
 const (
 	numPlain numKind = iota
-	numDate          // a date, maybe with a time of day
+	numDate          // a date
+	numDateTime      // a date with a time of day
 	numTime          // a time of day (or a duration) only
+	numPadded        // an integer part padded with zeros ("00000")
 )
+
+// numFormat is how a cell style shows numbers: its kind and, for a
+// zero-padded format, the digits before and after the decimal point.
+type numFormat struct {
+	kind          numKind
+	pad, decimals int
+}
+
+// customFormat classifies a custom number format code.
+func customFormat(code string) numFormat {
+	if pad, dec, ok := zeroPadded(code); ok {
+		return numFormat{kind: numPadded, pad: pad, decimals: dec}
+	}
+	return numFormat{kind: formatKind(code)}
+}
+
+// zeroPadded recognises a format of zeros only, like "00000" or "000.00",
+// with at least two before the point: a number shown zero-padded (a zip
+// code or a customer number).
+func zeroPadded(code string) (pad, dec int, ok bool) {
+	intPart, frac, hasPoint := strings.Cut(code, ".")
+	if len(intPart) < 2 || strings.Trim(intPart, "0") != "" || strings.Trim(frac, "0") != "" || hasPoint && frac == "" {
+		return 0, 0, false
+	}
+	return len(intPart), len(frac), true
+}
+
+// paddedText writes a number as a zero-padded format shows it.
+func paddedText(v string, f numFormat) string {
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsInf(n, 0) || math.IsNaN(n) {
+		return v
+	}
+	sign := ""
+	if n < 0 {
+		sign, n = "-", -n
+	}
+	text := strconv.FormatFloat(n, 'f', f.decimals, 64)
+	intLen := len(text)
+	if i := strings.IndexByte(text, '.'); i >= 0 {
+		intLen = i
+	}
+	if intLen < f.pad {
+		text = strings.Repeat("0", f.pad-intLen) + text
+	}
+	return sign + text
+}
 
 // builtinKind classifies Excel's built-in number formats by id.
 func builtinKind(id int) numKind {
 	switch {
-	case id >= 14 && id <= 17, id == 22, id >= 27 && id <= 36, id >= 50 && id <= 58:
+	case id == 22:
+		return numDateTime
+	case id >= 14 && id <= 17, id >= 27 && id <= 36, id >= 50 && id <= 58:
 		return numDate
 	case id >= 18 && id <= 21, id >= 45 && id <= 47:
 		return numTime
@@ -63,6 +114,8 @@ func formatKind(code string) numKind {
 		}
 	}
 	switch {
+	case date && clock:
+		return numDateTime
 	case date || (month && !clock):
 		return numDate
 	case clock:
@@ -112,7 +165,7 @@ func serialText(v string, kind numKind, date1904 bool) string {
 		epoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
 	}
 	t := epoch.AddDate(0, 0, int(days)).Add(clock)
-	if rem == 0 {
+	if rem == 0 && kind != numDateTime {
 		return t.Format("2006-01-02")
 	}
 	return t.Format("2006-01-02 15:04:05")

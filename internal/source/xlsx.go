@@ -292,8 +292,12 @@ func (r *xlsxReader) cellValue(typ string, style int, v, inline string, start xm
 	case "d":
 		return isoCellDate(v), nil
 	}
-	if k := r.wb.kind(style); k != numPlain {
-		return serialText(v, k, r.wb.date1904), nil
+	switch f := r.wb.format(style); f.kind {
+	case numPlain:
+	case numPadded:
+		return paddedText(v, f), nil
+	default:
+		return serialText(v, f.kind, r.wb.date1904), nil
 	}
 	return numberText(v), nil
 }

@@ -113,7 +113,7 @@ func TestXLSXValues(t *testing.T) {
 	r, rows := mustReadAll(t, path, Options{Sheet: s})
 	want := [][]string{
 		{"1", "2023-03-15", "2023-03-15 12:00:00", "18:00:00", "0.1", "12345678901", "00123", "TRUE", "100000000000000000000", "1.5E+10"},
-		{"2", "2023-03-15", "2023-03-16", "", "-3.25", "", "Müller", "", "0.3", ""},
+		{"2", "2023-03-15", "2023-03-16 00:00:00", "", "-3.25", "", "Müller", "", "0.3", ""},
 		{"3", "", "", "", "", "", "", "", "", "", "", "extra"},
 	}
 	if !equal(r.Columns(), []string{"ID", "Datum", "Termin", "Zeit", "Betrag", "Lang", "Text", "Flag", "Gross", "Exp"}) {
@@ -207,8 +207,8 @@ func TestFormatKind(t *testing.T) {
 		{"DD/MM/YYYY", numDate},
 		{"[$-407]d. mmmm yyyy", numDate},
 		{"mmm-yy", numDate},
-		{"yyyy-mm-dd hh:mm:ss", numDate},
-		{"m/d/yy h:mm AM/PM", numDate},
+		{"yyyy-mm-dd hh:mm:ss", numDateTime},
+		{"m/d/yy h:mm AM/PM", numDateTime},
 		{"hh:mm", numTime},
 		{"[h]:mm:ss", numTime},
 		{"mm:ss", numTime},
@@ -219,7 +219,7 @@ func TestFormatKind(t *testing.T) {
 			t.Errorf("formatKind(%q) = %d, want %d", tc.code, got, tc.want)
 		}
 	}
-	for id, want := range map[int]numKind{0: numPlain, 2: numPlain, 14: numDate, 22: numDate, 20: numTime, 46: numTime, 49: numPlain} {
+	for id, want := range map[int]numKind{0: numPlain, 2: numPlain, 14: numDate, 22: numDateTime, 20: numTime, 46: numTime, 49: numPlain} {
 		if got := builtinKind(id); got != want {
 			t.Errorf("builtinKind(%d) = %d, want %d", id, got, want)
 		}

@@ -19,7 +19,7 @@ type workbook struct {
 	sheets   []sheetRef
 	date1904 bool
 	strings  []string
-	kinds    []numKind // per cell style (cellXfs index)
+	formats  []numFormat // per cell style (cellXfs index)
 	budget   int64     // bytes the shared strings may take
 }
 
@@ -144,12 +144,12 @@ func (wb *workbook) readStyles(name string) error {
 	for _, n := range st.NumFmts {
 		custom[n.ID] = n.Code
 	}
-	wb.kinds = make([]numKind, len(st.Xfs))
+	wb.formats = make([]numFormat, len(st.Xfs))
 	for i, xf := range st.Xfs {
 		if code, ok := custom[xf.NumFmtID]; ok {
-			wb.kinds[i] = formatKind(code)
+			wb.formats[i] = customFormat(code)
 		} else {
-			wb.kinds[i] = builtinKind(xf.NumFmtID)
+			wb.formats[i] = numFormat{kind: builtinKind(xf.NumFmtID)}
 		}
 	}
 	return nil
@@ -210,12 +210,12 @@ func (wb *workbook) readStrings(name string) error {
 	}
 }
 
-// kind returns the number kind of cell style s.
-func (wb *workbook) kind(s int) numKind {
-	if s < 0 || s >= len(wb.kinds) {
-		return numPlain
+// format returns the number format of cell style s.
+func (wb *workbook) format(s int) numFormat {
+	if s < 0 || s >= len(wb.formats) {
+		return numFormat{}
 	}
-	return wb.kinds[s]
+	return wb.formats[s]
 }
 
 // sheet finds a sheet by name, or the first one for "".
