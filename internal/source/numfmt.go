@@ -11,11 +11,11 @@ import (
 type numKind uint8
 
 const (
-	numPlain numKind = iota
-	numDate          // a date
-	numDateTime      // a date with a time of day
-	numTime          // a time of day (or a duration) only
-	numPadded        // an integer part padded with zeros ("00000")
+	numPlain    numKind = iota
+	numDate             // a date
+	numDateTime         // a date with a time of day
+	numTime             // a time of day (or a duration) only
+	numPadded           // an integer part padded with zeros ("00000")
 )
 
 // numFormat is how a cell style shows numbers: its kind and, for a

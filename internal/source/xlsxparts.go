@@ -20,7 +20,7 @@ type workbook struct {
 	date1904 bool
 	strings  []string
 	formats  []numFormat // per cell style (cellXfs index)
-	budget   int64     // bytes the shared strings may take
+	budget   int64       // bytes the shared strings may take
 }
 
 type sheetRef struct{ name, part string }
