@@ -224,18 +224,35 @@ func TestUnknownColumnIsConfigError(t *testing.T) {
 	}
 }
 
-func TestUnclosedQuoteFailsTheRunNamingTheLine(t *testing.T) {
+// TestMalformedLinesAreRejectsOfTheirLine: an unclosed quote, text after a
+// closing quote and a control character are rejects of their own line;
+// the lines after them load; a stray byte order mark is removed and counted.
+func TestMalformedLinesAreRejectsOfTheirLine(t *testing.T) {
 	f := newFixture(t, map[string]string{"firmen.csv": firmen,
-		"kontakte.csv": "ID;Nachname;EMail;Geburtsdatum;Firma;Status\nC1;\"open;;;S1;aktiv\n"})
+		"kontakte.csv": "ID;Nachname;EMail;Geburtsdatum;Firma;Status\n" +
+			"C1;\"open;;;S1;aktiv\n" + // line 2: its quote runs into line 3
+			"C2;\"Meier\"x;;;S1;aktiv\n" + // 3: text after the closing quote
+			"C3;Bell\x07;;;S1;aktiv\n" + // 4: a control character
+			"\ufeffC4;Fine;;;S1;aktiv\n"}) // 5: valid once the BOM is gone
 	p, err := Run(context.Background(), f.options(nil))
-	if err == nil || !strings.Contains(err.Error(), "kontakte.csv") || !strings.Contains(err.Error(), ":2") {
-		t.Fatalf("err = %v, want an error naming kontakte.csv line 2", err)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if p == nil || p.Status != protocol.StatusFailed {
-		t.Fatalf("protocol %+v, want status failed", p)
+	c := p.Entities[1]
+	if c.Read != 4 || c.Rejected != 3 || c.Valid != 1 {
+		t.Errorf("read/rejected/valid = %d/%d/%d, want 4/3/1", c.Read, c.Rejected, c.Valid)
 	}
-	if strings.Contains(err.Error(), f.x.Dir) {
-		t.Errorf("error %q names the extraction's directory, not the file the user knows", err)
+	if c.RejectsByRule["row"] != 2 || c.RejectsByRule["last_name/control"] != 1 {
+		t.Errorf("rejects_by_rule %v", c.RejectsByRule)
+	}
+	if c.Repaired["stray_bom"] != 1 {
+		t.Errorf("repaired %v, want stray_bom 1", c.Repaired)
+	}
+	rej := readFile(t, filepath.Join(f.artifact, "rejects", "contacts.csv"))
+	for _, want := range []string{"runs to line 3", "text after the closing quote", "U+0007"} {
+		if !strings.Contains(rej, want) {
+			t.Errorf("rejects do not say %q:\n%s", want, rej)
+		}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/handover/handover/internal/load"
 	"github.com/handover/handover/internal/protocol"
 	"github.com/handover/handover/internal/report"
+	"github.com/handover/handover/internal/source"
 )
 
 const loadBatchRows = 4096
@@ -93,6 +94,7 @@ func runEntity(ctx context.Context, o Options, pl *plan, st *runState) (*entityR
 		ld.abort()
 		return res, err
 	}
+	c.Repaired = source.Repairs(pl.reader)
 	counts, err := ld.finish()
 	if err != nil {
 		return res, fmt.Errorf("load: %w", err)

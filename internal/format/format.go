@@ -69,14 +69,20 @@ type Field struct {
 	Type      Type
 	Required  bool
 	Unique    bool
-	MaxLength int      // 0: no limit
-	Min       string   // "" when unset; compared by type (int, decimal, date, datetime; string length otherwise)
-	Max       string   // "" when unset
-	Pattern   string   // Go regexp the whole value must match; "" when unset
-	Values    []string // enum values
-	Entity    string   // ref: referenced entity name
-	Scale     int      // decimal: digits after the point; -1 when unset
-	Line      int      // line in format.yaml
+	MaxLength int    // 0: no limit
+	Min       string // "" when unset; compared by type (int, decimal, date, datetime; string length otherwise)
+	Max       string // "" when unset
+	Pattern   string // Go regexp the whole value must match; "" when unset
+	// PatternHint says in words what Pattern asks for; rejects and the
+	// customer's format description show it instead of the expression.
+	PatternHint string
+	// AllowControl lets the field hold control characters (other than
+	// tab, CR and LF, which are always allowed) and bidi controls.
+	AllowControl bool
+	Values       []string // enum values
+	Entity       string   // ref: referenced entity name
+	Scale        int      // decimal: digits after the point; -1 when unset
+	Line         int      // line in format.yaml
 
 	check *fieldCheck // prepared constraints, set by Compile (validate.go)
 }

@@ -90,18 +90,20 @@ func decodeField(d *conf.Doc, entity string, n *yaml.Node) *Field {
 	path := entity + "." + conf.ScalarAt(n, "name")
 	var values, scale *yaml.Node
 	ok := d.Map(n, fmt.Sprintf("in field %q", path), conf.Keys{
-		"name":       func(v *yaml.Node) { f.Name = d.String(v, path+".name") },
-		"type":       func(v *yaml.Node) { f.Type = Type(d.String(v, path+".type")) },
-		"required":   func(v *yaml.Node) { f.Required = d.Bool(v, path+".required") },
-		"unique":     func(v *yaml.Node) { f.Unique = d.Bool(v, path+".unique") },
-		"max_length": func(v *yaml.Node) { f.MaxLength, _ = d.Int(v, path+".max_length") },
-		"min":        func(v *yaml.Node) { f.Min = d.Text(v, path+".min") },
-		"max":        func(v *yaml.Node) { f.Max = d.Text(v, path+".max") },
-		"pattern":    func(v *yaml.Node) { f.Pattern = d.String(v, path+".pattern") },
-		"values":     func(v *yaml.Node) { values = v; f.Values = d.Strings(v, path+".values") },
-		"entity":     func(v *yaml.Node) { f.Entity = d.String(v, path+".entity") },
-		"column":     func(v *yaml.Node) { f.Column = d.String(v, path+".column") },
-		"scale":      func(v *yaml.Node) { scale = v; f.Scale, _ = d.Int(v, path+".scale") },
+		"name":          func(v *yaml.Node) { f.Name = d.String(v, path+".name") },
+		"type":          func(v *yaml.Node) { f.Type = Type(d.String(v, path+".type")) },
+		"required":      func(v *yaml.Node) { f.Required = d.Bool(v, path+".required") },
+		"unique":        func(v *yaml.Node) { f.Unique = d.Bool(v, path+".unique") },
+		"max_length":    func(v *yaml.Node) { f.MaxLength, _ = d.Int(v, path+".max_length") },
+		"min":           func(v *yaml.Node) { f.Min = d.Text(v, path+".min") },
+		"max":           func(v *yaml.Node) { f.Max = d.Text(v, path+".max") },
+		"pattern":       func(v *yaml.Node) { f.Pattern = d.String(v, path+".pattern") },
+		"pattern_hint":  func(v *yaml.Node) { f.PatternHint = d.String(v, path+".pattern_hint") },
+		"allow_control": func(v *yaml.Node) { f.AllowControl = d.Bool(v, path+".allow_control") },
+		"values":        func(v *yaml.Node) { values = v; f.Values = d.Strings(v, path+".values") },
+		"entity":        func(v *yaml.Node) { f.Entity = d.String(v, path+".entity") },
+		"column":        func(v *yaml.Node) { f.Column = d.String(v, path+".column") },
+		"scale":         func(v *yaml.Node) { scale = v; f.Scale, _ = d.Int(v, path+".scale") },
 	})
 	if !ok {
 		return nil
@@ -181,6 +183,8 @@ func checkFieldDecl(d *conf.Doc, n *yaml.Node, path string, f *Field, hasValues,
 		if _, err := regexp.Compile(f.Pattern); err != nil {
 			d.Problem(n, "%s: pattern does not compile: %v", path, err)
 		}
+	} else if f.PatternHint != "" {
+		d.Problem(n, "%s: pattern_hint needs a pattern", path)
 	}
 	checkFieldOptions(d, n, path, f, hasValues, hasScale)
 	checkFieldBounds(d, n, path, f)

@@ -36,6 +36,9 @@ func (f *Field) Normalize(v any) (string, *Problem) {
 		}
 		return "", nil
 	}
+	if p := f.controls(s); p != nil {
+		return "", p
+	}
 	c, err := f.checkFor()
 	if err != nil {
 		return "", f.problem("format", err.Error())
@@ -162,6 +165,9 @@ func (f *Field) constraints(s string, c *fieldCheck) *Problem {
 		return p
 	}
 	if c.pattern != nil && !c.pattern.MatchString(s) {
+		if f.PatternHint != "" {
+			return f.problem("pattern", fmt.Sprintf("%s does not have the required form: %s", quote(s), f.PatternHint))
+		}
 		return f.problem("pattern", fmt.Sprintf("%s does not have the required form (%s)", quote(s), f.Pattern))
 	}
 	return nil
@@ -217,6 +223,9 @@ func (f *Field) NormalizeCanonical(s string) (string, *Problem) {
 		}
 		return "", nil
 	}
+	if p := f.controls(s); p != nil {
+		return "", p
+	}
 	c, err := f.checkFor()
 	if err != nil {
 		return "", f.problem("format", err.Error())
@@ -225,4 +234,44 @@ func (f *Field) NormalizeCanonical(s string) (string, *Problem) {
 		return "", p
 	}
 	return s, nil
+}
+
+// controls refuses a control character other than tab, CR and LF (an
+// undefined windows-1252 byte decodes to one of the C1 controls) and the
+// bidi embedding, override and isolate characters, which make text read
+// differently from what it is, unless the field allows them.
+func (f *Field) controls(s string) *Problem {
+	if f.AllowControl {
+		return nil
+	}
+	if i := controlAt(s); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		return f.problem("control", fmt.Sprintf("contains the control character U+%04X at byte %d (allow it with allow_control: true)", r, i+1))
+	}
+	return nil
+}
+
+// controlAt returns the byte offset of the first refused character in s,
+// or -1. It looks at bytes: C1 controls are C2 80–C2 9F in UTF-8, the bidi
+// controls U+202A–U+202E and U+2066–U+2069 are E2 80 AA–AE and E2 81 A6–A9.
+func controlAt(s string) int {
+	for i := 0; i < len(s); i++ {
+		switch b := s[i]; {
+		case b < 0x20:
+			if b != '\t' && b != '\r' && b != '\n' {
+				return i
+			}
+		case b == 0x7F:
+			return i
+		case b == 0xC2:
+			if i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9F {
+				return i
+			}
+		case b == 0xE2 && i+2 < len(s):
+			if s[i+1] == 0x80 && s[i+2] >= 0xAA && s[i+2] <= 0xAE || s[i+1] == 0x81 && s[i+2] >= 0xA6 && s[i+2] <= 0xA9 {
+				return i
+			}
+		}
+	}
+	return -1
 }

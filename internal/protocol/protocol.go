@@ -107,8 +107,11 @@ type Entity struct {
 	Removed       int64          `json:"removed"`
 	Absent        int64          `json:"absent"`
 	RejectsByRule map[string]int `json:"rejects_by_rule"`
-	Rejects       string         `json:"rejects,omitempty"` // rejects file, relative to the artifacts directory
-	Millis        int64          `json:"millis"`
+	// Repaired counts changes the reader made to values, by kind
+	// ("stray_bom": a byte order mark inside the file removed).
+	Repaired map[string]int `json:"repaired,omitempty"`
+	Rejects  string         `json:"rejects,omitempty"` // rejects file, relative to the artifacts directory
+	Millis   int64          `json:"millis"`
 }
 
 // Gate is the quality gate's verdict.

@@ -68,7 +68,8 @@ func dropLines(sample []byte, n int) []byte {
 
 func (r *csvReader) Columns() []string { return nil }
 
-// Next returns the next record; ragged records are returned as they are.
+// Next returns the next record; ragged records are returned as they are,
+// a malformed one as its first line with a Problem.
 func (r *csvReader) Next(ctx context.Context) (Row, error) {
 	r.rows++
 	if r.rows%1024 == 0 {
@@ -76,13 +77,14 @@ func (r *csvReader) Next(ctx context.Context) (Row, error) {
 			return Row{}, fmt.Errorf("read %s: %w", r.in.path, err)
 		}
 	}
-	line, vals, err := r.sc.next()
+	line, vals, problem, err := r.sc.next()
 	if err != nil {
 		return Row{}, err
 	}
-	return Row{Line: line, Values: vals}, nil
+	return Row{Line: line, Values: vals, Problem: problem}, nil
 }
 
+func (r *csvReader) Repairs() map[string]int       { return repairs(r.sc.boms) }
 func (r *csvReader) Encoding() string              { return r.in.encName() }
 func (r *csvReader) Delimiter() string             { return string(r.sc.delim) }
 func (r *csvReader) Progress() (done, total int64) { return r.in.progress() }

@@ -70,6 +70,9 @@ func (f *framed) start(ctx context.Context, opts Options) error {
 		f.limitColumns()
 		return nil
 	}
+	if first.Problem != "" {
+		return fmt.Errorf("%s:%d: %s", f.path, first.Line, first.Problem)
+	}
 	f.columns, f.warnings = nameColumns(first.Values)
 	f.limitColumns()
 	f.headerLine, f.header = first.Line, first.Values
@@ -141,6 +144,9 @@ func unique(name string, taken map[string]bool) string {
 }
 
 func (f *framed) Columns() []string { return f.columns }
+
+// Repairs are the raw reader's (see Repairs).
+func (f *framed) Repairs() map[string]int { return Repairs(f.Reader) }
 
 // Warnings says which columns were renamed.
 func (f *framed) Warnings() []string { return f.warnings }

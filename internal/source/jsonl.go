@@ -23,6 +23,7 @@ type jsonlReader struct {
 	columns []string
 	index   map[string]int
 	first   *Row // the first object's row, returned by the first Next
+	boms    int  // stray byte order marks removed from values
 }
 
 // openJSONL opens a JSON Lines file and reads its first object.
@@ -48,7 +49,7 @@ func (r *jsonlReader) readFirst() error {
 	if err != nil {
 		return err
 	}
-	keys, vals, err := parseObject(text)
+	keys, vals, err := parseObject(text, &r.boms)
 	if err != nil {
 		return fmt.Errorf("%s:%d: %w", r.in.path, line, err)
 	}
@@ -100,7 +101,9 @@ func (r *jsonlReader) nextLine() (int, []byte, error) {
 func (r *jsonlReader) Columns() []string { return r.columns }
 
 // Next returns the next object as a row. Keys the first object did not
-// have make the row's Problem; keys it lacks are empty values.
+// have make the row's Problem; keys it lacks are empty values. A line that
+// is not a JSON object, or holds a lone surrogate, is a row with a Problem
+// and the line's text as its first value.
 func (r *jsonlReader) Next(ctx context.Context) (Row, error) {
 	if err := ctx.Err(); err != nil {
 		return Row{}, fmt.Errorf("read %s: %w", r.in.path, err)
@@ -114,11 +117,12 @@ func (r *jsonlReader) Next(ctx context.Context) (Row, error) {
 	if err != nil {
 		return Row{}, err
 	}
-	keys, vals, err := parseObject(text)
-	if err != nil {
-		return Row{}, fmt.Errorf("%s:%d: %w", r.in.path, line, err)
-	}
 	row := Row{Line: line, Values: make([]string, len(r.columns))}
+	keys, vals, err := parseObject(text, &r.boms)
+	if err != nil {
+		row.Values[0], row.Problem = string(text), err.Error()
+		return row, nil
+	}
 	var unknown, dups []string
 	seen := make([]bool, len(r.columns))
 	for i, k := range keys {
@@ -156,7 +160,10 @@ func keyProblem(unknown, dups []string) string {
 // parseObject decodes one JSON object, keeping its keys in order. Values
 // become text: strings as they are, numbers as written, true/false, null
 // as "", nested objects and arrays as compact JSON.
-func parseObject(text []byte) ([]string, []string, error) {
+func parseObject(text []byte, boms *int) ([]string, []string, error) {
+	if bytes.HasPrefix(text, bomUTF8) {
+		return nil, nil, errors.New("the line starts with a byte order mark (U+FEFF), not a JSON object")
+	}
 	if text[0] != '{' {
 		return nil, nil, errors.New("not a JSON object")
 	}
@@ -176,9 +183,16 @@ func parseObject(text []byte) ([]string, []string, error) {
 		if err := dec.Decode(&raw); err != nil {
 			return nil, nil, invalidJSON(err)
 		}
+		if esc := loneSurrogate(raw); esc != "" {
+			return nil, nil, fmt.Errorf("key %q: %s is a lone surrogate, not a character", key, esc)
+		}
 		v, err := jsonText(raw)
 		if err != nil {
 			return nil, nil, invalidJSON(err)
+		}
+		if strings.Contains(v, "\ufeff") {
+			*boms += strings.Count(v, "\ufeff")
+			v = strings.ReplaceAll(v, "\ufeff", "")
 		}
 		keys, vals = append(keys, key), append(vals, v)
 	}
@@ -217,6 +231,48 @@ func jsonText(raw json.RawMessage) (string, error) {
 	return string(raw), nil // number, true, false
 }
 
+// loneSurrogate returns the first \uXXXX escape of a JSON string that is
+// half of a surrogate pair without its other half ("" when none): the
+// decoder would turn it into U+FFFD without a word.
+func loneSurrogate(raw []byte) string {
+	if len(raw) == 0 || raw[0] != '"' {
+		return ""
+	}
+	for i := 1; i < len(raw)-1; i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		if raw[i+1] != 'u' {
+			i++ // an escaped character, \\ included
+			continue
+		}
+		r, ok := hex4(raw, i+2)
+		switch {
+		case !ok || r < 0xD800 || r > 0xDFFF:
+		case r <= 0xDBFF && i+11 < len(raw) && raw[i+6] == '\\' && raw[i+7] == 'u':
+			if lo, ok := hex4(raw, i+8); ok && lo >= 0xDC00 && lo <= 0xDFFF {
+				i += 11
+				continue
+			}
+			return string(raw[i : i+6])
+		default:
+			return string(raw[i : i+6])
+		}
+		i += 5
+	}
+	return ""
+}
+
+// hex4 reads four hex digits at raw[i:].
+func hex4(raw []byte, i int) (rune, bool) {
+	if i+4 > len(raw) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(raw[i:i+4]), 16, 16)
+	return rune(n), err == nil
+}
+
+func (r *jsonlReader) Repairs() map[string]int       { return repairs(r.boms) }
 func (r *jsonlReader) Encoding() string              { return r.in.encName() }
 func (r *jsonlReader) Delimiter() string             { return "" }
 func (r *jsonlReader) Progress() (done, total int64) { return r.in.progress() }

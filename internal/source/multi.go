@@ -91,6 +91,7 @@ type multiReader struct {
 	total    int64
 	encoding string
 	delim    string
+	repaired map[string]int // Repairs of the files already read
 }
 
 // OpenFiles opens files as one source (see multiReader). No file is an
@@ -193,6 +194,7 @@ func (m *multiReader) Next(ctx context.Context) (Row, error) {
 // advance closes the current file and opens the next.
 func (m *multiReader) advance(ctx context.Context) error {
 	m.settle()
+	m.repaired = addRepairs(m.repaired, Repairs(m.cur))
 	_, size := m.cur.Progress()
 	m.doneSize += size
 	m.cur.Close()
@@ -235,6 +237,26 @@ func (m *multiReader) Progress() (done, total int64) {
 	}
 	d, _ := m.cur.Progress()
 	return m.doneSize + d, m.total
+}
+
+// Repairs sums the Repairs of the files read so far.
+func (m *multiReader) Repairs() map[string]int {
+	out := addRepairs(nil, m.repaired)
+	if m.cur != nil {
+		out = addRepairs(out, Repairs(m.cur))
+	}
+	return out
+}
+
+// addRepairs adds the counts of b to a (allocated when needed).
+func addRepairs(a, b map[string]int) map[string]int {
+	for k, n := range b {
+		if a == nil {
+			a = map[string]int{}
+		}
+		a[k] += n
+	}
+	return a
 }
 
 func (m *multiReader) Close() error {

@@ -65,8 +65,8 @@ func TestPeekSettlesEncoding(t *testing.T) {
 }
 
 func TestPeekErrors(t *testing.T) {
-	_, err := Peek(context.Background(), writeFile(t, "k.csv", []byte("a\n\"x\n")), Options{}, 0)
-	if err == nil || !strings.HasSuffix(err.Error(), "k.csv:2: quoted field opened here is never closed") {
+	_, err := Peek(context.Background(), writeFile(t, "k.csv", []byte("\"a\nx\n")), Options{}, 0)
+	if err == nil || !strings.HasSuffix(err.Error(), "k.csv:1: quoted field opened here is never closed") {
 		t.Errorf("error %v", err)
 	}
 }

@@ -6,16 +6,20 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"unicode/utf8"
 	"unsafe"
 )
 
 // scanner splits decoded CSV text into records. It follows RFC 4180 with
 // the leniency real exports need: a quote inside an unquoted field is a
-// literal character, and a quote inside a quoted field that is not
-// doubled and not followed by a delimiter or line end is kept as well.
-// Field contents are kept byte for byte, line breaks inside quotes
-// included. Lines are counted physically, starting at 1.
+// literal character. Field contents are kept byte for byte, line breaks
+// inside quotes included. Lines are counted physically, starting at 1.
+//
+// A malformed record (text after the closing quote of a field, or a quote
+// never closed) is a problem of its first line only: the scanner goes
+// back to that line, returns it split at the delimiter with the problem,
+// and resumes at the line after it. One bad line never swallows the next.
 type scanner struct {
 	path  string
 	src   io.Reader
@@ -26,13 +30,15 @@ type scanner struct {
 	delim byte
 	stop  [256]bool // bytes that end an unquoted run: delim, '\n', '\r'
 	line  int       // line of buf[r]
+	keep  int       // start of the current record in buf, kept by fill; -1 for none
+	boms  int       // stray byte order marks removed from values
 
 	out  []byte // the current record's field contents, concatenated
 	ends []int  // end offset in out of each field
 }
 
 func newScanner(path string, src io.Reader, bufSize int) *scanner {
-	return &scanner{path: path, src: src, buf: make([]byte, bufSize), line: 1}
+	return &scanner{path: path, src: src, buf: make([]byte, bufSize), line: 1, keep: -1}
 }
 
 func (s *scanner) setDelim(d byte) {
@@ -47,9 +53,12 @@ func (s *scanner) fill() bool {
 	if s.eof || s.err != nil {
 		return false
 	}
-	if s.r > 0 {
-		s.w = copy(s.buf, s.buf[s.r:s.w])
-		s.r = 0
+	if from := s.compactFrom(); from > 0 {
+		s.w = copy(s.buf, s.buf[from:s.w])
+		s.r -= from
+		if s.keep >= 0 {
+			s.keep -= from
+		}
 	}
 	if s.w == len(s.buf) {
 		s.buf = append(s.buf, make([]byte, len(s.buf))...)
@@ -73,6 +82,14 @@ func (s *scanner) fill() bool {
 	return false
 }
 
+// compactFrom is the first buffered byte still needed.
+func (s *scanner) compactFrom() int {
+	if s.keep >= 0 && s.keep < s.r {
+		return s.keep
+	}
+	return s.r
+}
+
 // sample fills the buffer (up to its size) without consuming anything and
 // returns the buffered text and whether it is all of the input.
 func (s *scanner) sample() ([]byte, bool) {
@@ -82,20 +99,104 @@ func (s *scanner) sample() ([]byte, bool) {
 }
 
 // next reads the next record, skipping blank lines. It returns the line
-// the record starts on and its fields, or io.EOF.
-func (s *scanner) next() (int, []string, error) {
+// the record starts on, its fields and, for a malformed record, the
+// problem (the fields are then those of its first line), or io.EOF.
+func (s *scanner) next() (line int, vals []string, problem string, err error) {
 	if err := s.skipBlank(); err != nil {
-		return 0, nil, err
+		return 0, nil, "", err
 	}
 	start := s.line
 	s.out, s.ends = s.out[:0], s.ends[:0]
-	if err := s.record(); err != nil {
-		return start, nil, err
+	s.keep = s.r
+	err = s.record()
+	var bad *badQuote
+	if errors.As(err, &bad) {
+		s.r, s.line, s.keep = s.keep, start, -1
+		vals, err := s.rawLine()
+		return start, vals, bad.problem(start), err
+	}
+	s.keep = -1
+	if err != nil {
+		return start, nil, "", err
 	}
 	if !utf8.Valid(s.out) {
-		return start, nil, fmt.Errorf("%s:%d: not valid UTF-8 text (is the file in another encoding? set encoding: in the recipe)", s.path, start)
+		return start, nil, "", s.invalidUTF8(start)
 	}
-	return start, s.fields(), nil
+	s.dropBOMs()
+	return start, s.fields(), "", nil
+}
+
+// dropBOMs removes byte order marks from the record's fields: inside a
+// file one is a leftover of concatenated files, never text.
+func (s *scanner) dropBOMs() {
+	if !bytes.Contains(s.out, bomUTF8) {
+		return
+	}
+	w, start := 0, 0
+	for i, e := range s.ends {
+		seg := s.out[start:e]
+		for {
+			j := bytes.Index(seg, bomUTF8)
+			if j < 0 {
+				break
+			}
+			w += copy(s.out[w:], seg[:j])
+			seg = seg[j+len(bomUTF8):]
+			s.boms++
+		}
+		w += copy(s.out[w:], seg)
+		start, s.ends[i] = e, w
+	}
+	s.out = s.out[:w]
+}
+
+func (s *scanner) invalidUTF8(line int) error {
+	return fmt.Errorf("%s:%d: not valid UTF-8 text (is the file in another encoding? set encoding: in the recipe)", s.path, line)
+}
+
+// badQuote is a malformed quoted field: text after its closing quote (on
+// line), or never closed.
+type badQuote struct {
+	line, field int
+	unclosed    bool
+}
+
+func (b *badQuote) Error() string { return b.problem(b.line) }
+
+// problem describes the malformed record starting on line start.
+func (b *badQuote) problem(start int) string {
+	switch {
+	case b.unclosed:
+		return "quoted field opened here is never closed"
+	case b.line == start:
+		return fmt.Sprintf("text after the closing quote of field %d", b.field)
+	}
+	return fmt.Sprintf("a quoted field opened on this line runs to line %d, where text follows its closing quote: lines %d-%d would be one record; only this line is rejected, reading resumes on line %d",
+		b.line, start, b.line, start+1)
+}
+
+// rawLine consumes one physical line and returns it split at the
+// delimiter, quotes and all.
+func (s *scanner) rawLine() ([]string, error) {
+	for {
+		if i := bytes.IndexByte(s.buf[s.r:s.w], '\n'); i >= 0 || !s.fill() {
+			if s.err != nil {
+				return nil, s.err
+			}
+			end := s.w
+			if i >= 0 {
+				end = s.r + i
+			}
+			raw := bytes.TrimSuffix(s.buf[s.r:end], []byte{'\r'})
+			if !utf8.Valid(raw) {
+				return nil, s.invalidUTF8(s.line)
+			}
+			vals := strings.Split(string(raw), string(s.delim))
+			s.r = min(end+1, s.w)
+			s.line++
+			return vals, nil
+		}
+	}
 }
 
 // skipBlank consumes empty lines; io.EOF when the input is exhausted.
@@ -189,7 +290,7 @@ func (s *scanner) quoted() error {
 			if s.err != nil {
 				return s.err
 			}
-			return fmt.Errorf("%s:%d: quoted field opened here is never closed", s.path, open)
+			return &badQuote{line: open, unclosed: true}
 		}
 		b := s.buf[s.r:s.w]
 		i := bytes.IndexByte(b, '"')
@@ -217,7 +318,7 @@ func (s *scanner) quoted() error {
 		case c == '\r' && (s.r+1 >= s.w || s.buf[s.r+1] == '\n'):
 			return nil
 		default:
-			s.out = append(s.out, '"') // a stray quote: keep it
+			return &badQuote{line: s.line, field: len(s.ends) + 1}
 		}
 	}
 }

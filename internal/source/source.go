@@ -124,6 +124,24 @@ type Reader interface {
 	Close() error
 }
 
+// Repairs counts the changes a reader made to values while reading, by
+// kind ("stray_bom": a byte order mark inside the file, removed from a
+// value), or nil. The protocol shows the counts.
+func Repairs(r Reader) map[string]int {
+	if x, ok := r.(interface{ Repairs() map[string]int }); ok {
+		return x.Repairs()
+	}
+	return nil
+}
+
+// repairs builds the Repairs map, nil when nothing was changed.
+func repairs(strayBOMs int) map[string]int {
+	if strayBOMs == 0 {
+		return nil
+	}
+	return map[string]int{"stray_bom": strayBOMs}
+}
+
 // The readers of this package.
 var (
 	_ Reader = (*csvReader)(nil)
