@@ -115,6 +115,7 @@ type ReceiveRequest struct {
 	Project string
 	Paths   []string // files, directories, archives
 	Label   string
+	Limits  extract.Limits // what an archive may unpack to (zero: the defaults)
 }
 
 // Receive stores a delivery as the next extraction and audits it.
@@ -127,7 +128,7 @@ func (s *Service) Receive(ctx context.Context, req ReceiveRequest) (*extract.Ext
 		return nil, err
 	}
 	defer ss.close()
-	x, err := extractions(ss.p).Receive(ctx, req.Paths, req.Label, s.now())
+	x, err := extractions(ss.p).WithLimits(req.Limits).Receive(ctx, req.Paths, req.Label, s.now())
 	if err != nil {
 		return nil, fmt.Errorf("receive: %w", err)
 	}

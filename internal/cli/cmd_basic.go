@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	svc "github.com/handover/handover/internal/app"
+	"github.com/handover/handover/internal/extract"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/source"
 )
@@ -89,19 +90,31 @@ counts; --table shows one table's rows.`,
 }
 
 func (a *app) receiveCommand() *cobra.Command {
-	var label string
+	var label, maxSize string
+	var maxRatio int64
 	cmd := &cobra.Command{
 		Use:   "receive PATH...",
 		Short: "Store a delivery as the next extraction; prints its number",
 		Long: `receive stores a customer's delivery — files, a directory, or .zip / .tar /
 .tar.gz archives — as the next numbered extraction: immutable, with a
 manifest of every file's size and sha256. Paths are relative to the current
-directory, not to -C.`,
+directory, not to -C.
+
+An archive may unpack to at most --max-ratio times its own size (at least
+16 MiB) and at most --max-size; a zip member to at most 100 times its
+compressed size. Larger ones are refused as possible zip bombs while they
+are unpacked, and nothing is kept.`,
 		Example: `  handover receive delivery/
-  handover receive export-2026-11-20.zip --label "second extraction"`,
+  handover receive export-2026-11-20.zip --label "second extraction"
+  handover receive huge-export.zip --max-size 200GiB`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			x, err := a.service().Receive(cmd.Context(), svc.ReceiveRequest{Actor: a.actor(), Project: a.dir, Paths: args, Label: label})
+			limits := extract.Limits{MaxRatio: maxRatio}
+			var err error
+			if limits.MaxSize, err = extract.ParseSize(maxSize); err != nil {
+				return fmt.Errorf("--max-size: %w", err)
+			}
+			x, err := a.service().Receive(cmd.Context(), svc.ReceiveRequest{Actor: a.actor(), Project: a.dir, Paths: args, Label: label, Limits: limits})
 			if err != nil {
 				return err
 			}
@@ -120,6 +133,8 @@ directory, not to -C.`,
 		},
 	}
 	cmd.Flags().StringVar(&label, "label", "", "a label for the extraction")
+	cmd.Flags().StringVar(&maxSize, "max-size", "16GiB", "most bytes one archive may unpack to")
+	cmd.Flags().Int64Var(&maxRatio, "max-ratio", extract.DefaultMaxRatio, "an archive may unpack to at most this many times its size")
 	return cmd
 }
 

@@ -49,15 +49,20 @@ func (g *stager) addZip(name string) error {
 		return fmt.Errorf("not a valid zip archive: %w", err)
 	}
 	defer r.Close()
+	info, err := os.Stat(name)
+	if err != nil {
+		return err
+	}
+	b := newBudget(g.limits, info.Size())
 	for _, f := range r.File {
-		if err := g.addZipMember(name, f); err != nil {
+		if err := g.addZipMember(name, f, b); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (g *stager) addZipMember(archive string, f *zip.File) error {
+func (g *stager) addZipMember(archive string, f *zip.File, b *budget) error {
 	rel, err := memberPath(f.Name)
 	if err != nil {
 		return err
@@ -78,7 +83,7 @@ func (g *stager) addZipMember(archive string, f *zip.File) error {
 		return fmt.Errorf("member %q: %w", f.Name, err)
 	}
 	defer rc.Close()
-	return g.write(rel, memberFrom(archive, f.Name), rc, f.Modified)
+	return g.write(rel, memberFrom(archive, f.Name), b.member(f.Name, rc, int64(f.CompressedSize64)), f.Modified)
 }
 
 func (g *stager) addTar(name string) error {
@@ -87,6 +92,11 @@ func (g *stager) addTar(name string) error {
 		return err
 	}
 	defer file.Close()
+	info, err := file.Stat()
+	if err != nil {
+		return err
+	}
+	b := newBudget(g.limits, info.Size())
 	var r io.Reader = file
 	if archiveKind(name) == "tar.gz" {
 		gz, err := gzip.NewReader(file)
@@ -105,7 +115,7 @@ func (g *stager) addTar(name string) error {
 		if err != nil && !(errors.Is(err, tar.ErrInsecurePath) && hdr != nil) {
 			return fmt.Errorf("not a valid tar archive: %w", err)
 		}
-		if err := g.addTarMember(name, hdr, tr); err != nil {
+		if err := g.addTarMember(name, hdr, b.member(hdr.Name, tr, 0)); err != nil {
 			return err
 		}
 	}

@@ -48,7 +48,8 @@ const ManifestName = "manifest.json"
 // <root>/2, … Deliveries are staged in hidden temporary directories inside
 // root and renamed to their number only once complete.
 type Store struct {
-	root string
+	root   string
+	limits Limits // what an archive may unpack to
 }
 
 // NewStore returns the store rooted at root, usually

@@ -37,17 +37,19 @@ const maxNumberAttempts = 1000
 // would land outside the extraction are refused. The files are staged in a
 // temporary directory inside the store and renamed to the next free number
 // only when complete, so a crash never leaves a partial numbered extraction.
+// An archive may unpack to no more than the store's Limits allow. Errors
+// do not start with "receive": the caller says what it was doing.
 func (s *Store) Receive(ctx context.Context, paths []string, label string, now time.Time) (*Extraction, error) {
 	if len(paths) == 0 {
-		return nil, errors.New("receive: no path given")
+		return nil, errors.New("no path given")
 	}
 	if err := os.MkdirAll(s.root, 0o755); err != nil {
-		return nil, fmt.Errorf("receive: %w", err)
+		return nil, err
 	}
 	s.sweepStale()
 	tmp, err := os.MkdirTemp(s.root, stagingPrefix)
 	if err != nil {
-		return nil, fmt.Errorf("receive: %w", err)
+		return nil, err
 	}
 	committed := false
 	defer func() {
@@ -57,23 +59,24 @@ func (s *Store) Receive(ctx context.Context, paths []string, label string, now t
 	}()
 	g, err := newStager(ctx, tmp, s.root)
 	if err != nil {
-		return nil, fmt.Errorf("receive: %w", err)
+		return nil, err
 	}
+	g.limits = s.limits
 	m := Manifest{Label: label, Received: now.UTC()}
 	for _, p := range paths {
 		if err := g.addPath(p); err != nil {
-			return nil, fmt.Errorf("receive: %w", err)
+			return nil, err
 		}
 		m.Sources = append(m.Sources, baseName(p))
 	}
 	if len(g.files) == 0 {
-		return nil, fmt.Errorf("receive %s: the delivery holds no files", strings.Join(paths, " "))
+		return nil, fmt.Errorf("%s: the delivery holds no files", strings.Join(paths, " "))
 	}
 	m.Files = g.files
 	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Path < m.Files[j].Path })
 	x, err := s.commit(tmp, m)
 	if err != nil {
-		return nil, fmt.Errorf("receive: %w", err)
+		return nil, err
 	}
 	committed = true
 	return x, nil
@@ -202,6 +205,7 @@ type stager struct {
 	dir      string
 	skip     os.FileInfo       // the store's root: never received into itself
 	files    []File            // what was written
+	limits   Limits            // what an archive may unpack to
 	fileFrom map[string]string // path → the source that yielded it
 	dirFrom  map[string]string // implied directory → the source that implied it
 }
