@@ -158,6 +158,7 @@ prod, delta re-imports, binary file transfer and a cut-over runbook.`,
 	root.AddCommand(a.versionCommand())
 	root.Version = buildVersion().String()
 	root.SetVersionTemplate("handover {{.Version}}\n")
+	root.AddCommand(a.testCommand())
 	return root
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/handover/handover/internal/extract"
+	"github.com/handover/handover/internal/files"
 	"github.com/handover/handover/internal/load"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
@@ -37,6 +38,10 @@ type Options struct {
 	// PreviousExtraction, when set, is compared with Extraction column by
 	// column: renamed, moved, added and removed columns are warned about.
 	PreviousExtraction *extract.Extraction
+	// Archive, when set, is the artifact store the run's inputs (recipes,
+	// tests, format, lookups, gate) are archived in; the protocol's
+	// hashes.archive names them (handover replay, explain).
+	Archive files.Store
 }
 
 // ConfigError is a problem of the project's configuration found while
@@ -73,6 +78,9 @@ func Execute(ctx context.Context, o Options) (*Outcome, error) {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
 	p := newProtocol(o)
+	if err := recordInputs(ctx, o, p); err != nil {
+		return finish(o, p, nil, err)
+	}
 	plans, err := prepare(ctx, o)
 	if err != nil {
 		return finish(o, p, nil, err)
@@ -89,6 +97,9 @@ func Execute(ctx context.Context, o Options) (*Outcome, error) {
 		res, err := runEntity(ctx, o, pl, st)
 		if res != nil {
 			p.Entities = append(p.Entities, res.counts)
+			if res.output != nil {
+				p.Outputs[pl.entity.Name] = res.output
+			}
 			p.Warnings = append(p.Warnings, res.warnings...)
 			results = append(results, res)
 		}
@@ -105,6 +116,7 @@ func Execute(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	addDiffs(o, p)
 	p.Gate = evaluateGate(o.Project, p, o.Previous)
+	addTestsCheck(o.Project, p)
 	p.Warnings = append(p.Warnings, countWarnings(o.Project, p, o.Previous)...)
 	return finish(o, p, results, nil)
 }
@@ -116,8 +128,8 @@ func newProtocol(o Options) *protocol.Protocol {
 		Status: protocol.StatusRunning, DryRun: o.DryRun,
 		Started: o.Now().UTC(), Version: o.Version,
 		Hashes:   protocol.Hashes{Recipes: h.Recipes, Format: h.Format, Lookups: h.Lookups, Fixups: h.Fixups, Inputs: map[string]string{}},
-		Entities: []*protocol.Entity{},
-		Gate:     protocol.Gate{Passed: true, Checks: []protocol.Check{}},
+		Entities: []*protocol.Entity{}, Outputs: map[string]*protocol.Output{},
+		Gate: protocol.Gate{Passed: true, Checks: []protocol.Check{}},
 	}
 }
 

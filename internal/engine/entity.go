@@ -2,7 +2,10 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
+	"hash"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -24,6 +27,7 @@ type entityResult struct {
 	sample  []report.RejectRow
 	// warnings about the rows the extraction no longer has (removal.go)
 	warnings []string
+	output   *protocol.Output // hashes of the valid rows and the rejects file
 }
 
 // runEntity streams one entity: accounts every row, writes its rejects and,
@@ -45,6 +49,11 @@ func runEntity(ctx context.Context, o Options, pl *plan, st *runState) (*entityR
 		return res, err
 	}
 	defer rw.close()
+	outs, err := newOutputs(o.Artifacts, e)
+	if err != nil {
+		return res, err
+	}
+	defer outs.close()
 	if rw.file != "" {
 		c.Rejects = rw.file
 	}
@@ -84,6 +93,9 @@ func runEntity(ctx context.Context, o Options, pl *plan, st *runState) (*entityR
 				continue
 			}
 			c.Valid++
+			if err := outs.add(row.Line, r.values); err != nil {
+				return err
+			}
 			if err := ld.add(load.Record{Line: row.Line, Values: r.values}); err != nil {
 				return err
 			}
@@ -104,7 +116,11 @@ func runEntity(ctx context.Context, o Options, pl *plan, st *runState) (*entityR
 		return res, err
 	}
 	res.profile = prof.Profile()
-	return res, rw.close()
+	if err := rw.close(); err != nil {
+		return res, err
+	}
+	res.output, err = outs.finish(rw.hash)
+	return res, err
 }
 
 // badColumns names the source columns behind the failing fields.
@@ -123,6 +139,7 @@ type rejectsFile struct {
 	file  string // relative to the artifacts directory; "" when not written
 	f, fc *os.File
 	w     *report.RejectsWriter
+	hash  hash.Hash // sha256 of the file's bytes; nil when not written
 }
 
 func openRejects(artifacts, entity string, columns []string) (*rejectsFile, error) {
@@ -143,13 +160,14 @@ func openRejects(artifacts, entity string, columns []string) (*rejectsFile, erro
 		f.Close()
 		return nil, fmt.Errorf("create rejects file: %w", err)
 	}
-	w, err := report.NewRejectsWriter(f, columns, fc)
+	h := sha256.New()
+	w, err := report.NewRejectsWriter(io.MultiWriter(f, h), columns, fc)
 	if err != nil {
 		f.Close()
 		fc.Close()
 		return nil, err
 	}
-	return &rejectsFile{file: rel, f: f, fc: fc, w: w}, nil
+	return &rejectsFile{file: rel, f: f, fc: fc, w: w, hash: h}, nil
 }
 
 func (r *rejectsFile) write(line int, ps []format.Problem, values, bad []string) error {

@@ -3,13 +3,13 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"sync"
 
 	"github.com/handover/handover/internal/format"
 	"github.com/handover/handover/internal/recipe"
 	"github.com/handover/handover/internal/source"
+	"github.com/handover/handover/internal/transform"
 )
 
 const batchRows = 512
@@ -123,44 +123,14 @@ func transformBatches(pl *plan, work <-chan *batch) {
 	}
 }
 
-// transformRow applies the recipe to one row and normalises every field.
+// transformRow applies the recipe to one row and normalises every field
+// (transform.Apply, the code fixture tests and explanations run too).
 func transformRow(pl *plan, ev *recipe.Evaluator, ncols int, row *source.Row) rowResult {
-	e := pl.entity
 	if row.Problem != "" {
 		return rowResult{problems: []format.Problem{{Rule: "row", Message: row.Problem}}}
 	}
-	if len(row.Values) != ncols {
-		return rowResult{problems: []format.Problem{{Rule: "columns",
-			Message: fmt.Sprintf("the row has %d fields, the header has %d", len(row.Values), ncols)}}}
-	}
-	values := make([]string, len(e.Fields))
-	keep, problems := ev.EvalText(row.Values, values)
-	if !keep {
-		return rowResult{filtered: true}
-	}
-	for i, f := range e.Fields {
-		if len(problems) > 0 && hasProblem(problems, f.Name) {
-			values[i] = ""
-			continue
-		}
-		var p *format.Problem
-		if pl.converted[i] {
-			values[i], p = f.NormalizeCanonical(values[i])
-		} else {
-			values[i], p = f.Normalize(values[i])
-		}
-		if p != nil {
-			problems = append(problems, *p)
-		}
-	}
-	return rowResult{values: values, problems: problems}
+	r := transform.Apply(pl.entity, pl.converted, ev, ncols, row.Values)
+	return rowResult{filtered: r.Filtered, values: r.Values, problems: r.Problems}
 }
 
-func hasProblem(ps []format.Problem, field string) bool {
-	for _, p := range ps {
-		if p.Field == field {
-			return true
-		}
-	}
-	return false
-}
+func hasProblem(ps []format.Problem, field string) bool { return transform.HasProblem(ps, field) }

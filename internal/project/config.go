@@ -65,7 +65,7 @@ func parseConfig(p *Project, d *conf.Doc, data []byte) *paths {
 		"recipes":      setPath(&ps.recipes, &ps.recipesLine, "recipes"),
 		"lookups":      setPath(&ps.lookups, &ps.lookupsLine, "lookups"),
 		"environments": func(v *yaml.Node) { parseEnvironments(p, d, v, ps) },
-		"gate":         func(v *yaml.Node) { parseGate(p, d, v, ps) },
+		"gate":         func(v *yaml.Node) { parseGate(p, d, v, ps); p.Files.Gate = gateYAML(v) },
 		"freeze":       func(v *yaml.Node) { parseFreeze(p, d, v, ps) },
 		"plan":         func(v *yaml.Node) { parsePlan(p, d, v) },
 		"notify":       func(v *yaml.Node) { parseNotify(p, d, v) },
@@ -238,6 +238,15 @@ func parseGate(p *Project, d *conf.Doc, n *yaml.Node, ps *paths) {
 		"max_reject_rate_overall": rate(&p.Gate.MaxRejectRateOverall, "max_reject_rate_overall", true),
 		"max_count_change":        rate(&p.Gate.MaxCountChange, "max_count_change", false),
 		"min_rows":                func(v *yaml.Node) { parseMinRows(p, d, v, ps) },
+		"tests": func(v *yaml.Node) {
+			switch s := d.String(v, "gate.tests"); s {
+			case "required":
+				p.Gate.TestsRequired = true
+			case "optional", "":
+			default:
+				d.Problem(v, "gate.tests: %q is not required or optional", s)
+			}
+		},
 		"max_unresolved_refs": func(v *yaml.Node) {
 			i, ok := d.Int(v, "gate.max_unresolved_refs")
 			switch {
@@ -287,4 +296,13 @@ func expandLazily(d *conf.Doc, n *yaml.Node, what string) (string, error) {
 	}
 	d.Problem(n, "%s: %v", what, err)
 	return "", nil
+}
+
+// gateYAML is the gate: section re-encoded, for the run's archive.
+func gateYAML(n *yaml.Node) []byte {
+	data, err := yaml.Marshal(map[string]*yaml.Node{"gate": n})
+	if err != nil {
+		return nil
+	}
+	return data
 }

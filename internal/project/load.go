@@ -63,6 +63,8 @@ func Load(dir string, getenv func(string) string) (*Project, error) {
 		return nil, err
 	}
 	l.p.Hashes = l.hashes()
+	l.p.Files.Format, l.p.Files.FormatName = l.formatData, l.rel(l.abs(l.paths.format))
+	l.p.Files.Recipes, l.p.Files.Lookups = l.recipes, l.lookups
 	l.p.Hashes.Fixups = fixup.Hash(l.p.Fixups)
 	return l.p, nil
 }
@@ -111,6 +113,7 @@ func (l *loader) loadFormat() {
 
 func (l *loader) loadRecipes() {
 	dir := l.abs(l.paths.recipes)
+	l.p.RecipesDir = dir
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		l.errs.Add(ConfigFile, l.paths.recipesLine, "recipes: cannot read directory %s: %v", describeDir(l.rel(dir)), unwrapPath(err))
@@ -118,7 +121,7 @@ func (l *loader) loadRecipes() {
 	}
 	for _, e := range entries {
 		ext := strings.ToLower(filepath.Ext(e.Name()))
-		if e.IsDir() || (ext != ".yaml" && ext != ".yml") {
+		if e.IsDir() || (ext != ".yaml" && ext != ".yml") || IsTestFile(e.Name()) {
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
@@ -178,4 +181,11 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// IsTestFile reports whether a file of the recipes directory holds fixture
+// tests (<entity>.test.yaml) rather than a recipe.
+func IsTestFile(name string) bool {
+	lower := strings.ToLower(name)
+	return strings.HasSuffix(lower, ".test.yaml") || strings.HasSuffix(lower, ".test.yml")
 }

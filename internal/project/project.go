@@ -32,6 +32,17 @@ type Project struct {
 	Plan         []PlanStep       // plan: changes to the default runbook, in file order
 	Webhooks     []notify.Webhook // notify.webhooks: receivers of events, validated
 	Fixups       []*fixup.Rule    // fix-up rules of the recipes and handover.yaml, in the order they run
+	RecipesDir   string           // absolute directory of the recipes (and their <entity>.test.yaml files)
+	Files        Files            // the bytes the hashes were computed over, for archiving a run's inputs
+}
+
+// Files are the exact bytes of the project files a run uses, as read.
+type Files struct {
+	Format     []byte
+	FormatName string            // the format file, relative to the project directory
+	Recipes    map[string][]byte // entity → recipe file bytes
+	Lookups    map[string][]byte // table → lookup file bytes
+	Gate       []byte            // the gate: section of handover.yaml as YAML; nil when absent
 }
 
 // Environment is a named target.
@@ -111,6 +122,7 @@ type Gate struct {
 	MinRows              map[string]int // per entity, valid rows
 	MaxCountChange       *float64       // relative change of read rows against the previous extraction
 	MaxUnresolvedRefs    *int           // per entity, rejects for references that do not resolve (rule ref)
+	TestsRequired        bool           // tests: required — the recipes' fixture tests must exist and pass
 }
 
 // Freeze is the freeze policy: an import of an extraction after the first

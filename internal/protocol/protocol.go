@@ -58,6 +58,10 @@ type Protocol struct {
 	// Fixups is what each fix-up rule did, in the order they ran (an
 	// import with fix-up rules, a fixup run).
 	Fixups []*Fixup `json:"fixups,omitempty"`
+	// Outputs proves, per entity, what the run produced (outputs.go).
+	Outputs map[string]*Output `json:"outputs,omitempty"`
+	// Tests is how the recipes' fixture tests did; nil without tests.
+	Tests *Tests `json:"tests,omitempty"`
 }
 
 // Files is what a file sync planned and did.
@@ -86,6 +90,10 @@ type Hashes struct {
 	Lookups string            `json:"lookups,omitempty"`
 	Fixups  string            `json:"fixups,omitempty"` // over the fix-up rules of recipes and handover.yaml
 	Inputs  map[string]string `json:"inputs"`
+	// Archive is the sha256 of the run's archived inputs (recipes, tests,
+	// format, lookups, gate) in the artifact store: handover replay,
+	// explain and show --recipes read them back.
+	Archive string `json:"archive,omitempty"`
 }
 
 // Entity holds one entity's counts. read = filtered + rejected + valid and,

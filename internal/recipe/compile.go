@@ -23,6 +23,7 @@ type Program struct {
 type compiled struct {
 	field   string      // target field; "" for the filter
 	label   string      // what messages start with: the field name or "filter"
+	src     string      // the expression as written
 	program *vm.Program // nil when direct is set
 	// Evaluation without the VM, for expressions made only of recipe
 	// functions, columns, strings, ==, !=, logic and cond ? a : b.

@@ -83,7 +83,7 @@ func (c *compiler) compile(src, field, label string, line int) (*compiled, error
 	if msg := checkType(prog.Node().Type(), field == ""); msg != "" {
 		return nil, c.errorf(line, "%s%s", prefix, msg)
 	}
-	out := &compiled{field: field, label: label, program: prog, columns: pt.columnList()}
+	out := &compiled{field: field, label: label, src: src, program: prog, columns: pt.columnList()}
 	if pt.root != nil && field != "" {
 		if fn, ok := pt.direct[*pt.root]; ok {
 			out.direct, out.program = fn, nil

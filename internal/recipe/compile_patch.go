@@ -215,6 +215,7 @@ func (p *patcher) arguments(n *ast.CallNode, spec *funcSpec, s *site) ([]ast.Nod
 	var values []ast.Node
 	for i, a := range n.Arguments {
 		kind := spec.params[min(i, len(spec.params)-1)]
+		s.kinds = append(s.kinds, kind)
 		switch kind {
 		case pValue:
 			values = append(values, a)

@@ -36,6 +36,7 @@ type state struct {
 	stack     []string            // value arguments of function calls
 	memos     []map[string]cached // per site: recent results of slow conversions (phone, country)
 	memoStats []memoStat          // per site: how well its cache does
+	steps     *[]Step             // non-nil while tracing (Evaluator.Trace): every call made
 }
 
 // memoStat counts a call site's cache lookups; a cache that hardly ever
@@ -206,7 +207,12 @@ func (st *state) callDirect(s *site, args []func(*state) string) string {
 		v := a(st)
 		st.stack = append(st.stack, v)
 	}
-	out := s.spec.call(st, s, st.stack[base:])
+	var out string
+	if st.steps != nil {
+		out = st.traceCall(s, st.stack[base:])
+	} else {
+		out = s.spec.call(st, s, st.stack[base:])
+	}
 	st.stack = st.stack[:base]
 	return out
 }
@@ -251,7 +257,12 @@ func vmCall(params ...any) (any, error) {
 		}
 		st.stack = append(st.stack, v)
 	}
-	out := s.spec.call(st, s, st.stack[base:])
+	var out string
+	if st.steps != nil {
+		out = st.traceCall(s, st.stack[base:])
+	} else {
+		out = s.spec.call(st, s, st.stack[base:])
+	}
 	st.stack = st.stack[:base]
 	return out, nil
 }

@@ -43,6 +43,7 @@ type site struct {
 	index   int      // position in Program.sites
 	texts   []string // text literals, in argument order
 	ints    []int    // integer literals, in argument order
+	kinds   []param  // every argument's kind, in order (for showing the call)
 	re      *regexp.Regexp
 	layouts []*value.Layout
 	loc     *time.Location
