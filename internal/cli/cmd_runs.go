@@ -107,15 +107,21 @@ func printRuns(w io.Writer, runs []*svc.Run) {
 }
 
 func (a *app) showCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "show RUN",
+	var recipes bool
+	cmd := &cobra.Command{
+		Use:   "show RUN [--recipes]",
 		Short: "Show a run's protocol and its sign-offs",
 		Long: `show prints a run's protocol: counts per entity, rejects by rule, the gate's
 checks, and the sign-offs and refusals given on the run (handover approve,
-handover reject-run). --json prints the protocol with an "approvals" list.`,
-		Example: "  handover show 3\n  handover show 3 --json",
+handover reject-run). --json prints the protocol with an "approvals" list.
+--recipes prints the recipes the run used, from its archive, exactly as they
+were (also after they changed).`,
+		Example: "  handover show 3\n  handover show 3 --json\n  handover show 3 --recipes",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if recipes {
+				return a.showRecipes(cmd, args[0])
+			}
 			res, err := a.show(cmd, args[0])
 			if err != nil {
 				return err
@@ -145,6 +151,8 @@ handover reject-run). --json prints the protocol with an "approvals" list.`,
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&recipes, "recipes", false, "print the recipes the run archived")
+	return cmd
 }
 
 // show reads run RUN with its sign-offs.

@@ -158,7 +158,7 @@ prod, delta re-imports, binary file transfer and a cut-over runbook.`,
 	root.AddCommand(a.versionCommand())
 	root.Version = buildVersion().String()
 	root.SetVersionTemplate("handover {{.Version}}\n")
-	root.AddCommand(a.testCommand())
+	root.AddCommand(a.testCommand(), a.explainCommand(), a.replayCommand(), a.diffRunsCommand())
 	return root
 }
 
