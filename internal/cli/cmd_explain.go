@@ -12,7 +12,7 @@ import (
 )
 
 func (a *app) explainCommand() *cobra.Command {
-	var entity, field string
+	var entity, field, file string
 	var line int
 	cmd := &cobra.Command{
 		Use:   "explain RUN --entity E --line N [--field F]",
@@ -48,7 +48,7 @@ taken from what the run recorded in its rejects file.
 				}
 			}
 			x, err := explain.Explain(cmd.Context(), explain.Request{Project: pr.restored, Extraction: pr.x,
-				Entity: entity, Line: line, Field: field, Recorded: recorded})
+				Entity: entity, Line: line, File: file, Field: field, Recorded: recorded})
 			if err != nil {
 				return usageErr("%w", err)
 			}
@@ -62,6 +62,7 @@ taken from what the run recorded in its rejects file.
 	cmd.Flags().StringVar(&entity, "entity", "", "the entity whose row to explain")
 	cmd.Flags().IntVar(&line, "line", 0, "the row's line in its source file")
 	cmd.Flags().StringVar(&field, "field", "", "only this field")
+	cmd.Flags().StringVar(&file, "file", "", "for a source of several files (kontakte_*.csv): the file the line is in")
 	return cmd
 }
 

@@ -12,6 +12,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/handover/handover/internal/engine"
 	"github.com/handover/handover/internal/extract"
 	"github.com/handover/handover/internal/format"
 	"github.com/handover/handover/internal/project"
@@ -26,6 +27,7 @@ type Request struct {
 	Extraction *extract.Extraction
 	Entity     string
 	Line       int
+	File       string // a source of several files (kontakte_*.csv): the file the line is in
 	Field      string // only this field; "" for all
 	// Recorded is what the run wrote for the row in its rejects file
 	// (errors column); "" when the run accepted or filtered it, or unknown.
@@ -89,7 +91,7 @@ func Explain(ctx context.Context, req Request) (*Explanation, error) {
 	if err := e.Compile(); err != nil {
 		return nil, fmt.Errorf("explain: %w", err)
 	}
-	row, columns, enc, err := readRow(ctx, req.Extraction, r, req.Line)
+	row, columns, enc, err := readRow(ctx, req.Extraction, r, req.Line, req.File)
 	if err != nil {
 		return nil, err
 	}
@@ -98,13 +100,18 @@ func Explain(ctx context.Context, req Request) (*Explanation, error) {
 		return nil, fmt.Errorf("explain: %w", err)
 	}
 	x := &Explanation{Entity: e.Name, Fields: []Field{}, Problems: []Problem{}, Recorded: req.Recorded,
-		Source: Source{File: r.Source.File, Line: row.Line, Encoding: enc, Order: columns, Columns: map[string]string{}}}
+		Source: Source{File: r.SourcePath(), Line: row.Line, Encoding: enc, Order: columns, Columns: map[string]string{}}}
 	for i, c := range columns {
 		if i < len(row.Values) {
 			x.Source.Columns[c] = row.Values[i]
 		}
 	}
-	x.Source.Raw = rawLines(req.Extraction, r.Source.File, enc, row.Line)
+	if file := x.Source.Columns[source.FileColumn]; file != "" {
+		x.Source.File = file
+	}
+	if !r.Source.IsDatabase() {
+		x.Source.Raw = rawLines(req.Extraction, x.Source.File, enc, row.Line)
+	}
 	var res transform.Result
 	var traces []recipe.FieldTrace
 	if row.Problem != "" {
@@ -185,12 +192,8 @@ func steps(s []recipe.Step) []recipe.Step {
 
 // readRow opens the entity's source in the extraction and reads up to the
 // row that starts on line.
-func readRow(ctx context.Context, x *extract.Extraction, r *recipe.Recipe, line int) (source.Row, []string, string, error) {
-	path, err := x.File(r.Source.File)
-	if err != nil {
-		return source.Row{}, nil, "", fmt.Errorf("explain: %w", err)
-	}
-	rd, err := source.Open(ctx, path, source.Options{Encoding: r.Source.Encoding, Delimiter: r.Source.Delimiter, Sheet: r.Source.Sheet})
+func readRow(ctx context.Context, x *extract.Extraction, r *recipe.Recipe, line int, file string) (source.Row, []string, string, error) {
+	rd, err := engine.OpenSource(ctx, x, r)
 	if err != nil {
 		return source.Row{}, nil, "", fmt.Errorf("explain: %w", err)
 	}
@@ -199,16 +202,19 @@ func readRow(ctx context.Context, x *extract.Extraction, r *recipe.Recipe, line 
 	for {
 		row, err := rd.Next(ctx)
 		if errors.Is(err, io.EOF) {
-			return source.Row{}, nil, "", fmt.Errorf("explain: no row starts on line %d of %s (its rows are on lines 2 to %d)", line, r.Source.File, last)
+			return source.Row{}, nil, "", fmt.Errorf("explain: no row starts on line %d of %s (the last row starts on line %d)", line, r.SourcePath(), last)
 		}
 		if err != nil {
 			return source.Row{}, nil, "", fmt.Errorf("explain: %w", err)
 		}
+		if file != "" && !inFile(rd.Columns(), row.Values, file) {
+			continue
+		}
 		if row.Line == line {
 			return row, rd.Columns(), rd.Encoding(), nil
 		}
-		if row.Line > line {
-			return source.Row{}, nil, "", fmt.Errorf("explain: no row starts on line %d of %s (line %d is inside the previous row, or the header)", line, r.Source.File, line)
+		if row.Line > line && file == "" && !source.IsPattern(r.SourcePath()) {
+			return source.Row{}, nil, "", fmt.Errorf("explain: no row starts on line %d of %s (line %d is inside the previous row, or the header)", line, r.SourcePath(), line)
 		}
 		last = row.Line
 	}
@@ -229,4 +235,14 @@ func fieldIndex(e *format.Entity, name string) int {
 		}
 	}
 	return -1
+}
+
+// inFile reports whether a row of a several-files source comes from file.
+func inFile(columns, values []string, file string) bool {
+	for i, c := range columns {
+		if c == source.FileColumn && i < len(values) {
+			return values[i] == file
+		}
+	}
+	return true
 }
