@@ -136,7 +136,11 @@ func (s *Service) engineJob(ctx context.Context, ss *session, kind string, env *
 	if err != nil {
 		return nil, err
 	}
-	opts := engine.Options{
+	store, err := artifactStore(ss.p) // the run's inputs are archived there (recipes.go)
+	if err != nil {
+		return nil, err
+	}
+	opts := engine.Options{Archive: store,
 		Project: ss.p, Extraction: x, Kind: kind, DryRun: dry, Version: s.cfg.Version, Now: s.cfg.Now,
 		Progress: prog.engine(), Previous: prev, PreviousExtraction: previousExtraction(ss.p, x.Number),
 	}

@@ -2,13 +2,12 @@ package cli
 
 import (
 	"fmt"
-	"path/filepath"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
+	svc "github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/explain"
-	"github.com/handover/handover/internal/report"
 )
 
 func (a *app) explainCommand() *cobra.Command {
@@ -32,25 +31,14 @@ taken from what the run recorded in its rejects file.
   handover explain 4 --entity contacts --line 77 --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if entity == "" || line <= 0 {
-				return usageErr("explain needs --entity E and --line N (the source line, as in the rejects file)")
-			}
-			pr, err := a.restoreRun(cmd, args[0])
+			n, err := runNumber(args[0])
 			if err != nil {
 				return err
 			}
-			defer pr.close()
-			recorded := ""
-			if pr.run.Artifacts != "" {
-				path := filepath.Join(pr.run.Artifacts, filepath.FromSlash(report.RejectsPath(entity)))
-				if recorded, err = explain.Recorded(path, line); err != nil {
-					return err
-				}
-			}
-			x, err := explain.Explain(cmd.Context(), explain.Request{Project: pr.restored, Extraction: pr.x,
-				Entity: entity, Line: line, File: file, Field: field, Recorded: recorded})
+			x, err := a.service().Explain(cmd.Context(), svc.ExplainRequest{Actor: a.actor(), Project: a.dir, Run: n,
+				Entity: entity, Line: line, File: file, Field: field})
 			if err != nil {
-				return usageErr("%w", err)
+				return err
 			}
 			if a.json {
 				return a.printJSON(x)

@@ -3,12 +3,10 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
-	"github.com/handover/handover/internal/files"
-	"github.com/handover/handover/internal/project"
+	svc "github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/recipetest"
 )
 
@@ -46,24 +44,9 @@ unless the tests pass; every run's protocol records the tests' hash and result.`
   handover test --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := a.project()
+			rep, err := a.service().Test(cmd.Context(), svc.TestRequest{Actor: a.actor(), Project: a.dir, Entity: entity})
 			if err != nil {
 				return err
-			}
-			fs, err := recipetest.Load(p, entity)
-			if err != nil {
-				return configErr(err)
-			}
-			if len(fs) == 0 {
-				which := "recipes/<entity>.test.yaml"
-				if entity != "" {
-					which = entity + ".test.yaml"
-				}
-				return usageErr("no fixture tests: add %s beside the recipes (see handover test --help)", which)
-			}
-			rep, err := recipetest.Run(p, fs)
-			if err != nil {
-				return configErr(err)
 			}
 			if a.json {
 				if err := a.printJSON(rep); err != nil {
@@ -98,13 +81,4 @@ func printTests(a *app, rep *recipetest.Report) {
 		}
 	}
 	fmt.Fprintf(a.stdout, "%d cases: %d passed, %d failed\n", rep.Cases, rep.Passed, rep.Failed)
-}
-
-// artifactStore is the store of the project's run artifacts and archive.
-func (a *app) artifactStore(p *project.Project) (files.Store, error) {
-	st, err := files.NewDirStore(filepath.Join(handoverDir(p)))
-	if err != nil {
-		return nil, fmt.Errorf("open artifact store: %w", err)
-	}
-	return st, nil
 }

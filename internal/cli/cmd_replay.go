@@ -1,86 +1,24 @@
 package cli
 
 import (
-	"context"
 	"fmt"
-	"os"
 	"runtime"
+	"strconv"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/handover/handover/internal/archive"
-	"github.com/handover/handover/internal/extract"
-	"github.com/handover/handover/internal/files"
-	"github.com/handover/handover/internal/project"
+	svc "github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/replay"
-	"github.com/handover/handover/internal/state"
 )
 
-// pastRun is a run with its archived inputs restored into a scratch
-// project directory; close removes it.
-type pastRun struct {
-	run      *state.Run
-	current  *project.Project // the project as it is now
-	restored *project.Project // the project as the run had it
-	manifest *archive.Manifest
-	x        *extract.Extraction
-	store    files.Store
-	scratch  string
-}
-
-func (r *pastRun) close() { os.RemoveAll(r.scratch) }
-
-// restoreRun reads run arg and restores its archived inputs.
-func (a *app) restoreRun(cmd *cobra.Command, arg string) (*pastRun, error) {
-	run, _, err := a.loadRun(cmd, arg)
-	if err != nil {
-		return nil, err
+// runNumber parses a RUN argument.
+func runNumber(arg string) (int, error) {
+	n, err := strconv.Atoi(arg)
+	if err != nil || n <= 0 {
+		return 0, usageErr("RUN must be a run number, not %q", arg)
 	}
-	p, err := a.project()
-	if err != nil {
-		return nil, err
-	}
-	m, store, err := a.runManifest(cmd.Context(), p, run)
-	if err != nil {
-		return nil, err
-	}
-	scratch, err := os.MkdirTemp("", "handover-run-")
-	if err != nil {
-		return nil, fmt.Errorf("restore run %d: %w", run.Number, err)
-	}
-	pr := &pastRun{run: run, current: p, manifest: m, store: store, scratch: scratch}
-	if err := os.Mkdir(pr.projectDir(), 0o755); err != nil {
-		pr.close()
-		return nil, fmt.Errorf("restore run %d: %w", run.Number, err)
-	}
-	if pr.restored, err = archive.Materialize(cmd.Context(), store, m, pr.projectDir()); err != nil {
-		pr.close()
-		return nil, fmt.Errorf("restore run %d: %w", run.Number, err)
-	}
-	if pr.x, err = a.extraction(p, run.Extraction); err != nil {
-		pr.close()
-		return nil, err
-	}
-	return pr, nil
-}
-
-func (r *pastRun) projectDir() string { return r.scratch + string(os.PathSeparator) + "project" }
-
-// runManifest reads the manifest of a run's archived inputs.
-func (a *app) runManifest(ctx context.Context, p *project.Project, run *state.Run) (*archive.Manifest, files.Store, error) {
-	if run.Protocol == nil || run.Protocol.Hashes.Archive == "" {
-		return nil, nil, usageErr("run %d has no archived inputs (it predates archiving, or failed before reading them)", run.Number)
-	}
-	store, err := a.artifactStore(p)
-	if err != nil {
-		return nil, nil, err
-	}
-	m, err := archive.Load(ctx, store, run.Protocol.Hashes.Archive)
-	if err != nil {
-		return nil, nil, err
-	}
-	return m, store, nil
+	return n, nil
 }
 
 func (a *app) replayCommand() *cobra.Command {
@@ -101,19 +39,11 @@ are not available to a replay and show as differences.`,
   handover replay 4 --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pr, err := a.restoreRun(cmd, args[0])
+			n, err := runNumber(args[0])
 			if err != nil {
 				return err
 			}
-			defer pr.close()
-			if pr.run.Protocol.Artifacts == "" && pr.run.Artifacts == "" {
-				return usageErr("run %d has no artifacts to compare with", pr.run.Number)
-			}
-			scratch := pr.scratch + string(os.PathSeparator) + "artifacts"
-			res, err := replay.Replay(cmd.Context(), replay.Request{
-				Run: pr.run.Protocol, Artifacts: pr.run.Artifacts, Project: pr.restored, Extraction: pr.x,
-				Scratch: scratch, Workers: workers, Version: Version,
-			})
+			res, err := a.service().Replay(cmd.Context(), svc.ReplayRequest{Actor: a.actor(), Project: a.dir, Run: n, Workers: workers})
 			if err != nil {
 				return err
 			}
@@ -132,7 +62,7 @@ are not available to a replay and show as differences.`,
 				fmt.Fprintf(a.stdout, ": %s\n", f.Detail)
 			}
 			if !res.Identical {
-				return &exitError{code: exitFailed, err: fmt.Errorf("replay of run %d differs", pr.run.Number)}
+				return &exitError{code: exitFailed, err: fmt.Errorf("replay of run %d differs", n)}
 			}
 			return nil
 		},
@@ -152,24 +82,18 @@ files, and the counts per entity side by side.`,
   handover diff-runs 3 5 --json`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ra, _, err := a.loadRun(cmd, args[0])
+			na, err := runNumber(args[0])
 			if err != nil {
 				return err
 			}
-			rb, _, err := a.loadRun(cmd, args[1])
+			nb, err := runNumber(args[1])
 			if err != nil {
 				return err
 			}
-			if ra.Protocol == nil || rb.Protocol == nil {
-				return usageErr("runs %d and %d need protocols to compare", ra.Number, rb.Number)
-			}
-			p, err := a.project()
+			d, err := a.service().DiffRuns(cmd.Context(), svc.DiffRunsRequest{Actor: a.actor(), Project: a.dir, A: na, B: nb})
 			if err != nil {
 				return err
 			}
-			ma, _, _ := a.runManifest(cmd.Context(), p, ra) // nil without an archive: hashes are compared
-			mb, _, _ := a.runManifest(cmd.Context(), p, rb)
-			d := replay.DiffRuns(ra.Protocol, rb.Protocol, ma, mb)
 			if a.json {
 				return a.printJSON(d)
 			}
@@ -244,36 +168,13 @@ func short(h string) string {
 
 // showRecipes prints the recipes a run archived.
 func (a *app) showRecipes(cmd *cobra.Command, arg string) error {
-	run, _, err := a.loadRun(cmd, arg)
+	n, err := runNumber(arg)
 	if err != nil {
 		return err
 	}
-	p, err := a.project()
+	out, err := a.service().RunRecipes(cmd.Context(), svc.RunRecipesRequest{Actor: a.actor(), Project: a.dir, Run: n})
 	if err != nil {
 		return err
-	}
-	m, store, err := a.runManifest(cmd.Context(), p, run)
-	if err != nil {
-		return err
-	}
-	type file struct {
-		Entity  string `json:"entity"`
-		Name    string `json:"name"`
-		SHA256  string `json:"sha256"`
-		Content string `json:"content"`
-	}
-	out := struct {
-		Run     int    `json:"run"`
-		Archive string `json:"archive"`
-		Recipes []file `json:"recipes"`
-	}{Run: run.Number, Archive: run.Protocol.Hashes.Archive, Recipes: []file{}}
-	for _, e := range m.Entities() {
-		b := m.Recipes[e]
-		data, err := archive.Read(cmd.Context(), store, b.SHA256)
-		if err != nil {
-			return err
-		}
-		out.Recipes = append(out.Recipes, file{Entity: e, Name: b.Name, SHA256: b.SHA256, Content: string(data)})
 	}
 	if a.json {
 		return a.printJSON(out)
@@ -282,7 +183,7 @@ func (a *app) showRecipes(cmd *cobra.Command, arg string) error {
 		if i > 0 {
 			fmt.Fprintln(a.stdout)
 		}
-		fmt.Fprintf(a.stdout, "# %s (run %d, %s)\n%s", f.Name, run.Number, f.SHA256, f.Content)
+		fmt.Fprintf(a.stdout, "# %s (run %d, %s)\n%s", f.Name, out.Run, f.SHA256, f.Content)
 		if n := len(f.Content); n > 0 && f.Content[n-1] != '\n' {
 			fmt.Fprintln(a.stdout)
 		}
