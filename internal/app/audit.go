@@ -29,7 +29,7 @@ const configFact = "audit:config_hashes"
 // auditConfig records a config_changed entry when the project's hashes
 // differ from the ones last recorded.
 func (s *Service) auditConfig(ctx context.Context, st Store, p *project.Project, actor Actor) error {
-	now := hashesText(p.Hashes)
+	now := configText(p)
 	old, _, ok, err := st.Fact(ctx, configFact)
 	if err != nil || old == now {
 		return err
@@ -59,10 +59,19 @@ func (s *Service) auditConfig(ctx context.Context, st Store, p *project.Project,
 	return st.SetFact(ctx, configFact, now, at)
 }
 
-func hashesText(h project.Hashes) string {
+// configText is the configuration the audit log follows, one key=value a
+// line: the hashes of recipes, format, lookups and fix-ups, then the gate,
+// the environments (credentials masked) and the runbook settings of
+// handover.yaml.
+func configText(p *project.Project) string {
+	h := p.Hashes
 	s := "recipes=" + h.Recipes + "\nformat=" + h.Format + "\nlookups=" + h.Lookups
 	if h.Fixups != "" {
 		s += "\nfixups=" + h.Fixups
+	}
+	cfg := p.AuditedConfig()
+	for _, k := range project.AuditedKeys(cfg) {
+		s += "\n" + k + "=" + cfg[k]
 	}
 	return s
 }

@@ -58,6 +58,10 @@ type Environment struct {
 	// or GateFailureCommit (the rows are kept for inspection).
 	OnGateFailure string
 
+	// Declared holds database: and files: as written in handover.yaml,
+	// ${VAR} unexpanded (what the audit log records as configuration).
+	Declared struct{ Database, Files string }
+
 	// Unresolved is set when Database or Files names a ${VAR} that is not
 	// set: the environment cannot be used, but the project loads, so that
 	// commands that do not use it work. Project.Environment returns it.
