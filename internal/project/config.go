@@ -127,7 +127,9 @@ func parseEnvironment(dir string, d *conf.Doc, e conf.Entry) *Environment {
 		"database": func(v *yaml.Node) {
 			db, env.Database, env.Declared.Database = v, str(v, "database"), d.Text(v, path+".database")
 		},
-		"files": func(v *yaml.Node) { files, env.Files, env.Declared.Files = v, str(v, "files"), d.Text(v, path+".files") },
+		"files": func(v *yaml.Node) {
+			files, env.Files, env.Declared.Files = v, str(v, "files"), d.Text(v, path+".files")
+		},
 		"requires":  func(v *yaml.Node) { env.Requires = d.Strings(v, path+".requires") },
 		"approvals": func(v *yaml.Node) { approvals = v; env.Approvals = d.Strings(v, path+".approvals") },
 		"on_gate_failure": func(v *yaml.Node) {
