@@ -73,42 +73,84 @@ func Check(ctx context.Context, ev Evidence, p *project.Project, req Request) (*
 	return d, nil
 }
 
-// checkRequired looks for the run of the required environment name that
-// satisfies the rules, newest first.
+// checkRequired checks the required environment name: its latest
+// committed import must have passed the gate with the current hashes and
+// carry the sign-offs of roles, by distinct people, none of them as
+// reviewer by whoever started it. A later import into name voids the
+// sign-offs of earlier ones.
 func checkRequired(ctx context.Context, ev Evidence, d *Decision, name string, roles []string, h project.Hashes) error {
 	runs, err := ev.Runs(ctx, name)
 	if err != nil {
 		return err
 	}
-	var matching []*state.Run
-	for i := len(runs) - 1; i >= 0; i-- {
-		if r := runs[i]; Passed(r) && SameHashes(r, h) {
-			matching = append(matching, r)
-		}
-	}
-	if len(matching) == 0 {
+	r := LatestCommitted(runs)
+	if r == nil || !Passed(r) || !SameHashes(r, h) {
 		d.Missing = append(d.Missing, noRun(name, runs, h))
 		return nil
 	}
-	var first []string // what the newest matching run lacks
-	for i, r := range matching {
-		lacking, found, err := signoffs(ctx, ev, r, roles)
-		if err != nil {
-			return err
-		}
-		if len(lacking) == 0 {
-			d.Runs[name] = r.Number
-			d.Evidence = append(d.Evidence, runEvidence(r, found))
-			return nil
-		}
-		if i == 0 {
-			first = lacking
-		}
+	lacking, found, err := signoffs(ctx, ev, r, roles)
+	if err != nil {
+		return err
 	}
-	for _, l := range first {
-		d.Missing = append(d.Missing, name+": "+l)
+	if len(lacking) == 0 {
+		d.Runs[name] = r.Number
+		d.Evidence = append(d.Evidence, runEvidence(r, found))
+		return nil
+	}
+	voided, err := voidedBy(ctx, ev, runs, r, roles)
+	if err != nil {
+		return err
+	}
+	for _, l := range lacking {
+		d.Missing = append(d.Missing, name+": "+l+voided)
 	}
 	return nil
+}
+
+// LatestCommitted is the newest import of runs (ascending) that changed
+// its environment: not a dry run, and committed (a run from before
+// protocols said so: succeeded or gate_failed). Its sign-offs are the
+// only ones that count: it voids those of every earlier import.
+func LatestCommitted(runs []*state.Run) *state.Run {
+	for i := len(runs) - 1; i >= 0; i-- {
+		if r := runs[i]; committed(r) {
+			return r
+		}
+	}
+	return nil
+}
+
+func committed(r *state.Run) bool {
+	p := r.Protocol
+	if r.Kind != protocol.KindImport || p == nil || p.DryRun {
+		return false
+	}
+	if p.Transaction != "" {
+		return p.Transaction == protocol.TransactionCommitted &&
+			(r.Status == protocol.StatusSucceeded || r.Status == protocol.StatusGateFailed)
+	}
+	return r.Status == protocol.StatusSucceeded || r.Status == protocol.StatusGateFailed
+}
+
+// voidedBy notes the newest earlier run whose sign-offs r voided, if any:
+// " (the sign-offs on run 4 were voided by the later import, run 8)".
+func voidedBy(ctx context.Context, ev Evidence, runs []*state.Run, r *state.Run, roles []string) (string, error) {
+	for i := len(runs) - 1; i >= 0; i-- {
+		old := runs[i]
+		if old.Number >= r.Number || !Passed(old) {
+			continue
+		}
+		as, err := ev.Approvals(ctx, old.Number)
+		if err != nil {
+			return "", err
+		}
+		for _, role := range roles {
+			if _, ok := Approved(as, role); ok {
+				return fmt.Sprintf(" (the sign-offs on run %d were voided by the later import, run %d)", old.Number, r.Number), nil
+			}
+		}
+	}
+	return "", nil
 }
 
 // Passed reports whether r is a real import that passed the gate: kind
@@ -162,7 +204,7 @@ func noRun(env string, runs []*state.Run, h project.Hashes) string {
 		}
 	}
 	switch {
-	case passed != nil:
+	case passed != nil && !SameHashes(passed, h): // (a passed run with them was voided by a later import)
 		what := strings.Join(changed(passed.Protocol.Hashes, h), " and ")
 		since := fmt.Sprintf("%s changed since run %d", what, passed.Number)
 		if current != nil && current.Number > passed.Number {
@@ -196,7 +238,8 @@ func why(r *state.Run) string {
 	return "is " + strings.ReplaceAll(r.Status, "_", " ")
 }
 
-// signoffs checks r for each role's sign-off: the sentences of what lacks,
+// signoffs checks r for each role's sign-off (four eyes: distinct
+// people, and not its starter as reviewer): the sentences of what lacks,
 // and the sign-offs found.
 func signoffs(ctx context.Context, ev Evidence, r *state.Run, roles []string) (lacking []string, found []state.Approval, err error) {
 	if len(roles) == 0 {
@@ -206,6 +249,7 @@ func signoffs(ctx context.Context, ev Evidence, r *state.Run, roles []string) (l
 	if err != nil {
 		return nil, nil, err
 	}
+	signer := map[string]string{} // person → the role they signed
 	for _, role := range roles {
 		a, ok := Latest(as, role)
 		ask := fmt.Sprintf(`"handover approve %d --as %s --by NAME"`, r.Number, role)
@@ -215,12 +259,27 @@ func signoffs(ctx context.Context, ev Evidence, r *state.Run, roles []string) (l
 		case a.Refused:
 			lacking = append(lacking, fmt.Sprintf("run %d was refused by %s (%s) — it needs a new sign-off by %s (%s)",
 				r.Number, role, Describe(a), role, ask))
+		case role == RoleReviewer && samePerson(a.By, r.StartedBy):
+			lacking = append(lacking, fmt.Sprintf("run %d was started by %s, who cannot review it: it needs a sign-off by another reviewer (%s)",
+				r.Number, a.By, ask))
+		case signer[person(a.By)] != "":
+			lacking = append(lacking, fmt.Sprintf("run %d: %s signed as %s and as %s — each role needs another person (%s)",
+				r.Number, a.By, signer[person(a.By)], role, ask))
 		default:
+			signer[person(a.By)] = role
 			found = append(found, a)
 		}
 	}
 	return lacking, found, nil
 }
+
+// RoleReviewer is the role the starter of a run may not sign.
+const RoleReviewer = "reviewer"
+
+// person is the identity four-eyes rules compare: trimmed, case-folded.
+func person(by string) string { return strings.ToLower(strings.TrimSpace(by)) }
+
+func samePerson(a, b string) bool { return person(a) != "" && person(a) == person(b) }
 
 // Latest returns the last approval or refusal by role among as, which are
 // in the order given: a later refusal cancels an earlier sign-off and a

@@ -73,6 +73,11 @@ func run(n int, env, status string, h protocol.Hashes, dry bool) *state.Run {
 		Protocol: &protocol.Protocol{Run: n, Kind: protocol.KindImport, Env: env, Status: status, DryRun: dry, Hashes: h}}
 }
 
+func started(r *state.Run, by string) *state.Run {
+	r.StartedBy = by
+	return r
+}
+
 func approve(run int, role, by string, refused bool, hour int) state.Approval {
 	return state.Approval{Run: run, Role: role, By: by, At: day0.Add(time.Duration(hour) * time.Hour), Refused: refused}
 }
@@ -88,6 +93,7 @@ func TestCheck(t *testing.T) {
 		missing   []string // substrings, one per Missing entry in order
 		evidence  []string
 		runsUsed  map[string]int
+		roles     []string // prod's approvals; default customer
 	}{
 		{name: "dev requires nothing", env: "dev", allowed: true},
 		{name: "no dev run", env: "preprod", missing: []string{
@@ -150,10 +156,42 @@ func TestCheck(t *testing.T) {
 			runs:      []*state.Run{run(7, "dev", ok, curRec, false)},
 			approvals: []state.Approval{approve(7, "reviewer", "Carl", true, 10), approve(7, "reviewer", "Bob", false, 11)},
 			runsUsed:  map[string]int{"dev": 7}},
-		{name: "older signed run with current hashes counts", env: "preprod", allowed: true,
+		{name: "a later import voids the sign-offs of earlier ones", env: "preprod",
 			runs:      []*state.Run{run(4, "dev", ok, curRec, false), run(8, "dev", ok, curRec, false)},
 			approvals: []state.Approval{approve(4, "reviewer", "Bob", false, 10)},
+			missing:   []string{`dev: run 8 needs a sign-off by reviewer ("handover approve 8 --as reviewer --by NAME") (the sign-offs on run 4 were voided by the later import, run 8)`}},
+		{name: "a later import that was rolled back voids nothing", env: "preprod", allowed: true,
+			runs: []*state.Run{run(4, "dev", ok, curRec, false), func() *state.Run {
+				r := run(8, "dev", protocol.StatusGateFailed, curRec, false)
+				r.Protocol.Transaction = protocol.TransactionRolledBack
+				return r
+			}(), run(9, "dev", ok, curRec, true)},
+			approvals: []state.Approval{approve(4, "reviewer", "Bob", false, 10)},
 			runsUsed:  map[string]int{"dev": 4}},
+		{name: "a later gate failure kept with on_gate_failure: commit voids", env: "preprod",
+			runs: []*state.Run{run(4, "dev", ok, curRec, false), func() *state.Run {
+				r := run(8, "dev", protocol.StatusGateFailed, curRec, false)
+				r.Protocol.Transaction = protocol.TransactionCommitted
+				return r
+			}()},
+			approvals: []state.Approval{approve(4, "reviewer", "Bob", false, 10)},
+			missing:   []string{"dev: no successful import (run 8 failed the gate"}},
+		{name: "the starter cannot review", env: "preprod",
+			runs:      []*state.Run{started(run(7, "dev", ok, curRec, false), "Bob")},
+			approvals: []state.Approval{approve(7, "reviewer", " bob ", false, 10)},
+			missing:   []string{"dev: run 7 was started by  bob , who cannot review it"}},
+		{name: "the starter may sign another role", env: "prod", allowed: true,
+			runs:      []*state.Run{started(run(9, "preprod", ok, curRec, false), "Anna")},
+			approvals: []state.Approval{approve(9, "customer", "Anna", false, 30)}},
+		{name: "one person cannot sign two roles", env: "prod",
+			runs:      []*state.Run{run(9, "preprod", ok, curRec, false)},
+			approvals: []state.Approval{approve(9, "customer", "Anna", false, 30), approve(9, "lead", "anna", false, 31)},
+			missing:   []string{"preprod: run 9: anna signed as customer and as lead — each role needs another person"},
+			roles:     []string{"customer", "lead"}},
+		{name: "two people sign two roles", env: "prod", allowed: true,
+			runs:      []*state.Run{run(9, "preprod", ok, curRec, false)},
+			approvals: []state.Approval{approve(9, "customer", "Anna", false, 30), approve(9, "lead", "Lea", false, 31)},
+			roles:     []string{"customer", "lead"}},
 		{name: "sign-off on a run with old recipes does not count", env: "preprod",
 			runs:      []*state.Run{run(4, "dev", ok, oldRec, false), run(8, "dev", ok, curRec, false)},
 			approvals: []state.Approval{approve(4, "reviewer", "Bob", false, 10)},
@@ -170,7 +208,11 @@ func TestCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ev := &fake{runs: tt.runs, approvals: tt.approvals}
-			d, err := Check(context.Background(), ev, testProject(), Request{Env: tt.env, Hashes: current, Extraction: 1})
+			p := testProject()
+			if tt.roles != nil {
+				p.Environments["prod"].Approvals = tt.roles
+			}
+			d, err := Check(context.Background(), ev, p, Request{Env: tt.env, Hashes: current, Extraction: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
