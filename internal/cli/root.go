@@ -82,11 +82,17 @@ var errGateFailed = errors.New("the quality gate failed")
 
 // Main runs the command line and returns the exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return MainContext(ctx, args, stdin, stdout, stderr, getenv)
+}
+
+// MainContext is Main under ctx, without signal handling: the server runs
+// commands in-process with it.
+func MainContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	out := &watchedWriter{w: stdout}
 	a := &app{stdin: stdin, stdout: out, stderr: stderr, getenv: getenv, now: time.Now, out: out}
 	a.jsonArg = wantsJSON(args) // seen before flag parsing, so that a usage error is JSON too
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetOut(out)
@@ -159,6 +165,7 @@ prod, delta re-imports, binary file transfer and a cut-over runbook.`,
 	root.Version = buildVersion().String()
 	root.SetVersionTemplate("handover {{.Version}}\n")
 	root.AddCommand(a.testCommand(), a.explainCommand(), a.replayCommand(), a.diffRunsCommand())
+	root.AddCommand(a.usersCommand(), a.serveCommand())
 	return root
 }
 

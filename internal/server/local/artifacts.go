@@ -1,0 +1,143 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/handover/handover/internal/app"
+	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/report"
+	"github.com/handover/handover/internal/server"
+)
+
+// Artifact opens protocol.json, report.html or rejects/ENTITY.csv|.xlsx of
+// a finished run.
+func (s *Service) Artifact(ctx context.Context, name string, n int, file string) (io.ReadCloser, error) {
+	r, err := s.appRun(ctx, name, n)
+	if err != nil {
+		return nil, err
+	}
+	if r.Protocol == nil || r.Artifacts == "" {
+		return nil, fmt.Errorf("run %d has no files yet: %w", n, server.ErrNotFound)
+	}
+	switch file {
+	case "protocol.json", "report.html":
+		return openArtifact(filepath.Join(r.Artifacts, file))
+	}
+	rest, ok := strings.CutPrefix(file, "rejects/")
+	if !ok {
+		return nil, server.ErrNotFound
+	}
+	entity, ext, _ := strings.Cut(rest, ".")
+	e := entityOf(r.Protocol, entity)
+	if e == nil || e.Rejects == "" {
+		return nil, fmt.Errorf("run %d has no rejects of %q: %w", n, entity, server.ErrNotFound)
+	}
+	csvPath := filepath.Join(r.Artifacts, filepath.FromSlash(e.Rejects))
+	switch ext {
+	case "csv":
+		return openArtifact(csvPath)
+	case "xlsx":
+		return workbook(csvPath, entity)
+	}
+	return nil, server.ErrNotFound
+}
+
+func openArtifact(path string) (io.ReadCloser, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(path), server.ErrNotFound)
+	}
+	return f, err
+}
+
+func entityOf(p *protocol.Protocol, name string) *protocol.Entity {
+	for _, e := range p.Entities {
+		if e.Name == name {
+			return e
+		}
+	}
+	return nil
+}
+
+// workbook renders a rejects CSV as an xlsx with the bad cells marked.
+func workbook(csvPath, entity string) (io.ReadCloser, error) {
+	columns, rows, err := readRejects(csvPath, entity)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := report.WriteRejectsXLSX(&buf, entity, columns, rows); err != nil {
+		return nil, fmt.Errorf("rejects of %s as xlsx: %w", entity, err)
+	}
+	return io.NopCloser(&buf), nil
+}
+
+func readRejects(csvPath, entity string) ([]string, []report.RejectRow, error) {
+	src, err := openArtifact(csvPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer src.Close()
+	columns, rows, err := report.ReadRejects(src)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read rejects of %s: %w", entity, err)
+	}
+	cellsPath := filepath.Join(filepath.Dir(csvPath), filepath.Base(report.CellsPath(entity)))
+	if cells, err := os.Open(cellsPath); err == nil {
+		err = report.ReadRejectCells(cells, rows)
+		cells.Close()
+		if err != nil {
+			return nil, nil, fmt.Errorf("read rejected cells of %s: %w", entity, err)
+		}
+	}
+	return columns, rows, nil
+}
+
+// Rejects reads one entity's rejected rows.
+func (s *Service) Rejects(ctx context.Context, name string, n int, entity string) (*server.Rejects, error) {
+	r, err := s.appRun(ctx, name, n)
+	if err != nil {
+		return nil, err
+	}
+	if r.Protocol == nil {
+		return nil, server.ErrNotFound
+	}
+	e := entityOf(r.Protocol, entity)
+	if e == nil {
+		return nil, fmt.Errorf("entity %q: %w", entity, server.ErrNotFound)
+	}
+	out := &server.Rejects{Entity: entity, Columns: []string{}, Rows: []server.RejectRow{}}
+	if e.Rejects == "" {
+		return out, nil
+	}
+	columns, rows, err := readRejects(filepath.Join(r.Artifacts, filepath.FromSlash(e.Rejects)), entity)
+	if err != nil {
+		return nil, err
+	}
+	out.Columns = columns
+	for _, row := range rows {
+		out.Rows = append(out.Rows, server.RejectRow{Line: row.Line, Errors: row.Errors, Fields: row.Columns, Values: row.Values})
+	}
+	return out, nil
+}
+
+// appRun returns run n of migration name.
+func (s *Service) appRun(ctx context.Context, name string, n int) (*app.Run, error) {
+	sv, err := s.served(name)
+	if err != nil {
+		return nil, err
+	}
+	r, _, err := sv.Run(ctx, n)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return r, nil
+}

@@ -1,0 +1,173 @@
+// Package local serves the server's use cases (server.Service) from the
+// projects on this machine, through the application layer (package app):
+// each project is held open as an app.Served. Runs are executed by app's
+// Check and Import on in-process workers, at most Workers at once, under
+// the account that started them.
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/handover/handover/internal/app"
+	"github.com/handover/handover/internal/project"
+	"github.com/handover/handover/internal/server"
+)
+
+// Config is what New needs.
+type Config struct {
+	Root    string // every directory under it with a handover.yaml is a migration
+	Project string // or this one project directory
+	App     *app.Service
+	// ServerAudit records the entries of no migration (logins).
+	ServerAudit func(ctx context.Context, actor, action, detail string) error
+	Now         func() time.Time
+	Workers     int // runs executing at once (default 2)
+}
+
+// Service implements server.Service. Create it with New; Close it.
+type Service struct {
+	cfg   Config
+	slots chan struct{} // one per worker
+
+	mu       sync.Mutex
+	projects map[string]*app.Served // by migration name
+	order    []string
+	waiting  int
+	running  map[runKey]*app.Progress
+	wg       sync.WaitGroup
+	base     context.Context
+	cancel   context.CancelFunc
+}
+
+type runKey struct {
+	m string
+	n int
+}
+
+var _ server.Service = (*Service)(nil)
+
+// New discovers the projects and opens them.
+func New(ctx context.Context, cfg Config) (*Service, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 2
+	}
+	s := &Service{cfg: cfg, slots: make(chan struct{}, cfg.Workers), projects: map[string]*app.Served{}, running: map[runKey]*app.Progress{}}
+	s.base, s.cancel = context.WithCancel(context.Background())
+	dirs, err := discover(cfg.Root, cfg.Project)
+	if err != nil {
+		return nil, err
+	}
+	if len(dirs) == 0 {
+		return nil, fmt.Errorf("no project under %s: no directory holds a %s", cfg.Root, project.ConfigFile)
+	}
+	for _, d := range dirs {
+		sv, err := cfg.App.Serve(ctx, d)
+		if err != nil {
+			s.closeAll()
+			return nil, fmt.Errorf("serve %s: %w", d, err)
+		}
+		p, _ := sv.Project()
+		if other, dup := s.projects[p.Migration]; dup {
+			sv.Close()
+			s.closeAll()
+			return nil, fmt.Errorf("two projects are migration %q: %s and %s", p.Migration, other.Dir(), d)
+		}
+		s.projects[p.Migration] = sv
+		s.order = append(s.order, p.Migration)
+	}
+	sort.Strings(s.order)
+	return s, nil
+}
+
+// discover lists the project directories: dir itself, or every directory
+// under root holding handover.yaml (not descending into projects or
+// hidden directories).
+func discover(root, dir string) ([]string, error) {
+	if dir != "" {
+		d, err := project.ResolveDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		return []string{d}, nil
+	}
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		if path != root && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir
+		}
+		if _, err := os.Stat(filepath.Join(path, project.ConfigFile)); err == nil {
+			out = append(out, path)
+			return filepath.SkipDir
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find projects under %s: %w", root, err)
+	}
+	return out, nil
+}
+
+// served returns migration m.
+func (s *Service) served(m string) (*app.Served, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sv, ok := s.projects[m]
+	if !ok {
+		return nil, server.ErrNotFound
+	}
+	return sv, nil
+}
+
+// QueueDepth is the number of runs waiting for a worker.
+func (s *Service) QueueDepth() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.waiting
+}
+
+// Close waits up to grace for running runs, cancels the rest (their
+// environments roll back: all or nothing) and closes the stores.
+func (s *Service) Close(grace time.Duration) error {
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		s.cancel()
+		<-done
+	}
+	s.cancel()
+	return s.closeAll()
+}
+
+func (s *Service) closeAll() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for _, sv := range s.projects {
+		errs = append(errs, sv.Close())
+	}
+	return errors.Join(errs...)
+}
