@@ -35,7 +35,7 @@ func resolveDatabase(dir, dsn string) (string, error) {
 		}
 		return dsn, nil
 	case !isURL:
-		return "", fmt.Errorf("%q is no database DSN (use sqlite://PATH, postgres://USER@HOST/DB or \"host=… dbname=…\")", Redact(dsn))
+		return "", fmt.Errorf("%q is no database DSN (use sqlite://PATH, postgres://USER@HOST/DB, mysql://USER@HOST/DB or \"host=… dbname=…\")", Redact(dsn))
 	}
 	switch strings.ToLower(scheme) {
 	case "sqlite":
@@ -45,8 +45,17 @@ func resolveDatabase(dir, dsn string) (string, error) {
 			return "", fmt.Errorf("%q is not a valid postgres:// URL (special characters in the password must be %%-encoded)", Redact(dsn))
 		}
 		return dsn, nil
+	case "mysql", "mariadb":
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "", fmt.Errorf("%q is not a valid %s:// URL (special characters in the password must be %%-encoded)", Redact(dsn), scheme)
+		}
+		if strings.Trim(u.Path, "/") == "" {
+			return "", fmt.Errorf("%q names no database (use %s://USER:PASSWORD@HOST:3306/DATABASE)", Redact(dsn), scheme)
+		}
+		return dsn, nil
 	default:
-		return "", fmt.Errorf("unsupported database scheme %q in %q (use sqlite://, postgres:// or postgresql://)", scheme, Redact(dsn))
+		return "", fmt.Errorf("unsupported database scheme %q in %q (use sqlite://, postgres://, postgresql://, mysql:// or mariadb://)", scheme, Redact(dsn))
 	}
 }
 

@@ -44,8 +44,10 @@ func TestResolveDatabase(t *testing.T) {
 		{"host=h dbname=acme user=u password='x y'", "host=h dbname=acme user=u password='x y'", ""},
 		{"host=h password='unterminated", "", `"host=h password=***" has an unterminated quoted value for password`},
 		{"postgres://u:pw@h:port/db", "", `"postgres://u:***@h:port/db" is not a valid postgres:// URL (special characters in the password must be %-encoded)`},
-		{"mysql://u:pw@h/db", "", `unsupported database scheme "mysql" in "mysql://u:***@h/db" (use sqlite://, postgres:// or postgresql://)`},
-		{"dev.db", "", `"dev.db" is no database DSN (use sqlite://PATH, postgres://USER@HOST/DB or "host=… dbname=…")`},
+		{"oracle://u:pw@h/db", "", `unsupported database scheme "oracle" in "oracle://u:***@h/db" (use sqlite://, postgres://, postgresql://, mysql:// or mariadb://)`},
+		{"mysql://u:pw@h:3306/db", "mysql://u:pw@h:3306/db", ""},
+		{"mariadb://u:pw@h", "", `"mariadb://u:***@h" names no database (use mariadb://USER:PASSWORD@HOST:3306/DATABASE)`},
+		{"dev.db", "", `"dev.db" is no database DSN (use sqlite://PATH, postgres://USER@HOST/DB, mysql://USER@HOST/DB or "host=… dbname=…")`},
 	}
 	for _, tt := range tests {
 		got, err := resolveDatabase("/p", tt.in)

@@ -139,7 +139,7 @@ environments:
 		{"environments", map[string]string{"handover.yaml": `migration: test
 environments:
   dev:
-    database: mysql://root:hunter2@db/x
+    database: oracle://root:hunter2@db/x
     files: ftp://x
   preprod:
     database: "host=db user=u password='hunter2' dbname"
@@ -157,7 +157,7 @@ environments:
   bad name:
     database: sqlite://x.db
 `}, nil, []string{
-			`handover.yaml:4: environments.dev.database: unsupported database scheme "mysql" in "mysql://root:***@db/x" (use sqlite://, postgres:// or postgresql://)`,
+			`handover.yaml:4: environments.dev.database: unsupported database scheme "oracle" in "oracle://root:***@db/x" (use sqlite://, postgres://, postgresql://, mysql:// or mariadb://)`,
 			`handover.yaml:5: environments.dev.files: unsupported file store "ftp://x" (use dir://PATH or s3://BUCKET/PREFIX)`,
 			`handover.yaml:6: environments.preprod.requires: unknown environment "qa"`,
 			`handover.yaml:7: environments.preprod.database: "host=db user=u password=*** dbname" is not a valid key=value connection string`,

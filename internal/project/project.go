@@ -48,7 +48,7 @@ type Files struct {
 // Environment is a named target.
 type Environment struct {
 	Name      string
-	Database  string   // DSN after ${VAR} expansion: sqlite://… (relative paths resolved against Dir) or postgres://…
+	Database  string   // DSN after ${VAR} expansion: sqlite://… (relative paths resolved against Dir), postgres://… or mysql://…
 	Files     string   // dir://… or s3://…; relative dir paths resolved against Dir
 	Requires  []string // environments that must have passed first
 	Approvals []string // roles whose sign-off is needed on the required environment's run

@@ -18,7 +18,10 @@ func TestOpenErrorsHideThePassword(t *testing.T) {
 		{"postgres://u:" + pw + "@host:notaport/db", "open database "},
 		{"postgres://h/db?password=" + pw + "&port=1&connect_timeout=5", "open database postgres://h/db?password=***"},
 		{"host=127.0.0.1 port=1 user=u password=" + pw + " dbname=x connect_timeout=5", "open database host=127.0.0.1 port=1 user=u password=***"},
-		{"mysql://u:" + pw + "@h/db", "unsupported kind of database"},
+		{"mysql://u:" + pw + "@127.0.0.1:1/db?timeout=5s", "open database mysql://u:***@127.0.0.1:1/db"},
+		{"mariadb://u:" + pw + "@127.0.0.1:1/db", "open database mariadb://u:***@127.0.0.1:1/db"},
+		{"mysql://u:" + pw + "@h", "names no database"},
+		{"oracle://u:" + pw + "@h/db", "unsupported kind of database (want sqlite://PATH or postgres://… or mysql://"},
 		{"sqlite://", "the path is empty"},
 	}
 	for _, c := range cases {
