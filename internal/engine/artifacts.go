@@ -53,7 +53,7 @@ func (out *Outcome) WriteArtifacts() error {
 	for _, r := range out.results {
 		d.Entities = append(d.Entities, report.EntityData{
 			Name: r.counts.Name, Source: r.counts.Source, Columns: r.columns, Profile: r.profile,
-			SampleRejects: r.sample, RejectsFile: r.counts.Rejects,
+			SampleRejects: r.sample, RejectsFile: r.counts.Rejects, RuleExamples: r.examples,
 		})
 	}
 	return writeFile(filepath.Join(p.Artifacts, "report.html"), func(f *os.File) error {

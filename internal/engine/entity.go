@@ -28,6 +28,7 @@ type entityResult struct {
 	// warnings about the rows the extraction no longer has (removal.go)
 	warnings []string
 	output   *protocol.Output // hashes of the valid rows and the rejects file
+	examples []report.RuleExample
 }
 
 // runEntity streams one entity: accounts every row, writes its rejects and,
@@ -61,6 +62,7 @@ func runEntity(ctx context.Context, o Options, pl *plan, st *runState) (*entityR
 	keys := st.entity(e)
 	ld := startLoad(ctx, o.Tx, e)
 	var unkeyed int64 // rejected rows without a readable key
+	var examples ruleExamples
 
 	err = stream(ctx, pl, o.Workers, o.Progress, func(b *batch) error {
 		for i := range b.rows {
@@ -82,6 +84,7 @@ func runEntity(ctx context.Context, o Options, pl *plan, st *runState) (*entityR
 				for _, p := range r.problems {
 					c.RejectsByRule[p.RuleKey()]++
 				}
+				examples.note(row.Line, row.Values, r.problems)
 				bad := badColumns(pl, r.problems)
 				if len(res.sample) < report.SampleRejects {
 					res.sample = append(res.sample, report.RejectRow{Line: row.Line,
@@ -116,6 +119,7 @@ func runEntity(ctx context.Context, o Options, pl *plan, st *runState) (*entityR
 		return res, err
 	}
 	res.profile = prof.Profile()
+	res.examples = examples.explain(o, pl, res.columns)
 	if err := rw.close(); err != nil {
 		return res, err
 	}

@@ -69,6 +69,7 @@ func stackedCounts(e *protocol.Entity) []segment {
 // ruleBar is one bar of the rejects-by-rule chart.
 type ruleBar struct {
 	Rule, Label string
+	Anchor      string // id of the rule's example row; "" without one
 	N           int
 	Y, W        float64
 	TextY       float64

@@ -42,6 +42,7 @@ type EntityData struct {
 	Profile       []ColumnProfile // of the source columns
 	SampleRejects []RejectRow     // the first SampleRejects rejects
 	RejectsFile   string          // link to the rejects CSV, relative to report.html
+	RuleExamples  []RuleExample   // per rule, the first row it rejected, explained
 }
 
 // ApprovalView is a sign-off shown in the report.
@@ -112,6 +113,12 @@ type entityView struct {
 	MoreRejects  bool
 	RejectsFile  string
 	Profile      []ColumnProfile
+	Examples     []exampleView
+}
+
+type exampleView struct {
+	RuleExample
+	ID string
 }
 
 type sampleView struct {
@@ -164,6 +171,13 @@ func newEntityView(e *protocol.Entity, ed EntityData) entityView {
 		ev.Balanced = e.Read == e.Filtered+e.Rejected+e.Valid && (loaded == 0 || loaded == e.Valid)
 		ev.Stack = stackedCounts(e)
 		ev.Rules, ev.RulesH = ruleBars(e.RejectsByRule)
+		anchors := ruleAnchors(ev.Name, ed.RuleExamples)
+		for i := range ev.Rules {
+			ev.Rules[i].Anchor = anchors[ev.Rules[i].Rule]
+		}
+		for _, x := range ed.RuleExamples {
+			ev.Examples = append(ev.Examples, exampleView{RuleExample: x, ID: anchors[x.Rule]})
+		}
 		ev.MoreRejects = e.Rejected > int64(min(len(ed.SampleRejects), SampleRejects))
 	}
 	columns := ed.Columns
