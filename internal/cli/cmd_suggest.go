@@ -1,12 +1,17 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/recipe"
+	"github.com/handover/handover/internal/recipetest"
 	"github.com/handover/handover/internal/suggest"
 	"github.com/handover/handover/internal/value"
 )
@@ -68,7 +73,7 @@ draft goes to stdout and no lookup table is written.`,
 			if fl.lookups == "" {
 				fl.lookups = fp.lookups
 			}
-			return a.writeDraft(d, fl)
+			return a.writeDraft(cmd.Context(), d, fl, args[0], fp.format)
 		},
 	}
 	f := cmd.Flags()
@@ -90,9 +95,48 @@ type draftOutput struct {
 	*suggest.Draft
 	Recipe      string   `json:"recipe,omitempty"`
 	LookupFiles []string `json:"lookup_files,omitempty"`
+	TestFile    string   `json:"test_file,omitempty"`
 }
 
-func (a *app) writeDraft(d *suggest.Draft, fl suggestFlags) error {
+// writeFirstTest writes <recipe>.test.yaml beside the draft: one case from
+// the file's first row (recipetest.FirstCase). It is a help, not the
+// command's job: a problem is a note on stderr, and an existing test file
+// is kept unless --force.
+func (a *app) writeFirstTest(ctx context.Context, d *suggest.Draft, fl suggestFlags, src string, f *format.Format) string {
+	ext := filepath.Ext(fl.out)
+	if !strings.EqualFold(ext, ".yaml") && !strings.EqualFold(ext, ".yml") {
+		return ""
+	}
+	path := strings.TrimSuffix(fl.out, ext) + ".test.yaml"
+	if _, err := os.Stat(path); err == nil && !fl.force {
+		fmt.Fprintf(a.stderr, "handover: %s exists; not writing a first test case\n", path)
+		return ""
+	}
+	r, err := recipe.ParseRecipe(fl.out, d.YAML())
+	e := f.Entity(d.Entity)
+	if err != nil || e == nil {
+		return ""
+	}
+	lookups := recipetest.ReadLookups(fl.lookups)
+	for _, l := range d.Lookups {
+		t := map[string]string{}
+		for _, row := range l.Rows {
+			t[row.From] = row.To
+		}
+		lookups[l.Table] = t
+	}
+	data, err := recipetest.FirstCase(ctx, src, r, e, lookups)
+	if err == nil {
+		err = os.WriteFile(path, data, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "handover: no first test case: %v\n", err)
+		return ""
+	}
+	return path
+}
+
+func (a *app) writeDraft(ctx context.Context, d *suggest.Draft, fl suggestFlags, src string, f *format.Format) error {
 	out := draftOutput{Draft: d}
 	if fl.out == "" {
 		if a.json {
@@ -125,6 +169,7 @@ func (a *app) writeDraft(d *suggest.Draft, fl suggestFlags) error {
 		}
 	}
 	out.Recipe, out.LookupFiles = fl.out, order[1:]
+	out.TestFile = a.writeFirstTest(ctx, d, fl, src, f)
 	if a.json {
 		return a.printJSON(out)
 	}
@@ -151,6 +196,9 @@ func (a *app) printDraftSummary(out draftOutput) {
 	for i, path := range out.LookupFiles {
 		l := d.Lookups[i]
 		fmt.Fprintf(a.stdout, "wrote %s: %d values mapped, %d to map\n", path, len(l.Rows), len(l.Unmapped))
+	}
+	if out.TestFile != "" {
+		fmt.Fprintf(a.stdout, "wrote %s: a first fixture test from the file's first row (check it: handover test)\n", out.TestFile)
 	}
 	if len(d.Unused) > 0 {
 		fmt.Fprintf(a.stdout, "unused columns: %v\n", d.Unused)

@@ -55,6 +55,10 @@ func TestSuggestThenCheck(t *testing.T) {
 			t.Errorf("lookup %s: %v %q", table, err, data)
 		}
 	}
+	// suggest wrote a first fixture test per recipe, and it passes.
+	if out := mustRun(t, "-C", dir, "test"); !strings.Contains(out, "3 cases: 3 passed, 0 failed") {
+		t.Errorf("the drafted tests: %s", out)
+	}
 	mustRun(t, "-C", dir, "receive", delivery)
 	p := checkJSON(t, dir)
 	reads := map[string]int64{}
