@@ -47,10 +47,11 @@
 //
 // # For workers (river)
 //
-// A queued run is executed by calling the same method the command line
-// calls (Check, Import, FilesSync) with the request stored in the job's
-// arguments; the Service is safe for concurrent use and holds no state
-// between calls. Executing a run that was numbered when it was queued
-// (Request.Run) follows once the state store records queued runs with
-// leases.
+// Queue numbers a check, import or files sync and records it as queued,
+// then hands it to an Enqueuer (the job queue, internal/jobs); Execute,
+// called by a worker with the job's QueuedRun, claims the run and takes it
+// through the same lifecycle as the method the command line calls. A run
+// that has finished, or that a live worker holds, is a *ClaimError: a
+// retried job does nothing. The Service is safe for concurrent use and
+// holds no state between calls.
 package app

@@ -24,6 +24,7 @@ type FilesSyncRequest struct {
 	Delete     bool   // remove destination files the extraction lacks
 	Parallel   int    // concurrent transfers
 	Progress   *Progress
+	queued     int // Execute: the queued run to claim
 }
 
 // FilesSyncResult is a sync run and its plan.
@@ -60,7 +61,7 @@ func (s *Service) FilesSync(ctx context.Context, req FilesSyncRequest) (*FilesSy
 	}
 	defer ss.close()
 	out := &FilesSyncResult{}
-	j := &job{kind: protocol.KindSync, env: env, extraction: x.Number, dryRun: req.DryRun, actor: req.Actor}
+	j := &job{kind: protocol.KindSync, env: env, extraction: x.Number, dryRun: req.DryRun, actor: req.Actor, queued: req.queued}
 	j.execute = func(ctx context.Context, run int, artifacts string) (*execution, error) {
 		proto := s.filesProtocol(ss.p, run, protocol.KindSync, env.Name, x.Number, req.DryRun, artifacts)
 		plan, err := files.Plan(ctx, x.Files, x.Dir, dst, files.PlanOptions{Prefix: prefix(req.Prefix)})

@@ -39,6 +39,7 @@ type job struct {
 	dryRun     bool
 	actor      Actor
 	promotion  *Promotion
+	queued     int // a queued run to claim and execute; 0: a new run
 	// execute does the run's work into the artifacts directory.
 	execute func(ctx context.Context, run int, artifacts string) (*execution, error)
 }
@@ -63,7 +64,7 @@ type execution struct {
 // → write the protocol once, after the outcome is known → finish → audit
 // entry → event.
 func (s *Service) lifecycle(ctx context.Context, ss *session, j *job) (*RunResult, error) {
-	run, err := ss.st.BeginRun(ctx, state.NewRun{Kind: j.kind, Env: j.envName(), Extraction: j.extraction, By: j.actor.String(), Started: s.now()})
+	run, err := s.begin(ctx, ss, j) // queue.go: begun here, or a queued run claimed
 	if err != nil {
 		return nil, fmt.Errorf("record run: %w", err)
 	}

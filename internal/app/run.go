@@ -18,6 +18,7 @@ type CheckRequest struct {
 	Project    string // the project's directory
 	Extraction int    // 0: the newest
 	Progress   *Progress
+	queued     int // Execute: the queued run to claim
 }
 
 // ImportRequest asks to load an extraction into an environment.
@@ -30,6 +31,7 @@ type ImportRequest struct {
 	Force      bool   // import although the promotion rules are not met
 	Reason     string // why; required with Force
 	Progress   *Progress
+	queued     int // Execute: the queued run to claim
 }
 
 // DiffRequest asks what an import of an extraction would do to an
@@ -57,6 +59,7 @@ func (s *Service) Check(ctx context.Context, req CheckRequest) (*RunResult, erro
 	if err != nil {
 		return nil, err
 	}
+	j.queued = req.queued
 	return s.lifecycle(ctx, ss, j)
 }
 
@@ -93,7 +96,7 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (*RunResult, er
 	if err != nil {
 		return nil, err
 	}
-	j.promotion = prom
+	j.promotion, j.queued = prom, req.queued
 	return s.lifecycle(ctx, ss, j)
 }
 

@@ -88,13 +88,7 @@ func (s *Service) openStateReadOnly(ctx context.Context, p *project.Project) (St
 // openStore opens the project's state store, scoped to its migration,
 // with the audit key of HANDOVER_AUDIT_KEY or HANDOVER_AUDIT_KEY_FILE.
 func (s *Service) openStore(ctx context.Context, p *project.Project, readOnly bool) (Store, error) {
-	dsn := s.cfg.State
-	if dsn == "" {
-		dsn = s.cfg.Getenv("HANDOVER_STATE")
-	}
-	if dsn == "" {
-		dsn = "sqlite://" + filepath.Join(handoverDir(p), "state.db")
-	}
+	dsn := s.StateDSN(p)
 	key, err := state.LoadAuditKey(s.cfg.Getenv)
 	if err != nil {
 		return nil, fmt.Errorf("open state store: %w", err)
@@ -104,6 +98,19 @@ func (s *Service) openStore(ctx context.Context, p *project.Project, readOnly bo
 		return nil, fmt.Errorf("open state store: %w", err)
 	}
 	return st, nil
+}
+
+// StateDSN names the project's state store: Config.State, else
+// $HANDOVER_STATE, else SQLite in the project's .handover/. It may hold
+// a password: never show it unredacted.
+func (s *Service) StateDSN(p *project.Project) string {
+	if s.cfg.State != "" {
+		return s.cfg.State
+	}
+	if dsn := s.cfg.Getenv("HANDOVER_STATE"); dsn != "" {
+		return dsn
+	}
+	return "sqlite://" + filepath.Join(handoverDir(p), "state.db")
 }
 
 // handoverDir is the project's .handover directory.

@@ -12,7 +12,7 @@ import (
 )
 
 // runCLI runs handover in-process and returns its exit code and output.
-func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+func runCLI(t testing.TB, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	getenv := func(k string) string {

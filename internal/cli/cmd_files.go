@@ -37,6 +37,7 @@ type filesRequest struct {
 	deep       bool
 	parallel   int
 	prefix     string
+	queue      bool // queue it for a worker instead of running it here
 }
 
 func (a *app) filesSyncCommand() *cobra.Command {
@@ -52,7 +53,8 @@ An interrupted sync re-run transfers only what is missing: an object is never
 left looking complete when it is not. Every sync is recorded as a run.`,
 		Example: `  handover files sync --env preprod --dry-run
   handover files sync --env prod --extraction 2 --json
-  handover files sync --env prod --delete`,
+  handover files sync --env prod --delete
+  handover files sync --env prod --queue     # a worker runs it: prints "run N queued"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.filesSync(cmd.Context(), req)
@@ -62,6 +64,7 @@ left looking complete when it is not. Every sync is recorded as a run.`,
 	cmd.Flags().BoolVar(&req.dryRun, "dry-run", false, "print the plan, transfer nothing")
 	cmd.Flags().BoolVar(&req.delete, "delete", false, "remove files at the destination that the extraction lacks")
 	cmd.Flags().IntVar(&req.parallel, "parallel", 4, "concurrent transfers")
+	cmd.Flags().BoolVar(&req.queue, "queue", false, queueHelp)
 	return cmd
 }
 
@@ -92,6 +95,10 @@ func (a *app) filesFlags(cmd *cobra.Command, req *filesRequest) {
 }
 
 func (a *app) filesSync(ctx context.Context, req filesRequest) error {
+	if req.queue {
+		return a.enqueue(ctx, svc.QueueRequest{Kind: protocol.KindSync, Env: req.env, Extraction: req.extraction,
+			DryRun: req.dryRun, Prefix: req.prefix, Delete: req.delete, Parallel: req.parallel})
+	}
 	prog := &svc.Progress{}
 	stop := a.progressBar(prog)
 	res, err := a.service().FilesSync(ctx, svc.FilesSyncRequest{Actor: a.actor(), Project: a.dir, Env: req.env,

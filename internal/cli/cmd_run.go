@@ -14,6 +14,7 @@ import (
 
 func (a *app) checkCommand() *cobra.Command {
 	var extraction int
+	var queue bool
 	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Transform and validate an extraction without loading it",
@@ -22,13 +23,15 @@ result against the format and writes the run's artifacts: protocol.json,
 report.html and rejects/<entity>.csv (every row that could not be imported,
 with the reasons). Exit code 3 when the quality gate fails.`,
 		Example: `  handover check
-  handover check --extraction 2 --json`,
+  handover check --extraction 2 --json
+  handover check --queue          # a worker runs it: prints "run N queued"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.run(cmd.Context(), runRequest{kind: protocol.KindCheck, extraction: extraction})
+			return a.run(cmd.Context(), runRequest{kind: protocol.KindCheck, extraction: extraction, queue: queue})
 		},
 	}
 	cmd.Flags().IntVar(&extraction, "extraction", 0, "extraction number (default: the newest)")
+	cmd.Flags().BoolVar(&queue, "queue", false, queueHelp)
 	return cmd
 }
 
@@ -51,7 +54,8 @@ the reason goes into the audit log and the protocol's "forced" field.`,
 		Example: `  handover import --env dev
   handover import --env dev --extraction 2 --dry-run
   handover import --env preprod --json
-  handover import --env prod --force --reason "customer approved by phone, ticket 4711"`,
+  handover import --env prod --force --reason "customer approved by phone, ticket 4711"
+  handover import --env dev --queue && handover wait 7   # run 7 executed by a worker`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			switch {
@@ -71,6 +75,7 @@ the reason goes into the audit log and the protocol's "forced" field.`,
 	cmd.Flags().BoolVar(&req.dryRun, "dry-run", false, "do everything but commit")
 	cmd.Flags().BoolVar(&req.force, "force", false, "import although the promotion rules are not met (needs --reason)")
 	cmd.Flags().StringVar(&req.reason, "reason", "", "why --force overrides the promotion rules")
+	cmd.Flags().BoolVar(&req.queue, "queue", false, queueHelp)
 	return cmd
 }
 
@@ -81,11 +86,18 @@ type runRequest struct {
 	dryRun     bool
 	force      bool
 	reason     string
+	queue      bool // queue it for a worker instead of running it here
 }
+
+const queueHelp = "queue the run for a worker (handover worker), print its number and return; handover wait N waits for it"
 
 // run executes a check, an import or a diff through the application
 // layer and renders its outcome.
 func (a *app) run(ctx context.Context, req runRequest) error {
+	if req.queue {
+		return a.enqueue(ctx, svc.QueueRequest{Kind: req.kind, Env: req.env, Extraction: req.extraction,
+			DryRun: req.dryRun, Force: req.force, Reason: req.reason})
+	}
 	prog := &svc.Progress{}
 	stopBar := a.progressBar(prog)
 	var res *svc.RunResult

@@ -38,13 +38,14 @@ func (a *app) runsCommand() *cobra.Command {
 					Started     string `json:"started"`
 					Transaction string `json:"transaction,omitempty"`
 					DryRun      bool   `json:"dry_run,omitempty"`
+					Host        string `json:"host,omitempty"` // running: where
 				}
 				out := struct {
 					Runs []jrun `json:"runs"`
 				}{Runs: []jrun{}}
 				for _, r := range runs {
 					out.Runs = append(out.Runs, jrun{r.Number, r.Kind, r.Env, r.Extraction, r.Status,
-						r.Started.UTC().Format("2006-01-02T15:04:05Z"), transaction(r), dryRun(r)})
+						r.Started.UTC().Format("2006-01-02T15:04:05Z"), transaction(r), dryRun(r), runningOn(r)})
 				}
 				return a.printJSON(out)
 			}
@@ -72,6 +73,9 @@ func dryRun(r *svc.Run) bool { return r.Protocol != nil && r.Protocol.DryRun }
 // runStatus is a run's status as runs shows it: a dry run says so, and a
 // gate_failed import says whether its rows were committed or rolled back.
 func runStatus(r *svc.Run) string {
+	if h := runningOn(r); h != "" {
+		return r.Status + " on " + h
+	}
 	if dryRun(r) {
 		return r.Status + " (dry run)"
 	}
@@ -79,6 +83,14 @@ func runStatus(r *svc.Run) string {
 		return r.Status + " (" + strings.ReplaceAll(transaction(r), "_", " ") + ")"
 	}
 	return r.Status
+}
+
+// runningOn is the host of a running run, "" for any other.
+func runningOn(r *svc.Run) string {
+	if r.Status != protocol.StatusRunning {
+		return ""
+	}
+	return r.Host
 }
 
 func printRuns(w io.Writer, runs []*svc.Run) {

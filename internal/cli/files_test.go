@@ -110,7 +110,7 @@ func TestFilesCLIS3(t *testing.T) {
 	})
 }
 
-func mustRunEnv(t *testing.T, env map[string]string, args ...string) string {
+func mustRunEnv(t testing.TB, env map[string]string, args ...string) string {
 	t.Helper()
 	code, out, errOut := runCLI(t, env, args...)
 	if code != 0 {

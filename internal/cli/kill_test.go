@@ -28,7 +28,12 @@ func TestMain(m *testing.M) {
 // import runs long enough to be killed half-way.
 func bigProject(t *testing.T, n int) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "big")
+	return bigProjectAt(t, filepath.Join(t.TempDir(), "big"), n)
+}
+
+// bigProjectAt is bigProject in dir.
+func bigProjectAt(t *testing.T, dir string, n int) string {
+	t.Helper()
 	mustRun(t, "init", dir)
 	delivery := filepath.Join(t.TempDir(), "delivery")
 	if err := os.MkdirAll(delivery, 0o755); err != nil {

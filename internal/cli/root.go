@@ -162,6 +162,7 @@ prod, delta re-imports, binary file transfer and a cut-over runbook.`,
 	root.AddCommand(a.fixupCommand())
 	root.AddCommand(a.diffCommand())
 	root.AddCommand(a.versionCommand())
+	root.AddCommand(a.workerCommand(), a.waitCommand())
 	root.Version = buildVersion().String()
 	root.SetVersionTemplate("handover {{.Version}}\n")
 	root.AddCommand(a.testCommand(), a.explainCommand(), a.replayCommand(), a.diffRunsCommand())

@@ -1,0 +1,208 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	svc "github.com/handover/handover/internal/app"
+	"github.com/handover/handover/internal/jobs"
+	"github.com/handover/handover/internal/protocol"
+)
+
+// jobQueue hands queued runs to River (an app.Enqueuer).
+type jobQueue struct{ q *jobs.Queue }
+
+func (j jobQueue) Enqueue(ctx context.Context, r svc.QueuedRun) error { return j.q.Enqueue(ctx, toArgs(r)) }
+
+func toArgs(r svc.QueuedRun) jobs.RunArgs {
+	return jobs.RunArgs{Migration: r.Migration, Project: r.Project, Run: r.Run, RunKind: r.Kind, Env: r.Env,
+		Extraction: r.Extraction, Actor: r.Actor, DryRun: r.DryRun, Force: r.Force, Reason: r.Reason,
+		Prefix: r.Prefix, Delete: r.Delete, Parallel: r.Parallel}
+}
+
+func fromArgs(a jobs.RunArgs) svc.QueuedRun {
+	return svc.QueuedRun{Migration: a.Migration, Project: a.Project, Run: a.Run, Kind: a.RunKind, Env: a.Env,
+		Extraction: a.Extraction, Actor: a.Actor, DryRun: a.DryRun, Force: a.Force, Reason: a.Reason,
+		Prefix: a.Prefix, Delete: a.Delete, Parallel: a.Parallel}
+}
+
+// openQueue opens River on the project's state store.
+func (a *app) openQueue(ctx context.Context, s *svc.Service, dir string) (*jobs.Queue, string, error) {
+	p, err := s.Project(dir)
+	if err != nil {
+		return nil, "", err
+	}
+	q, err := jobs.Open(ctx, s.StateDSN(p))
+	return q, p.Migration, err
+}
+
+// enqueue queues a run for a worker and prints "run N queued".
+func (a *app) enqueue(ctx context.Context, req svc.QueueRequest) error {
+	s := a.service()
+	q, _, err := a.openQueue(ctx, s, a.dir)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	req.Actor, req.Project = a.actor(), a.dir
+	qr, err := s.Queue(ctx, req, jobQueue{q})
+	if err != nil {
+		return err
+	}
+	if a.json {
+		return a.printJSON(map[string]any{"run": qr.Run, "status": svc.StatusQueued})
+	}
+	fmt.Fprintf(a.stdout, "run %d queued\n", qr.Run)
+	return nil
+}
+
+func (a *app) waitCommand() *cobra.Command {
+	var every time.Duration
+	cmd := &cobra.Command{
+		Use:   "wait RUN...",
+		Short: "Wait until queued runs finish; exit with the worst run's exit code",
+		Long: `wait blocks until each named run has finished (runs queued with --queue are
+executed by handover worker), prints each run's outcome, and exits with the
+worst run's exit code: 0 all succeeded, 3 a quality gate failed, 1 a run
+failed or was interrupted for good, 2 a run that does not exist.
+A run whose worker died is not finished while its job waits to be retried.`,
+		Example: `  handover import --env dev --queue        # prints: run 7 queued
+  handover wait 7
+  handover wait 7 8 9 --json`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.wait(cmd.Context(), args, every)
+		},
+	}
+	cmd.Flags().DurationVar(&every, "poll", 200*time.Millisecond, "how often to look at the runs")
+	return cmd
+}
+
+// waited is one run's outcome as wait reports it.
+type waited struct {
+	Run    int    `json:"run"`
+	Status string `json:"status"`
+	Exit   int    `json:"exit"`
+	Error  string `json:"error,omitempty"`
+}
+
+func (a *app) wait(ctx context.Context, args []string, every time.Duration) error {
+	nums := make([]int, len(args))
+	for i, s := range args {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			return usageErr("run %q is not a run number", s)
+		}
+		nums[i] = n
+	}
+	s := a.service()
+	q, migration, err := a.openQueue(ctx, s, a.dir)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	var out []waited
+	worst := exitOK
+	for _, n := range nums {
+		w, err := a.waitRun(ctx, s, q, migration, n, every)
+		if err != nil {
+			return err
+		}
+		if !a.json {
+			fmt.Fprintf(a.stdout, "run %d %s\n", w.Run, w.Status)
+		}
+		out = append(out, w)
+		worst = worse(worst, w.Exit)
+	}
+	if a.json {
+		if err := a.printJSON(map[string]any{"runs": out, "exit": worst}); err != nil {
+			return err
+		}
+	}
+	switch worst {
+	case exitOK:
+		return nil
+	case exitGate:
+		return errGateFailed
+	}
+	return &exitError{code: worst, err: errors.New(waitSummary(out, worst))}
+}
+
+// waitRun polls run n until it has finished.
+func (a *app) waitRun(ctx context.Context, s *svc.Service, q *jobs.Queue, migration string, n int, every time.Duration) (waited, error) {
+	for {
+		res, err := s.Show(ctx, svc.ShowRequest{Actor: a.actor(), Project: a.dir, Run: n})
+		var nf *svc.NotFoundError
+		if errors.As(err, &nf) {
+			return waited{Run: n, Status: "unknown", Exit: exitUsage, Error: err.Error()}, nil
+		}
+		if err != nil {
+			return waited{}, err
+		}
+		if w, done, err := finished(ctx, q, migration, res.Run); err != nil || done {
+			return w, err
+		}
+		select {
+		case <-ctx.Done():
+			return waited{}, ctx.Err()
+		case <-time.After(every):
+		}
+	}
+}
+
+// finished reports whether run r has its final outcome: a queued or
+// interrupted run is final only once no job is left to execute it.
+func finished(ctx context.Context, q *jobs.Queue, migration string, r *svc.Run) (waited, bool, error) {
+	w := waited{Run: r.Number, Status: r.Status}
+	if r.Protocol != nil {
+		w.Error = r.Protocol.Error
+	}
+	switch r.Status {
+	case protocol.StatusSucceeded:
+		return w, true, nil
+	case protocol.StatusGateFailed:
+		w.Exit = exitGate
+		return w, true, nil
+	case protocol.StatusFailed:
+		w.Exit = exitFailed
+		return w, true, nil
+	case protocol.StatusRunning:
+		return w, false, nil
+	}
+	pending, err := q.Pending(ctx, migration, r.Number)
+	if err != nil || pending {
+		return w, false, err
+	}
+	w.Exit = exitFailed
+	if r.Status == svc.StatusQueued {
+		w.Error = "no worker job is left for this run (its attempts ran out)"
+	}
+	return w, true, nil
+}
+
+// worse is the worse of two exit codes: 2 (unknown run) over 1 (failed)
+// over 3 (gate failed) over 0.
+func worse(a, b int) int {
+	rank := map[int]int{exitOK: 0, exitGate: 1, exitFailed: 2, exitUsage: 3}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+func waitSummary(out []waited, code int) string {
+	for _, w := range out {
+		if w.Exit == code {
+			if w.Error != "" {
+				return fmt.Sprintf("run %d %s: %s", w.Run, w.Status, w.Error)
+			}
+			return fmt.Sprintf("run %d %s", w.Run, w.Status)
+		}
+	}
+	return "a run did not succeed"
+}
