@@ -208,4 +208,3 @@ func (s *Service) failQueued(ctx context.Context, ss *session, n int, actor Acto
 	}
 	return cause
 }
-

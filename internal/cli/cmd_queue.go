@@ -17,7 +17,9 @@ import (
 // jobQueue hands queued runs to River (an app.Enqueuer).
 type jobQueue struct{ q *jobs.Queue }
 
-func (j jobQueue) Enqueue(ctx context.Context, r svc.QueuedRun) error { return j.q.Enqueue(ctx, toArgs(r)) }
+func (j jobQueue) Enqueue(ctx context.Context, r svc.QueuedRun) error {
+	return j.q.Enqueue(ctx, toArgs(r))
+}
 
 func toArgs(r svc.QueuedRun) jobs.RunArgs {
 	return jobs.RunArgs{Migration: r.Migration, Project: r.Project, Run: r.Run, RunKind: r.Kind, Env: r.Env,
