@@ -43,6 +43,10 @@ func (s *Store) Receive(ctx context.Context, paths []string, label string, now t
 	if len(paths) == 0 {
 		return nil, errors.New("no path given")
 	}
+	return s.receive(ctx, Delivery{Paths: paths, Label: label, Now: now})
+}
+
+func (s *Store) receive(ctx context.Context, d Delivery) (*Extraction, error) {
 	if err := os.MkdirAll(s.root, 0o755); err != nil {
 		return nil, err
 	}
@@ -62,15 +66,19 @@ func (s *Store) Receive(ctx context.Context, paths []string, label string, now t
 		return nil, err
 	}
 	g.limits = s.limits
-	m := Manifest{Label: label, Received: now.UTC()}
-	for _, p := range paths {
+	m := Manifest{Label: d.Label, Received: d.Now.UTC(), Sources: sourceNames(d)}
+	for _, p := range d.Paths {
 		if err := g.addPath(p); err != nil {
 			return nil, err
 		}
-		m.Sources = append(m.Sources, baseName(p))
+	}
+	for _, gen := range d.Generated {
+		if err := g.generate(gen, d.Now); err != nil {
+			return nil, err
+		}
 	}
 	if len(g.files) == 0 {
-		return nil, fmt.Errorf("%s: the delivery holds no files", strings.Join(paths, " "))
+		return nil, fmt.Errorf("%s: the delivery holds no files", describe(d))
 	}
 	m.Files = g.files
 	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Path < m.Files[j].Path })
