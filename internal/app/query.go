@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/handover/handover/internal/extract"
+	"github.com/handover/handover/internal/source/dbsource"
 	"github.com/handover/handover/internal/state"
 )
 
@@ -116,19 +117,39 @@ type ReceiveRequest struct {
 	Paths   []string // files, directories, archives
 	Label   string
 	Limits  extract.Limits // what an archive may unpack to (zero: the defaults)
+	// Databases adds a snapshot of every recipe source that names a
+	// database (source: {database: …, query: …}).
+	Databases bool
 }
 
 // Receive stores a delivery as the next extraction and audits it.
 func (s *Service) Receive(ctx context.Context, req ReceiveRequest) (*extract.Extraction, error) {
-	if len(req.Paths) == 0 {
-		return nil, invalid("receive needs at least one file, directory or archive")
+	if len(req.Paths) == 0 && !req.Databases {
+		return nil, invalid("receive needs at least one file, directory or archive (or --databases)")
 	}
 	ss, err := s.open(ctx, req.Project)
 	if err != nil {
 		return nil, err
 	}
 	defer ss.close()
-	x, err := extractions(ss.p).WithLimits(req.Limits).Receive(ctx, req.Paths, req.Label, s.now())
+	d := extract.Delivery{Paths: req.Paths, Label: req.Label, Now: s.now()}
+	if req.Databases {
+		var order []string
+		for _, e := range ss.p.Format.Entities {
+			order = append(order, e.Name)
+		}
+		sources := dbsource.Sources(ss.p.Recipes, order)
+		if len(sources) == 0 {
+			return nil, invalid("receive --databases: no recipe source names a database (source: {database: ${LEGACY_DB_URL}, query: select …})")
+		}
+		gens, sess, err := dbsource.Snapshots(sources, s.cfg.Getenv, ss.p.Dir, s.now)
+		if err != nil {
+			return nil, invalid("receive --databases: %v", err)
+		}
+		defer sess.Close()
+		d.Generated = gens
+	}
+	x, err := extractions(ss.p).WithLimits(req.Limits).ReceiveDelivery(ctx, d)
 	if err != nil {
 		return nil, fmt.Errorf("receive: %w", err)
 	}

@@ -92,8 +92,9 @@ counts; --table shows one table's rows.`,
 func (a *app) receiveCommand() *cobra.Command {
 	var label, maxSize string
 	var maxRatio int64
+	var databases bool
 	cmd := &cobra.Command{
-		Use:   "receive PATH...",
+		Use:   "receive [PATH...] [--databases]",
 		Short: "Store a delivery as the next extraction; prints its number",
 		Long: `receive stores a customer's delivery — files, a directory, or .zip / .tar /
 .tar.gz archives — as the next numbered extraction: immutable, with a
@@ -103,18 +104,33 @@ directory, not to -C.
 An archive may unpack to at most --max-ratio times its own size (at least
 16 MiB) and at most --max-size; a zip member to at most 100 times its
 compressed size. Larger ones are refused as possible zip bombs while they
-are unpacked, and nothing is kept.`,
+are unpacked, and nothing is kept.
+
+--databases (alone or with paths) also snapshots every recipe source that
+names a database (source: {database: ${LEGACY_DB_URL}, query: select …} or
+table: …) into the extraction: databases/<entity>.csv (UTF-8, a header, ",")
+and databases/<entity>.meta.json (the query, the server version, the time).
+All sources on one database are read in one consistent snapshot (REPEATABLE
+READ; MySQL/MariaDB: WITH CONSISTENT SNAPSHOT). check and import then read
+the snapshot, never the live database.`,
 		Example: `  handover receive delivery/
   handover receive export-2026-11-20.zip --label "second extraction"
-  handover receive huge-export.zip --max-size 200GiB`,
-		Args: cobra.MinimumNArgs(1),
+  handover receive huge-export.zip --max-size 200GiB
+  LEGACY_DB_URL=postgres://reader:***@legacy/crm handover receive --databases
+  handover receive attachments/ --databases --label "J-1 extraction"`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 && !databases {
+				return fmt.Errorf("receive needs at least one file, directory or archive, or --databases")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			limits := extract.Limits{MaxRatio: maxRatio}
 			var err error
 			if limits.MaxSize, err = extract.ParseSize(maxSize); err != nil {
 				return fmt.Errorf("--max-size: %w", err)
 			}
-			x, err := a.service().Receive(cmd.Context(), svc.ReceiveRequest{Actor: a.actor(), Project: a.dir, Paths: args, Label: label, Limits: limits})
+			x, err := a.service().Receive(cmd.Context(), svc.ReceiveRequest{Actor: a.actor(), Project: a.dir, Paths: args, Label: label, Limits: limits, Databases: databases})
 			if err != nil {
 				return err
 			}
@@ -135,6 +151,7 @@ are unpacked, and nothing is kept.`,
 	cmd.Flags().StringVar(&label, "label", "", "a label for the extraction")
 	cmd.Flags().StringVar(&maxSize, "max-size", "16GiB", "most bytes one archive may unpack to")
 	cmd.Flags().Int64Var(&maxRatio, "max-ratio", extract.DefaultMaxRatio, "an archive may unpack to at most this many times its size")
+	cmd.Flags().BoolVar(&databases, "databases", false, "also snapshot every recipe source that names a database")
 	return cmd
 }
 
