@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
@@ -119,7 +118,7 @@ func fixupCounts(rules []*fixup.Rule, counts []fixup.Counts) []*protocol.Fixup {
 // entities' rejects.
 type fixupRejects struct {
 	f   *os.File
-	csv *csv.Writer
+	csv *report.CSVWriter
 }
 
 func openFixupRejects(artifacts string) (*fixupRejects, error) {
@@ -134,8 +133,7 @@ func openFixupRejects(artifacts string) (*fixupRejects, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", protocol.FixupRejects, err)
 	}
-	w := &fixupRejects{f: f, csv: csv.NewWriter(f)}
-	w.csv.UseCRLF = true
+	w := &fixupRejects{f: f, csv: report.NewCSVWriter(f)}
 	if _, err := io.WriteString(f, "\ufeff"); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("write %s: %w", protocol.FixupRejects, err)
@@ -168,8 +166,7 @@ func (w *fixupRejects) close() error {
 	if w.f == nil {
 		return nil
 	}
-	w.csv.Flush()
-	err := w.csv.Error()
+	err := w.csv.Flush()
 	if cerr := w.f.Close(); err == nil {
 		err = cerr
 	}

@@ -5,7 +5,6 @@ package report
 
 import (
 	"bufio"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,7 +51,7 @@ type cellsRecord struct {
 // and errors included, is neutralised against spreadsheet formula
 // injection (see Neutralize). It is not safe for concurrent use.
 type RejectsWriter struct {
-	csv   *csv.Writer
+	csv   *CSVWriter
 	cells *json.Encoder // nil: no sidecar
 	rec   []string
 }
@@ -63,8 +62,7 @@ func NewRejectsWriter(w io.Writer, columns []string, cells io.Writer) (*RejectsW
 	if _, err := io.WriteString(w, bom); err != nil {
 		return nil, fmt.Errorf("write rejects header: %w", err)
 	}
-	r := &RejectsWriter{csv: csv.NewWriter(w)}
-	r.csv.UseCRLF = true
+	r := &RejectsWriter{csv: NewCSVWriter(w)}
 	if cells != nil {
 		r.cells = json.NewEncoder(cells)
 	}
@@ -97,8 +95,7 @@ func (r *RejectsWriter) Write(line int, problems []format.Problem, values []stri
 
 // Close flushes what is buffered. It does not close the underlying writers.
 func (r *RejectsWriter) Close() error {
-	r.csv.Flush()
-	if err := r.csv.Error(); err != nil {
+	if err := r.csv.Flush(); err != nil {
 		return fmt.Errorf("flush rejects: %w", err)
 	}
 	return nil
@@ -143,11 +140,10 @@ func contains(list []string, s string) bool {
 // ReadRejects reads a rejects CSV written by RejectsWriter. It returns the
 // source columns (without `line` and `errors`) and the rows with their
 // values restored as they were before neutralisation (see Neutralize).
-// Line breaks inside values come back as "\n".
+// Values come back byte for byte, line breaks and lone CRs included.
 func ReadRejects(r io.Reader) (columns []string, rows []RejectRow, err error) {
-	cr := csv.NewReader(skipBOM(r))
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
+	cr := newCSVReader(skipBOM(r))
+	header, _, err := cr.read()
 	if errors.Is(err, io.EOF) {
 		return nil, nil, errors.New("read rejects: empty file, no header")
 	}
@@ -159,7 +155,7 @@ func ReadRejects(r io.Reader) (columns []string, rows []RejectRow, err error) {
 		return nil, nil, fmt.Errorf("read rejects: line 1: header must start with line,errors, got %q", header)
 	}
 	for {
-		rec, err := cr.Read()
+		rec, fileLine, err := cr.read()
 		if errors.Is(err, io.EOF) {
 			return header[2:], rows, nil
 		}
@@ -168,7 +164,6 @@ func ReadRejects(r io.Reader) (columns []string, rows []RejectRow, err error) {
 		}
 		row, err := parseRejectRecord(rec)
 		if err != nil {
-			fileLine, _ := cr.FieldPos(0)
 			return nil, nil, fmt.Errorf("read rejects: line %d: %w", fileLine, err)
 		}
 		rows = append(rows, row)
