@@ -213,26 +213,89 @@ func isBlank(v string) bool {
 	return true
 }
 
-// parseNumber parses a plain decimal number: optional sign, digits, an
-// optional '.' and fraction. No exponents, hex, NaN or Inf, no separators.
+// parseNumber reads a plain decimal number as customers write them: an
+// optional sign, digits, grouping by thousands with ' ’ , . or a space
+// (one kind per number, groups of three), and a decimal point or comma.
+// A lone comma or point is the decimal separator ("1,5" is 1.5); the one
+// after a grouping is too ("1.234,50"). Exponents, NaN and Inf are not
+// numbers.
 func parseNumber(v string) (float64, bool) {
-	digits, dot := 0, false
-	for i := 0; i < len(v); i++ {
-		switch ch := v[i]; {
-		case ch >= '0' && ch <= '9':
-			digits++
-		case ch == '.' && !dot:
-			dot = true
-		case (ch == '-' || ch == '+') && i == 0:
-		default:
-			return 0, false
-		}
+	s := v
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		s = s[1:]
 	}
-	if digits == 0 {
+	intPart, frac, ok := splitDecimal(s)
+	if !ok {
 		return 0, false
 	}
-	f, err := strconv.ParseFloat(v, 64)
+	digits, ok := ungroup(intPart)
+	if !ok || digits == "" && frac == "" || !allDigits(frac) {
+		return 0, false
+	}
+	sign := ""
+	if v[0] == '-' {
+		sign = "-"
+	}
+	f, err := strconv.ParseFloat(sign+digits+"."+frac, 64)
+	if digits == "" {
+		f, err = strconv.ParseFloat(sign+"0."+frac, 64)
+	}
 	return f, err == nil
+}
+
+// splitDecimal splits s at its decimal separator: the last '.' or ',' when
+// that character appears only once.
+func splitDecimal(s string) (intPart, frac string, ok bool) {
+	i := strings.LastIndexAny(s, ".,")
+	if i < 0 {
+		return s, "", true
+	}
+	if strings.Count(s, s[i:i+1]) > 1 {
+		return s, "", true // 1.234.567: grouping only
+	}
+	if i == 0 && len(s) == 1 {
+		return "", "", false
+	}
+	return s[:i], s[i+1:], true
+}
+
+// ungroup removes thousands separators from the integer part of a number:
+// one kind of separator, groups of exactly three digits after the first.
+func ungroup(s string) (string, bool) {
+	if allDigits(s) {
+		return s, true
+	}
+	var sep string
+	for _, cand := range []string{"'", "’", ",", ".", " ", "\u00a0"} {
+		if strings.Contains(s, cand) {
+			if sep != "" {
+				return "", false
+			}
+			sep = cand
+		}
+	}
+	if sep == "" {
+		return "", false
+	}
+	groups := strings.Split(s, sep)
+	if len(groups[0]) == 0 || len(groups[0]) > 3 || !allDigits(groups[0]) {
+		return "", false
+	}
+	for _, g := range groups[1:] {
+		if len(g) != 3 || !allDigits(g) {
+			return "", false
+		}
+	}
+	return strings.Join(groups, ""), true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // truncateRunes cuts s to at most n bytes at a character boundary.

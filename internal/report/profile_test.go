@@ -87,12 +87,36 @@ func TestParseNumber(t *testing.T) {
 	}{
 		{"12", true}, {"-12.5", true}, {"+3", true}, {".5", true}, {"1.", true},
 		{"", false}, {"-", false}, {".", false}, {"1e5", false}, {"NaN", false},
-		{"Inf", false}, {"0x10", false}, {"1'000", false}, {"1,5", false}, {"1.2.3", false}, {" 1", false},
+		{"Inf", false}, {"0x10", false}, {"1.2.3", false}, {" 1", false}, {"1'00", false}, {"1'000'0", false},
+		{"1'000.50,3", false}, {"1,000'000", false}, {"--1", false}, {"1 000 x", false},
 	}
 	for _, tt := range tests {
 		if _, ok := parseNumber(tt.in); ok != tt.ok {
 			t.Errorf("parseNumber(%q) ok = %v, want %v", tt.in, ok, tt.ok)
 		}
+	}
+}
+
+// TestParseGroupedNumber: numbers as customers write them, with grouping
+// and a decimal comma, are numbers.
+func TestParseGroupedNumber(t *testing.T) {
+	for in, want := range map[string]float64{"2'000.00": 2000, "1'000": 1000, "1’234’567.5": 1234567.5, "1,5": 1.5,
+		"999,99": 999.99, "1.234,50": 1234.5, "1,234,567": 1234567, "1 234": 1234, "-1'500.25": -1500.25, "1.234.567": 1234567} {
+		if got, ok := parseNumber(in); !ok || got != want {
+			t.Errorf("parseNumber(%q) = %v, %v, want %v", in, got, ok, want)
+		}
+	}
+}
+
+// TestProfileOrdersNumbersAsNumbers: 2'000.00 is more than 99.99.
+func TestProfileOrdersNumbersAsNumbers(t *testing.T) {
+	p := NewProfiler([]string{"Betrag"})
+	for _, v := range []string{"99.99", "2'000.00", "150", "1'500.50"} {
+		p.Add([]string{v})
+	}
+	c := p.Profile()[0]
+	if !c.Numeric || c.Min != "99.99" || c.Max != "2'000.00" {
+		t.Errorf("min %q max %q numeric %v, want 99.99, 2'000.00, numeric", c.Min, c.Max, c.Numeric)
 	}
 }
 
