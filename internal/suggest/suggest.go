@@ -136,7 +136,8 @@ func pickEntity(v *vocab, f *format.Format, want, file string, profiles []*profi
 }
 
 // entityScore is the mean match score over the entity's fields, plus a
-// bonus when the file is named like the entity.
+// bonus when the file is named like the entity: a quarter of the way
+// still left to 1, so that the score stays within 0 and 1.
 func entityScore(v *vocab, e *format.Entity, file string, matches []match) float64 {
 	sum := 0.0
 	for _, m := range matches {
@@ -146,7 +147,7 @@ func entityScore(v *vocab, e *format.Entity, file string, matches []match) float
 	base := newName(trimExt(file))
 	for _, n := range v.entitySynonyms(e.Name) {
 		if sc, _ := nameScore(base, newName(n), nil); sc >= 0.7 {
-			return s + 0.25
+			return s + 0.25*(1-s)
 		}
 	}
 	return s
@@ -180,7 +181,7 @@ func (d *Draft) fill(v *vocab, e *format.Entity, profiles []*profile, matches []
 			p := profiles[m.col]
 			d.profiles[p.name] = p
 			expr, notes, todo, lk := transform(v, e, f, p, d.Region)
-			s.Column, s.Expr, s.TODO, s.Confidence = p.name, expr, todo, round2(m.score)
+			s.Column, s.Expr, s.TODO, s.Confidence = p.name, expr, todo, round2(min(1, max(0, m.score)))
 			s.Evidence = append(m.evidence, notes...)
 			if lk != nil {
 				d.Lookups = append(d.Lookups, lk)
