@@ -14,25 +14,42 @@ import (
 )
 
 func (a *app) initCommand() *cobra.Command {
-	return &cobra.Command{
+	var empty bool
+	cmd := &cobra.Command{
 		Use:   "init DIR",
 		Short: "Scaffold a project with an example format, recipes and a sample delivery",
+		Long: `init writes a new project into DIR: handover.yaml, an example format, two
+recipes, a lookup table and a sample delivery in sample/, ready for receive
+and check. With --empty it writes the project files without the example: a
+format.yaml to describe the target in, empty recipes/ and lookups/.`,
 		Example: `  handover init acme
   handover -C acme receive acme/sample
-  handover -C acme check`,
+  handover -C acme check
+  handover init --empty customer-x`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := project.Scaffold(args[0]); err != nil {
-				return configErr(fmt.Errorf("init %s: %w", args[0], err))
+			scaffold := project.Scaffold
+			if empty {
+				scaffold = project.ScaffoldEmpty
+			}
+			if err := scaffold(args[0]); err != nil {
+				return configErr(err)
 			}
 			if a.json {
 				return a.printJSON(map[string]string{"project": args[0]})
+			}
+			if empty {
+				fmt.Fprintf(a.stdout, "created an empty project in %s\nnext: describe the target in %s, then handover -C %s receive DELIVERY\n",
+					args[0], filepath.Join(args[0], "format.yaml"), args[0])
+				return nil
 			}
 			fmt.Fprintf(a.stdout, "created project in %s\nnext: handover -C %s receive %s && handover -C %s check\n",
 				args[0], args[0], filepath.Join(args[0], "sample"), args[0])
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&empty, "empty", false, "a project without the example format, recipes and sample")
+	return cmd
 }
 
 func (a *app) peekCommand() *cobra.Command {

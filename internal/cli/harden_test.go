@@ -44,3 +44,20 @@ func TestReceiveRefusesZipBomb(t *testing.T) {
 		t.Errorf("extractions %v, want only 1", entries)
 	}
 }
+
+// TestInitEmpty: init --empty makes a project without the sample; init
+// errors say "init" once.
+func TestInitEmpty(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "x")
+	out := mustRun(t, "init", "--empty", dir)
+	if !strings.Contains(out, "format.yaml") {
+		t.Errorf("stdout %q does not say what to do next", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sample")); err == nil {
+		t.Error("init --empty wrote sample/")
+	}
+	code, _, errOut := runCLI(t, nil, "init", dir)
+	if code == 0 || strings.Count(errOut, "init") != 1 {
+		t.Errorf("second init: exit %d, stderr %q; want a refusal saying init once", code, errOut)
+	}
+}

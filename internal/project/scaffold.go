@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-//go:embed scaffold
+//go:embed scaffold scaffold_empty
 var scaffoldFS embed.FS
 
 // scaffoldName maps an embedded file to its name in the project: the embed
@@ -27,8 +27,26 @@ func scaffoldName(name string) string {
 // handover.yaml with a dev environment, an example format, recipes, a
 // lookup table, a sample delivery in sample/ and a .gitignore. It refuses
 // to overwrite an existing handover.yaml or any other file it would write.
-func Scaffold(dir string) error {
-	files, err := scaffoldFiles()
+func Scaffold(dir string) error { return scaffold(dir, "scaffold") }
+
+// ScaffoldEmpty writes a new project without the example: handover.yaml,
+// a format.yaml without entities (comments show how to write one), empty
+// recipes/ and lookups/ folders and a .gitignore.
+func ScaffoldEmpty(dir string) error {
+	if err := scaffold(dir, "scaffold_empty"); err != nil {
+		return err
+	}
+	for _, sub := range []string{"recipes", "lookups"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return fmt.Errorf("init project: %w", err)
+		}
+	}
+	return nil
+}
+
+// scaffold writes the embedded folder root into dir.
+func scaffold(dir, root string) error {
+	files, err := scaffoldFiles(root)
 	if err != nil {
 		return fmt.Errorf("init project: %w", err)
 	}
@@ -45,28 +63,28 @@ func Scaffold(dir string) error {
 		return fmt.Errorf("init project: %s already has %s; not overwriting", dir, strings.Join(existing, ", "))
 	}
 	for _, name := range files {
-		if err := writeScaffoldFile(dir, name); err != nil {
+		if err := writeScaffoldFile(dir, root, name); err != nil {
 			return fmt.Errorf("init project: %w", err)
 		}
 	}
 	return nil
 }
 
-// scaffoldFiles lists the embedded files, relative to scaffold/.
-func scaffoldFiles() ([]string, error) {
+// scaffoldFiles lists the embedded files, relative to root.
+func scaffoldFiles(root string) ([]string, error) {
 	var out []string
-	err := fs.WalkDir(scaffoldFS, "scaffold", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(scaffoldFS, root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		out = append(out, strings.TrimPrefix(p, "scaffold/"))
+		out = append(out, strings.TrimPrefix(p, root+"/"))
 		return nil
 	})
 	return out, err
 }
 
-func writeScaffoldFile(dir, name string) error {
-	data, err := scaffoldFS.ReadFile(path.Join("scaffold", name))
+func writeScaffoldFile(dir, root, name string) error {
+	data, err := scaffoldFS.ReadFile(path.Join(root, name))
 	if err != nil {
 		return err
 	}
