@@ -185,13 +185,24 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
+// peekFormat says how a file was read: the encoding and delimiter of
+// delimited text, the encoding of JSON Lines, nothing more for xlsx.
+func peekFormat(r *source.PeekResult, delim string) string {
+	switch {
+	case r.Format == "xlsx":
+		return "xlsx"
+	case r.Format == "jsonl":
+		return "jsonl, encoding " + r.Encoding
+	case delim == "":
+		return "encoding " + r.Encoding
+	}
+	return fmt.Sprintf("encoding %s, delimiter %q", r.Encoding, delim)
+}
+
 func printPeek(w interface{ Write([]byte) (int, error) }, name string, r *source.PeekResult) {
 	delim := r.Delimiter
-	switch delim {
-	case "\t":
+	if delim == "\t" {
 		delim = "tab"
-	case "":
-		delim = "-"
 	}
 	if r.Dump != "" {
 		fmt.Fprintf(w, "%s: %s, %d tables (read one with --table NAME; in a recipe source: {file: …, table: NAME})\n", name, r.Dump, len(r.Tables))
@@ -200,7 +211,7 @@ func printPeek(w interface{ Write([]byte) (int, error) }, name string, r *source
 		}
 		return
 	}
-	fmt.Fprintf(w, "%s: encoding %s, delimiter %q, %d columns\n", name, r.Encoding, delim, len(r.Columns))
+	fmt.Fprintf(w, "%s: %s, %d columns\n", name, peekFormat(r, delim), len(r.Columns))
 	fmt.Fprintf(w, "columns: %s\n", strings.Join(r.Columns, ", "))
 	for _, warning := range r.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warning)
@@ -211,15 +222,19 @@ func printPeek(w interface{ Write([]byte) (int, error) }, name string, r *source
 			line = r.Lines[i]
 		}
 		fmt.Fprintf(w, "\nline %d\n", line)
+		if len(row.Values) < len(r.Columns) {
+			fmt.Fprintf(w, "  warning: the row has %d fields, the header has %d\n", len(row.Values), len(r.Columns))
+		}
 		for j := range max(len(r.Columns), len(row.Values)) {
-			c, v := fmt.Sprintf("(column %d)", j+1), ""
+			c := fmt.Sprintf("(column %d)", j+1)
 			if j < len(r.Columns) {
 				c = r.Columns[j]
 			}
 			if j < len(row.Values) {
-				v = row.Values[j]
+				fmt.Fprintf(w, "  %-20s %q\n", c, row.Values[j])
+			} else {
+				fmt.Fprintf(w, "  %-20s (missing)\n", c)
 			}
-			fmt.Fprintf(w, "  %-20s %q\n", c, v)
 		}
 		if row.Problem != "" {
 			fmt.Fprintf(w, "  problem: %s\n", row.Problem)

@@ -61,3 +61,60 @@ func TestInitEmpty(t *testing.T) {
 		t.Errorf("second init: exit %d, stderr %q; want a refusal saying init once", code, errOut)
 	}
 }
+
+// TestPeekSaysWhatApplies: peek shows no delimiter for JSONL and xlsx and
+// no empty encoding for xlsx; the init sample's encoding is named as its
+// recipe names it; a short row is shown with a warning, its missing
+// values as missing, not as empty text.
+func TestPeekSaysWhatApplies(t *testing.T) {
+	dir := t.TempDir()
+	jsonl := filepath.Join(dir, "k.jsonl")
+	os.WriteFile(jsonl, []byte(`{"a":"1","b":"x"}`+"\n"), 0o644)
+	out := mustRun(t, "peek", jsonl)
+	if strings.Contains(out, "delimiter") || !strings.Contains(out, "jsonl") || !strings.Contains(out, "encoding utf-8") {
+		t.Errorf("peek jsonl:\n%s", out)
+	}
+	xlsx := filepath.Join(dir, "k.xlsx")
+	writeTestXLSX(t, xlsx)
+	out = mustRun(t, "peek", xlsx)
+	if strings.Contains(out, "delimiter") || strings.Contains(out, "encoding") || !strings.Contains(out, "xlsx") {
+		t.Errorf("peek xlsx:\n%s", out)
+	}
+	proj := filepath.Join(dir, "p")
+	mustRun(t, "init", proj)
+	out = mustRun(t, "peek", filepath.Join(proj, "sample", "firmen.csv"))
+	if !strings.Contains(out, "encoding windows-1252") {
+		t.Errorf("peek of the sample does not say windows-1252, as its recipe does:\n%s", out)
+	}
+	short := filepath.Join(dir, "short.csv")
+	os.WriteFile(short, []byte("a;b;c\n1;2\n"), 0o644)
+	out = mustRun(t, "peek", short)
+	if !strings.Contains(out, "warning: the row has 2 fields, the header has 3") || !strings.Contains(out, "(missing)") {
+		t.Errorf("peek of a short row:\n%s", out)
+	}
+}
+
+// writeTestXLSX writes a minimal workbook with a header and one row.
+func writeTestXLSX(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	for name, body := range map[string]string{
+		"xl/workbook.xml": `<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">` +
+			`<sheets><sheet name="Daten" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+		"xl/_rels/workbook.xml.rels": `<Relationships><Relationship Id="rId1" ` +
+			`Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/sheet1.xml"/></Relationships>`,
+		"xl/worksheets/sheet1.xml": `<worksheet><sheetData><row r="1"><c t="inlineStr"><is><t>a</t></is></c></row>` +
+			`<row r="2"><c><v>1</v></c></row></sheetData></worksheet>`,
+	} {
+		w, _ := zw.Create(name)
+		w.Write([]byte(body))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+}

@@ -52,8 +52,6 @@ func byteTable(enc encoding) *[256]runeBytes {
 type byteDecoder struct {
 	src   *bufio.Reader
 	mode  encoding // encAuto until decided
-	auto  bool     // the single-byte encoding was detected, not given
-	c1    bool     // saw a byte 0x80–0x9F: windows-1252, not iso-8859-1
 	table *[256]runeBytes
 	raw   []byte
 	pend  []byte // decoded bytes not yet returned
@@ -66,9 +64,8 @@ func (d *byteDecoder) name() string {
 	case encAuto, encUTF8:
 		return "utf-8"
 	case encCP1252:
-		if d.auto && !d.c1 {
-			return "iso-8859-1"
-		}
+		// Detected: windows-1252, as recipes name it, even without a byte
+		// 0x80–0x9F (then iso-8859-1 reads the same).
 		return "windows-1252"
 	}
 	return d.mode.String()
@@ -130,15 +127,9 @@ func (d *byteDecoder) decide(window []byte, atEOF bool) {
 		return
 	}
 	// Windows-1252 and iso-8859-1 agree on 0xA0–0xFF; detected text is
-	// named iso-8859-1 until a byte 0x80–0x9F shows it is windows-1252.
-	d.mode, d.auto = encCP1252, true
+	// decoded and named windows-1252, which Windows exports are.
+	d.mode = encCP1252
 	d.table = byteTable(encCP1252)
-	for _, c := range window {
-		if c >= 0x80 && c < 0xA0 {
-			d.c1 = true
-			break
-		}
-	}
 }
 
 // trimPartialRune drops an incomplete UTF-8 sequence at the end of b.
@@ -223,9 +214,6 @@ func (d *byteDecoder) decodeInto(dst, src []byte) int {
 			dst[j] = c
 			j++
 			continue
-		}
-		if c < 0xA0 {
-			d.c1 = true
 		}
 		e := &t[c]
 		j += copy(dst[j:], e.b[:e.n])
