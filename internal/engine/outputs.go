@@ -33,6 +33,7 @@ type outputs struct {
 	row   hash.Hash
 	buf   []byte
 	sum   [sha256.Size]byte
+	rec   [RowDigestSize]byte
 	f     *os.File
 	w     *bufio.Writer
 }
@@ -69,13 +70,12 @@ func (o *outputs) add(line int, values []string) error {
 	o.row.Reset()
 	o.row.Write(o.buf)
 	o.row.Sum(o.sum[:0])
-	var rec [RowDigestSize]byte
-	binary.BigEndian.PutUint32(rec[:4], uint32(line))
-	copy(rec[4:], o.sum[:16])
-	o.total.Write(rec[:4])
+	binary.BigEndian.PutUint32(o.rec[:4], uint32(line))
+	copy(o.rec[4:], o.sum[:16])
+	o.total.Write(o.rec[:4])
 	o.total.Write(o.sum[:])
 	if o.w != nil {
-		if _, err := o.w.Write(rec[:]); err != nil {
+		if _, err := o.w.Write(o.rec[:]); err != nil {
 			return fmt.Errorf("write row digests: %w", err)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/handover/handover/internal/format"
 )
 
 // bigKontakte has enough rows for several batches, some of them rejects.
@@ -83,5 +85,28 @@ func TestGateRequiresTests(t *testing.T) {
 	last := p.Gate.Checks[len(p.Gate.Checks)-1]
 	if last.Name != "tests" || last.Passed {
 		t.Fatalf("tests check %+v", last)
+	}
+}
+
+// BenchmarkOutputsAdd measures hashing one valid row of 16 fields into the
+// output hashes and the row digests file, the cost each valid row pays.
+func BenchmarkOutputsAdd(b *testing.B) {
+	e := &format.Entity{Name: "contacts"}
+	for i := range 16 {
+		e.Fields = append(e.Fields, &format.Field{Name: fmt.Sprint("f", i)})
+	}
+	o, err := newOutputs(b.TempDir(), e)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer o.close()
+	row := []string{"K000123", "Muster", "hans.muster@example.ch", "1980-02-01", "S1", "+41441234567", "VIP",
+		"Bahnhofstrasse 1", "8001", "Zürich", "CH", "DE", "1234.50", "2023-09-24 14:28:00", "note", "true"}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		if err := o.add(i, row); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
