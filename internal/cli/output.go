@@ -74,6 +74,14 @@ func writeSummary(w io.Writer, p *protocol.Protocol, artifacts string, withError
 		tw.Flush()
 	}
 	writeDiff(w, p) // cmd_diff.go
+	if t := p.Tests; t != nil {
+		switch {
+		case t.Error != "":
+			fmt.Fprintf(w, "fixture tests: could not run (see the warnings)\n")
+		default:
+			fmt.Fprintf(w, "fixture tests: %d of %d cases passed\n", t.Passed, t.Cases)
+		}
+	}
 	for _, e := range p.Entities {
 		if len(e.RejectsByRule) == 0 {
 			continue
