@@ -53,7 +53,26 @@ func (s *fakeStore) FinishRun(ctx context.Context, run *state.Run, f state.Finis
 	c := *run
 	s.runs[run.Number-1] = &c
 	s.rec.add("finish %s", run.Status)
-	return s.Audit(ctx, f.Actor, state.ActionRun, f.Detail, run.Finished)
+	if err := s.Audit(ctx, f.Actor, state.ActionRun, f.Detail, run.Finished); err != nil {
+		return err
+	}
+	return s.Enqueue(ctx, f.Events...)
+}
+
+// Enqueue records the events queued in the outbox.
+func (s *fakeStore) Enqueue(_ context.Context, events ...state.OutboxEvent) error {
+	for _, e := range events {
+		s.rec.add("event %s", e.Type)
+	}
+	return nil
+}
+
+func (s *fakeStore) ClaimEvents(context.Context, int, time.Duration) ([]state.OutboxEvent, error) {
+	return nil, nil
+}
+func (s *fakeStore) Delivered(context.Context, state.OutboxEvent) error { return nil }
+func (s *fakeStore) DeliveryFailed(context.Context, state.OutboxEvent, string, time.Time) error {
+	return nil
 }
 
 func (s *fakeStore) Run(_ context.Context, n int) (*state.Run, error) {
@@ -77,14 +96,17 @@ func (s *fakeStore) Reap(context.Context) (int, error) { return 0, nil }
 
 // AddApproval records the sign-off and, as the real store does, its
 // audit entry.
-func (s *fakeStore) AddApproval(ctx context.Context, a state.Approval, _ ...state.OutboxEvent) error {
+func (s *fakeStore) AddApproval(ctx context.Context, a state.Approval, events ...state.OutboxEvent) error {
 	s.approvals = append(s.approvals, a)
 	s.rec.add("approval %s %s", a.Role, a.By)
 	action := state.ActionApprove
 	if a.Refused {
 		action = state.ActionReject
 	}
-	return s.Audit(ctx, a.By, action, fmt.Sprintf("run %d", a.Run), a.At)
+	if err := s.Audit(ctx, a.By, action, fmt.Sprintf("run %d", a.Run), a.At); err != nil {
+		return err
+	}
+	return s.Enqueue(ctx, events...)
 }
 
 func (s *fakeStore) Approvals(_ context.Context, run int) ([]state.Approval, error) {
@@ -181,12 +203,5 @@ func (x *fakeTx) Rollback(context.Context) error {
 	return nil
 }
 
-// fakeSend records the events a use case sends.
-func fakeSend(rec *recorder) func(context.Context, []notify.Webhook, []notify.Event) []string {
-	return func(_ context.Context, _ []notify.Webhook, events []notify.Event) []string {
-		for _, e := range events {
-			rec.add("event %s", e.Type)
-		}
-		return nil
-	}
-}
+// fakeDrain delivers nothing: the fake store records the events queued.
+func fakeDrain(context.Context, notify.Outbox, []notify.Webhook) []string { return nil }

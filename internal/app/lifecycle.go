@@ -88,12 +88,13 @@ func (s *Service) lifecycle(ctx context.Context, ss *session, j *job) (*RunResul
 	runErr = writeProtocol(ex, runErr)
 	ctx = context.WithoutCancel(ctx)
 	run.Status, run.Finished, run.Artifacts, run.Protocol = proto.Status, proto.Finished, artifacts, proto
-	// The run's record and its audit entry, in one transaction.
-	if err := ss.st.FinishRun(ctx, run, state.Finish{Actor: j.actor.String(), Detail: runDetail(proto)}); err != nil && runErr == nil {
+	// The run's record, its audit entry and its events, in one transaction.
+	events := s.outboxed(ctx, ss.st, ss.p, notify.RunEvents(ss.p.Migration, proto, "", s.now())...)
+	if err := ss.st.FinishRun(ctx, run, state.Finish{Actor: j.actor.String(), Detail: runDetail(proto), Events: events}); err != nil && runErr == nil {
 		runErr = fmt.Errorf("record run %d: %w", run.Number, err)
 	}
 	res := &RunResult{Protocol: proto, ProjectDir: ss.p.Dir, Promotion: j.promotion}
-	res.Warnings = s.deliver(ctx, ss.p, notify.RunEvents(ss.p.Migration, proto, "", s.now())...)
+	res.Warnings = s.drain(ctx, ss.st, ss.p)
 	return res, runErr
 }
 

@@ -30,7 +30,7 @@ func fakeFixture(t *testing.T, edit func(string) string) (*fixture, *recorder, *
 	f.svc = New(Config{Version: "test", Now: func() time.Time { return f.now }, Getenv: func(k string) string { return f.env[k] },
 		OpenState: func(context.Context, string, state.Options) (Store, error) { return st, nil },
 		OpenEnv:   func(context.Context, string, load.Options) (load.Target, error) { return target, nil },
-		Send:      fakeSend(rec)})
+		Drain:     fakeDrain})
 	return f, rec, st, target
 }
 

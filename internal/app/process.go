@@ -79,15 +79,16 @@ func (s *Service) SignOff(ctx context.Context, req SignOffRequest) (*SignOffResu
 		return nil, invalid("run %d is still running: sign it off once it has finished", req.Run)
 	}
 	ap := Approval{Run: req.Run, Role: req.Role, By: by, Note: req.Note, At: s.now(), Refused: req.Refused}
-	if err := ss.st.AddApproval(ctx, ap); err != nil { // with its audit entry
+	events := s.outboxed(ctx, ss.st, ss.p, notify.SignoffEvent(ss.p.Migration, notify.Signoff{Run: req.Run, Env: run.Env,
+		Role: ap.Role, By: ap.By, Note: ap.Note, Refused: ap.Refused}, ap.At))
+	if err := ss.st.AddApproval(ctx, ap, events...); err != nil { // with its audit entry and events
 		return nil, err
 	}
 	res := &SignOffResult{Run: run, Approval: ap}
 	if !ap.Refused && !promote.Passed(run) {
 		res.NotCounting = notCounting(run)
 	}
-	res.Warnings = s.deliver(ctx, ss.p, notify.SignoffEvent(ss.p.Migration, notify.Signoff{Run: req.Run, Env: run.Env,
-		Role: ap.Role, By: ap.By, Note: ap.Note, Refused: ap.Refused}, ap.At))
+	res.Warnings = s.drain(ctx, ss.st, ss.p)
 	return res, nil
 }
 

@@ -119,10 +119,10 @@ func (s *Service) buildPlan(ctx context.Context, st Store, p *project.Project) (
 	return plan.Build(ctx, st, cfg)
 }
 
-// notifyOverdue sends step_overdue once per overdue step: a fact
-// notified:step_overdue:<id> records that it went out. When a delivery
-// fails, nothing is recorded and the next runbook or status tries again;
-// the failures are returned as warnings.
+// notifyOverdue queues step_overdue once per overdue step in the outbox
+// (a fact notified:step_overdue:<id> records that it was queued) and
+// drains it; what is not delivered now is retried by a later command.
+// The failures are returned as warnings.
 func (s *Service) notifyOverdue(ctx context.Context, st Store, p *project.Project, pl *plan.Plan) ([]string, error) {
 	wanted := false
 	for _, h := range p.Webhooks {
@@ -150,13 +150,13 @@ func (s *Service) notifyOverdue(ctx context.Context, st Store, p *project.Projec
 	if len(events) == 0 {
 		return nil, nil
 	}
-	if failures := s.deliver(ctx, p, events...); len(failures) > 0 {
-		return failures, nil
+	if err := st.Enqueue(ctx, s.outboxed(ctx, st, p, events...)...); err != nil {
+		return []string{"webhooks: " + err.Error()}, nil
 	}
 	for _, key := range keys {
 		if err := st.SetFact(ctx, key, "sent", now); err != nil {
 			return nil, err
 		}
 	}
-	return nil, nil
+	return s.drain(ctx, st, p), nil
 }

@@ -26,9 +26,10 @@ type Config struct {
 	OpenState func(ctx context.Context, dsn string, opts state.Options) (Store, error)
 	// OpenEnv opens an environment's database; targets.Open when nil.
 	OpenEnv func(ctx context.Context, dsn string, opts load.Options) (load.Target, error)
-	// Send delivers events to webhooks and returns the failures, one
-	// sentence each; the notify package's sender when nil.
-	Send func(ctx context.Context, hooks []notify.Webhook, events []notify.Event) []string
+	// Drain delivers the events waiting in the outbox to the webhooks and
+	// returns the failures, one sentence each; a notify.Sender that waits
+	// at most a few seconds when nil.
+	Drain func(ctx context.Context, out notify.Outbox, hooks []notify.Webhook) []string
 
 	Hooks Hooks
 }
@@ -63,8 +64,8 @@ func New(cfg Config) *Service {
 	if cfg.OpenEnv == nil {
 		cfg.OpenEnv = targets.Open
 	}
-	if cfg.Send == nil {
-		cfg.Send = sendWebhooks(cfg.Version)
+	if cfg.Drain == nil {
+		cfg.Drain = drainOutbox(cfg.Version, cfg.Now)
 	}
 	return &Service{cfg: cfg}
 }

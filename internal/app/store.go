@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/handover/handover/internal/notify"
 	"github.com/handover/handover/internal/state"
 )
 
@@ -23,6 +24,9 @@ type Store interface {
 	AuditLog(ctx context.Context) ([]state.AuditEntry, error)
 	AuditHead(ctx context.Context) (state.Anchor, error)
 	VerifyAudit(ctx context.Context, anchors ...state.Anchor) (*state.Verification, error)
+
+	Enqueue(ctx context.Context, events ...state.OutboxEvent) error
+	notify.Outbox // ClaimEvents, Delivered, DeliveryFailed
 
 	Fact(ctx context.Context, key string) (value string, at time.Time, ok bool, err error)
 	SetFact(ctx context.Context, key, value string, at time.Time) error

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/state"
 )
 
 // Event types.
@@ -32,6 +33,7 @@ func KnownEvent(name string) bool {
 
 // Event is the JSON body a webhook receives.
 type Event struct {
+	ID        string    `json:"id,omitempty"` // the same on every delivery of this event: receivers drop duplicates by it
 	Type      string    `json:"event"`
 	Migration string    `json:"migration"`
 	At        time.Time `json:"at"`
@@ -39,6 +41,9 @@ type Event struct {
 	Run       *Run      `json:"run,omitempty"`
 	Signoff   *Signoff  `json:"signoff,omitempty"`
 	Step      *Step     `json:"step,omitempty"`
+	// AuditHead is the audit chain's head when the event was made: a
+	// receiver that keeps it can later show that the chain was cut back.
+	AuditHead *state.Anchor `json:"audit_head,omitempty"`
 }
 
 // Run describes a finished run.
