@@ -219,7 +219,9 @@ func (s *Server) apiRun(w http.ResponseWriter, r *http.Request, acc *account.Acc
 		writeJSON(w, http.StatusOK, run.RunSummary)
 		return nil
 	}
-	writeJSON(w, http.StatusOK, run.Protocol)
+	proto := *run.Protocol
+	proto.Artifacts = "" // a directory of the server: the downloads serve its files
+	writeJSON(w, http.StatusOK, &proto)
 	return nil
 }
 

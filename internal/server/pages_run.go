@@ -30,7 +30,8 @@ type runScreen struct {
 	ByField  []ruleCount
 	Entity   string // rejects table filter
 	Field    string
-	Rule     string
+	Rule     string // "field/rule": the rejects file keeps messages per field, so rows match by the rule's field
+	Text     string // a substring of the problems
 	Rejects  *Rejects
 	Shown    []RejectRow
 	Matching int
@@ -44,7 +45,7 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request, acc *account.Ac
 		return err
 	}
 	q := r.URL.Query()
-	v := &runScreen{M: m, Run: run, Running: run.Protocol == nil, Field: q.Get("field"), Rule: q.Get("rule"),
+	v := &runScreen{M: m, Run: run, Running: run.Protocol == nil, Field: q.Get("field"), Rule: q.Get("rule"), Text: q.Get("q"),
 		CanSign: may(acc.Role, "signoff") && run.Protocol != nil}
 	if p := run.Protocol; p != nil {
 		v.ByRule, v.ByField = rejectCounts(p)
@@ -73,10 +74,13 @@ func (v *runScreen) loadRejects(r *http.Request, s *Server, m string) error {
 	}
 	v.Rejects = rej
 	for _, row := range rej.Rows {
-		if v.Field != "" && !containsFold(row.Fields, v.Field) && !strings.Contains(row.Errors, v.Field+":") {
+		if v.Field != "" && !hasProblemOn(row, v.Field) {
 			continue
 		}
-		if v.Rule != "" && !strings.Contains(row.Errors, v.Rule) {
+		if field, _, _ := strings.Cut(v.Rule, "/"); v.Rule != "" && !hasProblemOn(row, field) {
+			continue
+		}
+		if v.Text != "" && !strings.Contains(strings.ToLower(row.Errors), strings.ToLower(v.Text)) {
 			continue
 		}
 		v.Matching++
@@ -87,9 +91,11 @@ func (v *runScreen) loadRejects(r *http.Request, s *Server, m string) error {
 	return nil
 }
 
-func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
+// hasProblemOn reports whether one of the row's problems is on field
+// (messages read "field: …", joined with " | ").
+func hasProblemOn(row RejectRow, field string) bool {
+	for _, p := range strings.Split(row.Errors, " | ") {
+		if strings.HasPrefix(p, field+":") {
 			return true
 		}
 	}

@@ -3,6 +3,8 @@ package local
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"slices"
 	"time"
 
@@ -75,10 +77,20 @@ func (s *Service) steps(ctx context.Context, sv *app.Served) ([]server.Step, err
 	if err != nil || pl == nil {
 		return []server.Step{}, err
 	}
+	// Paths on the server are relative to the project: a customer sees
+	// no server directory.
+	var trim func(string) string
+	if p, err := sv.Project(); err == nil {
+		trim = strings.NewReplacer(p.Dir+string(filepath.Separator), "", p.Dir, ".").Replace
+	}
 	out := make([]server.Step, 0, len(pl.Steps))
 	for _, st := range pl.Steps {
+		ev := make([]string, len(st.Evidence))
+		for i, e := range st.Evidence {
+			ev[i] = trim(e)
+		}
 		out = append(out, server.Step{ID: st.ID, Title: st.Title, Owner: st.Owner, Due: st.Due, Relative: app.Relative(st.Offset),
-			Status: string(st.Status), Overdue: st.Status == "overdue", Evidence: st.Evidence, Note: st.Note})
+			Status: string(st.Status), Overdue: st.Status == "overdue", Evidence: ev, Note: trim(st.Note)})
 	}
 	return out, nil
 }

@@ -258,9 +258,9 @@ func TestStoryAPI(t *testing.T) {
 			t.Errorf("audit lacks %s", want)
 		}
 	}
-	for _, path := range []string{api, api + "/runs", api + "/runs/" + itoa(prod), api + "/plan"} {
-		if _, body := s.call(eva, "GET", path, ""); bytes.Contains(body, []byte("sqlite://")) {
-			t.Errorf("%s shows a DSN", path)
+	for _, path := range []string{api, api + "/runs", api + "/runs/" + itoa(prod), api + "/plan", "/api/v1/migrations"} {
+		if _, body := s.call(ann, "GET", path, ""); bytes.Contains(body, []byte("sqlite://")) || bytes.Contains(body, []byte(s.dir)) {
+			t.Errorf("%s shows a DSN or a server path", path)
 		}
 	}
 }
