@@ -81,14 +81,18 @@ counts; --table shows one table's rows.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := source.Peek(cmd.Context(), args[0], opts, limit)
-			if err != nil {
+			if res == nil {
 				return err
 			}
+			// The rows before a read error are shown, then the error.
 			if a.json {
-				return a.printJSON(res)
+				if perr := a.printJSON(res); perr != nil {
+					return perr
+				}
+				return err
 			}
 			printPeek(a.stdout, args[0], res)
-			return nil
+			return err
 		},
 	}
 	f := cmd.Flags()

@@ -82,6 +82,7 @@ draft goes to stdout and no lookup table is written.`,
 	f.StringVar(&fl.o.Source.Sheet, "sheet", "", "worksheet of an .xlsx file (default: the first)")
 	f.StringVar(&fl.o.Source.Encoding, "encoding", "", "override the detected encoding")
 	f.StringVar(&fl.o.Source.Delimiter, "delimiter", "", "override the detected delimiter")
+	f.StringVar(&fl.o.Source.Table, "table", "", "the table of a SQL dump (pg_dump, mysqldump) to draft a recipe for")
 	f.StringVar(&fl.o.File, "file", "", "the file's path inside the extraction, for source.file (default: its name)")
 	f.StringVar(&fl.o.Region, "phone-region", "CH", "country whose national phone numbers the file has")
 	f.IntVar(&fl.o.Sample, "sample", 1000, "rows to analyse (-1: all)")

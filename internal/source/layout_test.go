@@ -217,3 +217,14 @@ func TestPeekWarnsAndHints(t *testing.T) {
 		t.Errorf("peek %+v, %v", res, err)
 	}
 }
+
+func TestPeekShowsRowsBeforeAnError(t *testing.T) {
+	path := writeFile(t, "k.csv", []byte("a;b\n1;2\n3;4\n\xe4;5\n"))
+	res, err := Peek(context.Background(), path, Options{Encoding: "utf-8"}, 10)
+	if err == nil || !strings.Contains(err.Error(), "k.csv:4: not valid UTF-8 text") {
+		t.Errorf("error %v", err)
+	}
+	if res == nil || len(res.Rows) != 2 || !equal(res.Lines, []int{2, 3}) || res.Delimiter != ";" {
+		t.Errorf("result %+v", res)
+	}
+}

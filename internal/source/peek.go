@@ -64,7 +64,8 @@ func writeJSONString(b *bytes.Buffer, s string) {
 }
 
 // Peek reads how a file is encoded and delimited, its columns and its
-// first limit rows (all rows for limit 0).
+// first limit rows (all rows for limit 0). When reading fails after the
+// header, it returns the rows before the failure together with the error.
 func Peek(ctx context.Context, path string, opts Options, limit int) (*PeekResult, error) {
 	if opts.Table == "" && !IsPattern(path) {
 		tables, kind, ok, err := PeekDump(ctx, path, opts)
@@ -87,17 +88,24 @@ func Peek(ctx context.Context, path string, opts Options, limit int) (*PeekResul
 			break
 		}
 		if err != nil {
-			return nil, err
+			return res.finish(r), err
 		}
 		res.Rows = append(res.Rows, OrderedRow{Columns: res.Columns, Values: row.Values, Problem: row.Problem})
 		res.Lines = append(res.Lines, row.Line)
 	}
 	if err := settleEncoding(ctx, r); err != nil {
-		return nil, err
+		return res.finish(r), err
 	}
+	return res.finish(r), nil
+}
+
+// finish fills in what the reader knows once the rows are read. A result
+// finished after a read error still shows the rows before it: Peek returns
+// both.
+func (res *PeekResult) finish(r Reader) *PeekResult {
 	res.Encoding, res.Delimiter = r.Encoding(), r.Delimiter()
 	res.Warnings = append(Warnings(r), layoutHints(res)...)
-	return res, nil
+	return res
 }
 
 // formatOf names the format a reader reads.

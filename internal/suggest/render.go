@@ -34,7 +34,7 @@ func (d *Draft) YAML() []byte {
 		fmt.Fprintf(&b, "# Entity %s fits best (%s).\n", d.Entity, fitList(d.Fits))
 	}
 	fmt.Fprintf(&b, "entity: %s\nsource:\n  file: %s\n", d.Entity, scalar(d.Source.File))
-	for _, kv := range [][2]string{{"sheet", d.Source.Sheet}, {"encoding", d.Source.Encoding}} {
+	for _, kv := range [][2]string{{"table", d.Source.Table}, {"sheet", d.Source.Sheet}, {"encoding", d.Source.Encoding}} {
 		if kv[1] != "" {
 			fmt.Fprintf(&b, "  %s: %s\n", kv[0], scalar(kv[1]))
 		}

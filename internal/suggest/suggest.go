@@ -16,6 +16,7 @@ import (
 	"math"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/handover/handover/internal/format"
 	"github.com/handover/handover/internal/recipe"
@@ -88,6 +89,13 @@ func Suggest(ctx context.Context, path string, f *format.Format, o Options) (*Dr
 	if err != nil {
 		return nil, fmt.Errorf("suggest: %w", err)
 	}
+	if res.Dump != "" {
+		var names []string
+		for _, t := range res.Tables {
+			names = append(names, t.Name)
+		}
+		return nil, fmt.Errorf("suggest: %s is a %s: name the table (--table); its tables: %s", path, res.Dump, strings.Join(names, ", "))
+	}
 	profiles := make([]*profile, len(res.Columns))
 	for i, c := range res.Columns {
 		col := make([]string, len(res.Rows))
@@ -108,7 +116,7 @@ func Suggest(ctx context.Context, path string, f *format.Format, o Options) (*Dr
 		return nil, err
 	}
 	d := &Draft{Entity: e.Name, Columns: res.Columns, Sampled: len(res.Rows), Fits: fits, Region: o.Region,
-		Source: recipe.Source{File: file, Encoding: recipeEncoding(res.Encoding), Delimiter: res.Delimiter, Sheet: o.Source.Sheet}}
+		Source: recipe.Source{File: file, Encoding: recipeEncoding(res.Encoding), Delimiter: res.Delimiter, Sheet: o.Source.Sheet, Table: o.Source.Table}}
 	d.fill(v, e, profiles, matches)
 	return d, nil
 }
