@@ -56,7 +56,11 @@ func (x *tx) load(ctx context.Context, p *core.Plan, rows load.Batches) (load.Co
 	if err != nil {
 		return load.Counts{}, err
 	}
-	w := newWriter(x, p, refs)
+	infile, err := x.localInfile(ctx)
+	if err != nil {
+		return load.Counts{}, err
+	}
+	w := newWriter(x, p, refs, infile)
 	defer w.close()
 	s := &sorter{w: w, p: p, book: book, nextID: nextID}
 	if err := s.run(ctx, rows); err != nil {

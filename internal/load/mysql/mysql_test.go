@@ -1,11 +1,64 @@
 package mysql
 
 import (
+	"context"
+	"strings"
 	"testing"
 
+	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/load"
 	"github.com/handover/handover/internal/load/loadtest"
 )
 
 func TestConformance(t *testing.T) { loadtest.Run(t, loadtest.MySQL(Open)) }
 func TestDelta(t *testing.T)       { loadtest.RunDelta(t, loadtest.MySQL(Open)) }
 func TestFixups(t *testing.T)      { loadtest.RunFixups(t, loadtest.MySQL(Open)) }
+
+// openInserting opens a target that writes new rows with INSERT, as on a
+// server with local_infile=OFF.
+func openInserting(ctx context.Context, dsn string, opts load.Options) (load.Target, error) {
+	t, err := Open(ctx, dsn, opts)
+	if err == nil {
+		t.(*target).inserts = true
+	}
+	return t, err
+}
+
+func TestConformanceInserting(t *testing.T) { loadtest.Run(t, loadtest.MySQL(openInserting)) }
+func TestDeltaInserting(t *testing.T)       { loadtest.RunDelta(t, loadtest.MySQL(openInserting)) }
+
+// TestValueTooLongFails loads a value longer than an existing VARCHAR
+// column holds: LOAD DATA LOCAL would truncate it with a warning; the load
+// must fail instead, both ways.
+func TestValueTooLongFails(t *testing.T) {
+	for name, open := range map[string]loadtest.OpenFunc{"load data": Open, "insert": openInserting} {
+		t.Run(name, func(t *testing.T) {
+			h := loadtest.MySQL(open)
+			dsn := h.Fresh(t)
+			h.Inspect(t, dsn).CreateTable(t, "structures", loadtest.Column{Name: "external_id", Type: loadtest.KeyColumn},
+				loadtest.Column{Name: "name", Type: loadtest.TextColumn}, loadtest.Column{Name: "country", Type: loadtest.TextColumn})
+			ctx := loadtest.Context(t)
+			target, err := open(ctx, dsn, load.Options{Env: "dev"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer target.Close()
+			f := &format.Format{Entities: []*format.Entity{{Name: "structures", Table: "structures", Key: "external_id", Fields: []*format.Field{
+				{Name: "external_id", Column: "external_id", Type: format.String},
+				{Name: "name", Column: "name", Type: format.String},
+				{Name: "country", Column: "country", Type: format.String},
+			}}}}
+			tx, err := target.Begin(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback(ctx)
+			rows := &loadtest.SliceBatches{Rows: []load.Record{{Line: 2, Values: []string{"S1", strings.Repeat("x", 300), "CH"}}}, N: 10}
+			_, err = tx.Load(ctx, f.Entities[0], rows)
+			if err == nil || !strings.Contains(err.Error(), "load structures: ") {
+				t.Fatalf("Load: %v, want an error", err)
+			}
+			t.Log(err)
+		})
+	}
+}

@@ -38,6 +38,9 @@ type target struct {
 	db   *sql.DB
 	cfg  *driver.Config
 	opts load.Options
+	// inserts: new rows go by INSERT even when the server takes LOAD
+	// DATA LOCAL INFILE (the tests run the suite both ways).
+	inserts bool
 }
 
 // Open connects to the database of dsn. Errors never contain the password.
@@ -129,6 +132,7 @@ type tx struct {
 	cache      map[string]*core.Book // bookkeeping of referenced entities, once read
 	ddl        []ddl                 // what Begin created, undone on rollback
 	inTx       bool
+	infile     *bool // whether the server takes LOAD DATA LOCAL INFILE, once asked
 	failed     error // a Load failed: Commit must not commit
 	done       bool
 	delta      *core.DeltaState

@@ -23,6 +23,10 @@ type writer struct {
 	refs     []*core.Book
 	ins, upd batch
 	sqls     map[[2]int]string // statements by kind and rows
+
+	load       bool // new rows go by LOAD DATA (loaddata.go) into rows and book
+	rows, book tsv
+	vals       []any
 }
 
 // batch is the arguments of the rows of a statement and of their
@@ -32,14 +36,27 @@ type batch struct {
 	args, book []any
 }
 
-func newWriter(x *tx, p *core.Plan, refs []*core.Book) *writer {
-	return &writer{x: x, p: p, refs: refs, sqls: map[[2]int]string{}}
+func newWriter(x *tx, p *core.Plan, refs []*core.Book, load bool) *writer {
+	return &writer{x: x, p: p, refs: refs, sqls: map[[2]int]string{}, load: load}
 }
 
 func (w *writer) close() {}
 
 func (w *writer) insert(ctx context.Context, r *load.Record, id int64, fp core.Fingerprint) error {
-	return w.add(ctx, &w.ins, false, r, id, fp)
+	if !w.load {
+		return w.add(ctx, &w.ins, false, r, id, fp)
+	}
+	vals, err := w.values(append(w.vals[:0], id), r)
+	if err != nil {
+		return err
+	}
+	w.vals = vals
+	w.rows.row(vals)
+	w.book.row(append(vals[:0], w.p.Entity.Name, r.Values[w.p.KeyIndex], fp[:], id))
+	if w.rows.rows == loadRows {
+		return w.flushLoad(ctx)
+	}
+	return nil
 }
 
 func (w *writer) update(ctx context.Context, r *load.Record, id int64, fp core.Fingerprint) error {
@@ -63,6 +80,9 @@ func (w *writer) add(ctx context.Context, b *batch, upsert bool, r *load.Record,
 // flush writes what is buffered.
 func (w *writer) flush(ctx context.Context) error {
 	if err := w.exec(ctx, &w.ins, false); err != nil {
+		return err
+	}
+	if err := w.flushLoad(ctx); err != nil {
 		return err
 	}
 	return w.exec(ctx, &w.upd, true)
