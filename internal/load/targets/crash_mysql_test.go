@@ -28,11 +28,11 @@ func TestCrashMySQL(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dsn := loadtest.FreshMySQL(t)
-			crashAndRecover(t, c, dsn, loadtest.OpenMySQLInspector(t, dsn), 20_000)
+			crashAndRecover(t, c, dsn, loadtest.OpenMySQLInspector(t, dsn), 40_000)
 		})
 	}
 	for _, hook := range []string{"block", "after-copy", "before-commit"} {
-		t.Run("first import, "+hook, func(t *testing.T) { crashFirstImport(t, hook, 20_000) })
+		t.Run("first import, "+hook, func(t *testing.T) { crashFirstImport(t, hook, 40_000) })
 	}
 }
 
