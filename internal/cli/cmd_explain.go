@@ -92,7 +92,11 @@ func printExplanation(a *app, x *explain.Explanation) {
 	case x.Rejected:
 		fmt.Fprintln(w, "REJECTED:")
 		for _, p := range x.Problems {
-			fmt.Fprintf(w, "  %s/%s: %s\n", p.Field, p.Rule, p.Message)
+			across := ""
+			if p.AcrossRows {
+				across = " (across rows, as the run recorded it)"
+			}
+			fmt.Fprintf(w, "  %s: %s%s\n", ruleKey(p.Field, p.Rule), p.Message, across)
 		}
 	default:
 		fmt.Fprintln(w, "ACCEPTED")
@@ -107,4 +111,11 @@ func printSteps(a *app, f *explain.Field) {
 		}
 		fmt.Fprintf(a.stdout, "    %s → %s\n", s.Call, strconv.Quote(s.Value))
 	}
+}
+
+func ruleKey(field, rule string) string {
+	if field == "" {
+		return rule
+	}
+	return field + "/" + rule
 }

@@ -79,6 +79,28 @@ func copyProject(t *testing.T, src string) string {
 	return dst
 }
 
+// rejectWith returns the line of the first reject whose errors contain text.
+func rejectWith(t *testing.T, path, text string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
+	r.FieldsPerRecord = -1
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range recs[1:] {
+		if strings.Contains(rec[1], text) {
+			return rec[0]
+		}
+	}
+	t.Fatalf("no reject in %s says %q", path, text)
+	return ""
+}
+
 // firstReject returns the line and errors of the first row of a rejects file.
 func firstReject(t *testing.T, path string) (string, string) {
 	t.Helper()
@@ -131,6 +153,22 @@ func TestExplainExampleFirstReject(t *testing.T) {
 	text := mustRun(t, "-C", dir, "explain", "1", "--entity", "contacts", "--line", line)
 	if !strings.Contains(text, `trim(`) || !strings.Contains(text, "REJECTED:") || !strings.Contains(text, x.Problems[0].Message) {
 		t.Fatalf("text explanation:\n%s", text)
+	}
+	// A rule across rows comes from the run's record, named as such.
+	dupLine := rejectWith(t, filepath.Join(dir, ".handover", "runs", "1", "rejects", "contacts.csv"), "appears more than once")
+	out = mustRun(t, "-C", dir, "explain", "1", "--entity", "contacts", "--line", dupLine, "--json")
+	x = explain.Explanation{}
+	if err := json.Unmarshal([]byte(out), &x); err != nil || !x.Rejected {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if p := x.Problems[len(x.Problems)-1]; p.Rule != "unique" || !p.AcrossRows || p.Field != "external_id" {
+		t.Fatalf("duplicate explained as %+v", p)
+	}
+	// An accepted row is explained too.
+	out = mustRun(t, "-C", dir, "explain", "1", "--entity", "contacts", "--line", "2", "--json")
+	x = explain.Explanation{}
+	if err := json.Unmarshal([]byte(out), &x); err != nil || x.Rejected || len(x.Problems) != 0 || x.Fields[0].Value == "" {
+		t.Fatalf("line 2: %v %s", err, out)
 	}
 	// --field narrows it.
 	out = mustRun(t, "-C", dir, "explain", "1", "--entity", "contacts", "--line", line, "--field", "email", "--json")

@@ -75,6 +75,9 @@ type Problem struct {
 	Field   string `json:"field,omitempty"`
 	Rule    string `json:"rule"`
 	Message string `json:"message"`
+	// AcrossRows marks a rule that compares rows (unique, ref): the run
+	// recorded it; one row alone cannot show it.
+	AcrossRows bool `json:"across_rows,omitempty"`
 }
 
 // Explain re-runs one row of the request's entity and says how it became
@@ -119,12 +122,12 @@ func Explain(ctx context.Context, req Request) (*Explanation, error) {
 	} else {
 		res, traces = t.Explain(row.Values)
 	}
-	x.fill(e, req.Field, res, traces)
+	x.fill(r, e, req.Field, res, traces)
 	return x, nil
 }
 
 // fill turns the transform's result and traces into the explanation.
-func (x *Explanation) fill(e *format.Entity, only string, res transform.Result, traces []recipe.FieldTrace) {
+func (x *Explanation) fill(r *recipe.Recipe, e *format.Entity, only string, res transform.Result, traces []recipe.FieldTrace) {
 	x.Filtered = res.Filtered
 	byField := map[string]recipe.FieldTrace{}
 	for _, tr := range traces {
@@ -138,7 +141,14 @@ func (x *Explanation) fill(e *format.Entity, only string, res transform.Result, 
 		if only != "" && f.Name != only {
 			continue
 		}
-		tr := byField[f.Name]
+		tr, traced := byField[f.Name]
+		if !traced { // the row could not be evaluated (a ragged row): the expression still shows
+			for _, fx := range r.Fields {
+				if fx.Field == f.Name {
+					tr.Expr = fx.Expr
+				}
+			}
+		}
 		fd := Field{Name: f.Name, Expression: tr.Expr, Steps: steps(tr.Steps), Result: tr.Value}
 		if res.Values != nil {
 			fd.Value = res.Values[i]
@@ -170,9 +180,23 @@ func (x *Explanation) addRecorded(now []format.Problem) {
 			found = found || p.Message == msg
 		}
 		if !found {
-			x.Problems = append(x.Problems, Problem{Field: fieldOf(msg), Rule: "recorded by the run (rule across rows)", Message: msg})
+			x.Problems = append(x.Problems, Problem{Field: fieldOf(msg), Rule: acrossRowsRule(msg), Message: msg, AcrossRows: true})
 		}
 	}
+}
+
+// acrossRowsRule names the rule behind a recorded message that only the
+// whole run can show, from the messages the engine writes.
+func acrossRowsRule(msg string) string {
+	switch {
+	case strings.Contains(msg, " appears more than once "):
+		return "unique"
+	case strings.Contains(msg, " row has the key "), strings.Contains(msg, " was rejected (line "):
+		return "ref"
+	case strings.HasSuffix(msg, ": the key is empty"):
+		return "required"
+	}
+	return "recorded"
 }
 
 // fieldOf is the field a message starts with ("email: …").
