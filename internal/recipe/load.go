@@ -2,7 +2,9 @@ package recipe
 
 import (
 	"fmt"
+	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -159,6 +161,9 @@ func checkSource(d *conf.Doc, n *yaml.Node, s *Source) {
 
 // checkDatabaseSource checks a source that reads a legacy database.
 func checkDatabaseSource(d *conf.Doc, n *yaml.Node, s *Source) {
+	if literalSecret(s.Database) {
+		d.Problem(n, "source.database holds a password: write it as ${VAR} (database: ${LEGACY_DB_URL}) so that it stays out of the recipe, its archive and git")
+	}
 	if (s.Query == "") == (s.Table == "") {
 		d.Problem(n, "source.database needs either source.query (the SQL to read) or source.table, not both")
 	}
@@ -189,4 +194,32 @@ func decodeFields(d *conf.Doc, root, n *yaml.Node) []FieldExpr {
 		d.Problem(n, "fields is empty: give one expression per target field")
 	}
 	return out
+}
+
+var envRefRE = regexp.MustCompile(`\$\{[A-Za-z_][A-Za-z0-9_]*\}`)
+
+// literalSecret reports whether a connection URL, with its ${VAR}
+// references left out, still holds a password: in its user info or in a
+// query parameter naming one.
+func literalSecret(dsn string) bool {
+	stripped := envRefRE.ReplaceAllString(dsn, "")
+	u, err := url.Parse(stripped)
+	if err != nil {
+		return strings.Contains(stripped, "@") && !strings.HasPrefix(dsn, "${")
+	}
+	if u.User != nil {
+		if p, ok := u.User.Password(); ok && p != "" {
+			return true
+		}
+	}
+	for k, vs := range u.Query() {
+		if l := strings.ToLower(k); strings.Contains(l, "pass") || strings.Contains(l, "secret") {
+			for _, v := range vs {
+				if v != "" {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

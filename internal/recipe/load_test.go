@@ -125,6 +125,10 @@ fields: {a: b}
 			`r.yaml:2: source.database needs either source.query (the SQL to read) or source.table, not both`,
 			`r.yaml:2: source.database: encoding, delimiter, sheet, header, columns, widths and the row counts apply to files only`,
 		}},
+		{"literal password", `entity: c
+source: {database: "postgres://reader:hunter2@legacy/crm", table: t}
+fields: {a: b}
+`, []string{`r.yaml:2: source.database holds a password: write it as ${VAR} (database: ${LEGACY_DB_URL}) so that it stays out of the recipe, its archive and git`}},
 		{"query without database", `entity: c
 source: {file: k.csv, query: select 1}
 fields: {a: b}
@@ -172,6 +176,11 @@ fields: {a: id}
 	r, err = ParseRecipe("r.yaml", []byte("entity: c\nsource: {database: '${LEGACY_DB_URL}', table: kunden}\nfields: {a: id}\n"))
 	if err != nil || r.Source.Database != "${LEGACY_DB_URL}" || !r.Source.IsDatabase() || r.SourcePath() != "databases/c.csv" {
 		t.Errorf("database source %+v, %v", r.Source, err)
+	}
+	for _, dsn := range []string{"postgres://reader:${LEGACY_PW}@legacy/crm", "mysql://reader@legacy/crm", "sqlite://alt.db", "postgres://h/db?password=${PW}"} {
+		if _, err := ParseRecipe("r.yaml", []byte("entity: c\nsource: {database: '"+dsn+"', table: t}\nfields: {a: id}\n")); err != nil {
+			t.Errorf("%s: %v", dsn, err)
+		}
 	}
 	r, err = ParseRecipe("r.yaml", []byte("entity: c\nsource: {file: k.csv, header: true}\nfields: {a: id}\n"))
 	if err != nil || r.Source.NoHeader || r.SourcePath() != "k.csv" {
