@@ -76,6 +76,13 @@ func placeholders(n int) string {
 
 func runDump(t *testing.T, dir, name string, cmd string, args ...string) string {
 	t.Helper()
+	if _, err := exec.LookPath(cmd); err != nil {
+		msg := cmd + " is not installed: skipping the test of its dumps"
+		if os.Getenv(testenv.DisallowSkipVar) == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
 	out, err := exec.Command(cmd, args...).Output()
 	if err != nil {
 		msg := ""
