@@ -65,9 +65,9 @@ type Field struct {
 	Name       string        `json:"name"`
 	Expression string        `json:"expression"`
 	Steps      []recipe.Step `json:"steps"`
-	Result     string        `json:"result"`            // what the expression gave, before normalisation
-	Value      string        `json:"value"`             // the normalised value ("" when rejected)
-	Problem    string        `json:"problem,omitempty"` // the rule and message that rejected it
+	Result     string        `json:"result"`  // what the expression gave, before normalisation
+	Value      string        `json:"value"`   // the normalised value ("" when rejected)
+	Problem    string        `json:"problem"` // the rule and message that rejected it; "" when none
 }
 
 // Problem is one reason for a reject.
