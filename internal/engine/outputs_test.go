@@ -63,6 +63,15 @@ func TestOutputHashesStableAcrossWorkers(t *testing.T) {
 			t.Fatalf("row digests: %d bytes for %d valid rows", len(rows), valid)
 		}
 	}
+	// Another directory (another machine's paths) gives the same hashes.
+	f3 := newFixture(t, map[string]string{"firmen.csv": firmen, "kontakte.csv": bigKontakte(3000, "")})
+	p3, err := Run(context.Background(), f3.options(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := p3.Outputs["contacts"]; c.Valid+" "+c.Rejects != first["contacts"] {
+		t.Fatalf("in another directory: %+v, first %s", c, first["contacts"])
+	}
 	// One changed value changes the valid rows' hash and nothing else.
 	f2 := newFixture(t, map[string]string{"firmen.csv": firmen, "kontakte.csv": bigKontakte(3000, "x")})
 	p, err := Run(context.Background(), f2.options(nil))
