@@ -49,8 +49,10 @@ type Reject struct {
 
 // crossRow are the rules a single row cannot show: they compare rows.
 var crossRow = map[string]string{
-	"unique": "unique values are checked across the rows of a run",
-	"ref":    "references are resolved against the other entities' rows",
+	"unique":     "unique values are checked across the rows of a run",
+	"ref":        "references are resolved against the other entities' rows",
+	"reference":  "references are resolved against the other entities' rows",
+	"references": "references are resolved against the other entities' rows",
 }
 
 // Parse parses a test file; name is the file as shown in messages, entity
