@@ -65,6 +65,9 @@ func Replay(ctx context.Context, req Request) (*Result, error) {
 	if len(req.Run.Outputs) == 0 {
 		return nil, fmt.Errorf("replay run %d: its protocol records no output hashes (the run predates them, or failed before any entity)", req.Run.Run)
 	}
+	if err := sameInputs(req.Run.Hashes, req.Project.Hashes); err != nil {
+		return nil, fmt.Errorf("replay run %d: %w", req.Run.Run, err)
+	}
 	p, err := engine.Run(ctx, engine.Options{
 		Project: req.Project, Extraction: req.Extraction, Kind: protocol.KindCheck, Run: req.Run.Run,
 		Artifacts: req.Scratch, DryRun: true, Version: req.Version, Workers: req.Workers, Now: time.Now,
@@ -211,4 +214,17 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// sameInputs checks that the restored inputs hash as the run recorded:
+// the archive holds what the run read.
+func sameInputs(rec protocol.Hashes, got project.Hashes) error {
+	for _, h := range []struct{ what, rec, got string }{
+		{"recipes", rec.Recipes, got.Recipes}, {"format", rec.Format, got.Format}, {"lookups", rec.Lookups, got.Lookups},
+	} {
+		if h.rec != "" && h.rec != h.got {
+			return fmt.Errorf("the archived %s hash %s, the run recorded %s", h.what, h.got, h.rec)
+		}
+	}
+	return nil
 }

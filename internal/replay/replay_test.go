@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,6 +65,13 @@ func TestReplayIdenticalThenDifferent(t *testing.T) {
 	res, err := Replay(context.Background(), req)
 	if err != nil || !res.Identical || len(res.Entities) != 2 {
 		t.Fatalf("replay: %v %+v", err, res)
+	}
+	// Inputs that do not hash as the run recorded are refused.
+	bad := *proto
+	bad.Hashes.Recipes = "sha256:00"
+	if _, err := Replay(context.Background(), Request{Run: &bad, Artifacts: artifacts, Project: restored, Extraction: x,
+		Scratch: filepath.Join(t.TempDir(), "c")}); err == nil || !strings.Contains(err.Error(), "the archived recipes hash") {
+		t.Fatalf("mismatched archive: %v", err)
 	}
 	// A lookup that now maps the category of line 6 (K005, Lieferant):
 	// the row is valid in the replay, a reject in the run.
