@@ -94,6 +94,8 @@ func (s *fakeStore) Runs(_ context.Context, env string) ([]*state.Run, error) {
 
 func (s *fakeStore) Reap(context.Context) (int, error) { return 0, nil }
 
+func (s *fakeStore) Renew(context.Context, *state.Run) error { return nil }
+
 // AddApproval records the sign-off and, as the real store does, its
 // audit entry.
 func (s *fakeStore) AddApproval(ctx context.Context, a state.Approval, events ...state.OutboxEvent) error {

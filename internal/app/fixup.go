@@ -16,6 +16,7 @@ type FixupRequest struct {
 	Project string
 	Env     string
 	DryRun  bool
+	Lock    LockWait
 }
 
 // Fixup re-runs the project's fix-up rules on an environment, as a run of
@@ -52,10 +53,10 @@ func (s *Service) Fixup(ctx context.Context, req FixupRequest) (*RunResult, erro
 	x.Number = n
 	opts := engine.Options{Project: p, Extraction: x, Kind: protocol.KindFixup, Env: env.Name,
 		DryRun: req.DryRun, Version: s.cfg.Version, Now: s.cfg.Now}
-	j := &job{kind: protocol.KindFixup, env: env, extraction: n, dryRun: req.DryRun, actor: req.Actor}
+	j := &job{kind: protocol.KindFixup, env: env, extraction: n, dryRun: req.DryRun, actor: req.Actor, lock: req.Lock}
 	j.execute = func(ctx context.Context, run int, artifacts string) (*execution, error) {
 		opts.Run, opts.Artifacts = run, artifacts
-		return s.inTransaction(ctx, env, opts, engine.ExecuteFixup)
+		return s.inTransaction(ctx, j, run, opts, engine.ExecuteFixup)
 	}
 	return s.lifecycle(ctx, ss, j)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/handover/handover/internal/engine"
 	"github.com/handover/handover/internal/load"
@@ -40,6 +41,7 @@ type job struct {
 	actor      Actor
 	promotion  *Promotion
 	queued     int // a queued run to claim and execute; 0: a new run
+	lock       LockWait
 	// execute does the run's work into the artifacts directory.
 	execute func(ctx context.Context, run int, artifacts string) (*execution, error)
 }
@@ -69,7 +71,9 @@ func (s *Service) lifecycle(ctx context.Context, ss *session, j *job) (*RunResul
 		return nil, fmt.Errorf("record run: %w", err)
 	}
 	artifacts := runDir(ss.p, run.Number)
-	ex, runErr := j.execute(ctx, run.Number, artifacts)
+	execCtx, lost := context.WithCancelCause(ctx)
+	stopLease := s.keepLease(execCtx, ss.st, run, lost)
+	ex, runErr := j.execute(execCtx, run.Number, artifacts)
 	if ex == nil {
 		ex = &execution{}
 	}
@@ -77,14 +81,16 @@ func (s *Service) lifecycle(ctx context.Context, ss *session, j *job) (*RunResul
 		ex.proto = s.failedProtocol(run, ss.p.Hashes, runErr)
 		ex.proto.Artifacts = artifacts
 	}
-	runErr = s.settle(ctx, j, ex, runErr)
-	if ex.target != nil {
-		ex.target.Close()
-	}
 	proto := ex.proto
 	if j.promotion != nil {
 		proto.Forced = j.promotion.Forced
 	}
+	runErr = s.settle(execCtx, ss, j, ex, runErr)
+	if ex.target != nil {
+		ex.target.Close()
+	}
+	stopLease()
+	lost(nil)
 	runErr = writeProtocol(ex, runErr)
 	ctx = context.WithoutCancel(ctx)
 	run.Status, run.Finished, run.Artifacts, run.Protocol = proto.Status, proto.Finished, artifacts, proto
@@ -98,11 +104,38 @@ func (s *Service) lifecycle(ctx context.Context, ss *session, j *job) (*RunResul
 	return res, runErr
 }
 
+// keepLease renews run's lease every third of its time until stop is
+// called. A lease lost (it expired and the run was reaped or taken by
+// another worker) cancels the run with that cause: it must not commit.
+func (s *Service) keepLease(ctx context.Context, st Store, run *state.Run, lost context.CancelCauseFunc) (stop func()) {
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(s.cfg.LeaseTTL / 3)
+		defer tick.Stop()
+		lease := *run
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			if err := st.Renew(ctx, &lease); errors.Is(err, state.ErrLeaseLost) {
+				lost(fmt.Errorf("run %d lost its lease in the state store: %w", run.Number, err))
+				return
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
+}
+
 // settle decides the gate before the commit: the environment's
 // transaction is committed when the run succeeded — or failed its gate in
 // an environment with on_gate_failure: commit — and rolled back otherwise
 // (a failure, a dry run, a diff, a failed gate).
-func (s *Service) settle(ctx context.Context, j *job, ex *execution, runErr error) error {
+func (s *Service) settle(ctx context.Context, ss *session, j *job, ex *execution, runErr error) error {
 	if ex.tx == nil {
 		return runErr
 	}
@@ -116,6 +149,14 @@ func (s *Service) settle(ctx context.Context, j *job, ex *execution, runErr erro
 			proto.Transaction = protocol.TransactionRolledBack
 		}
 		return runErr
+	}
+	proto.Transaction = protocol.TransactionCommitted
+	if err := s.recordRun(ctx, ss, ex); err != nil {
+		proto.Status, proto.Error, proto.Transaction = protocol.StatusFailed, err.Error(), protocol.TransactionRolledBack
+		if rerr := ex.tx.Rollback(context.WithoutCancel(ctx)); rerr != nil {
+			err = fmt.Errorf("%w; roll back: %v", err, rerr)
+		}
+		return fmt.Errorf("%s: %w", txWhat(j.kind, j.env.Name), err)
 	}
 	if err := ex.tx.Commit(ctx); err != nil {
 		proto.Status, proto.Error = protocol.StatusFailed, fmt.Sprintf("commit: %v", err)

@@ -80,6 +80,10 @@ type AuditResult struct {
 	Verified bool
 	FirstBad int64
 	Problems []AuditProblem
+	// Anchors are the chain heads the environments recorded with their
+	// newest run, by environment: the verification checks the chain still
+	// reaches each (a cut tail does not).
+	Anchors map[string]state.Anchor
 }
 
 // AuditProblem is one finding of the verification: a changed or removed
@@ -101,7 +105,12 @@ func (s *Service) Audit(ctx context.Context, req AuditRequest) (*AuditResult, er
 	}
 	res := &AuditResult{Entries: entries, Verified: req.Verify}
 	if req.Verify {
-		v, err := ss.st.VerifyAudit(ctx)
+		res.Anchors = s.anchors(ctx, ss.p)
+		anchors := make([]state.Anchor, 0, len(res.Anchors))
+		for _, a := range res.Anchors {
+			anchors = append(anchors, a)
+		}
+		v, err := ss.st.VerifyAudit(ctx, anchors...)
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"os"
+	"time"
 
 	"github.com/handover/handover/internal/engine"
 	"github.com/handover/handover/internal/extract"
@@ -32,6 +34,33 @@ type ImportRequest struct {
 	Reason     string // why; required with Force
 	Progress   *Progress
 	queued     int // Execute: the queued run to claim
+	Lock       LockWait
+}
+
+// LockWait says how long a run waits for another import's lock on its
+// environment, and whom to tell while it waits.
+type LockWait struct {
+	// Timeout is the longest wait: 0 is DefaultLockTimeout, a negative
+	// value refuses at once.
+	Timeout time.Duration
+	// OnWait, when set, is called while the run waits, once per holder
+	// ("run 12 import, host h, since 2026-12-06T10:04Z"; "" when the
+	// database cannot tell).
+	OnWait func(holder string)
+}
+
+// DefaultLockTimeout is how long a run waits for its environment's lock
+// when the request does not say.
+const DefaultLockTimeout = 60 * time.Second
+
+func (l LockWait) timeout() time.Duration {
+	switch {
+	case l.Timeout == 0:
+		return DefaultLockTimeout
+	case l.Timeout < 0:
+		return 0
+	}
+	return l.Timeout
 }
 
 // DiffRequest asks what an import of an extraction would do to an
@@ -42,6 +71,7 @@ type DiffRequest struct {
 	Env        string
 	Extraction int // 0: the newest
 	Progress   *Progress
+	Lock       LockWait
 }
 
 // Check transforms and validates an extraction and records the run.
@@ -96,7 +126,7 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (*RunResult, er
 	if err != nil {
 		return nil, err
 	}
-	j.promotion, j.queued = prom, req.queued
+	j.promotion, j.queued, j.lock = prom, req.queued, req.Lock
 	return s.lifecycle(ctx, ss, j)
 }
 
@@ -123,6 +153,7 @@ func (s *Service) Diff(ctx context.Context, req DiffRequest) (*RunResult, error)
 	if err != nil {
 		return nil, err
 	}
+	j.lock = req.Lock
 	return s.lifecycle(ctx, ss, j)
 }
 
@@ -155,7 +186,7 @@ func (s *Service) engineJob(ctx context.Context, ss *session, kind string, env *
 			return &execution{proto: out.Protocol, outcome: out}, err
 		}
 		opts.Env = env.Name
-		return s.inTransaction(ctx, env, opts, engine.Execute)
+		return s.inTransaction(ctx, j, run, opts, engine.Execute)
 	}
 	return j, nil
 }
@@ -163,9 +194,11 @@ func (s *Service) engineJob(ctx context.Context, ss *session, kind string, env *
 // inTransaction opens the environment, begins its transaction (for a diff
 // one that is always rolled back) and runs fn in it; the lifecycle settles
 // the transaction.
-func (s *Service) inTransaction(ctx context.Context, env *project.Environment, opts engine.Options,
+func (s *Service) inTransaction(ctx context.Context, j *job, run int, opts engine.Options,
 	fn func(context.Context, engine.Options) (*engine.Outcome, error)) (*execution, error) {
-	target, err := s.cfg.OpenEnv(ctx, env.Database, load.Options{Env: env.Name, Now: s.cfg.Now})
+	env := j.env
+	target, err := s.cfg.OpenEnv(ctx, env.Database, load.Options{Env: env.Name, Now: s.cfg.Now,
+		Holder: s.holder(run, j.kind), LockWait: j.lock.timeout(), OnWait: j.lock.OnWait})
 	if err != nil {
 		return nil, fmt.Errorf("open environment %s: %w", env.Name, err)
 	}
@@ -186,6 +219,12 @@ func (s *Service) inTransaction(ctx context.Context, env *project.Environment, o
 		ex.proto = out.Protocol
 	}
 	return ex, runErr
+}
+
+// holder names a run as an import waiting for its lock sees it.
+func (s *Service) holder(run int, kind string) string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("run %d %s, host %s, since %s", run, kind, host, s.now().UTC().Format("2006-01-02T15:04Z"))
 }
 
 // txWhat names a run's work in an environment, for errors.

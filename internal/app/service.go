@@ -22,6 +22,10 @@ type Config struct {
 	// the project's .handover/.
 	State string
 
+	// LeaseTTL is the lease a run holds in the state store, renewed every
+	// third of it while the run executes; state.DefaultLeaseTTL when 0.
+	LeaseTTL time.Duration
+
 	// OpenState opens the state store; state.Open when nil.
 	OpenState func(ctx context.Context, dsn string, opts state.Options) (Store, error)
 	// OpenEnv opens an environment's database; targets.Open when nil.
@@ -55,6 +59,9 @@ func New(cfg Config) *Service {
 	}
 	if cfg.Getenv == nil {
 		cfg.Getenv = func(string) string { return "" }
+	}
+	if cfg.LeaseTTL <= 0 {
+		cfg.LeaseTTL = state.DefaultLeaseTTL
 	}
 	if cfg.OpenState == nil {
 		cfg.OpenState = func(ctx context.Context, dsn string, opts state.Options) (Store, error) {

@@ -93,11 +93,17 @@ func (s *Service) openStore(ctx context.Context, p *project.Project, readOnly bo
 	if err != nil {
 		return nil, fmt.Errorf("open state store: %w", err)
 	}
-	st, err := s.cfg.OpenState(ctx, dsn, state.Options{Migration: p.Migration, AuditKey: key, Now: s.cfg.Now, ReadOnly: readOnly})
+	st, err := s.cfg.OpenState(ctx, dsn, state.Options{Migration: p.Migration, AuditKey: key, Now: s.cfg.Now,
+		ReadOnly: readOnly, LeaseTTL: s.cfg.LeaseTTL})
 	if err != nil {
 		return nil, fmt.Errorf("open state store: %w", err)
 	}
-	return st, nil
+	settled, err := s.reconcile(ctx, st, p, readOnly)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("open state store: %w", err)
+	}
+	return settled, nil
 }
 
 // StateDSN names the project's state store: Config.State, else

@@ -13,6 +13,7 @@ import (
 type Store interface {
 	BeginRun(ctx context.Context, nr state.NewRun) (*state.Run, error)
 	FinishRun(ctx context.Context, run *state.Run, f state.Finish) error
+	Renew(ctx context.Context, run *state.Run) error
 	Run(ctx context.Context, n int) (*state.Run, error)
 	Runs(ctx context.Context, env string) ([]*state.Run, error)
 	Reap(ctx context.Context) (int, error)

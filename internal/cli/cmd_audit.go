@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -56,7 +57,7 @@ func (a *app) printAudit(res *svc.AuditResult) error {
 	case len(problems) > 0:
 		return fmt.Errorf("audit log damaged: %s", strings.Join(problems, "; "))
 	case verify && !a.json:
-		fmt.Fprintf(a.stdout, "audit log intact: %d entries, hash chain verified\n", len(entries))
+		fmt.Fprintf(a.stdout, "audit log intact: %d entries, hash chain verified%s\n", len(entries), anchorsText(res))
 	}
 	return nil
 }
@@ -112,4 +113,22 @@ func writeAudit(w io.Writer, entries []svc.AuditEntry, bad int64) {
 		}
 		fmt.Fprintf(w, "%s%4d  %s  %-12s %-17s %s\n", mark, e.Seq, e.At.UTC().Format("2006-01-02 15:04:05Z"), e.Actor, e.Action, e.Detail)
 	}
+}
+
+// anchorsText names the environments whose recorded chain head the
+// verification reached.
+func anchorsText(res *svc.AuditResult) string {
+	names := make([]string, 0, len(res.Anchors))
+	for env := range res.Anchors {
+		names = append(names, env)
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s (entry %d)", n, res.Anchors[n].Seq)
+	}
+	return "; it reaches the heads recorded in " + strings.Join(parts, ", ")
 }

@@ -62,6 +62,7 @@ cleared. The counts are exactly what import would report.`,
 	}
 	cmd.Flags().StringVar(&req.env, "env", "", "environment to compare with")
 	cmd.Flags().IntVar(&req.extraction, "extraction", 0, "extraction number (default: the newest)")
+	lockFlag(cmd, &req.lockWait)
 	return cmd
 }
 

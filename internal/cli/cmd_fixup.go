@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +16,7 @@ import (
 func (a *app) fixupCommand() *cobra.Command {
 	var env string
 	var dry bool
+	var lock time.Duration
 	cmd := &cobra.Command{
 		Use:   "fixup --env ENV",
 		Short: "Re-run the reference fix-up rules on an environment's rows",
@@ -32,17 +34,19 @@ the run's rejects/fixups.csv. The run is recorded with kind "fixup".`,
 			if env == "" {
 				return usageErr("fixup needs --env ENV")
 			}
-			return a.fixup(cmd.Context(), env, dry)
+			return a.fixup(cmd.Context(), env, dry, lock)
 		},
 	}
 	cmd.Flags().StringVar(&env, "env", "", "environment whose rows to fix")
 	cmd.Flags().BoolVar(&dry, "dry-run", false, "do everything but commit")
+	lockFlag(cmd, &lock)
 	return cmd
 }
 
 // fixup runs the fix-up rules on an environment as a run of kind fixup.
-func (a *app) fixup(ctx context.Context, env string, dry bool) error {
-	res, err := a.service().Fixup(ctx, svc.FixupRequest{Actor: a.actor(), Project: a.dir, Env: env, DryRun: dry})
+func (a *app) fixup(ctx context.Context, env string, dry bool, lock time.Duration) error {
+	res, err := a.service().Fixup(ctx, svc.FixupRequest{Actor: a.actor(), Project: a.dir, Env: env, DryRun: dry,
+		Lock: a.lockWait(env, lock)})
 	return a.finishRun(res, err)
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -50,12 +51,20 @@ refused (exit 2, saying what is missing) unless each required environment
 holds a successful import of the same recipes and format, signed off by the
 roles listed in approvals:; an extraction after the first also needs the
 source frozen (handover freeze). --force --reason TEXT overrides a refusal;
-the reason goes into the audit log and the protocol's "forced" field.`,
+the reason goes into the audit log and the protocol's "forced" field.
+
+The gate is decided before the commit: an import whose gate fails is rolled
+back (exit 3, status gate_failed, the environment as it was) unless the
+environment sets on_gate_failure: commit. The run records itself in the
+environment's bookkeeping in the same transaction, so a process killed
+after the commit is still recorded as succeeded. While another import holds
+the environment, import waits up to --lock-timeout, saying who holds it.`,
 		Example: `  handover import --env dev
   handover import --env dev --extraction 2 --dry-run
   handover import --env preprod --json
   handover import --env prod --force --reason "customer approved by phone, ticket 4711"
-  handover import --env dev --queue && handover wait 7   # run 7 executed by a worker`,
+  handover import --env dev --queue && handover wait 7   # run 7 executed by a worker
+  handover import --env preprod --lock-timeout 5m`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			switch {
@@ -76,6 +85,7 @@ the reason goes into the audit log and the protocol's "forced" field.`,
 	cmd.Flags().BoolVar(&req.force, "force", false, "import although the promotion rules are not met (needs --reason)")
 	cmd.Flags().StringVar(&req.reason, "reason", "", "why --force overrides the promotion rules")
 	cmd.Flags().BoolVar(&req.queue, "queue", false, queueHelp)
+	lockFlag(cmd, &req.lockWait)
 	return cmd
 }
 
@@ -87,6 +97,7 @@ type runRequest struct {
 	force      bool
 	reason     string
 	queue      bool // queue it for a worker instead of running it here
+	lockWait   time.Duration
 }
 
 const queueHelp = "queue the run for a worker (handover worker), print its number and return; handover wait N waits for it"
@@ -106,13 +117,33 @@ func (a *app) run(ctx context.Context, req runRequest) error {
 	case protocol.KindCheck:
 		res, err = a.service().Check(ctx, svc.CheckRequest{Actor: a.actor(), Project: a.dir, Extraction: req.extraction, Progress: prog})
 	case protocol.KindDiff:
-		res, err = a.service().Diff(ctx, svc.DiffRequest{Actor: a.actor(), Project: a.dir, Env: req.env, Extraction: req.extraction, Progress: prog})
+		res, err = a.service().Diff(ctx, svc.DiffRequest{Actor: a.actor(), Project: a.dir, Env: req.env, Extraction: req.extraction,
+			Progress: prog, Lock: a.lockWait(req.env, req.lockWait)})
 	default:
 		res, err = a.service().Import(ctx, svc.ImportRequest{Actor: a.actor(), Project: a.dir, Env: req.env,
-			Extraction: req.extraction, DryRun: req.dryRun, Force: req.force, Reason: req.reason, Progress: prog})
+			Extraction: req.extraction, DryRun: req.dryRun, Force: req.force, Reason: req.reason, Progress: prog,
+			Lock: a.lockWait(req.env, req.lockWait)})
 	}
 	stopBar()
 	return a.finishRun(res, err)
+}
+
+// lockWait waits up to d for env's lock, saying on stderr who holds it.
+func (a *app) lockWait(env string, d time.Duration) svc.LockWait {
+	if d == 0 {
+		d = -1 // --lock-timeout 0: do not wait
+	}
+	return svc.LockWait{Timeout: d, OnWait: func(holder string) {
+		if holder == "" {
+			holder = "another import"
+		}
+		fmt.Fprintf(a.stderr, "waiting for environment %s: locked by %s (up to %s, --lock-timeout)\n", env, holder, d)
+	}}
+}
+
+// lockFlag adds --lock-timeout.
+func lockFlag(cmd *cobra.Command, d *time.Duration) {
+	cmd.Flags().DurationVar(d, "lock-timeout", svc.DefaultLockTimeout, "how long to wait for another import's lock on the environment (0: do not wait)")
 }
 
 // finishRun renders a run's result: the promotion's evidence, the

@@ -90,8 +90,13 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(
 // MainContext is Main under ctx, without signal handling: the server runs
 // commands in-process with it.
 func MainContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	return mainWith(ctx, svc.Hooks{}, args, stdin, stdout, stderr, getenv)
+}
+
+// mainWith is MainContext with the application layer's test hooks.
+func mainWith(ctx context.Context, hooks svc.Hooks, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	out := &watchedWriter{w: stdout}
-	a := &app{stdin: stdin, stdout: out, stderr: stderr, getenv: getenv, now: time.Now, out: out}
+	a := &app{stdin: stdin, stdout: out, stderr: stderr, getenv: getenv, now: time.Now, out: out, hooks: hooks}
 	a.jsonArg = wantsJSON(args) // seen before flag parsing, so that a usage error is JSON too
 	root := a.rootCommand()
 	root.SetArgs(args)

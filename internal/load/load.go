@@ -74,6 +74,17 @@ type Tx interface {
 type Options struct {
 	Env string           // environment name: the lock's name, and in messages
 	Now func() time.Time // clock; time.Now when nil
+
+	// Holder describes who takes the environment's lock ("run 12 (import)
+	// on host h since 10:04:05 UTC"); an import that waits for the lock is
+	// shown it where the database can tell (PostgreSQL).
+	Holder string
+	// LockWait is how long Begin waits for another import's lock before
+	// it returns a *BusyError; 0: it does not wait.
+	LockWait time.Duration
+	// OnWait, when set, is called while Begin waits for the lock, once per
+	// holder seen ("" when the database cannot tell who holds it).
+	OnWait func(holder string)
 }
 
 // CurrentTime is the time by the options' clock.
@@ -87,11 +98,20 @@ func (o Options) CurrentTime() time.Time {
 // BusyError is returned by Begin when another import into the same
 // environment holds its lock.
 type BusyError struct {
-	Env string
+	Env    string
+	Holder string // who holds the lock, when the database can tell
+	Waited time.Duration
 }
 
 func (e *BusyError) Error() string {
-	return fmt.Sprintf("another import into environment %q is running; wait for it to finish", e.Env)
+	msg := fmt.Sprintf("another import into environment %q is running", e.Env)
+	if e.Holder != "" {
+		msg += " (" + e.Holder + ")"
+	}
+	if e.Waited > 0 {
+		return msg + fmt.Sprintf("; waited %s for it to finish (--lock-timeout)", e.Waited.Round(time.Second))
+	}
+	return msg + "; wait for it to finish"
 }
 
 // SchemaError lists every way the existing target tables differ from the

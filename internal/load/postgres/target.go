@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -39,7 +41,44 @@ func Open(ctx context.Context, dsn string, opts load.Options) (load.Target, erro
 	if err != nil {
 		return nil, core.RedactErr(fmt.Errorf("open database %s: %w", load.Redact(dsn), err), cfg.Password)
 	}
-	return &pgTarget{conn: conn, opts: opts, password: cfg.Password}, nil
+	t := &pgTarget{conn: conn, opts: opts, password: cfg.Password}
+	if err := t.setSession(ctx, cfg.RuntimeParams["application_name"] == ""); err != nil {
+		conn.Close(ctx)
+		return nil, err
+	}
+	return t, nil
+}
+
+// setSession makes the server end the session within a second of its
+// client dying (PostgreSQL 14 and later), so that a killed import does not
+// hold the environment's lock until TCP notices, and, unless the DSN names
+// it, names the session after the run that holds it, for an import that
+// waits.
+func (t *pgTarget) setSession(ctx context.Context, name bool) error {
+	_, err := t.conn.Exec(ctx, "SET client_connection_check_interval = 1000")
+	var pe *pgconn.PgError
+	if err != nil && !(errors.As(err, &pe) && pe.Code == "42704") { // 42704: unknown before PostgreSQL 14
+		return t.fail("open database: set client_connection_check_interval", err)
+	}
+	if !name {
+		return nil
+	}
+	app := "handover " + t.opts.Env
+	if t.opts.Holder != "" {
+		app += ": " + t.opts.Holder
+	}
+	if _, err := t.conn.Exec(ctx, "SELECT set_config('application_name', $1, false)", truncate(app, 63)); err != nil {
+		return t.fail("open database: set application_name", err)
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	for len(s) > n {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
+	}
+	return s
 }
 
 // Close closes the connection.
@@ -56,18 +95,9 @@ func (t *pgTarget) Begin(ctx context.Context, f *format.Format) (load.Tx, error)
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	tx, err := t.conn.Begin(ctx)
+	tx, err := t.lock(ctx)
 	if err != nil {
-		return nil, t.fail("begin import", err)
-	}
-	var locked bool
-	err = tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock(hashtext($1))", "handover/"+t.opts.Env).Scan(&locked)
-	if err != nil || !locked {
-		tx.Rollback(ctx)
-		if err != nil {
-			return nil, t.fail("begin import: lock environment", err)
-		}
-		return nil, &load.BusyError{Env: t.opts.Env}
+		return nil, err
 	}
 	x := &pgTx{t: t, tx: tx, plans: map[string]*core.Plan{}, tables: map[string]*pgTable{}, refs: map[string]*core.Book{}}
 	for _, p := range ps {
@@ -78,6 +108,64 @@ func (t *pgTarget) Begin(ctx context.Context, f *format.Format) (load.Tx, error)
 		return nil, err
 	}
 	return x, nil
+}
+
+// lock begins the transaction holding the environment's advisory lock,
+// waiting for another import's up to LockWait.
+func (t *pgTarget) lock(ctx context.Context) (pgx.Tx, error) {
+	key := "handover/" + t.opts.Env
+	w := load.NewWaiter(t.opts)
+	for {
+		tx, err := t.conn.Begin(ctx)
+		if err != nil {
+			return nil, t.fail("begin import", err)
+		}
+		var locked bool
+		err = tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock(hashtext($1))", key).Scan(&locked)
+		if err == nil && locked {
+			return tx, nil
+		}
+		tx.Rollback(ctx)
+		if err != nil {
+			return nil, t.fail("begin import: lock environment", err)
+		}
+		holder := ""
+		if t.opts.LockWait > 0 {
+			holder = t.holder(ctx, key)
+		}
+		if err := w.Wait(ctx, holder); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// holderQuery finds the session holding the advisory lock of key, by the
+// two halves of the lock's 64-bit id.
+const holderQuery = `SELECT coalesce(a.application_name, ''), a.pid, a.xact_start
+FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND l.objid::bigint = (hashtext($1)::bigint & 4294967295)
+  AND l.classid::bigint = ((hashtext($1)::bigint >> 32) & 4294967295)
+LIMIT 1`
+
+// holder says who holds the lock of key: the run its session is named
+// after, or the session; "" when that cannot be read.
+func (t *pgTarget) holder(ctx context.Context, key string) string {
+	var name string
+	var pid int
+	var since *time.Time
+	if err := t.conn.QueryRow(ctx, holderQuery, key).Scan(&name, &pid, &since); err != nil {
+		return ""
+	}
+	if n, ok := strings.CutPrefix(name, "handover "+t.opts.Env+": "); ok {
+		return n
+	}
+	s := fmt.Sprintf("server process %d", pid)
+	if since != nil {
+		s += " since " + since.UTC().Format("2006-01-02 15:04:05 UTC")
+	}
+	return s
 }
 
 // fail prefixes err with what was being done, with the server's detail

@@ -79,18 +79,9 @@ func (t *sqliteTarget) Begin(ctx context.Context, f *format.Format) (load.Tx, er
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	conn, err := t.db.Conn(ctx)
+	conn, err := t.lock(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("begin import: %w", err)
-	}
-	// BEGIN IMMEDIATE takes the write lock now; a second import waits
-	// busy_timeout for it and is then refused.
-	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		conn.Close()
-		if isSQLiteBusy(err) {
-			return nil, &load.BusyError{Env: t.opts.Env}
-		}
-		return nil, fmt.Errorf("begin import: %w", err)
+		return nil, err
 	}
 	x := &sqliteTx{t: t, tx: conn, plans: map[string]*core.Plan{}, referenced: core.Referenced(f), cache: map[string]*core.Book{}}
 	for _, p := range ps {
@@ -101,6 +92,30 @@ func (t *sqliteTarget) Begin(ctx context.Context, f *format.Format) (load.Tx, er
 		return nil, err
 	}
 	return x, nil
+}
+
+// lock returns a connection in a transaction holding the write lock.
+// BEGIN IMMEDIATE takes it now; a second import waits busy_timeout for it,
+// again until LockWait is over, and is then refused.
+func (t *sqliteTarget) lock(ctx context.Context) (*sql.Conn, error) {
+	w := load.NewWaiter(t.opts)
+	for {
+		conn, err := t.db.Conn(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("begin import: %w", err)
+		}
+		_, err = conn.ExecContext(ctx, "BEGIN IMMEDIATE")
+		if err == nil {
+			return conn, nil
+		}
+		conn.Close()
+		if !isSQLiteBusy(err) {
+			return nil, fmt.Errorf("begin import: %w", err)
+		}
+		if err := w.Wait(ctx, ""); err != nil {
+			return nil, err
+		}
+	}
 }
 
 // Close closes the database.
