@@ -108,18 +108,18 @@ func (a *app) wait(ctx context.Context, args []string, every time.Duration) erro
 		return err
 	}
 	defer q.Close()
-	var out []waited
+	done, err := a.waitRuns(ctx, s, q, migration, nums, every)
+	if err != nil {
+		return err
+	}
+	out := make([]waited, len(nums))
 	worst := exitOK
-	for _, n := range nums {
-		w, err := a.waitRun(ctx, s, q, migration, n, every)
-		if err != nil {
-			return err
-		}
+	for i, n := range nums {
+		out[i] = done[n]
 		if !a.json {
-			fmt.Fprintf(a.stdout, "run %d %s\n", w.Run, w.Status)
+			fmt.Fprintf(a.stdout, "run %d %s\n", n, out[i].Status)
 		}
-		out = append(out, w)
-		worst = worse(worst, w.Exit)
+		worst = worse(worst, out[i].Exit)
 	}
 	if a.json {
 		if err := a.printJSON(map[string]any{"runs": out, "exit": worst}); err != nil {
@@ -135,31 +135,81 @@ func (a *app) wait(ctx context.Context, args []string, every time.Duration) erro
 	return &exitError{code: worst, err: errors.New(waitSummary(out, worst))}
 }
 
-// waitRun polls run n until it has finished.
-func (a *app) waitRun(ctx context.Context, s *svc.Service, q *jobs.Queue, migration string, n int, every time.Duration) (waited, error) {
+// waitRuns looks at the runs every interval (one read of the state store
+// for all of them) until each has finished.
+func (a *app) waitRuns(ctx context.Context, s *svc.Service, q *jobs.Queue, migration string, nums []int, every time.Duration) (map[int]waited, error) {
+	done := map[int]waited{}
 	for {
-		res, err := s.Show(ctx, svc.ShowRequest{Actor: a.actor(), Project: a.dir, Run: n})
-		var nf *svc.NotFoundError
-		if errors.As(err, &nf) {
-			return waited{Run: n, Status: "unknown", Exit: exitUsage, Error: err.Error()}, nil
-		}
+		runs, err := s.Runs(ctx, svc.RunsRequest{Actor: a.actor(), Project: a.dir})
 		if err != nil {
-			return waited{}, err
+			return nil, err
 		}
-		if w, done, err := finished(ctx, q, migration, res.Run); err != nil || done {
-			return w, err
+		byNumber := map[int]*svc.Run{}
+		for _, r := range runs {
+			byNumber[r.Number] = r
+		}
+		for _, n := range nums {
+			if _, ok := done[n]; ok {
+				continue
+			}
+			r := byNumber[n]
+			if r == nil {
+				done[n] = waited{Run: n, Status: "unknown", Exit: exitUsage, Error: fmt.Sprintf("run %d does not exist", n)}
+				continue
+			}
+			w, fin, err := finished(ctx, q, migration, r)
+			if err == nil && fin && w.Status != r.Status {
+				// No job is left: read the run again, for a worker may have
+				// finished it since it was read.
+				res, serr := s.Show(ctx, svc.ShowRequest{Actor: a.actor(), Project: a.dir, Run: n})
+				if serr != nil {
+					return nil, serr
+				}
+				w, fin, err = settled(res.Run)
+			}
+			if err != nil {
+				return nil, err
+			}
+			if fin {
+				done[n] = w
+			}
+		}
+		if len(done) == len(uniq(nums)) {
+			return done, nil
 		}
 		select {
 		case <-ctx.Done():
-			return waited{}, ctx.Err()
+			return nil, ctx.Err()
 		case <-time.After(every):
 		}
 	}
 }
 
-// finished reports whether run r has its final outcome: a queued or
-// interrupted run is final only once no job is left to execute it.
+func uniq(nums []int) map[int]bool {
+	m := map[int]bool{}
+	for _, n := range nums {
+		m[n] = true
+	}
+	return m
+}
+
+// finished reports whether run r has its final outcome. A queued or
+// interrupted run is final only once no job is left to execute it: then
+// the status returned is "no job", and the caller reads the run again.
 func finished(ctx context.Context, q *jobs.Queue, migration string, r *svc.Run) (waited, bool, error) {
+	if r.Status != svc.StatusQueued && r.Status != protocol.StatusInterrupted {
+		return settled(r)
+	}
+	pending, err := q.Pending(ctx, migration, r.Number)
+	if err != nil || pending {
+		return waited{}, false, err
+	}
+	return waited{Status: "no job"}, true, nil
+}
+
+// settled is run r's outcome when it has one; a run still queued or
+// interrupted once no job is left failed.
+func settled(r *svc.Run) (waited, bool, error) {
 	w := waited{Run: r.Number, Status: r.Status}
 	if r.Protocol != nil {
 		w.Error = r.Protocol.Error
@@ -170,15 +220,8 @@ func finished(ctx context.Context, q *jobs.Queue, migration string, r *svc.Run) 
 	case protocol.StatusGateFailed:
 		w.Exit = exitGate
 		return w, true, nil
-	case protocol.StatusFailed:
-		w.Exit = exitFailed
-		return w, true, nil
 	case protocol.StatusRunning:
 		return w, false, nil
-	}
-	pending, err := q.Pending(ctx, migration, r.Number)
-	if err != nil || pending {
-		return w, false, err
 	}
 	w.Exit = exitFailed
 	if r.Status == svc.StatusQueued {

@@ -169,6 +169,9 @@ func (b *sqliteBackend) migrate(ctx context.Context, logger *slog.Logger) error 
 	if err != nil {
 		return err
 	}
+	if upToDate(ctx, m) {
+		return nil // no write lock taken: the common case
+	}
 	tx, err := b.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -181,7 +184,15 @@ func (b *sqliteBackend) migrate(ctx context.Context, logger *slog.Logger) error 
 	return tx.Commit()
 }
 
-func (b *sqliteBackend) pollInterval() time.Duration { return 100 * time.Millisecond }
+// upToDate reports whether every River migration is applied (an error
+// reads as no: the migration then says what is wrong).
+func upToDate[TTx any](ctx context.Context, m *rivermigrate.Migrator[TTx]) bool {
+	have, err := m.ExistingVersions(ctx)
+	return err == nil && len(have) == len(m.AllVersions())
+}
+
+// SQLite has no LISTEN/NOTIFY: workers poll, cheaply, a local file.
+func (b *sqliteBackend) pollInterval() time.Duration { return 50 * time.Millisecond }
 func (b *sqliteBackend) close()                      { b.db.Close() }
 
 // pgBackend is River on a PostgreSQL state store, in schema Schema.
@@ -210,6 +221,13 @@ const migrateLock = 0x686f526976657221
 // migrate creates Schema and applies River's migrations under an advisory
 // lock held on a connection of its own.
 func (b *pgBackend) migrate(ctx context.Context, logger *slog.Logger) error {
+	m, err := rivermigrate.New(riverpgxv5.New(b.pool), &rivermigrate.Config{Logger: logger, Schema: Schema})
+	if err != nil {
+		return err
+	}
+	if upToDate(ctx, m) {
+		return nil
+	}
 	conn, err := b.pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -220,10 +238,6 @@ func (b *pgBackend) migrate(ctx context.Context, logger *slog.Logger) error {
 	}
 	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrateLock))
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{Schema}.Sanitize()); err != nil {
-		return err
-	}
-	m, err := rivermigrate.New(riverpgxv5.New(b.pool), &rivermigrate.Config{Logger: logger, Schema: Schema})
-	if err != nil {
 		return err
 	}
 	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)

@@ -47,6 +47,9 @@ type ServeConfig struct {
 	Log         func(format string, args ...any) // progress lines; nil: none
 }
 
+// fetchCooldown is the least time between two fetches of a worker.
+const fetchCooldown = 10 * time.Millisecond
+
 // DefaultJobTimeout is a run's time limit unless the worker sets one.
 const DefaultJobTimeout = time.Hour
 
@@ -85,7 +88,9 @@ func (q *Queue) Serve(ctx, hard context.Context, exec Executor, cfg ServeConfig)
 	c, err := q.backend.newClient(&river.Config{
 		Logger: q.logger, Schema: schemaOf(q.backend), Queues: queues, Workers: workers,
 		JobTimeout: cfg.JobTimeout, RescueStuckJobsAfter: cfg.RescueAfter, MaxAttempts: maxAttempts,
-		FetchPollInterval: q.backend.pollInterval(), FetchCooldown: min(q.backend.pollInterval(), 100*time.Millisecond),
+		// A worker takes its next run 10 ms after the last one ended, not
+		// River's default 100 ms: runs are few and long, latency counts.
+		FetchPollInterval: q.backend.pollInterval(), FetchCooldown: fetchCooldown,
 	})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
