@@ -85,6 +85,10 @@ A run whose worker died is not finished while its job waits to be retried.`,
 	return cmd
 }
 
+// handOverTime bounds the time between a run being recorded as queued
+// and its job being in the queue.
+const handOverTime = 10 * time.Second
+
 // waited is one run's outcome as wait reports it.
 type waited struct {
 	Run    int    `json:"run"`
@@ -136,43 +140,12 @@ func (a *app) wait(ctx context.Context, args []string, every time.Duration) erro
 }
 
 // waitRuns looks at the runs every interval (one read of the state store
-// for all of them) until each has finished.
+// and one of the job queue for all of them) until each has finished.
 func (a *app) waitRuns(ctx context.Context, s *svc.Service, q *jobs.Queue, migration string, nums []int, every time.Duration) (map[int]waited, error) {
 	done := map[int]waited{}
 	for {
-		runs, err := s.Runs(ctx, svc.RunsRequest{Actor: a.actor(), Project: a.dir})
-		if err != nil {
+		if err := a.lookAtRuns(ctx, s, q, migration, nums, done); err != nil {
 			return nil, err
-		}
-		byNumber := map[int]*svc.Run{}
-		for _, r := range runs {
-			byNumber[r.Number] = r
-		}
-		for _, n := range nums {
-			if _, ok := done[n]; ok {
-				continue
-			}
-			r := byNumber[n]
-			if r == nil {
-				done[n] = waited{Run: n, Status: "unknown", Exit: exitUsage, Error: fmt.Sprintf("run %d does not exist", n)}
-				continue
-			}
-			w, fin, err := finished(ctx, q, migration, r)
-			if err == nil && fin && w.Status != r.Status {
-				// No job is left: read the run again, for a worker may have
-				// finished it since it was read.
-				res, serr := s.Show(ctx, svc.ShowRequest{Actor: a.actor(), Project: a.dir, Run: n})
-				if serr != nil {
-					return nil, serr
-				}
-				w, fin, err = settled(res.Run)
-			}
-			if err != nil {
-				return nil, err
-			}
-			if fin {
-				done[n] = w
-			}
 		}
 		if len(done) == len(uniq(nums)) {
 			return done, nil
@@ -185,6 +158,54 @@ func (a *app) waitRuns(ctx context.Context, s *svc.Service, q *jobs.Queue, migra
 	}
 }
 
+// lookAtRuns adds to done the runs of nums that have finished. A queued or
+// interrupted run has finished when no job is left to execute it; as a
+// worker may have finished it since it was read, it is read again then.
+func (a *app) lookAtRuns(ctx context.Context, s *svc.Service, q *jobs.Queue, migration string, nums []int, done map[int]waited) error {
+	runs, err := s.Runs(ctx, svc.RunsRequest{Actor: a.actor(), Project: a.dir})
+	if err != nil {
+		return err
+	}
+	byNumber := map[int]*svc.Run{}
+	for _, r := range runs {
+		byNumber[r.Number] = r
+	}
+	var pending map[int]bool
+	for _, n := range nums {
+		r := byNumber[n]
+		if _, ok := done[n]; ok || r != nil && r.Status == protocol.StatusRunning {
+			continue
+		}
+		if r == nil {
+			done[n] = waited{Run: n, Status: "unknown", Exit: exitUsage, Error: fmt.Sprintf("run %d does not exist", n)}
+			continue
+		}
+		if r.Status != svc.StatusQueued && r.Status != protocol.StatusInterrupted {
+			done[n] = settled(r)
+			continue
+		}
+		if pending == nil {
+			if pending, err = q.Pending(ctx, migration); err != nil {
+				return err
+			}
+		}
+		if pending[n] {
+			continue
+		}
+		res, err := s.Show(ctx, svc.ShowRequest{Actor: a.actor(), Project: a.dir, Run: n})
+		if err != nil {
+			return err
+		}
+		// A run queued a moment ago may not have its job yet: Queue records
+		// the run, then hands it over.
+		justQueued := res.Run.Status == svc.StatusQueued && time.Since(res.Run.Queued) < handOverTime
+		if res.Run.Status != protocol.StatusRunning && !justQueued {
+			done[n] = settled(res.Run)
+		}
+	}
+	return nil
+}
+
 func uniq(nums []int) map[int]bool {
 	m := map[int]bool{}
 	for _, n := range nums {
@@ -193,41 +214,24 @@ func uniq(nums []int) map[int]bool {
 	return m
 }
 
-// finished reports whether run r has its final outcome. A queued or
-// interrupted run is final only once no job is left to execute it: then
-// the status returned is "no job", and the caller reads the run again.
-func finished(ctx context.Context, q *jobs.Queue, migration string, r *svc.Run) (waited, bool, error) {
-	if r.Status != svc.StatusQueued && r.Status != protocol.StatusInterrupted {
-		return settled(r)
-	}
-	pending, err := q.Pending(ctx, migration, r.Number)
-	if err != nil || pending {
-		return waited{}, false, err
-	}
-	return waited{Status: "no job"}, true, nil
-}
-
-// settled is run r's outcome when it has one; a run still queued or
-// interrupted once no job is left failed.
-func settled(r *svc.Run) (waited, bool, error) {
+// settled is the outcome of a run that is not running; a run still
+// queued or interrupted once no job is left to execute it failed.
+func settled(r *svc.Run) waited {
 	w := waited{Run: r.Number, Status: r.Status}
 	if r.Protocol != nil {
 		w.Error = r.Protocol.Error
 	}
 	switch r.Status {
 	case protocol.StatusSucceeded:
-		return w, true, nil
 	case protocol.StatusGateFailed:
 		w.Exit = exitGate
-		return w, true, nil
-	case protocol.StatusRunning:
-		return w, false, nil
+	default:
+		w.Exit = exitFailed
 	}
-	w.Exit = exitFailed
 	if r.Status == svc.StatusQueued {
 		w.Error = "no worker job is left for this run (its attempts ran out)"
 	}
-	return w, true, nil
+	return w
 }
 
 // worse is the worse of two exit codes: 2 (unknown run) over 1 (failed)

@@ -18,7 +18,8 @@ import (
 //     same check in-process;
 //   - 100 checks: 100 queued checks of the example project (10 contact
 //     rows) drained by two worker processes — started on the full queue,
-//     timed until `wait` sees the last one finished — against 100
+//     timed from their start-up line until `wait` sees the last one
+//     finished — against 100
 //     in-process checks one after another. queue-s/op is the time the 100
 //     `check --queue` took before (not in ns/op).
 //
@@ -67,8 +68,11 @@ func BenchmarkQueueOverhead(b *testing.B) {
 						runs[i] = queueCheck(b, env, dir)
 					}
 					queueing += time.Since(start)
-					b.StartTimer()
 					w1, w2 := startWorkerProc(b, penv, "-C", dir, "worker"), startWorkerProc(b, penv, "-C", dir, "worker")
+					for !strings.Contains(w1.out.String(), "serving") || !strings.Contains(w2.out.String(), "serving") {
+						time.Sleep(time.Millisecond)
+					}
+					b.StartTimer()
 					waitAll(b, env, dir, runs...)
 					b.StopTimer()
 					stopWorker(b, w1)

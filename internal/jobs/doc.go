@@ -4,8 +4,9 @@
 // on any machine that reaches the state store executes it through an
 // Executor.
 //
-// River's tables live beside the state store: in the embedded SQLite state
-// database (riversqlite) or, on PostgreSQL, in their own schema (Schema,
+// River's tables live beside the state store: next to the embedded SQLite
+// state database, in a file of their own (JobsFile, riversqlite), or in
+// the PostgreSQL state store's database, in their own schema (Schema,
 // riverpgxv5). Open runs River's migrations.
 //
 // Each migration (project) has its own River queue, so a worker only ever

@@ -121,11 +121,11 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func pending(t *testing.T, q *Queue, migration string, n int) bool {
 	t.Helper()
-	p, err := q.Pending(context.Background(), migration, n)
+	p, err := q.Pending(context.Background(), migration)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	return p[n]
 }
 
 func TestRunsExecuteOnceInOrder(t *testing.T) {

@@ -111,22 +111,21 @@ func (q *Queue) Enqueue(ctx context.Context, args RunArgs) error {
 var pendingStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
 	rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}
 
-// Pending reports whether a job for run n of migration is still to be
-// worked (waiting, running, or waiting to be retried).
-func (q *Queue) Pending(ctx context.Context, migration string, n int) (bool, error) {
+// Pending returns the runs of migration whose job is still to be worked
+// (waiting, running, or waiting to be retried).
+func (q *Queue) Pending(ctx context.Context, migration string) (map[int]bool, error) {
 	params := river.NewJobListParams().Kinds(JobKind).Queues(QueueName(migration)).States(pendingStates...).First(1000)
+	runs := map[int]bool{}
 	for {
 		res, err := q.client.JobList(ctx, params)
 		if err != nil {
-			return false, fmt.Errorf("list jobs of run %d: %w", n, err)
+			return nil, fmt.Errorf("list the pending jobs of %s: %w", migration, err)
 		}
 		for _, j := range res.Jobs {
-			if argsRun(j.EncodedArgs) == n {
-				return true, nil
-			}
+			runs[argsRun(j.EncodedArgs)] = true
 		}
 		if len(res.Jobs) < 1000 || res.LastCursor == nil {
-			return false, nil
+			return runs, nil
 		}
 		params = params.After(res.LastCursor)
 	}
@@ -139,13 +138,24 @@ func schemaOf(b backend) string {
 	return ""
 }
 
-// sqliteBackend is River in the embedded SQLite state database.
+// sqliteBackend is River beside the embedded SQLite state store.
 type sqliteBackend struct{ db *sql.DB }
 
-func openSQLite(path string) (*sqliteBackend, error) {
-	if path == "" || strings.ContainsAny(path, "?#") {
-		return nil, fmt.Errorf("bad database file name %q", path)
+// JobsFile is the SQLite file of River's tables beside the state store's
+// file: state.db → state-jobs.db. A file of their own, because SQLite has
+// one writer at a time: River's fetches and completions would otherwise
+// queue behind the runs' records (two workers drained 100 checks in 9.1 s
+// sharing state.db, in 5.7 s with a file of their own).
+func JobsFile(statePath string) string {
+	ext := filepath.Ext(statePath)
+	return strings.TrimSuffix(statePath, ext) + "-jobs" + ext
+}
+
+func openSQLite(statePath string) (*sqliteBackend, error) {
+	if statePath == "" || strings.ContainsAny(statePath, "?#") {
+		return nil, fmt.Errorf("bad database file name %q", statePath)
 	}
+	path := JobsFile(statePath)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
