@@ -258,3 +258,16 @@ func TestDumpTextForms(t *testing.T) {
 		t.Errorf("layout on a dump: %v", err)
 	}
 }
+
+func TestPackedDumpsAreNamed(t *testing.T) {
+	for name, content := range map[string]string{
+		"d.sql":    "PGDMP\x01\x0e\x00\x04\x08\x01\x01",
+		"d.sql.gz": "\x1f\x8b\x08\x00\x00\x00\x00\x00",
+	} {
+		path := writeFile(t, name, []byte(content))
+		_, _, err := readAll(t, path, Options{Table: "t"})
+		if err == nil || !strings.Contains(err.Error(), path+": a ") || !strings.Contains(err.Error(), "unpack it") && !strings.Contains(err.Error(), "pg_restore") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

@@ -248,6 +248,10 @@ func openText(path string, opts Options) (*textInput, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: an old Excel (.xls) workbook: save it as .xlsx or CSV", path)
 	}
+	if msg := packedFormat(sample); msg != "" {
+		f.Close()
+		return nil, fmt.Errorf("%s: %s", path, msg)
+	}
 	if enc != encUTF16LE && enc != encUTF16BE {
 		if i := bytes.IndexByte(sample, 0); i >= 0 {
 			f.Close()
@@ -293,4 +297,18 @@ func dumpDialect(head []byte) (dialect, bool) {
 		return dialectMySQL, false
 	}
 	return dialectPostgres, false
+}
+
+// packedFormat names the compressed and binary dump formats that are no
+// text, with what to do about them; "" for anything else.
+func packedFormat(head []byte) string {
+	switch {
+	case hasPrefix(head, []byte("PGDMP")):
+		return "a pg_dump archive in custom format: turn it into a plain dump (pg_restore -f dump.sql FILE) or dump with -Fp"
+	case hasPrefix(head, []byte{0x1f, 0x8b}):
+		return "a gzip-compressed file: unpack it (gunzip), or deliver it as .tar.gz, which receive unpacks"
+	case hasPrefix(head, []byte("BZh")), hasPrefix(head, []byte{0xfd, '7', 'z', 'X', 'Z', 0}), hasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		return "a compressed file (bzip2, xz or zstd): unpack it first"
+	}
+	return ""
 }
