@@ -1,6 +1,8 @@
 package source
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"database/sql"
 	"os"
@@ -260,14 +262,39 @@ func TestDumpTextForms(t *testing.T) {
 }
 
 func TestPackedDumpsAreNamed(t *testing.T) {
-	for name, content := range map[string]string{
-		"d.sql":    "PGDMP\x01\x0e\x00\x04\x08\x01\x01",
-		"d.sql.gz": "\x1f\x8b\x08\x00\x00\x00\x00\x00",
+	for name, want := range map[string]string{
+		"PGDMP\x01\x0e\x00\x04\x08\x01\x01": ": a pg_dump archive in custom format: turn it into a plain dump (pg_restore",
+		"\x1f\x8b\x08\x00\x00\x00\x00\x00":  ": not a readable gzip file",
+		"BZh91AY&SY":                        ": a compressed file (bzip2, xz or zstd): unpack it first",
 	} {
-		path := writeFile(t, name, []byte(content))
+		path := writeFile(t, "d.sql", []byte(name))
 		_, _, err := readAll(t, path, Options{Table: "t"})
-		if err == nil || !strings.Contains(err.Error(), path+": a ") || !strings.Contains(err.Error(), "unpack it") && !strings.Contains(err.Error(), "pg_restore") {
-			t.Errorf("%s: %v", name, err)
+		if err == nil || !strings.Contains(err.Error(), path+want) {
+			t.Errorf("%q: %v", name, err)
 		}
+	}
+}
+
+// mysqldump | gzip > dump.sql.gz: read as it is, and a gzip file cut off
+// is a truncated dump.
+func TestGzippedDump(t *testing.T) {
+	dump := "INSERT INTO `t` VALUES (1,'a'),(2,'b');\nINSERT INTO `t` VALUES (3,'c\\'d');\n"
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write([]byte("-- MySQL dump 10.19\n" + strings.Repeat("-- padding line\n", 5000) + dump))
+	zw.Close()
+	path := writeFile(t, "dump.sql.gz", b.Bytes())
+	_, rows := mustReadAll(t, path, Options{Table: "t"})
+	if !equal(values(rows), [][]string{{"1", "a"}, {"2", "b"}, {"3", "c'd"}}) || rows[2].Line != 5003 {
+		t.Errorf("rows %q at %v", values(rows), lines(rows))
+	}
+	tables, dialect, ok, err := PeekDump(context.Background(), path, Options{})
+	if err != nil || !ok || dialect != "MySQL/MariaDB dump" || len(tables) != 1 || tables[0].Rows != 3 {
+		t.Errorf("peek %+v %s %v %v", tables, dialect, ok, err)
+	}
+	cut := writeFile(t, "cut.sql.gz", b.Bytes()[:b.Len()-12])
+	_, _, err = readAll(t, cut, Options{Table: "t"})
+	if err == nil || !strings.Contains(err.Error(), cut+": the gzip file ends early: it is truncated") {
+		t.Errorf("cut gzip: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package source
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -107,7 +108,8 @@ func openOne(ctx context.Context, path string, opts Options) (Reader, error) {
 // detectKind decides the format from the extension, or by sniffing the
 // first bytes of the file.
 func detectKind(path string) (kind, error) {
-	switch strings.ToLower(filepath.Ext(path)) {
+	name := strings.TrimSuffix(strings.ToLower(path), ".gz")
+	switch filepath.Ext(name) {
 	case ".csv", ".txt", ".tsv", ".tab":
 		return kindCSV, nil
 	case ".xlsx", ".xlsm":
@@ -230,6 +232,10 @@ func openText(path string, opts Options) (*textInput, error) {
 	}
 	in := &textInput{path: path, file: f, count: &countingReader{r: f}, size: size}
 	br := bufio.NewReaderSize(in.count, sampleSize)
+	if br, err = gunzip(path, br); err != nil {
+		f.Close()
+		return nil, err
+	}
 	sample, err := br.Peek(sampleSize)
 	if err != nil && !errors.Is(err, io.EOF) {
 		f.Close()
@@ -276,12 +282,15 @@ func sniffDump(path string) (dialect, bool, error) {
 		return 0, false, err
 	}
 	defer f.Close()
-	head := make([]byte, sampleSize)
-	n, err := io.ReadFull(f, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+	br, err := gunzip(path, bufio.NewReaderSize(f, sampleSize))
+	if err != nil {
+		return 0, false, err
+	}
+	head, err := br.Peek(sampleSize)
+	if err != nil && !errors.Is(err, io.EOF) {
 		return 0, false, fmt.Errorf("read %s: %w", path, err)
 	}
-	d, _ := dumpDialect(head[:n])
+	d, _ := dumpDialect(head)
 	return d, true, nil
 }
 
@@ -305,10 +314,41 @@ func packedFormat(head []byte) string {
 	switch {
 	case hasPrefix(head, []byte("PGDMP")):
 		return "a pg_dump archive in custom format: turn it into a plain dump (pg_restore -f dump.sql FILE) or dump with -Fp"
-	case hasPrefix(head, []byte{0x1f, 0x8b}):
-		return "a gzip-compressed file: unpack it (gunzip), or deliver it as .tar.gz, which receive unpacks"
 	case hasPrefix(head, []byte("BZh")), hasPrefix(head, []byte{0xfd, '7', 'z', 'X', 'Z', 0}), hasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
 		return "a compressed file (bzip2, xz or zstd): unpack it first"
 	}
 	return ""
+}
+
+// gunzip returns a reader of the uncompressed text when br starts a gzip
+// stream (dump.sql.gz, export.csv.gz), br itself otherwise. Progress stays
+// measured on the compressed bytes of the file.
+func gunzip(path string, br *bufio.Reader) (*bufio.Reader, error) {
+	head, _ := br.Peek(2)
+	if !hasPrefix(head, []byte{0x1f, 0x8b}) {
+		return br, nil
+	}
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a readable gzip file: %w", path, err)
+	}
+	return bufio.NewReaderSize(&gzipText{path: path, zr: zr}, sampleSize), nil
+}
+
+// gzipText names the file in the errors of a damaged gzip stream; a
+// stream cut off is a truncated file.
+type gzipText struct {
+	path string
+	zr   *gzip.Reader
+}
+
+func (g *gzipText) Read(p []byte) (int, error) {
+	n, err := g.zr.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return n, fmt.Errorf("%s: the gzip file ends early: it is truncated", g.path)
+		}
+		return n, fmt.Errorf("%s: %w", g.path, err)
+	}
+	return n, err
 }
