@@ -2,10 +2,16 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/handover/handover/internal/notify"
 	"github.com/handover/handover/internal/project"
+	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/report"
 	"github.com/handover/handover/internal/state"
 )
 
@@ -58,4 +64,42 @@ func (s *Service) drain(ctx context.Context, st Store, p *project.Project) []str
 		return nil
 	}
 	return s.cfg.Drain(ctx, st, p.Webhooks)
+}
+
+// emit records events outside a run's own transaction (a refused or
+// forced promotion, a freeze) in the outbox and delivers what is due. The
+// warnings are the deliveries that failed; a failure to record is one too.
+func (s *Service) emit(ctx context.Context, st Store, p *project.Project, events ...notify.Event) []string {
+	rows := s.outboxed(ctx, st, p, events...)
+	if len(rows) > 0 {
+		if err := st.Enqueue(context.WithoutCancel(ctx), rows...); err != nil {
+			return []string{fmt.Sprintf("events not recorded: %v", err)}
+		}
+	}
+	return s.drain(ctx, st, p)
+}
+
+// runEvents are a finished run's events, with links to the server when
+// the project names its public_url and the first rejects of each entity
+// (read from the run's rejects files, at most notify.MaxFirstRejects each).
+func runEvents(p *project.Project, proto *protocol.Protocol, at time.Time) []notify.Event {
+	links := notify.RunLinks{PublicURL: p.PublicURL, Artifacts: proto.Artifacts}
+	if rel, err := filepath.Rel(p.Dir, proto.Artifacts); err == nil && proto.Artifacts != "" && !strings.HasPrefix(rel, "..") {
+		links.Artifacts = filepath.ToSlash(rel)
+	}
+	for _, e := range proto.Entities {
+		if e.Rejected == 0 || e.Rejects == "" || proto.Artifacts == "" {
+			continue
+		}
+		f, err := os.Open(filepath.Join(proto.Artifacts, filepath.FromSlash(e.Rejects)))
+		if err != nil {
+			continue // the counts still say how many; the sample is a courtesy
+		}
+		_, rows, _ := report.ReadFirstRejects(f, notify.MaxFirstRejects)
+		f.Close()
+		for _, r := range rows {
+			links.FirstRejects = append(links.FirstRejects, notify.Reject{Entity: e.Name, Line: r.Line, Errors: r.Errors})
+		}
+	}
+	return notify.RunEventsWith(p.Migration, proto, links, at)
 }

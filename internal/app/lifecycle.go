@@ -10,7 +10,6 @@ import (
 
 	"github.com/handover/handover/internal/engine"
 	"github.com/handover/handover/internal/load"
-	"github.com/handover/handover/internal/notify"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
 	"github.com/handover/handover/internal/state"
@@ -95,7 +94,7 @@ func (s *Service) lifecycle(ctx context.Context, ss *session, j *job) (*RunResul
 	ctx = context.WithoutCancel(ctx)
 	run.Status, run.Finished, run.Artifacts, run.Protocol = proto.Status, proto.Finished, artifacts, proto
 	// The run's record, its audit entry and its events, in one transaction.
-	events := s.outboxed(ctx, ss.st, ss.p, notify.RunEvents(ss.p.Migration, proto, "", s.now())...)
+	events := s.outboxed(ctx, ss.st, ss.p, runEvents(ss.p, proto, s.now())...)
 	if err := ss.st.FinishRun(ctx, run, state.Finish{Actor: j.actor.String(), Detail: runDetail(proto), Events: events}); err != nil && runErr == nil {
 		runErr = fmt.Errorf("record run %d: %w", run.Number, err)
 	}

@@ -75,7 +75,7 @@ func TestLifecycle(t *testing.T) {
 				"audit run tester", "event run_finished"},
 			status: protocol.StatusFailed, tx: protocol.TransactionRolledBack, wantErr: "import into dev: commit: connection reset"},
 		{name: "promotion refused", edit: withProd, run: importProd,
-			calls:   []string{"audit config_changed tester", "audit promotion_refused tester"},
+			calls:   []string{"audit config_changed tester", "audit promotion_refused tester", "event promotion_refused"},
 			wantErr: "import into prod, extraction 1 refused:\n  dev: no import yet"},
 	}
 	for _, tt := range tests {

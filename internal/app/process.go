@@ -121,6 +121,9 @@ type ConfirmResult struct {
 	Note    string
 	At      time.Time
 	Already bool
+	// Warnings are events not delivered to a webhook (a later command
+	// delivers them).
+	Warnings []string
 }
 
 // Detail is the confirmation as the audit log words it.
@@ -169,7 +172,11 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (*ConfirmResu
 	if err := st.Audit(ctx, by, action, confirmDetail(req.Step, by, req.Note), at); err != nil {
 		return nil, err
 	}
-	return &ConfirmResult{Step: req.Step, By: by, Note: req.Note, At: at}, nil
+	res := &ConfirmResult{Step: req.Step, By: by, Note: req.Note, At: at}
+	if req.Step == plan.StepFreeze {
+		res.Warnings = s.emit(ctx, st, p, notify.FreezeEvent(p.Migration, notify.Freeze{By: by, Note: req.Note}, at))
+	}
+	return res, nil
 }
 
 func confirmDetail(step, by, note string) string {

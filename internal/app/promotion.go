@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/handover/handover/internal/extract"
+	"github.com/handover/handover/internal/notify"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/promote"
 	"github.com/handover/handover/internal/protocol"
@@ -44,11 +45,15 @@ func (s *Service) promote(ctx context.Context, ss *session, x *extract.Extractio
 		if err := ss.st.Audit(ctx, req.Actor.String(), ActionForce, detail, s.now()); err != nil {
 			return nil, err
 		}
+		s.emit(ctx, ss.st, p, notify.PromotionEvent(p.Migration, notify.Promotion{Env: req.Env, Extraction: x.Number,
+			Missing: ref.Missing, Reason: req.Reason, By: req.Actor.String()}, true, s.now()))
 		return &Promotion{Evidence: d.Evidence, Forced: req.Reason, Overridden: ref.Missing}, nil
 	}
 	if err := ss.st.Audit(ctx, req.Actor.String(), ActionRefused, ref.what()+": "+strings.Join(ref.Missing, "; "), s.now()); err != nil {
 		return nil, err
 	}
+	s.emit(ctx, ss.st, p, notify.PromotionEvent(p.Migration, notify.Promotion{Env: req.Env, Extraction: x.Number,
+		Missing: ref.Missing, By: req.Actor.String()}, false, s.now()))
 	return nil, ref
 }
 

@@ -142,6 +142,7 @@ func (a *app) confirm(ctx context.Context, step, by, note string) error {
 	if err != nil {
 		return err
 	}
+	a.warn(res.Warnings)
 	if a.json {
 		return a.printJSON(struct {
 			Step    string `json:"step"`

@@ -7,7 +7,9 @@ package notify
 
 import (
 	"fmt"
+	"net/url"
 	"path"
+	"strings"
 	"time"
 
 	"github.com/handover/handover/internal/protocol"
@@ -20,12 +22,25 @@ const (
 	EventGateFailed  = "gate_failed"
 	EventSignoff     = "signoff_recorded"
 	EventStepOverdue = "step_overdue"
+	// EventPromotionRefused: an import was refused by the promotion rules.
+	EventPromotionRefused = "promotion_refused"
+	// EventPromotionForced: an import overrode the promotion rules (--force).
+	EventPromotionForced = "promotion_forced"
+	// EventFrozen: the source was recorded read-only (handover freeze).
+	EventFrozen = "source_frozen"
 )
+
+// Events lists the event types.
+func Events() []string {
+	return []string{EventRunFinished, EventGateFailed, EventSignoff, EventStepOverdue,
+		EventPromotionRefused, EventPromotionForced, EventFrozen}
+}
 
 // KnownEvent reports whether name is an event type.
 func KnownEvent(name string) bool {
 	switch name {
-	case EventRunFinished, EventGateFailed, EventSignoff, EventStepOverdue:
+	case EventRunFinished, EventGateFailed, EventSignoff, EventStepOverdue,
+		EventPromotionRefused, EventPromotionForced, EventFrozen:
 		return true
 	}
 	return false
@@ -33,14 +48,16 @@ func KnownEvent(name string) bool {
 
 // Event is the JSON body a webhook receives.
 type Event struct {
-	ID        string    `json:"id,omitempty"` // the same on every delivery of this event: receivers drop duplicates by it
-	Type      string    `json:"event"`
-	Migration string    `json:"migration"`
-	At        time.Time `json:"at"`
-	Summary   string    `json:"summary"` // one line for a ticket's title
-	Run       *Run      `json:"run,omitempty"`
-	Signoff   *Signoff  `json:"signoff,omitempty"`
-	Step      *Step     `json:"step,omitempty"`
+	ID        string     `json:"id,omitempty"` // the same on every delivery of this event: receivers drop duplicates by it
+	Type      string     `json:"event"`
+	Migration string     `json:"migration"`
+	At        time.Time  `json:"at"`
+	Summary   string     `json:"summary"` // one line for a ticket's title
+	Run       *Run       `json:"run,omitempty"`
+	Signoff   *Signoff   `json:"signoff,omitempty"`
+	Step      *Step      `json:"step,omitempty"`
+	Promotion *Promotion `json:"promotion,omitempty"`
+	Freeze    *Freeze    `json:"freeze,omitempty"`
 	// AuditHead is the audit chain's head when the event was made: a
 	// receiver that keeps it can later show that the chain was cut back.
 	AuditHead *state.Anchor `json:"audit_head,omitempty"`
@@ -61,6 +78,63 @@ type Run struct {
 	Rejects      []string         `json:"rejects,omitempty"`   // rejects files of the entities with rejects, relative to Artifacts
 	FailedChecks []protocol.Check `json:"failed_checks,omitempty"`
 	Error        string           `json:"error,omitempty"`
+	// URL is the run's page on the server (notify.public_url set), and
+	// then Artifacts and Rejects are links too.
+	URL string `json:"url,omitempty"`
+	// FirstRejects are the first rejected rows (line and reasons, no
+	// values: the data stays with handover), at most MaxFirstRejects per
+	// entity.
+	FirstRejects []Reject `json:"first_rejects,omitempty"`
+}
+
+// MaxFirstRejects bounds the rejects an event carries per entity.
+const MaxFirstRejects = 5
+
+// Reject is one rejected row as an event shows it.
+type Reject struct {
+	Entity string `json:"entity"`
+	Line   int    `json:"line"`
+	Errors string `json:"errors"`
+}
+
+// RunLinks says where the receiver finds a run: the server's public URL
+// (notify.public_url), else the artifacts directory relative to the
+// project; and the first rejects to carry.
+type RunLinks struct {
+	PublicURL    string // https://handover.example.com; "" when unset
+	Artifacts    string // the artifacts directory as the team knows it (relative to the project)
+	FirstRejects []Reject
+}
+
+// Promotion describes a refused or forced promotion.
+type Promotion struct {
+	Env        string   `json:"env"`
+	Extraction int      `json:"extraction"`
+	Missing    []string `json:"missing,omitempty"` // what the rules still want
+	Reason     string   `json:"reason,omitempty"`  // why --force overrode them
+	By         string   `json:"by"`
+}
+
+// Freeze describes the source being recorded read-only.
+type Freeze struct {
+	By   string `json:"by"`
+	Note string `json:"note,omitempty"`
+}
+
+// PromotionEvent is promotion_refused (forced false) or promotion_forced.
+func PromotionEvent(migration string, pr Promotion, forced bool, at time.Time) Event {
+	if forced {
+		return Event{Type: EventPromotionForced, Migration: migration, At: at, Promotion: &pr,
+			Summary: fmt.Sprintf("%s: %s forced the import of extraction %d into %s: %s", migration, pr.By, pr.Extraction, pr.Env, pr.Reason)}
+	}
+	return Event{Type: EventPromotionRefused, Migration: migration, At: at, Promotion: &pr,
+		Summary: fmt.Sprintf("%s: import of extraction %d into %s refused: %d requirement(s) missing", migration, pr.Extraction, pr.Env, len(pr.Missing))}
+}
+
+// FreezeEvent is the source_frozen event.
+func FreezeEvent(migration string, f Freeze, at time.Time) Event {
+	return Event{Type: EventFrozen, Migration: migration, At: at, Freeze: &f,
+		Summary: fmt.Sprintf("%s: %s recorded the source as read-only", migration, f.By)}
 }
 
 // Counts are a run's row counts.
@@ -79,6 +153,7 @@ type Counts struct {
 type EntityCounts struct {
 	Name string `json:"name"`
 	Counts
+	RejectsByRule map[string]int `json:"rejects_by_rule,omitempty"`
 }
 
 // Signoff describes a recorded sign-off or refusal.
@@ -110,14 +185,30 @@ func RunEvents(migration string, p *protocol.Protocol, artifacts string, at time
 	if artifacts == "" {
 		artifacts = p.Artifacts
 	}
+	return RunEventsWith(migration, p, RunLinks{Artifacts: artifacts}, at)
+}
+
+// RunEventsWith are RunEvents with links to the server when l.PublicURL is
+// set — the run's page, and the rejects as downloads — and the first
+// rejects of each entity.
+func RunEventsWith(migration string, p *protocol.Protocol, l RunLinks, at time.Time) []Event {
 	r := &Run{Number: p.Run, Kind: p.Kind, Env: p.Env, Extraction: p.Extraction, Status: p.Status,
-		DryRun: p.DryRun, Forced: p.Forced, Artifacts: artifacts, Error: p.Error, Entities: []EntityCounts{}}
+		DryRun: p.DryRun, Forced: p.Forced, Artifacts: l.Artifacts, Error: p.Error, Entities: []EntityCounts{},
+		FirstRejects: l.FirstRejects}
+	if l.PublicURL != "" {
+		r.URL = fmt.Sprintf("%s/m/%s/runs/%d", strings.TrimRight(l.PublicURL, "/"), url.PathEscape(migration), p.Run)
+		r.Artifacts = r.URL
+	}
 	for _, e := range p.Entities {
 		c := Counts{e.Read, e.Filtered, e.Rejected, e.Valid, e.Inserted, e.Updated, e.Unchanged, e.Removed}
-		r.Entities = append(r.Entities, EntityCounts{e.Name, c})
+		r.Entities = append(r.Entities, EntityCounts{e.Name, c, e.RejectsByRule})
 		r.Totals = r.Totals.add(c)
 		if e.Rejects != "" && e.Rejected > 0 {
-			r.Rejects = append(r.Rejects, path.Clean(e.Rejects))
+			rej := path.Clean(e.Rejects)
+			if r.URL != "" {
+				rej = r.URL + "/rejects/" + url.PathEscape(path.Base(rej))
+			}
+			r.Rejects = append(r.Rejects, rej)
 		}
 	}
 	for _, c := range p.Gate.Checks {

@@ -55,8 +55,7 @@ func (w Webhook) Validate() error {
 	}
 	for _, e := range w.Events {
 		if !KnownEvent(e) {
-			errs = append(errs, fmt.Errorf("unknown event %q (events: %s, %s, %s, %s)", e,
-				EventRunFinished, EventGateFailed, EventSignoff, EventStepOverdue))
+			errs = append(errs, fmt.Errorf("unknown event %q (events: %s)", e, strings.Join(Events(), ", ")))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -2,6 +2,7 @@ package project
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -126,8 +127,29 @@ func parsePlanStep(d *conf.Doc, n *yaml.Node, where string) (PlanStep, bool) {
 
 func parseNotify(p *Project, d *conf.Doc, n *yaml.Node) {
 	d.Map(n, "in notify", conf.Keys{
-		"webhooks": func(v *yaml.Node) { parseWebhooks(p, d, v) },
+		"webhooks":   func(v *yaml.Node) { parseWebhooks(p, d, v) },
+		"public_url": func(v *yaml.Node) { p.PublicURL = parsePublicURL(d, v) },
 	})
+}
+
+// parsePublicURL reads notify.public_url: the address of handover serve as
+// the receivers of events reach it, so that events link to runs and
+// rejects instead of naming directories on the engineer's machine.
+func parsePublicURL(d *conf.Doc, v *yaml.Node) string {
+	s := strings.TrimRight(strings.TrimSpace(d.String(v, "notify.public_url")), "/")
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		d.Problem(v, "notify.public_url: %q is not an http(s) address with a host (e.g. https://handover.example.com)", s)
+		return ""
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
+		d.Problem(v, "notify.public_url: give the server's address alone, without credentials, query or fragment")
+		return ""
+	}
+	return s
 }
 
 func parseWebhooks(p *Project, d *conf.Doc, n *yaml.Node) {

@@ -138,11 +138,17 @@ func TestLoadProcessProblems(t *testing.T) {
   hooks: []
 `, map[string]string{"TOKEN": "hunter2"}, []string{
 			`handover.yaml:15: notify.webhooks[0]: webhook a: url must start with http:// or https://`,
-			`handover.yaml:16: notify.webhooks[1]: webhook b: unknown event "run_done" (events: run_finished, gate_failed, signoff_recorded, step_overdue)`,
+			`handover.yaml:16: notify.webhooks[1]: webhook b: unknown event "run_done" (events: run_finished, gate_failed, signoff_recorded, step_overdue, promotion_refused, promotion_forced, source_frozen)`,
 			`handover.yaml:17: notify.webhooks[2].secret: environment variable SECRET is not set`,
 			`handover.yaml:18: unknown key "evnts" in notify.webhooks[3] (did you mean "events"?)`,
 			`handover.yaml:19: notify.webhooks[4]: name "d" repeated (first at line 18)`,
 			`handover.yaml:20: unknown key "hooks" in notify`,
+		}},
+		{"public_url", "notify: {public_url: \"ftp://h\"}\n", nil, []string{
+			`handover.yaml:13: notify.public_url: "ftp://h" is not an http(s) address with a host (e.g. https://handover.example.com)`,
+		}},
+		{"public_url with credentials", "notify: {public_url: \"https://u:pw@h\"}\n", nil, []string{
+			`handover.yaml:13: notify.public_url: give the server's address alone, without credentials, query or fragment`,
 		}},
 		{"gate", "gate: {max_unresolved_refs: -1}\n", nil, []string{
 			`handover.yaml:13: gate.max_unresolved_refs: -1 must be 0 or more`,

@@ -31,6 +31,7 @@ type Project struct {
 	Freeze       Freeze           // freeze: the source freeze policy
 	Plan         []PlanStep       // plan: changes to the default runbook, in file order
 	Webhooks     []notify.Webhook // notify.webhooks: receivers of events, validated
+	PublicURL    string           // notify.public_url: handover serve's address, for links in events; "" when unset
 	Fixups       []*fixup.Rule    // fix-up rules of the recipes and handover.yaml, in the order they run
 	RecipesDir   string           // absolute directory of the recipes (and their <entity>.test.yaml files)
 	Files        Files            // the bytes the hashes were computed over, for archiving a run's inputs

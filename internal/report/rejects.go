@@ -142,6 +142,12 @@ func contains(list []string, s string) bool {
 // values restored as they were before neutralisation (see Neutralize).
 // Values come back byte for byte, line breaks and lone CRs included.
 func ReadRejects(r io.Reader) (columns []string, rows []RejectRow, err error) {
+	return ReadFirstRejects(r, 0)
+}
+
+// ReadFirstRejects is ReadRejects that stops after limit rows (all of
+// them for limit ≤ 0), so that a sample costs no more than its size.
+func ReadFirstRejects(r io.Reader, limit int) (columns []string, rows []RejectRow, err error) {
 	cr := newCSVReader(skipBOM(r))
 	header, _, err := cr.read()
 	if errors.Is(err, io.EOF) {
@@ -155,6 +161,9 @@ func ReadRejects(r io.Reader) (columns []string, rows []RejectRow, err error) {
 		return nil, nil, fmt.Errorf("read rejects: line 1: header must start with line,errors, got %q", header)
 	}
 	for {
+		if limit > 0 && len(rows) == limit {
+			return header[2:], rows, nil
+		}
 		rec, fileLine, err := cr.read()
 		if errors.Is(err, io.EOF) {
 			return header[2:], rows, nil
