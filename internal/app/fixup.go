@@ -51,7 +51,7 @@ func (s *Service) Fixup(ctx context.Context, req FixupRequest) (*RunResult, erro
 	}
 	x := &extract.Extraction{}
 	x.Number = n
-	opts := engine.Options{Project: p, Extraction: x, Kind: protocol.KindFixup, Env: env.Name,
+	opts := engine.Options{Project: engineSpec(p), Extraction: x, Kind: protocol.KindFixup, Env: env.Name,
 		DryRun: req.DryRun, Version: s.cfg.Version, Now: s.cfg.Now}
 	j := &job{kind: protocol.KindFixup, env: env, extraction: n, dryRun: req.DryRun, actor: req.Actor, lock: req.Lock}
 	j.execute = func(ctx context.Context, run int, artifacts string) (*execution, error) {

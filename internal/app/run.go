@@ -175,7 +175,7 @@ func (s *Service) engineJob(ctx context.Context, ss *session, kind string, env *
 		return nil, err
 	}
 	opts := engine.Options{Archive: store,
-		Project: ss.p, Extraction: x, Kind: kind, DryRun: dry, Version: s.cfg.Version, Now: s.cfg.Now,
+		Project: engineSpec(ss.p), Extraction: x, Kind: kind, DryRun: dry, Version: s.cfg.Version, Now: s.cfg.Now,
 		Progress: prog.engine(), Previous: prev, PreviousExtraction: previousExtraction(ss.p, x.Number),
 	}
 	j := &job{kind: kind, env: env, extraction: x.Number, dryRun: dry, actor: actor}
@@ -219,6 +219,15 @@ func (s *Service) inTransaction(ctx context.Context, j *job, run int, opts engin
 		ex.proto = out.Protocol
 	}
 	return ex, runErr
+}
+
+// engineSpec is what the engine gets of the project: the format, recipes,
+// lookups, fix-ups, gate and hashes — without the environments' DSNs and
+// the webhooks' secrets, which the engine has no business with.
+func engineSpec(p *project.Project) *project.Project {
+	c := *p
+	c.Environments, c.EnvOrder, c.Webhooks = nil, nil, nil
+	return &c
 }
 
 // holder names a run as an import waiting for its lock sees it.

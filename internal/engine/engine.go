@@ -81,19 +81,19 @@ func Execute(ctx context.Context, o Options) (*Outcome, error) {
 	if err := recordInputs(ctx, o, p); err != nil {
 		return finish(o, p, nil, err)
 	}
-	plans, err := prepare(ctx, o)
+	prepared, err := prepare(ctx, o)
 	if err != nil {
 		return finish(o, p, nil, err)
 	}
-	defer closePlans(plans)
-	p.Hashes.Inputs = inputHashes(o.Extraction, plans)
-	for _, pl := range plans {
+	defer closePrepared(prepared)
+	p.Hashes.Inputs = inputHashes(o.Extraction, prepared)
+	for _, pl := range prepared {
 		p.Warnings = append(p.Warnings, pl.columnChanges...)
 		p.Warnings = append(p.Warnings, pl.warnings...)
 	}
 	st := newRunState()
 	var results []*entityResult
-	for _, pl := range plans {
+	for _, pl := range prepared {
 		res, err := runEntity(ctx, o, pl, st)
 		if res != nil {
 			p.Entities = append(p.Entities, res.counts)

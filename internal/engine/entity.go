@@ -33,7 +33,7 @@ type entityResult struct {
 
 // runEntity streams one entity: accounts every row, writes its rejects and,
 // for an import, loads its valid rows.
-func runEntity(ctx context.Context, o Options, pl *plan, st *runState) (*entityResult, error) {
+func runEntity(ctx context.Context, o Options, pl *preparedEntity, st *runState) (*entityResult, error) {
 	start := time.Now()
 	e := pl.entity
 	_, total := pl.reader.Progress()
@@ -128,7 +128,7 @@ func runEntity(ctx context.Context, o Options, pl *plan, st *runState) (*entityR
 }
 
 // badColumns names the source columns behind the failing fields.
-func badColumns(pl *plan, problems []format.Problem) []string {
+func badColumns(pl *preparedEntity, problems []format.Problem) []string {
 	var out []string
 	for _, p := range problems {
 		if i := fieldIndex(pl.entity, p.Field); i >= 0 {

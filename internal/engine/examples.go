@@ -44,7 +44,7 @@ func (x *ruleExamples) note(line int, values []string, problems []format.Problem
 }
 
 // explain re-runs each example row with tracing, for the report.
-func (x *ruleExamples) explain(o Options, pl *plan, columns []string) []report.RuleExample {
+func (x *ruleExamples) explain(o Options, pl *preparedEntity, columns []string) []report.RuleExample {
 	if len(x.rows) == 0 {
 		return nil
 	}

@@ -71,11 +71,15 @@ func ExecuteFixup(ctx context.Context, o Options) (*Outcome, error) {
 // applyFixups runs the rules in tx, lists the unresolved matches in the
 // artifacts' rejects/fixups.csv and records the counts in p.
 func applyFixups(ctx context.Context, tx load.Tx, rules []*fixup.Rule, artifacts string, p *protocol.Protocol) error {
+	fx, ok := tx.(load.Fixer)
+	if !ok {
+		return fmt.Errorf("fix-up: the environment's database cannot run fix-up rules")
+	}
 	w, err := openFixupRejects(artifacts)
 	if err != nil {
 		return err
 	}
-	counts, err := tx.Fixup(ctx, rules, w.write)
+	counts, err := fx.Fixup(ctx, rules, w.write)
 	if cerr := w.close(); err == nil {
 		err = cerr
 	}

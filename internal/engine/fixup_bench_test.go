@@ -90,7 +90,7 @@ type timedTx struct {
 func (t timedTx) Fixup(ctx context.Context, rules []*fixup.Rule, report func(fixup.Unresolved) error) ([]fixup.Counts, error) {
 	start := time.Now()
 	defer func() { *t.spent += time.Since(start) }()
-	return t.Tx.Fixup(ctx, rules, report)
+	return t.Tx.(load.Fixer).Fixup(ctx, rules, report)
 }
 
 // benchImportProto imports x into dsn and commits, as handover import

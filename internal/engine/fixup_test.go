@@ -324,3 +324,31 @@ func TestImportFailsWhenTheFixupFails(t *testing.T) {
 		t.Errorf("status %s, %d rows loaded before", proto.Status, len(tx.loaded["contacts"]))
 	}
 }
+
+// noFixer is a transaction without the fix-up capability.
+type noFixer struct{ load.Tx }
+
+// Fix-ups are an optional capability of a transaction: a target without
+// it fails a fix-up run with a clear error instead of every loader having
+// to carry the method.
+func TestFixupNeedsTheCapability(t *testing.T) {
+	p := fixupProject(t)
+	ctx := context.Background()
+	target, err := targets.Open(ctx, "sqlite://"+filepath.Join(p.Dir, "dev.db"), load.Options{Env: "dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	tx, err := target.Begin(ctx, p.Format)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, ok := tx.(load.Fixer); !ok {
+		t.Fatal("the SQLite transaction lost its Fixup")
+	}
+	_, err = RunFixup(ctx, Options{Project: p, Env: "dev", Run: 1, Tx: noFixer{tx}, Version: "test"})
+	if err == nil || !strings.Contains(err.Error(), "cannot run fix-up rules") {
+		t.Fatalf("fix-up on a transaction without Fixup: %v", err)
+	}
+}

@@ -30,10 +30,10 @@ type rowResult struct {
 	problems []format.Problem
 }
 
-// stream reads the plan's source and transforms it on several workers,
+// stream reads the prepared entity's source and transforms it on several workers,
 // delivering batches to fn strictly in source order. fn's error stops the
 // stream.
-func stream(ctx context.Context, pl *plan, workers int, prog *Progress, fn func(*batch) error) error {
+func stream(ctx context.Context, pl *preparedEntity, workers int, prog *Progress, fn func(*batch) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	work := make(chan *batch, workers*2)
@@ -79,7 +79,7 @@ func stream(ctx context.Context, pl *plan, workers int, prog *Progress, fn func(
 
 // readBatches reads rows into batches and hands each to the workers and,
 // in the same order, to the collector.
-func readBatches(ctx context.Context, pl *plan, prog *Progress, work, order chan<- *batch) {
+func readBatches(ctx context.Context, pl *preparedEntity, prog *Progress, work, order chan<- *batch) {
 	for {
 		b := &batch{rows: make([]source.Row, 0, batchRows), done: make(chan struct{})}
 		for len(b.rows) < batchRows {
@@ -111,7 +111,7 @@ func readBatches(ctx context.Context, pl *plan, prog *Progress, work, order chan
 	}
 }
 
-func transformBatches(pl *plan, work <-chan *batch) {
+func transformBatches(pl *preparedEntity, work <-chan *batch) {
 	ev := pl.program.NewEvaluator()
 	ncols := len(pl.reader.Columns())
 	for b := range work {
@@ -125,7 +125,7 @@ func transformBatches(pl *plan, work <-chan *batch) {
 
 // transformRow applies the recipe to one row and normalises every field
 // (transform.Apply, the code fixture tests and explanations run too).
-func transformRow(pl *plan, ev *recipe.Evaluator, ncols int, row *source.Row) rowResult {
+func transformRow(pl *preparedEntity, ev *recipe.Evaluator, ncols int, row *source.Row) rowResult {
 	if row.Problem != "" {
 		return rowResult{problems: []format.Problem{{Rule: "row", Message: row.Problem}}}
 	}

@@ -14,8 +14,8 @@ import (
 	"github.com/handover/handover/internal/suggest"
 )
 
-// plan is one entity made ready to run: its source open, its recipe compiled.
-type plan struct {
+// preparedEntity is one entity made ready to run: its source open, its recipe compiled.
+type preparedEntity struct {
 	entity  *format.Entity
 	recipe  *recipe.Recipe
 	file    string // source file inside the extraction
@@ -37,11 +37,11 @@ type plan struct {
 
 // prepare opens every entity's source and compiles every recipe before any
 // row is read, so that all configuration problems are reported at once.
-func prepare(ctx context.Context, o Options) ([]*plan, error) {
+func prepare(ctx context.Context, o Options) ([]*preparedEntity, error) {
 	if err := o.Project.Format.Compile(); err != nil {
 		return nil, &ConfigError{Err: err}
 	}
-	var plans []*plan
+	var prepared []*preparedEntity
 	var problems []error
 	for _, e := range o.Project.Format.Entities {
 		pl, err := prepareEntity(ctx, o.Project.Recipes[e.Name], e, o, o.Project.Lookups)
@@ -49,16 +49,16 @@ func prepare(ctx context.Context, o Options) ([]*plan, error) {
 			problems = append(problems, relative(err, o.Extraction.Dir, o.Project.Dir))
 			continue
 		}
-		plans = append(plans, pl)
+		prepared = append(prepared, pl)
 	}
 	if len(problems) > 0 {
-		closePlans(plans)
+		closePrepared(prepared)
 		return nil, &ConfigError{Err: errors.Join(problems...)}
 	}
-	return plans, nil
+	return prepared, nil
 }
 
-func prepareEntity(ctx context.Context, r *recipe.Recipe, e *format.Entity, o Options, lookups recipe.Lookups) (*plan, error) {
+func prepareEntity(ctx context.Context, r *recipe.Recipe, e *format.Entity, o Options, lookups recipe.Lookups) (*preparedEntity, error) {
 	if r == nil {
 		return nil, fmt.Errorf("entity %s has no recipe", e.Name)
 	}
@@ -75,7 +75,7 @@ func prepareEntity(ctx context.Context, r *recipe.Recipe, e *format.Entity, o Op
 		}
 		return nil, err
 	}
-	return &plan{
+	return &preparedEntity{
 		entity: e, recipe: r, file: r.SourcePath(), files: files, reader: rd, program: prog,
 		fieldColumns: prog.FieldColumns(), converted: prog.Converted(r), columnChanges: changes,
 		warnings: inExtraction(source.Warnings(rd), o.Extraction.Dir),
@@ -154,8 +154,8 @@ func columnChanges(ctx context.Context, r *recipe.Recipe, prev *extract.Extracti
 	return out
 }
 
-func closePlans(plans []*plan) {
-	for _, pl := range plans {
+func closePrepared(prepared []*preparedEntity) {
+	for _, pl := range prepared {
 		pl.reader.Close()
 	}
 }
@@ -170,13 +170,13 @@ func fieldIndex(e *format.Entity, name string) int {
 }
 
 // inputHashes lists the sha256 of every source file the run reads.
-func inputHashes(x *extract.Extraction, plans []*plan) map[string]string {
+func inputHashes(x *extract.Extraction, prepared []*preparedEntity) map[string]string {
 	byPath := make(map[string]string, len(x.Files))
 	for _, f := range x.Files {
 		byPath[f.Path] = f.SHA256
 	}
-	out := make(map[string]string, len(plans))
-	for _, pl := range plans {
+	out := make(map[string]string, len(prepared))
+	for _, pl := range prepared {
 		for _, f := range pl.files {
 			if h, ok := byPath[f]; ok {
 				out[f] = "sha256:" + h

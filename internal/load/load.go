@@ -60,14 +60,19 @@ type Tx interface {
 	Keys(ctx context.Context, entity string) (map[string]struct{}, error)
 	// Load upserts one entity's records by key.
 	Load(ctx context.Context, e *format.Entity, rows Batches) (Counts, error)
+	Commit(ctx context.Context) error
+	Rollback(ctx context.Context) error
+}
+
+// Fixer is an optional capability of a Tx (found by type assertion): the
+// reference fix-up. A target without it cannot run fix-up rules; an import
+// with rules into it fails naming the environment.
+type Fixer interface {
 	// Fixup runs fix-up rules over the current rows of their entities
 	// (after the loads, so references to rows of this run resolve) and
 	// returns what each rule did; report receives every match left
-	// unresolved. It changes target values only, never the bookkeeping
-	// (see fixup.go).
+	// unresolved. It changes target values only, never the bookkeeping.
 	Fixup(ctx context.Context, rules []*fixup.Rule, report func(fixup.Unresolved) error) ([]fixup.Counts, error)
-	Commit(ctx context.Context) error
-	Rollback(ctx context.Context) error
 }
 
 // Options configure a Target.

@@ -111,7 +111,11 @@ func (e *fixEnv) run(ss, cs []load.Record, rollback bool) fixRun {
 	if r.contacts, err = tx.Load(ctx, e.f.Entities[1], rowsOf(cs)); err != nil {
 		t.Fatal(err)
 	}
-	counts, err := tx.Fixup(ctx, e.rules, func(u fixup.Unresolved) error {
+	fx, ok := tx.(load.Fixer)
+	if !ok {
+		t.Fatalf("the transaction of %T has no Fixup", target)
+	}
+	counts, err := fx.Fixup(ctx, e.rules, func(u fixup.Unresolved) error {
 		r.unresolved = append(r.unresolved, u.Key+" "+u.Field+": "+u.Text)
 		return nil
 	})
