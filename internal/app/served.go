@@ -243,3 +243,18 @@ func (sv *Served) Void(ctx context.Context, r *Run) (bool, error) {
 	last, err := sv.lastImport(ctx, r.Env)
 	return last > r.Number, err
 }
+
+// Version identifies the state a front end may cache views of: it changes
+// with every audited record (run outcome, sign-off, receive, config change,
+// server action) and when handover.yaml changes. Runs that began but have
+// not finished are not audited yet: cache with a short lifetime too.
+func (sv *Served) Version(ctx context.Context) (string, error) {
+	head, err := sv.st.AuditHead(ctx)
+	if err != nil {
+		return "", err
+	}
+	sv.mu.Lock()
+	mod := sv.mod
+	sv.mu.Unlock()
+	return fmt.Sprintf("%d:%s:%d", head.Seq, head.Hash, mod.UnixNano()), nil
+}

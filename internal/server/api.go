@@ -32,6 +32,7 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	s.handle(mux, "GET", "/api/v1/migrations/{m}/runs/{n}/rejects/{file}", s.authed(s.apiRejects))
 	s.handle(mux, "GET", "/api/v1/migrations/{m}/runs/{n}/files/{file}", s.authed(s.apiRunFile))
 	s.handle(mux, "POST", "/api/v1/migrations/{m}/runs/{n}/signoffs", s.authed(s.apiSignOff))
+	s.handle(mux, "POST", "/api/v1/migrations/{m}/confirmations", s.authed(s.apiConfirm))
 }
 
 // authed refuses requests without an account.
@@ -252,12 +253,13 @@ func (s *Server) apiStart(w http.ResponseWriter, r *http.Request, acc *account.A
 
 // start validates and starts a run and audits who started it.
 func (s *Server) start(r *http.Request, acc *account.Account, req StartRequest) (int, error) {
+	needsEnv, known := startKinds[req.Kind]
 	switch {
-	case req.Kind != "check" && req.Kind != "import":
-		return 0, errStatus(http.StatusBadRequest, `kind: want "check" or "import", not %q`, req.Kind)
-	case req.Kind == "import" && req.Env == "":
-		return 0, errStatus(http.StatusBadRequest, "env: an import names its environment")
-	case req.Kind == "check" && req.Env != "":
+	case !known:
+		return 0, errStatus(http.StatusBadRequest, `kind: want "check", "import", "fixup" or "sync", not %q`, req.Kind)
+	case needsEnv && req.Env == "":
+		return 0, errStatus(http.StatusBadRequest, "env: a%s %s names its environment", map[bool]string{true: "n"}[req.Kind == "import"], req.Kind)
+	case !needsEnv && req.Env != "":
 		return 0, errStatus(http.StatusBadRequest, "env: a check has no environment")
 	case req.Extraction < 0:
 		return 0, errStatus(http.StatusBadRequest, "extraction: want a positive number, or 0 for the newest")
@@ -366,4 +368,38 @@ func (s *Server) apiRunFile(w http.ResponseWriter, r *http.Request, acc *account
 	}
 	s.record(r.Context(), m, AuditRecord{Actor: acc.Email, Action: "download", Detail: fmt.Sprintf("run %d %s", run.Run, name)})
 	return nil
+}
+
+func (s *Server) apiConfirm(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
+	m, err := s.migration(r, acc)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Step string `json:"step"`
+		Note string `json:"note"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	if err := s.confirm(r, acc, ConfirmRequest{Migration: m, Step: req.Step, Note: req.Note}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"step": req.Step, "by": acc.Email})
+	return nil
+}
+
+// confirm checks the role and records the step.
+func (s *Server) confirm(r *http.Request, acc *account.Account, req ConfirmRequest) error {
+	if !may(acc.Role, "start") {
+		return errForbidden("confirm runbook steps")
+	}
+	if strings.TrimSpace(req.Step) == "" {
+		return errStatus(http.StatusBadRequest, "step: name the runbook step (e.g. freeze, preprod_refreshed)")
+	}
+	if len(req.Note) > 4000 {
+		return errStatus(http.StatusBadRequest, "note: at most 4000 characters")
+	}
+	req.Actor = actorOf(acc)
+	return s.svc.Confirm(r.Context(), req)
 }

@@ -13,11 +13,12 @@ import (
 // fakeService serves two migrations, acme and beta, from memory and
 // records what the server asked of it.
 type fakeService struct {
-	mu      sync.Mutex
-	runs    map[string][]*RunDetail
-	records []string // "migration|actor|action|detail"
-	starts  []StartRequest
-	signs   []SignOffRequest
+	mu       sync.Mutex
+	runs     map[string][]*RunDetail
+	records  []string // "migration|actor|action|detail"
+	starts   []StartRequest
+	signs    []SignOffRequest
+	confirms []ConfirmRequest
 }
 
 var t0 = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
@@ -91,6 +92,13 @@ func (f *fakeService) SignOff(_ context.Context, req SignOffRequest) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.signs = append(f.signs, req)
+	return nil
+}
+
+func (f *fakeService) Confirm(_ context.Context, req ConfirmRequest) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.confirms = append(f.confirms, req)
 	return nil
 }
 

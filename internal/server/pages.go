@@ -137,6 +137,7 @@ func (s *Server) pageRoutes(mux *http.ServeMux) {
 	s.page(mux, "GET", "/{$}", s.migrationsPage)
 	s.page(mux, "GET", "/m/{m}", s.migrationPage)
 	s.page(mux, "POST", "/m/{m}/runs", s.startForm)
+	s.page(mux, "POST", "/m/{m}/confirm", s.confirmForm)
 	s.page(mux, "GET", "/m/{m}/runs/{n}", s.runPage)
 	s.page(mux, "GET", "/m/{m}/runs/{n}/rejects/{file}", s.rejectsDownload)
 	s.page(mux, "GET", "/m/{m}/runs/{n}/files/{file}", s.fileDownload)
@@ -223,5 +224,23 @@ func (s *Server) startForm(w http.ResponseWriter, r *http.Request, acc *account.
 		return err
 	}
 	http.Redirect(w, r, fmt.Sprintf("/m/%s/runs/%d", url.PathEscape(m), n), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) confirmForm(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
+	m, err := s.migration(r, acc)
+	if err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		return errStatus(http.StatusBadRequest, "bad form")
+	}
+	step := r.PostForm.Get("step")
+	if err := s.confirm(r, acc, ConfirmRequest{Migration: m, Step: step, Note: r.PostForm.Get("note")}); err != nil {
+		return err
+	}
+	flash := fmt.Sprintf("step %s confirmed by %s", step, acc.Email)
+	http.Redirect(w, r, fmt.Sprintf("/m/%s?flash=%s", url.PathEscape(m), url.QueryEscape(flash)), http.StatusSeeOther)
 	return nil
 }

@@ -33,6 +33,9 @@ type Service interface {
 	Start(ctx context.Context, req StartRequest) (int, error)
 	// SignOff records a sign-off or refusal on a run.
 	SignOff(ctx context.Context, req SignOffRequest) error
+	// Confirm records a runbook step done outside handover ("freeze":
+	// the source was set read-only).
+	Confirm(ctx context.Context, req ConfirmRequest) error
 	// Record appends an entry to the audit log of migration m, or to the
 	// server's own log when m is "".
 	Record(ctx context.Context, m string, e AuditRecord) error
@@ -197,12 +200,23 @@ type AuditRecord struct {
 	Detail string
 }
 
-// StartRequest asks for a check or import.
+// ConfirmRequest confirms a runbook step.
+type ConfirmRequest struct {
+	Actor     Actor
+	Migration string
+	Step      string
+	Note      string
+}
+
+// Run kinds the server starts.
+var startKinds = map[string]bool{"check": false, "import": true, "fixup": true, "sync": true} // kind → needs an environment
+
+// StartRequest asks for a run: a check, an import, a fix-up or a file sync.
 type StartRequest struct {
 	Actor      Actor
 	Migration  string
-	Kind       string // check or import
-	Env        string // import only
+	Kind       string // check, import, fixup or sync
+	Env        string // all but check
 	Extraction int    // 0: the newest
 }
 

@@ -32,7 +32,7 @@ func (s *Service) Start(ctx context.Context, req server.StartRequest) (int, erro
 	if err != nil {
 		return 0, mapErr(err)
 	}
-	if req.Kind == protocol.KindImport {
+	if req.Env != "" {
 		if _, ok := p.Environments[req.Env]; !ok {
 			return 0, fmt.Errorf("%w: no environment %q in %s (have: %s)", server.ErrInvalid, req.Env, req.Migration, strings.Join(p.EnvOrder, ", "))
 		}
@@ -70,6 +70,10 @@ func (s *Service) execute(dir string, req server.StartRequest, progress *app.Pro
 	switch req.Kind {
 	case protocol.KindCheck:
 		_, err = s.cfg.App.Check(s.base, app.CheckRequest{Actor: actor(req.Actor), Project: dir, Extraction: req.Extraction, Progress: progress})
+	case protocol.KindFixup:
+		_, err = s.cfg.App.Fixup(s.base, app.FixupRequest{Actor: actor(req.Actor), Project: dir, Env: req.Env})
+	case protocol.KindSync:
+		_, err = s.cfg.App.FilesSync(s.base, app.FilesSyncRequest{Actor: actor(req.Actor), Project: dir, Env: req.Env, Extraction: req.Extraction, Progress: progress})
 	default:
 		_, err = s.cfg.App.Import(s.base, app.ImportRequest{Actor: actor(req.Actor), Project: dir, Env: req.Env, Extraction: req.Extraction, Progress: progress})
 	}
@@ -174,6 +178,22 @@ func (s *Service) SignOff(ctx context.Context, req server.SignOffRequest) error 
 	}
 	_, err = sv.Countersign(ctx, app.CountersignRequest{Actor: actor(req.Actor), Run: req.Run, Role: req.Role, Note: req.Note,
 		Refused: req.Refuse, ProtocolHash: req.ProtocolHash})
+	return mapErr(err)
+}
+
+// Confirm records a runbook step (freeze: the source freeze) for the
+// account.
+func (s *Service) Confirm(ctx context.Context, req server.ConfirmRequest) error {
+	sv, err := s.served(req.Migration)
+	if err != nil {
+		return err
+	}
+	r := app.ConfirmRequest{Actor: actor(req.Actor), Project: sv.Dir(), Step: req.Step, By: req.Actor.Email, Note: req.Note}
+	if req.Step == "freeze" {
+		_, err = s.cfg.App.Freeze(ctx, r)
+	} else {
+		_, err = s.cfg.App.Confirm(ctx, r)
+	}
 	return mapErr(err)
 }
 

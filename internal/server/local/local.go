@@ -43,6 +43,7 @@ type Service struct {
 	order    []string
 	waiting  int
 	running  map[runKey]*app.Progress
+	cache    map[string]*cached // summaries by migration
 	wg       sync.WaitGroup
 	base     context.Context
 	cancel   context.CancelFunc
@@ -63,7 +64,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 2
 	}
-	s := &Service{cfg: cfg, slots: make(chan struct{}, cfg.Workers), projects: map[string]*app.Served{}, running: map[runKey]*app.Progress{}}
+	s := &Service{cfg: cfg, slots: make(chan struct{}, cfg.Workers), projects: map[string]*app.Served{}, running: map[runKey]*app.Progress{}, cache: map[string]*cached{}}
 	s.base, s.cancel = context.WithCancel(context.Background())
 	dirs, err := discover(cfg.Root, cfg.Project)
 	if err != nil {

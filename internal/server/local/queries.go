@@ -30,12 +30,54 @@ func (s *Service) Migrations(ctx context.Context) ([]server.Migration, error) {
 	return out, nil
 }
 
-// summary is a migration's line and its runbook steps.
+// cacheTTL bounds how long a summary is reused while the state's version
+// stays the same: a run that began is not audited until it finishes.
+const cacheTTL = 5 * time.Second
+
+// cached is a migration's summary at one version of its state.
+type cached struct {
+	version string
+	day     string
+	at      time.Time
+	m       *server.Migration
+	steps   []server.Step
+}
+
+// summary is a migration's line and its runbook steps, reused while the
+// migration's state version, the day and cacheTTL allow.
 func (s *Service) summary(ctx context.Context, name string) (*server.Migration, []server.Step, error) {
 	sv, err := s.served(name)
 	if err != nil {
 		return nil, nil, err
 	}
+	if _, err := sv.Project(); err != nil { // reloads a changed handover.yaml
+		return nil, nil, err
+	}
+	version, err := sv.Version(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := s.cfg.Now()
+	day := now.Format(time.DateOnly)
+	s.mu.Lock()
+	c := s.cache[name]
+	s.mu.Unlock()
+	if c != nil && c.version == version && c.day == day && now.Sub(c.at) < cacheTTL {
+		m := *c.m
+		return &m, c.steps, nil
+	}
+	m, steps, err := s.buildSummary(ctx, sv)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.mu.Lock()
+	s.cache[name] = &cached{version: version, day: day, at: now, m: m, steps: steps}
+	s.mu.Unlock()
+	mc := *m
+	return &mc, steps, nil
+}
+
+func (s *Service) buildSummary(ctx context.Context, sv *app.Served) (*server.Migration, []server.Step, error) {
 	p, err := sv.Project()
 	if err != nil {
 		return nil, nil, err

@@ -222,6 +222,19 @@ func TestStoryAPI(t *testing.T) {
 	if prod != pre+1 {
 		t.Errorf("prod run %d", prod)
 	}
+	// Steps done outside handover: confirmed by an engineer, not a customer.
+	s.expect(eva, "POST", api+"/confirmations", `{"step":"preprod_refreshed","note":"refreshed Tuesday"}`, 201, `"preprod_refreshed"`)
+	s.expect(ann, "POST", api+"/confirmations", `{"step":"freeze"}`, 403, "may not confirm")
+	s.expect(eva, "POST", api+"/confirmations", `{"step":"no_such_step"}`, 400, "no_such_step")
+	s.expect(eva, "POST", api+"/confirmations", `{"step":"freeze","note":"source read-only"}`, 201, `"freeze"`)
+	s.expect(eva, "POST", api+"/runs", `{"kind":"fixup","env":"prod"}`, 400, "no fix-up rules") // the example has none
+	var plan struct{ Steps []server.Step }
+	json.Unmarshal(s.expect(eva, "GET", api+"/plan", "", 200, `"steps"`), &plan)
+	for _, st := range plan.Steps {
+		if (st.ID == "preprod_refreshed" || st.ID == "freeze") && (st.Status != "done" || !strings.Contains(strings.Join(st.Evidence, " "), eva)) {
+			t.Errorf("step %s after its confirmation: %+v", st.ID, st)
+		}
+	}
 	// The starter of a run cannot sign it as reviewer (a reviewer who ran
 	// an import on the command line with HANDOVER_USER set to the account).
 	res, err := s.app.Import(context.Background(), app.ImportRequest{Actor: app.Actor{Name: rita}, Project: s.dir, Env: "dev"})
