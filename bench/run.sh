@@ -6,12 +6,14 @@
 #   bench/run.sh                  # 1M contacts, 3 runs each, writes docs/BENCHMARKS.md
 #   bench/run.sh --rss-10m        # the same, plus the peak RSS of an import of 10M contacts
 #   bench/run.sh --quick          # 10k contacts, 1 run: the smoke test (bench/out/BENCHMARKS.quick.md)
-#   bench/run.sh --rows N --runs R [--pgloader-runs R] [--out FILE] [--work DIR] [--only check,pg,sqlite,delta,files]
+#   bench/run.sh --rows N --runs R [--pgloader-runs R] [--out FILE] [--work DIR] [--only check,pg,sqlite,delta,files,mysql]
 #   bench/run.sh --report         # only rewrite the report from the last run's measurements
 #                                 # (after editing bench/NOTES.md, the analysis it appends)
 #
 # Needs Go, PostgreSQL on $PGHOST:$PGPORT (default 127.0.0.1:5432, user
-# postgres, allowed to create databases) with psql/createdb, and sqlite3.
+# postgres, allowed to create databases) with psql/createdb, and sqlite3;
+# for the MySQL scenario a MySQL / MariaDB server on $MYHOST:$MYPORT
+# (default 127.0.0.1:3306, user root, no password) and its client.
 # DuckDB (npm ci in bench/), pgloader, rclone and versitygw (the S3 server)
 # are used when present; a missing one is skipped with a note in the report
 # (and is an error in a full run unless --allow-missing).
@@ -19,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-rows=1000000 runs=3 pgl_runs="" quick=0 big=0 out="" work=bench/out only="check,pg,sqlite,delta,files"
+rows=1000000 runs=3 pgl_runs="" quick=0 big=0 out="" work=bench/out only="check,pg,sqlite,delta,files,mysql"
 allow_missing=0 report_only=0
 while [ $# -gt 0 ]; do
   case $1 in
@@ -208,6 +210,29 @@ if want sqlite; then
       ".import --csv --skip 1 '$x1/clean/structures.csv' structures" \
       ".import --csv --skip 1 '$x1/clean/contacts.csv' contacts"
   done
+fi
+
+if want mysql; then
+  MYHOST=${MYHOST:-127.0.0.1} MYPORT=${MYPORT:-3306} MYUSER=${MYUSER:-root}
+  export MYSQL_ARGS="--protocol=tcp -h $MYHOST -P $MYPORT -u $MYUSER"
+  myclient=$(command -v mariadb || command -v mysql || true)
+  # shellcheck disable=SC2086
+  if [ -z "$myclient" ] || ! "$myclient" $MYSQL_ARGS -e 'SELECT 1' > /dev/null 2>&1; then
+    skip mysql "no MySQL / MariaDB server on $MYHOST:$MYPORT (or no client)"
+  else
+    note mysql "$("$myclient" $MYSQL_ARGS -N -e 'SELECT version()')"
+    myfresh() {
+      "$myclient" $MYSQL_ARGS -e "DROP DATABASE IF EXISTS $1; CREATE DATABASE $1 CHARACTER SET utf8mb4"
+      "$myclient" $MYSQL_ARGS "$1" < bench/sql/mysql.sql
+    }
+    for i in $(seq "$runs"); do
+      myfresh "$db"
+      HOBENCH_DB="mysql://$MYUSER@$MYHOST:$MYPORT/$db" measure mysql-import handover "$total" "$i" "$H" -C "$proj" --json import --env bench --extraction 1
+      myfresh "$db"
+      measure mysql-import mariadb "$total" "$i" bench/sql/mysql-load.sh "$x1/clean" "$db"
+    done
+    "$myclient" $MYSQL_ARGS -e "DROP DATABASE IF EXISTS $db"
+  fi
 fi
 
 if want delta; then

@@ -27,6 +27,8 @@ var comparisons = []comparison{
 		"handover's full import of extraction 1, same run"},
 	{"6. files → S3", key{"files", "handover"}, key{"files", "rclone"},
 		"`rclone copy` to the same server"},
+	{"7. import → MySQL/MariaDB", key{"mysql-import", "handover"}, key{"mysql-import", "mariadb"},
+		"`mariadb` LOAD DATA LOCAL INFILE of the clean file (floor)"},
 }
 
 // target is one goal of the benchmark issue.
@@ -43,6 +45,7 @@ var targets = []target{
 	{what: "PostgreSQL import ≤ 1.5× `psql \\copy` (goal 1.25×)", a: key{"pg-import", "handover"}, b: key{"pg-import", "psql"}, limit: 1.5},
 	{what: "PostgreSQL import ≥ 8× faster than pgloader", a: key{"pg-import", "handover"}, b: key{"pg-import", "pgloader"}, limit: 8, faster: true},
 	{what: "SQLite import ≤ 1.5× `sqlite3 .import`", a: key{"sqlite-import", "handover"}, b: key{"sqlite-import", "sqlite3"}, limit: 1.5},
+	{what: "MySQL/MariaDB import ≤ 2× `LOAD DATA`", a: key{"mysql-import", "handover"}, b: key{"mysql-import", "mariadb"}, limit: 2},
 	{what: "delta ≤ 0.25× the full import", a: key{"delta", "handover-delta"}, b: key{"delta", "handover-full"}, limit: 0.25},
 	{what: "peak RSS ≤ 256 MB at 10M rows (import → PostgreSQL)", a: key{"rss-10m", "handover"}, limit: 256, rss: true},
 }
@@ -139,6 +142,7 @@ func renderMemory(w func(string, ...any), st map[key]stat) {
 	}{
 		{"→ PostgreSQL", key{"pg-import", "handover"}},
 		{"→ SQLite", key{"sqlite-import", "handover"}},
+		{"→ MySQL/MariaDB", key{"mysql-import", "handover"}},
 		{"→ PostgreSQL, 10M contacts", key{"rss-10m", "handover"}},
 	} {
 		s, ok := st[r.k]

@@ -45,6 +45,10 @@ func (a *app) importCommand() *cobra.Command {
 environment's database in one transaction: new keys are inserted, changed rows
 updated in place, unchanged rows left untouched. Either everything is
 committed or nothing is. --dry-run does all the work and rolls back.
+The database is the environment's database: in handover.yaml, sqlite://PATH,
+postgres://user:pass@host/db or mysql://user:pass@host:3306/db (mariadb://…).
+MySQL commits CREATE TABLE on its own: tables a failed import created are
+dropped again (after a killed import, by the next import or diff).
 
 Promotion is enforced: an import into an environment with requires: is
 refused (exit 2, saying what is missing) unless each required environment
