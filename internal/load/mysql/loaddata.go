@@ -139,22 +139,43 @@ var bookColumns = []string{"entity", "`key`", "@fp", "target_id"}
 
 const bookSet = " SET fingerprint = UNHEX(@fp)"
 
-// flushLoad writes the buffered new rows and their bookkeeping.
+// flushLoad sends the buffered new rows and their bookkeeping on a
+// goroutine, so that the server loads one chunk while the next is being
+// sorted; the writer's other statements wait for it (wait).
 func (w *writer) flushLoad(ctx context.Context) error {
 	if w.rows.rows == 0 {
 		return nil
+	}
+	if err := w.wait(); err != nil {
+		return err
 	}
 	cols := []string{quote(core.IDColumn)}
 	for _, c := range w.p.Columns {
 		cols = append(cols, quote(c))
 	}
-	if err := w.x.loadData(ctx, w.p.Table, cols, "", &w.rows); err != nil {
-		return err
-	}
-	if err := w.x.loadData(ctx, "handover_rows", bookColumns, bookSet, &w.book); err != nil {
-		return err
-	}
-	w.rows.reset()
-	w.book.reset()
+	rows, book := w.rows, w.book
+	w.rows, w.book = w.spare[0], w.spare[1]
+	done := make(chan error, 1)
+	w.inflight = done
+	go func() {
+		err := w.x.loadData(ctx, w.p.Table, cols, "", &rows)
+		if err == nil {
+			err = w.x.loadData(ctx, "handover_rows", bookColumns, bookSet, &book)
+		}
+		rows.reset()
+		book.reset()
+		w.spare = [2]tsv{rows, book}
+		done <- err
+	}()
 	return nil
+}
+
+// wait waits for the chunk in flight, if any, and returns its error.
+func (w *writer) wait() error {
+	if w.inflight == nil {
+		return nil
+	}
+	err := <-w.inflight
+	w.inflight = nil
+	return err
 }

@@ -26,6 +26,8 @@ type writer struct {
 
 	load       bool // new rows go by LOAD DATA (loaddata.go) into rows and book
 	rows, book tsv
+	spare      [2]tsv     // the buffers of the chunk in flight, once it is done
+	inflight   chan error // the chunk being loaded; nil when none
 	vals       []any
 }
 
@@ -40,7 +42,9 @@ func newWriter(x *tx, p *core.Plan, refs []*core.Book, load bool) *writer {
 	return &writer{x: x, p: p, refs: refs, sqls: map[[2]int]string{}, load: load}
 }
 
-func (w *writer) close() {}
+// close waits for the chunk in flight: nothing uses the connection behind
+// the caller's back once Load returns.
+func (w *writer) close() { w.wait() }
 
 func (w *writer) insert(ctx context.Context, r *load.Record, id int64, fp core.Fingerprint) error {
 	if !w.load {
@@ -85,12 +89,18 @@ func (w *writer) flush(ctx context.Context) error {
 	if err := w.flushLoad(ctx); err != nil {
 		return err
 	}
+	if err := w.wait(); err != nil {
+		return err
+	}
 	return w.exec(ctx, &w.upd, true)
 }
 
 func (w *writer) exec(ctx context.Context, b *batch, upsert bool) error {
 	if b.rows == 0 {
 		return nil
+	}
+	if err := w.wait(); err != nil {
+		return err
 	}
 	kind := 0
 	if upsert {
