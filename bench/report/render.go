@@ -27,7 +27,7 @@ var comparisons = []comparison{
 		"handover's full import of extraction 1, same run"},
 	{"6. files → S3", key{"files", "handover"}, key{"files", "rclone"},
 		"`rclone copy` to the same server"},
-	{"7. import → MySQL/MariaDB", key{"mysql-import", "handover"}, key{"mysql-import", "mariadb"},
+	{"8. import → MySQL/MariaDB", key{"mysql-import", "handover"}, key{"mysql-import", "mariadb"},
 		"`mariadb` LOAD DATA LOCAL INFILE of the clean file (floor)"},
 }
 
