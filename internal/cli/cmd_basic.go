@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -10,7 +12,9 @@ import (
 	svc "github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/extract"
 	"github.com/handover/handover/internal/project"
+	"github.com/handover/handover/internal/recipe"
 	"github.com/handover/handover/internal/source"
+	"github.com/handover/handover/internal/source/dbsource"
 )
 
 func (a *app) initCommand() *cobra.Command {
@@ -166,6 +170,9 @@ the snapshot, never the live database.`,
 			for _, f := range x.Files {
 				fmt.Fprintf(a.stdout, "  %-40s %10s  sha256:%s\n", f.Path, humanBytes(f.Size), f.SHA256[:12])
 			}
+			for _, m := range snapshotMetas(x) {
+				fmt.Fprintf(a.stdout, "snapshot of %s: %d rows from %s (%s)\n", m.Entity, m.Rows, m.Server, m.Snapshot)
+			}
 			return nil
 		},
 	}
@@ -174,6 +181,23 @@ the snapshot, never the live database.`,
 	cmd.Flags().Int64Var(&maxRatio, "max-ratio", extract.DefaultMaxRatio, "an archive may unpack to at most this many times its size")
 	cmd.Flags().BoolVar(&databases, "databases", false, "also snapshot every recipe source that names a database")
 	return cmd
+}
+
+// snapshotMetas reads the metadata of the database snapshots of an
+// extraction (receive --databases).
+func snapshotMetas(x *extract.Extraction) []dbsource.Meta {
+	var out []dbsource.Meta
+	for _, f := range x.Files {
+		if !strings.HasPrefix(f.Path, recipe.SnapshotDir+"/") || !strings.HasSuffix(f.Path, ".meta.json") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(x.Dir, filepath.FromSlash(f.Path)))
+		var m dbsource.Meta
+		if err == nil && json.Unmarshal(data, &m) == nil {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func humanBytes(n int64) string {

@@ -52,7 +52,8 @@ func TestReceiveDatabases(t *testing.T) {
 	os.Remove(filepath.Join(dir, "sample", "firmen.csv"))
 
 	code, out, errOut := runCLI(t, env, "-C", dir, "receive", filepath.Join(dir, "sample"), "--databases")
-	if code != 0 || !strings.Contains(out, "databases/structures.csv") || !strings.Contains(out, "databases/structures.meta.json") {
+	if code != 0 || !strings.Contains(out, "databases/structures.csv") || !strings.Contains(out, "databases/structures.meta.json") ||
+		!strings.Contains(out, "snapshot of structures: 3 rows from PostgreSQL ") {
 		t.Fatalf("receive: exit %d\n%s%s", code, out, errOut)
 	}
 	meta, err := os.ReadFile(filepath.Join(dir, ".handover", "extractions", "1", "databases", "structures.meta.json"))
