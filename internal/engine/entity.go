@@ -96,7 +96,7 @@ func runEntity(ctx context.Context, o Options, pl *preparedEntity, st *runState)
 				continue
 			}
 			c.Valid++
-			if err := outs.add(row.Line, r.values); err != nil {
+			if err := outs.add(row.Line, &r.digest); err != nil {
 				return err
 			}
 			if err := ld.add(load.Record{Line: row.Line, Values: r.values}); err != nil {

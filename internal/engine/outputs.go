@@ -24,27 +24,48 @@ const RowDigestSize = 4 + 16
 // row that differs.
 func OutputRowsPath(entity string) string { return "outputs/" + entity + ".rows" }
 
+// rowDigest is the sha256 of one row's canonical encoding: its values,
+// each length-prefixed.
+type rowDigest [sha256.Size]byte
+
+// rowDigester computes row digests; one per worker.
+type rowDigester struct {
+	h   hash.Hash
+	buf []byte
+}
+
+func newRowDigester() *rowDigester { return &rowDigester{h: sha256.New()} }
+
+func (d *rowDigester) sum(values []string, out *rowDigest) {
+	d.buf = d.buf[:0]
+	for _, v := range values {
+		d.buf = binary.AppendUvarint(d.buf, uint64(len(v)))
+		d.buf = append(d.buf, v...)
+	}
+	d.h.Reset()
+	d.h.Write(d.buf)
+	d.h.Sum(out[:0])
+}
+
 // outputs hashes one entity's valid rows as they are accepted, in source
-// order: sha256 over the field names, then per row its line and the sha256
-// of its values (each length-prefixed). The same inputs give the same hash
+// order: sha256 over the field names, then per row its line and its
+// digest (computed on the workers). The same inputs give the same hash
 // whatever the worker count or machine.
 type outputs struct {
 	total hash.Hash
-	row   hash.Hash
-	buf   []byte
-	sum   [sha256.Size]byte
 	rec   [RowDigestSize]byte
 	f     *os.File
 	w     *bufio.Writer
 }
 
 func newOutputs(artifacts string, e *format.Entity) (*outputs, error) {
-	o := &outputs{total: sha256.New(), row: sha256.New()}
+	o := &outputs{total: sha256.New()}
+	var head []byte
 	for _, f := range e.Fields {
-		o.buf = binary.AppendUvarint(o.buf, uint64(len(f.Name)))
-		o.buf = append(o.buf, f.Name...)
+		head = binary.AppendUvarint(head, uint64(len(f.Name)))
+		head = append(head, f.Name...)
 	}
-	o.total.Write(o.buf)
+	o.total.Write(head)
 	if artifacts == "" {
 		return o, nil
 	}
@@ -60,20 +81,12 @@ func newOutputs(artifacts string, e *format.Entity) (*outputs, error) {
 	return o, nil
 }
 
-// add hashes one valid row.
-func (o *outputs) add(line int, values []string) error {
-	o.buf = o.buf[:0]
-	for _, v := range values {
-		o.buf = binary.AppendUvarint(o.buf, uint64(len(v)))
-		o.buf = append(o.buf, v...)
-	}
-	o.row.Reset()
-	o.row.Write(o.buf)
-	o.row.Sum(o.sum[:0])
+// add chains one valid row's digest into the entity's hash.
+func (o *outputs) add(line int, d *rowDigest) error {
 	binary.BigEndian.PutUint32(o.rec[:4], uint32(line))
-	copy(o.rec[4:], o.sum[:16])
+	copy(o.rec[4:], d[:16])
 	o.total.Write(o.rec[:4])
-	o.total.Write(o.sum[:])
+	o.total.Write(d[:])
 	if o.w != nil {
 		if _, err := o.w.Write(o.rec[:]); err != nil {
 			return fmt.Errorf("write row digests: %w", err)

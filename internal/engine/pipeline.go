@@ -28,6 +28,7 @@ type rowResult struct {
 	filtered bool
 	values   []string // canonical, aligned with the entity's fields
 	problems []format.Problem
+	digest   rowDigest // of values, when the row has no problem yet (outputs.go)
 }
 
 // stream reads the prepared entity's source and transforms it on several workers,
@@ -114,10 +115,15 @@ func readBatches(ctx context.Context, pl *preparedEntity, prog *Progress, work, 
 func transformBatches(pl *preparedEntity, work <-chan *batch) {
 	ev := pl.program.NewEvaluator()
 	ncols := len(pl.reader.Columns())
+	dg := newRowDigester()
 	for b := range work {
 		b.results = make([]rowResult, len(b.rows))
 		for i := range b.rows {
-			b.results[i] = transformRow(pl, ev, ncols, &b.rows[i])
+			r := &b.results[i]
+			*r = transformRow(pl, ev, ncols, &b.rows[i])
+			if r.values != nil && len(r.problems) == 0 {
+				dg.sum(r.values, &r.digest) // on the workers: the collector only chains the digests
+			}
 		}
 		close(b.done)
 	}
