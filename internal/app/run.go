@@ -186,6 +186,7 @@ func (s *Service) engineJob(ctx context.Context, ss *session, kind string, env *
 			return &execution{proto: out.Protocol, outcome: out}, err
 		}
 		opts.Env = env.Name
+		opts.RefsFromEnvironment = env.References == project.ReferencesEnvironment
 		return s.inTransaction(ctx, j, run, opts, engine.Execute)
 	}
 	return j, nil

@@ -27,6 +27,10 @@ type Options struct {
 	Run        int
 	Artifacts  string  // directory for protocol.json, report.html, rejects/
 	Tx         load.Tx // nil for a check
+	// RefsFromEnvironment also resolves ref fields against the keys the
+	// environment already holds (references: environment); otherwise a
+	// reference resolves within the extraction, in an import as in a check.
+	RefsFromEnvironment bool
 	DryRun     bool
 	Version    string
 	Workers    int // 0: one per CPU
@@ -125,12 +129,25 @@ func newProtocol(o Options) *protocol.Protocol {
 	h := o.Project.Hashes
 	return &protocol.Protocol{
 		Run: o.Run, Kind: o.Kind, Env: o.Env, Extraction: o.Extraction.Number,
-		Status: protocol.StatusRunning, DryRun: o.DryRun,
+		Status: protocol.StatusRunning, DryRun: o.DryRun, References: references(o),
 		Started: o.Now().UTC(), Version: o.Version,
 		Hashes:   protocol.Hashes{Recipes: h.Recipes, Format: h.Format, Lookups: h.Lookups, Fixups: h.Fixups, Inputs: map[string]string{}},
 		Entities: []*protocol.Entity{}, Outputs: map[string]*protocol.Output{},
 		Gate: protocol.Gate{Passed: true, Checks: []protocol.Check{}},
 	}
+}
+
+// references is where the run resolves ref fields, as the protocol says:
+// "environment" when it also looks at the environment's rows, "delivery"
+// for other imports, "" for a check (always the delivery).
+func references(o Options) string {
+	switch {
+	case o.Tx == nil && o.Kind == protocol.KindCheck:
+		return ""
+	case o.RefsFromEnvironment:
+		return project.ReferencesEnvironment
+	}
+	return project.ReferencesDelivery
 }
 
 // finish sets the final status and returns the outcome.

@@ -292,7 +292,9 @@ func TestImportHandsValidRowsToTheTarget(t *testing.T) {
 	f := newFixture(t, map[string]string{"firmen.csv": firmen, "kontakte.csv": kontakte})
 	tx := &recordingTx{loaded: map[string][]load.Record{},
 		keys: map[string]map[string]struct{}{"structures": {"S9": {}}}} // S9 exists from an earlier import
-	p, err := Run(context.Background(), f.options(tx))
+	o := f.options(tx)
+	o.RefsFromEnvironment = true // references: environment
+	p, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,8 +42,10 @@ func runEntity(ctx context.Context, o Options, pl *preparedEntity, st *runState)
 	res := &entityResult{counts: c, columns: pl.reader.Columns()}
 	defer func() { c.Millis = time.Since(start).Milliseconds() }()
 
-	if err := st.loadEnvKeys(ctx, o.Tx, e); err != nil {
-		return res, err
+	if o.RefsFromEnvironment {
+		if err := st.loadEnvKeys(ctx, o.Tx, e); err != nil {
+			return res, err
+		}
 	}
 	rw, err := openRejects(o.Artifacts, e.Name, res.columns)
 	if err != nil {

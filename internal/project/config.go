@@ -132,6 +132,13 @@ func parseEnvironment(dir string, d *conf.Doc, e conf.Entry) *Environment {
 		},
 		"requires":  func(v *yaml.Node) { env.Requires = d.Strings(v, path+".requires") },
 		"approvals": func(v *yaml.Node) { approvals = v; env.Approvals = d.Strings(v, path+".approvals") },
+		"references": func(v *yaml.Node) {
+			env.References = d.String(v, path+".references")
+			if env.References != ReferencesDelivery && env.References != ReferencesEnvironment {
+				d.Problem(v, "%s.references must be %s (a reference resolves within the extraction, as check does) or %s (also against the rows already in the environment), not %q",
+					path, ReferencesDelivery, ReferencesEnvironment, env.References)
+			}
+		},
 		"on_gate_failure": func(v *yaml.Node) {
 			env.OnGateFailure = d.String(v, path+".on_gate_failure")
 			if env.OnGateFailure != GateFailureRollBack && env.OnGateFailure != GateFailureCommit {
@@ -139,6 +146,9 @@ func parseEnvironment(dir string, d *conf.Doc, e conf.Entry) *Environment {
 			}
 		},
 	})
+	if env.References == "" {
+		env.References = ReferencesDelivery
+	}
 	if env.OnGateFailure == "" {
 		env.OnGateFailure = GateFailureRollBack
 	}

@@ -59,6 +59,13 @@ type Environment struct {
 	// or GateFailureCommit (the rows are kept for inspection).
 	OnGateFailure string
 
+	// References is where an import resolves ref fields:
+	// ReferencesDelivery (the default: within the extraction, exactly as
+	// check does, so both give the same rejects) or ReferencesEnvironment
+	// (also against the keys already in the environment, for deliveries
+	// that hold only part of the data).
+	References string
+
 	// Declared holds database: and files: as written in handover.yaml,
 	// ${VAR} unexpanded (what the audit log records as configuration).
 	Declared struct{ Database, Files string }
@@ -113,6 +120,12 @@ func (e *UnknownEnvironmentError) Error() string {
 	}
 	return fmt.Sprintf("no environment %q in %s (environments: %s)", e.Name, e.Config, known)
 }
+
+// Values of references: in an environment.
+const (
+	ReferencesDelivery    = "delivery"
+	ReferencesEnvironment = "environment"
+)
 
 // Values of on_gate_failure: in an environment.
 const (

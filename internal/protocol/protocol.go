@@ -31,12 +31,16 @@ const (
 
 // Protocol is one run's record.
 type Protocol struct {
-	Run        int       `json:"run"`
-	Kind       string    `json:"kind"`
-	Env        string    `json:"env,omitempty"`
-	Extraction int       `json:"extraction"`
-	Status     string    `json:"status"`
-	DryRun     bool      `json:"dry_run,omitempty"`
+	Run        int    `json:"run"`
+	Kind       string `json:"kind"`
+	Env        string `json:"env,omitempty"`
+	Extraction int    `json:"extraction"`
+	Status     string `json:"status"`
+	DryRun     bool   `json:"dry_run,omitempty"`
+	// References says where an import resolved ref fields: "delivery"
+	// (within the extraction, as check does) or "environment" (also the
+	// rows already there); empty for a check.
+	References string    `json:"references,omitempty"`
 	Started    time.Time `json:"started"`
 	Finished   time.Time `json:"finished"`
 	Version    string    `json:"version"`
