@@ -31,11 +31,11 @@ type Options struct {
 	// environment already holds (references: environment); otherwise a
 	// reference resolves within the extraction, in an import as in a check.
 	RefsFromEnvironment bool
-	DryRun     bool
-	Version    string
-	Workers    int // 0: one per CPU
-	Now        func() time.Time
-	Progress   *Progress
+	DryRun              bool
+	Version             string
+	Workers             int // 0: one per CPU
+	Now                 func() time.Time
+	Progress            *Progress
 	// Previous holds the read counts per entity of the previous extraction
 	// (for the max_count_change gate check and warnings); nil when none.
 	Previous map[string]int64
