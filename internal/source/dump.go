@@ -172,6 +172,8 @@ func (r *dumpReader) statement(ctx context.Context) error {
 		err = r.createStatement()
 	case "INSERT", "REPLACE":
 		err = r.insertStatement()
+	case "DELIMITER":
+		err = r.skipDelimited()
 	default:
 		err = lx.skipStatement()
 	}
@@ -185,6 +187,26 @@ func (r *dumpReader) statement(ctx context.Context) error {
 		return fmt.Errorf("%s:%d: %w", r.in.path, start, err)
 	}
 	return nil
+}
+
+// skipDelimited skips what mysqldump writes between `DELIMITER ;;` and
+// `DELIMITER ;`: stored routines and triggers, whose bodies hold `;`.
+func (r *dumpReader) skipDelimited() error {
+	line, _, err := r.lx.copyLine(r.lx.buf)
+	r.lx.buf = line[:0]
+	if err != nil || strings.TrimSpace(string(line)) == ";" {
+		return err
+	}
+	for {
+		line, _, err := r.lx.copyLine(r.lx.buf)
+		r.lx.buf = line[:0]
+		if err != nil {
+			return err
+		}
+		if f := strings.Fields(string(line)); len(f) == 2 && strings.EqualFold(f[0], "DELIMITER") && f[1] == ";" {
+			return nil
+		}
+	}
 }
 
 // copyStatement reads `COPY name (cols) FROM stdin;` and either enters the

@@ -188,6 +188,16 @@ func TestMySQLDumps(t *testing.T) {
 	}
 	defer db.Close()
 	insertDumpRows(t, func(q string, args ...any) error { _, err := db.Exec(q, args...); return err })
+	// A routine and a trigger whose bodies hold statements on kunden: a
+	// dump of them must not read as rows.
+	for _, stmt := range []string{
+		"CREATE PROCEDURE p() BEGIN INSERT INTO kunden (id, name) VALUES (99, 'no; not a row'); END",
+		"CREATE TRIGGER trg BEFORE INSERT ON orders FOR EACH ROW BEGIN INSERT INTO kunden (id, name) VALUES (NEW.nr + 100, 'x;y'); END",
+	} {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cfg, _ := mysql.ParseDSN(dsn)
 	host, port, _ := strings.Cut(cfg.Addr, ":")
 	base := []string{"--protocol=tcp", "-h", host, "-P", port, "-u", cfg.User, cfg.DBName}
@@ -195,7 +205,7 @@ func TestMySQLDumps(t *testing.T) {
 		base = append(base, "-p"+cfg.Passwd)
 	}
 	dir := t.TempDir()
-	for _, mode := range [][]string{nil, {"--complete-insert"}, {"--skip-extended-insert"}, {"--hex-blob", "--compact"}} {
+	for _, mode := range [][]string{nil, {"--complete-insert"}, {"--skip-extended-insert"}, {"--hex-blob", "--compact"}, {"--routines"}} {
 		name := "dump" + strings.Join(mode, "") + ".sql"
 		path := runDump(t, dir, name, "mysqldump", append(mode, base...)...)
 		r, rows := mustReadAll(t, path, Options{Table: "kunden"})
@@ -238,6 +248,14 @@ func TestDumpTextForms(t *testing.T) {
 	want := [][]string{{"1", "it's\\ \n\x1a\x00x", "AAD/"}, {"2", `100\%`, "0x414243"}, {"3", "", ""}}
 	if !equal(r.Columns(), []string{"id", "s", "b"}) || !equal(values(rows), want) || !equal(lines(rows), []int{10, 10, 11}) {
 		t.Errorf("columns %q rows %q at %v", r.Columns(), values(rows), lines(rows))
+	}
+
+	// A stored routine between DELIMITER lines holds statements of its own.
+	routine := "-- MySQL dump\nDELIMITER ;;\nCREATE PROCEDURE p() BEGIN INSERT INTO `t` VALUES (9,'no',''); END ;;\nDELIMITER ;\n" +
+		"INSERT INTO `t` VALUES (1,'yes','');\n"
+	_, rows = mustReadAll(t, writeFile(t, "r.sql", []byte(routine)), Options{Table: "t"})
+	if !equal(values(rows), [][]string{{"1", "yes", ""}}) || rows[0].Line != 5 {
+		t.Errorf("routine: rows %q at %v", values(rows), lines(rows))
 	}
 
 	pgDump := "-- PostgreSQL database dump\nCREATE FUNCTION f() RETURNS text AS $body$ select 'x;'; COPY x FROM stdin; $body$ LANGUAGE sql;\n" +
