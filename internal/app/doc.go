@@ -29,6 +29,17 @@
 // unless the environment sets on_gate_failure: commit; the protocol's
 // "transaction" field says which.
 //
+// Before the commit the run also writes itself (number, protocol, audit
+// chain head) into the environment's bookkeeping (load.RunRecorder, in the
+// same transaction); opening the state store settles runs whose lease
+// ended from that record (record.go), so a process killed after its commit
+// is recorded as succeeded. While it executes, a run renews its lease in
+// the state store every third of Config.LeaseTTL; a lost lease cancels it
+// before it can commit. A run waits for another import's environment lock
+// up to its request's LockWait (DefaultLockTimeout). The data files it
+// reads are re-hashed against the extraction's manifest meanwhile
+// (inputs.go): a difference fails the run before the commit.
+//
 // # Errors
 //
 // A returned *RunResult with an error means the run happened and failed:

@@ -122,3 +122,23 @@ func extraFiles(dir string, known map[string]bool) ([]string, error) {
 	})
 	return extra, err
 }
+
+// VerifyFiles re-hashes the stored files whose path keep accepts against
+// the manifest and returns every difference (changed or missing), like
+// Verify without the search for extra files.
+func (x *Extraction) VerifyFiles(ctx context.Context, keep func(path string) bool) ([]string, error) {
+	var diffs []string
+	for _, f := range x.Files {
+		if !keep(f.Path) {
+			continue
+		}
+		d, err := verifyFile(ctx, x.Dir, f)
+		if err != nil {
+			return nil, fmt.Errorf("verify extraction %d: %w", x.Number, err)
+		}
+		if d != "" {
+			diffs = append(diffs, d)
+		}
+	}
+	return diffs, nil
+}
