@@ -45,3 +45,33 @@ func TestChangedInputFailsTheRun(t *testing.T) {
 		t.Errorf("the failed import left tables behind:\n%s", got)
 	}
 }
+
+// A stored file replaced by a symbolic link — even to identical content —
+// is refused.
+func TestSymlinkedInputFailsTheRun(t *testing.T) {
+	f := newFixture(t, nil)
+	f.receive(-1)
+	dir := filepath.Join(f.dir, ".handover", "extractions", "1")
+	path := filepath.Join(dir, "kontakte.csv")
+	copyPath := filepath.Join(t.TempDir(), "kontakte.csv")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(copyPath, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(copyPath, path); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.Check(context.Background(), CheckRequest{Actor: tester, Project: f.dir})
+	if err == nil || !strings.Contains(err.Error(), "kontakte.csv: is a symbolic link") {
+		t.Fatalf("check with a symlinked input: %v", err)
+	}
+}

@@ -80,7 +80,18 @@ func (x *Extraction) Verify(ctx context.Context) ([]string, error) {
 // verifyFile returns "" when the file matches its manifest entry, else
 // what differs.
 func verifyFile(ctx context.Context, dir string, f File) (string, error) {
-	in, err := os.Open(filepath.Join(dir, filepath.FromSlash(f.Path)))
+	local := filepath.Join(dir, filepath.FromSlash(f.Path))
+	switch info, err := os.Lstat(local); {
+	case errors.Is(err, fs.ErrNotExist):
+		return f.Path + ": missing", nil
+	case err != nil:
+		return "", err
+	case info.Mode()&fs.ModeSymlink != 0:
+		return f.Path + ": is a symbolic link, not the file received", nil
+	case !info.Mode().IsRegular():
+		return f.Path + ": is not a regular file", nil
+	}
+	in, err := os.Open(local)
 	if errors.Is(err, fs.ErrNotExist) {
 		return f.Path + ": missing", nil
 	}
