@@ -6,9 +6,13 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	svc "github.com/handover/handover/internal/app"
+	"github.com/handover/handover/internal/jobs"
 
 	"github.com/handover/handover/internal/server"
 	"github.com/handover/handover/internal/server/local"
@@ -31,9 +35,10 @@ at /api/v1/openapi.json), for the accounts of ` + "`handover users`" + `.
 With --root DIR every directory under DIR holding a handover.yaml is one
 migration; without it, the project of -C DIR is served. Accounts and the
 server's own audit entries live in the state store of --state (or
-HANDOVER_STATE), else in DIR/.handover/state.db. Checks and imports started
-from the browser or the API run on --workers in-process workers, under the
-account that started them. SIGTERM stops accepting requests, lets running
+HANDOVER_STATE), else in DIR/.handover/state.db. Checks, imports and file
+syncs started from the browser or the API are queued as River jobs and run
+by --workers workers in this process (or by handover worker elsewhere),
+under the account that started them. SIGTERM stops accepting requests, lets running
 runs finish (up to 30 s; after that they roll back) and exits.
 
 Browsers accept the session cookie (Secure, __Host-) on https:// and on
@@ -48,7 +53,7 @@ http://localhost; put a TLS proxy in front for anything else.`,
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().StringVar(&root, "root", "", "serve every project under DIR (default: the project of -C)")
-	cmd.Flags().IntVar(&workers, "workers", 2, "runs executing at once")
+	cmd.Flags().IntVar(&workers, "workers", 2, "runs executing at once, per project (River workers in this process)")
 	return cmd
 }
 
@@ -76,12 +81,18 @@ func (a *app) serve(ctx context.Context, addr, root string, workers int) error {
 	if root == "" {
 		cfg.Project = abs
 	}
+	enqueue, depth, stopWorkers, err := a.serveWorkers(ctx, root, workers)
+	if err != nil {
+		return err
+	}
+	defer stopWorkers()
+	cfg.Enqueue = enqueue
 	svc, err := local.New(ctx, cfg)
 	if err != nil {
 		return configErr(err)
 	}
 	log := slog.New(slog.NewTextHandler(a.stderr, nil))
-	srv, err := server.New(server.Config{Service: svc, Accounts: accounts, Log: log, Now: a.now, QueueDepth: svc.QueueDepth})
+	srv, err := server.New(server.Config{Service: svc, Accounts: accounts, Log: log, Now: a.now, QueueDepth: func() int { return depth() + svc.QueueDepth() }})
 	if err != nil {
 		svc.Close(0)
 		return err
@@ -99,4 +110,85 @@ func (a *app) serve(ctx context.Context, addr, root string, workers int) error {
 		serr = err
 	}
 	return serr
+}
+
+// serveWorkers starts River workers in this process for the served
+// projects (--workers runs at once per project) and returns how the server
+// enqueues a run. stop waits for running runs (up to shutdownGrace, then
+// they are cancelled and roll back) and closes the queues.
+func (a *app) serveWorkers(ctx context.Context, root string, workers int) (enqueue func(context.Context, svc.QueueRequest) (int, error), depth func() int, stop func(), err error) {
+	groups, err := a.servedProjects(root)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	service := a.service()
+	queues := map[string]*jobs.Queue{} // by migration
+	hard, cancelHard := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	var opened []*jobs.Queue
+	stop = func() {
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(shutdownGrace):
+			cancelHard()
+			<-done
+		}
+		cancelHard()
+		for _, q := range opened {
+			q.Close()
+		}
+	}
+	for dsn, projects := range groups {
+		q, err := jobs.Open(ctx, dsn)
+		if err != nil {
+			stop()
+			return nil, nil, nil, err
+		}
+		opened = append(opened, q)
+		exec := &runExecutor{s: service, projects: map[string]string{}}
+		cfg := jobs.ServeConfig{Concurrency: workers}
+		for _, p := range projects {
+			exec.projects[p.Migration] = p.Dir
+			cfg.Migrations = append(cfg.Migrations, p.Migration)
+			queues[p.Migration] = q
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := q.Serve(ctx, hard, exec, cfg); err != nil {
+				fmt.Fprintf(a.stderr, "handover: workers of %v: %v\n", cfg.Migrations, err)
+			}
+		}()
+	}
+	enqueue = func(ctx context.Context, req svc.QueueRequest) (int, error) {
+		p, err := service.Project(req.Project)
+		if err != nil {
+			return 0, err
+		}
+		q, ok := queues[p.Migration]
+		if !ok {
+			return 0, fmt.Errorf("no worker serves migration %q", p.Migration)
+		}
+		qr, err := service.Queue(ctx, req, jobQueue{q})
+		if err != nil {
+			return 0, err
+		}
+		return qr.Run, nil
+	}
+	// depth counts the queued runs not yet taken by a worker.
+	depth = func() int {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n := 0
+		for m, q := range queues {
+			pending, err := q.Pending(ctx, m)
+			if err == nil {
+				n += len(pending)
+			}
+		}
+		return n
+	}
+	return enqueue, depth, stop, nil
 }

@@ -37,6 +37,10 @@ func (s *Service) Start(ctx context.Context, req server.StartRequest) (int, erro
 			return 0, fmt.Errorf("%w: no environment %q in %s (have: %s)", server.ErrInvalid, req.Env, req.Migration, strings.Join(p.EnvOrder, ", "))
 		}
 	}
+	if s.cfg.Enqueue != nil && req.Kind != protocol.KindFixup {
+		n, err := s.cfg.Enqueue(ctx, app.QueueRequest{Actor: actor(req.Actor), Project: p.Dir, Kind: req.Kind, Env: req.Env, Extraction: req.Extraction})
+		return n, mapErr(err)
+	}
 	if err := s.acquire(ctx); err != nil {
 		return 0, err
 	}

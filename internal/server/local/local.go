@@ -31,6 +31,10 @@ type Config struct {
 	ServerAudit func(ctx context.Context, actor, action, detail string) error
 	Now         func() time.Time
 	Workers     int // runs executing at once (default 2)
+	// Enqueue, when set, queues checks, imports and file syncs as jobs
+	// (River) instead of executing them on this Service's own workers; it
+	// returns the run's number.
+	Enqueue func(ctx context.Context, req app.QueueRequest) (int, error)
 }
 
 // Service implements server.Service. Create it with New; Close it.
