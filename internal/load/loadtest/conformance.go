@@ -77,6 +77,7 @@ func Run(t *testing.T, h Harness) {
 		{"rollback leaves nothing", testRollback},
 		{"concurrent import is refused", testConcurrentBegin},
 		{"malformed records fail the load", testMalformedRecords},
+		{"runs recorded in the transaction", testRunRecords},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.run(t, h) })

@@ -110,6 +110,7 @@ type state struct {
 	tables map[string]*table               // by name
 	book   map[string]map[string]bookEntry // entity → key → entry
 	meta   map[string]string
+	runs   map[string]recorded // runs.go
 }
 
 type bookEntry struct {
@@ -145,7 +146,7 @@ func newState() *state {
 
 // clone deep-copies the state for a transaction.
 func (s *state) clone() *state {
-	c := &state{tables: map[string]*table{}, book: map[string]map[string]bookEntry{}, meta: maps.Clone(s.meta)}
+	c := &state{tables: map[string]*table{}, book: map[string]map[string]bookEntry{}, meta: maps.Clone(s.meta), runs: maps.Clone(s.runs)}
 	for name, t := range s.tables {
 		ct := &table{name: t.name, columns: slices.Clone(t.columns), rows: make(map[int64]*row, len(t.rows)), lastID: t.lastID}
 		for id, r := range t.rows {

@@ -44,14 +44,10 @@ func (t *target) begin(ctx context.Context, f *format.Format) (*tx, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	t.db.mu.Lock()
-	if t.db.busy {
-		t.db.mu.Unlock()
-		return nil, &load.BusyError{Env: t.opts.Env}
+	st, err := t.lock(ctx)
+	if err != nil {
+		return nil, err
 	}
-	t.db.busy = true
-	st := t.db.state.clone()
-	t.db.mu.Unlock()
 	x := &tx{t: t, st: st, plans: map[string]*core.Plan{}}
 	for _, p := range ps {
 		x.plans[p.Entity.Name] = p
@@ -61,6 +57,25 @@ func (t *target) begin(ctx context.Context, f *format.Format) (*tx, error) {
 		return nil, err
 	}
 	return x, nil
+}
+
+// lock takes the database's import lock, waiting up to Options.LockWait,
+// and returns a copy of the state to work on.
+func (t *target) lock(ctx context.Context) (*state, error) {
+	w := load.NewWaiter(t.opts)
+	for {
+		t.db.mu.Lock()
+		if !t.db.busy {
+			t.db.busy = true
+			st := t.db.state.clone()
+			t.db.mu.Unlock()
+			return st, nil
+		}
+		t.db.mu.Unlock()
+		if err := w.Wait(ctx, ""); err != nil {
+			return nil, err
+		}
+	}
 }
 
 // tx is one import's transaction: it changes st, a copy of the state.

@@ -138,17 +138,23 @@ type tx struct {
 	delta      *core.DeltaState
 }
 
-// lock takes the environment's lock, or refuses at once when another
-// import holds it. The server releases it when the connection ends.
+// lock takes the environment's lock, waiting up to Options.LockWait while
+// another import holds it (MySQL cannot tell who). The server releases it
+// when the connection ends.
 func (x *tx) lock(ctx context.Context) error {
-	var got sql.NullInt64
-	if err := x.conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 0)", x.t.lockName()).Scan(&got); err != nil {
-		return x.t.fail("begin import: lock environment", err)
+	w := load.NewWaiter(x.t.opts)
+	for {
+		var got sql.NullInt64
+		if err := x.conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 0)", x.t.lockName()).Scan(&got); err != nil {
+			return x.t.fail("begin import: lock environment", err)
+		}
+		if got.Int64 == 1 {
+			return nil
+		}
+		if err := w.Wait(ctx, ""); err != nil {
+			return err
+		}
 	}
-	if got.Int64 != 1 {
-		return &load.BusyError{Env: x.t.opts.Env}
-	}
-	return nil
 }
 
 // exec runs a statement on the transaction's connection.
