@@ -20,10 +20,17 @@ func (a *app) auditCommand() *cobra.Command {
 		Long: `audit prints the audit log: every run (with its status and hashes), sign-off,
 refusal, refused or forced promotion, freeze, confirmation and change of the
 recipes, format or lookup tables, oldest first. Each entry carries the hash of
-the one before it, so a changed, inserted or removed entry breaks the chain:
---verify walks it and exits 1 naming the first damaged entry.`,
+the one before it, so a changed, inserted or removed entry breaks the chain.
+--verify walks it and exits 1 naming each problem: changed_entry,
+removed_entry, removed_tail (the chain no longer reaches the head an
+environment recorded with its last import), forged_signoff (a sign-off row
+without its audit entry: it counts for nothing) and unverifiable (keyed
+entries, no key). With HANDOVER_AUDIT_KEY (or HANDOVER_AUDIT_KEY_FILE, a file
+outside the state store) the chain is an HMAC chain that cannot be rewritten
+without the key.`,
 		Example: `  handover audit
   handover audit --verify
+  HANDOVER_AUDIT_KEY_FILE=/etc/handover/audit.key handover audit --verify
   handover audit --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
