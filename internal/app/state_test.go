@@ -204,3 +204,46 @@ func openSQLite(t *testing.T, path string) *sql.DB {
 	t.Cleanup(func() { db.Close() })
 	return db
 }
+
+// An approvals row inserted by hand unlocks no promotion, and audit
+// --verify names it; the starter of a run cannot review it; a real
+// sign-off by someone else does unlock it.
+func TestForgedSignoffUnlocksNothing(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, func(cfg string) string {
+		cfg = strings.Replace(cfg, "environments:\n", "environments:\n  preprod:\n    database: sqlite://.handover/preprod.db\n    requires: [dev]\n    approvals: [reviewer]\n", 1)
+		return cfg + "freeze:\n  required: false\n"
+	})
+	f.receive(-1)
+	res, err := f.svc.Import(ctx, ImportRequest{Actor: tester, Project: f.dir, Env: "dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := res.Protocol.Run
+	db := openSQLite(t, filepath.Join(f.dir, ".handover", "state.db"))
+	if _, err := db.Exec(`INSERT INTO approvals (migration, run, role, by_name, note, at, refused) VALUES ('example-onboarding', ?, 'reviewer', 'mallory', '', '2026-11-20T09:00:00.000000Z', 0)`, run); err != nil {
+		t.Fatal(err)
+	}
+	var ref *Refusal
+	if _, err := f.svc.Import(ctx, ImportRequest{Actor: tester, Project: f.dir, Env: "preprod"}); !errors.As(err, &ref) ||
+		!strings.Contains(err.Error(), "needs a sign-off by reviewer") {
+		t.Fatalf("import into preprod with a forged sign-off: %v; want a refusal", err)
+	}
+	audit, err := f.svc.Audit(ctx, AuditRequest{Actor: tester, Project: f.dir, Verify: true})
+	if err != nil || len(audit.Problems) != 1 || audit.Problems[0].Kind != "forged_signoff" || audit.Problems[0].Run != run {
+		t.Fatalf("audit --verify = %+v, %v; want the forged sign-off", audit.Problems, err)
+	}
+	if _, err := f.svc.SignOff(ctx, SignOffRequest{Actor: tester, Project: f.dir, Run: run, Role: "reviewer", By: "tester"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Import(ctx, ImportRequest{Actor: tester, Project: f.dir, Env: "preprod"}); !errors.As(err, &ref) ||
+		!strings.Contains(err.Error(), "was started by tester, who cannot review it") {
+		t.Fatalf("import into preprod reviewed by its starter: %v; want a refusal", err)
+	}
+	if _, err := f.svc.SignOff(ctx, SignOffRequest{Actor: tester, Project: f.dir, Run: run, Role: "reviewer", By: "rita"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Import(ctx, ImportRequest{Actor: tester, Project: f.dir, Env: "preprod"}); err != nil {
+		t.Errorf("import into preprod signed by rita: %v", err)
+	}
+}

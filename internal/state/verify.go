@@ -140,10 +140,11 @@ func span(from, to int64) string {
 	return fmt.Sprintf("%d–%d", from, to)
 }
 
-// FirstBad is the first entry a problem names; 0 when none does.
+// FirstBad is the first entry that was changed or follows removed ones;
+// 0 when none was.
 func (v *Verification) FirstBad() int64 {
 	for _, p := range v.Problems {
-		if p.Seq > 0 {
+		if p.Kind == ProblemChanged || p.Kind == ProblemRemoved {
 			return p.Seq
 		}
 	}
