@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -175,5 +176,43 @@ func TestRebind(t *testing.T) {
 func TestRedactDSNKeywordForm(t *testing.T) {
 	if got := RedactDSN("host=db user=u password=s3cret dbname=x"); strings.Contains(got, "s3cret") {
 		t.Errorf("RedactDSN shows the password: %q", got)
+	}
+}
+
+func TestLoadAuditKey(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "audit.key")
+	short := filepath.Join(dir, "short.key")
+	if err := os.WriteFile(good, []byte("  0123456789abcdef-secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(short, []byte("tiny\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		env       map[string]string
+		want, err string
+	}{
+		{"none", nil, "", ""},
+		{"from the variable", map[string]string{"HANDOVER_AUDIT_KEY": "0123456789abcdef"}, "0123456789abcdef", ""},
+		{"from a file, trimmed", map[string]string{"HANDOVER_AUDIT_KEY_FILE": good}, "0123456789abcdef-secret", ""},
+		{"both", map[string]string{"HANDOVER_AUDIT_KEY": "0123456789abcdef", "HANDOVER_AUDIT_KEY_FILE": good}, "", "not both"},
+		{"short variable", map[string]string{"HANDOVER_AUDIT_KEY": "tiny-key"}, "", "has 8 bytes, want at least 16"},
+		{"short file", map[string]string{"HANDOVER_AUDIT_KEY_FILE": short}, "", "holds 4 bytes, want at least 16"},
+		{"missing file", map[string]string{"HANDOVER_AUDIT_KEY_FILE": filepath.Join(dir, "nope")}, "", "read HANDOVER_AUDIT_KEY_FILE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key, err := LoadAuditKey(func(k string) string { return tt.env[k] })
+			switch {
+			case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+				t.Errorf("err = %v, want %q", err, tt.err)
+			case tt.err == "" && (err != nil || string(key) != tt.want):
+				t.Errorf("key = %q, %v; want %q", key, err, tt.want)
+			case err != nil && (strings.Contains(err.Error(), "tiny") || strings.Contains(err.Error(), "0123456789abcdef")):
+				t.Errorf("the error shows the key: %v", err)
+			}
+		})
 	}
 }
