@@ -46,6 +46,8 @@ type app struct {
 	getenv  func(string) string
 	now     func() time.Time
 
+	memory string // --memory
+
 	cpuProfile, memProfile string
 	profileFile            *os.File
 
@@ -144,7 +146,8 @@ prod, delta re-imports, binary file transfer and a cut-over runbook.`,
 		Example: `  handover init acme && cd acme
   handover receive sample
   handover check
-  handover import --env dev`,
+  handover import --env dev
+  handover --memory 1GiB import --env prod   # memory budget (default 256MiB)`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -153,21 +156,27 @@ prod, delta re-imports, binary file transfer and a cut-over runbook.`,
 	pf.StringVarP(&a.dir, "dir", "C", ".", "project directory")
 	pf.BoolVar(&a.json, "json", false, "machine-readable output on stdout")
 	pf.StringVar(&a.state, "state", "", "state store DSN (default: sqlite in DIR/.handover; env HANDOVER_STATE)")
+	pf.StringVar(&a.memory, "memory", "", "memory budget of check, import, diff, fixup and worker, like 512MB or 1GiB (default 256MiB; env HANDOVER_MEMORY)")
 	pf.StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile to FILE (for performance work)")
 	pf.StringVar(&a.memProfile, "memprofile", "", "write a heap profile to FILE at the end (for performance work)")
 	_ = pf.MarkHidden("cpuprofile")
 	_ = pf.MarkHidden("memprofile")
-	root.PersistentPreRunE = func(*cobra.Command, []string) error { return a.startProfile() }
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if err := a.applyMemoryLimit(cmd); err != nil {
+			return err
+		}
+		return a.startProfile()
+	}
 	root.PersistentPostRunE = func(*cobra.Command, []string) error { return a.stopProfile() }
-	root.AddCommand(a.initCommand(), a.peekCommand(), a.receiveCommand(), a.checkCommand(),
-		a.importCommand(), a.runsCommand(), a.showCommand(), a.rejectsCommand())
+	root.AddCommand(a.initCommand(), a.peekCommand(), a.receiveCommand(), markRunsRows(a.checkCommand()),
+		markRunsRows(a.importCommand()), a.runsCommand(), a.showCommand(), a.rejectsCommand())
 	root.AddCommand(a.processCommands()...)
 	root.AddCommand(a.templateCommand(), a.docsCommand(), a.suggestCommand())
 	root.AddCommand(a.filesCommand())
-	root.AddCommand(a.fixupCommand())
-	root.AddCommand(a.diffCommand())
+	root.AddCommand(markRunsRows(a.fixupCommand()))
+	root.AddCommand(markRunsRows(a.diffCommand()))
 	root.AddCommand(a.versionCommand())
-	root.AddCommand(a.workerCommand(), a.waitCommand())
+	root.AddCommand(markRunsRows(a.workerCommand()), a.waitCommand())
 	root.Version = buildVersion().String()
 	root.SetVersionTemplate("handover {{.Version}}\n")
 	root.AddCommand(a.testCommand(), a.explainCommand(), a.replayCommand(), a.diffRunsCommand())
