@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -107,19 +108,25 @@ func fillRuns(b *testing.B, ctx context.Context, dsn, migration string, n int) {
 }
 
 // BenchmarkServerPages measures every page and API list with 100
-// migrations × 200 runs: a bounded load loop (each route requested in turn,
+// migrations × 200 runs (HANDOVER_BENCH_MIGRATIONS, HANDOVER_BENCH_RUNS): a bounded load loop (each route requested in turn,
 // one request at a time, on the handler without network) reporting the p95
 // latency per route. Run it with
 //
 //	go test -run '^$' -bench BenchmarkServerPages -benchtime 1x ./internal/server/local/
 func BenchmarkServerPages(b *testing.B) {
+	migrations, runs := envInt("HANDOVER_BENCH_MIGRATIONS", 100), envInt("HANDOVER_BENCH_RUNS", 200)
 	start := time.Now()
-	handler, tok := benchFleet(b, 100, 200)
-	b.Logf("setup: 100 migrations × 200 runs in %s", time.Since(start).Round(time.Second))
+	handler, tok := benchFleet(b, migrations, runs)
+	b.Logf("setup: %d migrations × %d runs in %s", migrations, runs, time.Since(start).Round(time.Second))
 	routes := []string{
-		"/", "/m/m050", "/m/m050/runs/200", "/m/m050/audit",
+		"/", "/m/m050", "/m/m050/runs/%d", "/m/m050/audit",
 		"/api/v1/migrations", "/api/v1/migrations/m050", "/api/v1/migrations/m050/runs",
-		"/api/v1/migrations/m050/runs/200", "/api/v1/migrations/m050/plan", "/api/v1/migrations/m050/audit",
+		"/api/v1/migrations/m050/runs/%d", "/api/v1/migrations/m050/plan", "/api/v1/migrations/m050/audit",
+	}
+	for i, r := range routes {
+		if strings.Contains(r, "%d") {
+			routes[i] = fmt.Sprintf(r, runs)
+		}
 	}
 	const rounds = 40
 	lat := map[string][]time.Duration{}
@@ -147,6 +154,13 @@ func BenchmarkServerPages(b *testing.B) {
 		b.Logf("%-36s p50 %6.1f ms  p95 %6.1f ms  (n=%d)", path, ms(d[len(d)/2]), ms(p95), len(d))
 		b.ReportMetric(ms(p95), "ms-p95:"+path)
 	}
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -30,21 +30,19 @@ func (s *Service) Migrations(ctx context.Context) ([]server.Migration, error) {
 	return out, nil
 }
 
-// cacheTTL bounds how long a summary is reused while the state's version
-// stays the same: a run that began is not audited until it finishes.
-const cacheTTL = 5 * time.Second
-
 // cached is a migration's summary at one version of its state.
 type cached struct {
 	version string
 	day     string
-	at      time.Time
 	m       *server.Migration
 	steps   []server.Step
 }
 
 // summary is a migration's line and its runbook steps, reused while the
-// migration's state version, the day and cacheTTL allow.
+// migration's state version (its audit head and handover.yaml) and the day
+// stay the same. A run begun outside the server (the command line, a
+// worker) is audited when it finishes: its lane badge says "running" only
+// from then on; runs the server starts are audited at once ("run start").
 func (s *Service) summary(ctx context.Context, name string) (*server.Migration, []server.Step, error) {
 	sv, err := s.served(name)
 	if err != nil {
@@ -62,7 +60,7 @@ func (s *Service) summary(ctx context.Context, name string) (*server.Migration, 
 	s.mu.Lock()
 	c := s.cache[name]
 	s.mu.Unlock()
-	if c != nil && c.version == version && c.day == day && now.Sub(c.at) < cacheTTL {
+	if c != nil && c.version == version && c.day == day {
 		m := *c.m
 		return &m, c.steps, nil
 	}
@@ -71,7 +69,7 @@ func (s *Service) summary(ctx context.Context, name string) (*server.Migration, 
 		return nil, nil, err
 	}
 	s.mu.Lock()
-	s.cache[name] = &cached{version: version, day: day, at: now, m: m, steps: steps}
+	s.cache[name] = &cached{version: version, day: day, m: m, steps: steps}
 	s.mu.Unlock()
 	mc := *m
 	return &mc, steps, nil
