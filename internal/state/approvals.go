@@ -136,6 +136,7 @@ type approvalRow struct {
 	Approval
 	id      int64
 	trusted bool
+	keyed   bool // its entry is keyed (unverifiable without the key)
 }
 
 // approvalRows reads the approvals of run (0: of every run) with their
@@ -165,6 +166,7 @@ func (s *Store) approvalRows(ctx context.Context, run int) ([]approvalRow, error
 			return nil, err
 		}
 		r.trusted = s.vouches(e.entry(), r.Approval)
+		r.keyed = e.alg.String == algHMAC
 		out = append(out, r)
 	}
 	return out, rows.Err()

@@ -649,8 +649,8 @@ func testAuditKeyed(t *testing.T, dsn string) {
 	if v, err := other.VerifyAudit(ctx); err != nil || v.OK() || v.Problems[0].Kind != ProblemChanged || v.Problems[0].Seq != 1 {
 		t.Errorf("VerifyAudit with another key = %+v, %v", v, err)
 	}
-	if v, err := plain.VerifyAudit(ctx); err != nil || !hasProblem(v, ProblemUnverifiable) {
-		t.Errorf("VerifyAudit without the key = %+v, %v", v, err)
+	if v, err := plain.VerifyAudit(ctx); err != nil || !hasProblem(v, ProblemUnverifiable) || hasProblem(v, ProblemForgedSignoff) {
+		t.Errorf("VerifyAudit without the key = %+v, %v; want unverifiable, no forged sign-off", v, err)
 	}
 	if err := plain.Audit(ctx, "x", "y", "z", t0); !errors.Is(err, ErrAuditKeyRequired) {
 		t.Errorf("Audit without the key on a keyed chain = %v", err)

@@ -126,7 +126,7 @@ func (s *Store) checkSignoffs(ctx context.Context, v *Verification) error {
 		return fmt.Errorf("verify sign-offs: %w", err)
 	}
 	for _, r := range rows {
-		if !r.trusted {
+		if !r.trusted && !(r.keyed && s.key == nil) { // without the key: reported as unverifiable
 			v.add(ProblemForgedSignoff, r.Seq, r.Run, fmt.Sprintf("the sign-off of run %d by %s as %s has no valid audit entry: it does not count", r.Run, r.By, r.Role))
 		}
 	}
