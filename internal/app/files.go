@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -153,11 +155,22 @@ func (s *Service) openFiles(ctx context.Context, dir, name string, n int) (*sess
 	if err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("open file store of %s: %w", name, err)
 	}
+	if ix, ok := dst.(files.IndexUser); ok {
+		ix.UseIndex(filesIndex(p, env.Files))
+	}
 	st, err := s.openState(ctx, p)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
 	return &session{p: p, st: st}, x, env, dst, nil
+}
+
+// filesIndex is where the hash index of a file store lives: in the
+// project's own state, never in the customer's destination; one file per
+// store URL (hashed, so that no credential of the URL is written).
+func filesIndex(p *project.Project, storeURL string) string {
+	sum := sha256.Sum256([]byte(storeURL))
+	return filepath.Join(handoverDir(p), "files-index", hex.EncodeToString(sum[:8])+".json")
 }
 
 func prefix(p string) string {

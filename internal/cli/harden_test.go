@@ -118,3 +118,31 @@ func writeTestXLSX(t *testing.T, path string) {
 	}
 	f.Close()
 }
+
+// TestFilesSyncDestinationHoldsOnlyTheFiles: files sync to a directory
+// store leaves exactly the delivered files there; the hash index is in
+// the project's .handover/.
+func TestFilesSyncDestinationHoldsOnlyTheFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "p")
+	mustRun(t, "init", dir)
+	delivery := filepath.Join(t.TempDir(), "d")
+	os.MkdirAll(filepath.Join(delivery, "files", "docs"), 0o755)
+	os.WriteFile(filepath.Join(delivery, "files", "docs", "a.pdf"), []byte("%PDF a"), 0o644)
+	os.WriteFile(filepath.Join(delivery, "kontakte.csv"), []byte("a;b\n1;2\n"), 0o644)
+	mustRun(t, "-C", dir, "receive", delivery)
+	mustRun(t, "-C", dir, "files", "sync", "--env", "dev")
+	var found []string
+	filepath.WalkDir(filepath.Join(dir, ".handover", "dev-files"), func(p string, e os.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			found = append(found, filepath.Base(p))
+		}
+		return nil
+	})
+	if len(found) != 1 || found[0] != "a.pdf" {
+		t.Errorf("the destination holds %v, want only a.pdf", found)
+	}
+	idx, _ := filepath.Glob(filepath.Join(dir, ".handover", "files-index", "*.json"))
+	if len(idx) != 1 {
+		t.Errorf("hash index files %v, want one in .handover/files-index", idx)
+	}
+}

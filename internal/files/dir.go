@@ -2,40 +2,32 @@ package files
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 )
-
-// hashDir is the directory, at the store's root, holding one sidecar per
-// object: the object's SHA-256 together with the size and modification
-// time the data file had when it was written. A sidecar that no longer
-// matches its data file (rewritten by someone else, or a Put interrupted
-// between the data and the sidecar) yields an unknown hash, so the next
-// sync uploads the file again rather than trusting it.
-const hashDir = reservedPrefix + "sha256"
 
 // tmpPrefix starts the temporary files a Put writes next to its target. A
 // Put killed with SIGKILL can leave one behind; List never shows them.
 const tmpPrefix = reservedPrefix + "tmp-"
 
-// DirStore is a Store in a local directory.
+// DirStore is a Store in a local directory. The directory holds exactly
+// the objects: the SHA-256 of each, with the size and modification time
+// the file had when it was written or hashed, is kept in the hash index
+// (see IndexUser), outside it. An entry that no longer matches its file
+// (rewritten by someone else) yields an unknown hash, so the next sync
+// uploads the file again rather than trusting it; Verify always hashes
+// the files, as rclone check does for local files.
 type DirStore struct {
-	root string
-}
-
-type sidecar struct {
-	SHA256 string `json:"sha256"`
-	Size   int64  `json:"size"`
-	MTime  int64  `json:"mtime_ns"`
+	root  string
+	index hashIndex
 }
 
 // NewDirStore returns the store rooted at the directory root, which is
@@ -69,9 +61,6 @@ func openDir(rest string) (Store, error) {
 func (d *DirStore) String() string { return "dir://" + d.root }
 
 func (d *DirStore) local(p string) string { return filepath.Join(d.root, filepath.FromSlash(p)) }
-func (d *DirStore) sidecar(p string) string {
-	return filepath.Join(d.root, hashDir, filepath.FromSlash(p))
-}
 func (d *DirStore) errorf(op, p string, err error) error {
 	return fmt.Errorf("%s %s in %s: %w", op, p, d, err)
 }
@@ -129,20 +118,25 @@ func (d *DirStore) List(ctx context.Context, prefix string) ([]Object, error) {
 	return out, nil
 }
 
-// object describes the data file p with the hash of its sidecar, if that
-// still matches.
+// object describes the data file p with the hash the index holds for its
+// size and modification time, if any.
 func (d *DirStore) object(p string, fi fs.FileInfo) Object {
+	d.index.load()
 	o := Object{Path: p, Size: fi.Size(), ModTime: fi.ModTime()}
-	data, err := os.ReadFile(d.sidecar(p))
-	if err != nil {
-		return o
-	}
-	var sc sidecar
-	if json.Unmarshal(data, &sc) == nil && sc.Size == fi.Size() && sc.MTime == fi.ModTime().UnixNano() && checkHex(sc.SHA256) == nil {
-		o.SHA256 = sc.SHA256
-	}
+	o.SHA256 = d.index.lookup(p, fi.Size(), mtimeTag(fi.ModTime().UnixNano()))
 	return o
 }
+
+func mtimeTag(ns int64) string { return strconv.FormatInt(ns, 10) }
+
+// UseIndex keeps the hash index in the local file name (see IndexUser).
+func (d *DirStore) UseIndex(name string) { d.index.use(name) }
+
+// Flush writes the hash index if it changed.
+func (d *DirStore) Flush(context.Context) error { return d.index.flush() }
+
+// Local reports that the objects are local files, cheap to hash.
+func (d *DirStore) Local() bool { return true }
 
 // Stat returns one object.
 func (d *DirStore) Stat(ctx context.Context, p string) (Object, error) {
@@ -175,21 +169,20 @@ func (d *DirStore) Open(ctx context.Context, p string) (io.ReadCloser, error) {
 	return f, nil
 }
 
-// Remove deletes an object and its sidecar.
+// Remove deletes an object.
 func (d *DirStore) Remove(ctx context.Context, p string) error {
 	if err := CheckPath(p); err != nil {
 		return d.errorf("remove", p, err)
 	}
-	for _, lp := range []string{d.sidecar(p), d.local(p)} {
-		if err := os.Remove(lp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return d.errorf("remove", p, err)
-		}
+	if err := os.Remove(d.local(p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return d.errorf("remove", p, err)
 	}
+	d.index.forget(p)
 	return nil
 }
 
 // Put writes a temporary file next to the target, syncs it, and renames it
-// into place; the sidecar is removed before the rename and written after it.
+// into place; the index learns its hash.
 func (d *DirStore) Put(ctx context.Context, p string, r io.Reader, size int64, sha256hex string) error {
 	if err := CheckPath(p); err != nil {
 		return d.errorf("put", p, err)
@@ -203,14 +196,13 @@ func (d *DirStore) Put(ctx context.Context, p string, r io.Reader, size int64, s
 		return d.errorf("put", p, err)
 	}
 	tmp := fi.tmp
-	if err := d.publish(p, tmp, target); err != nil {
+	d.index.load()
+	d.index.forget(p)
+	if err := d.publish(tmp, target); err != nil {
 		os.Remove(tmp)
 		return d.errorf("put", p, err)
 	}
-	sc := sidecar{SHA256: sha256hex, Size: fi.size, MTime: fi.mtime}
-	if err := writeSidecar(d.sidecar(p), sc); err != nil {
-		return d.errorf("put", p, fmt.Errorf("store its sha256: %w", err))
-	}
+	d.index.remember(p, fi.size, mtimeTag(fi.mtime), sha256hex)
 	return nil
 }
 
@@ -248,28 +240,10 @@ func (d *DirStore) writeTemp(ctx context.Context, target string, r io.Reader) (w
 	return written{tmp: f.Name(), size: fi.Size(), mtime: fi.ModTime().UnixNano()}, nil
 }
 
-// publish drops the old sidecar, then renames tmp over target.
-func (d *DirStore) publish(p, tmp, target string) error {
+// publish renames tmp over target.
+func (d *DirStore) publish(tmp, target string) error {
 	if fi, err := os.Lstat(target); err == nil && fi.IsDir() {
 		return fmt.Errorf("a directory of that name exists")
 	}
-	if err := os.Remove(d.sidecar(p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
 	return os.Rename(tmp, target)
-}
-
-func writeSidecar(name string, sc sidecar) error {
-	data, err := json.Marshal(sc)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return err
-	}
-	tmp := filepath.Join(filepath.Dir(name), tmpPrefix+path.Base(filepath.ToSlash(name)))
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, name)
 }

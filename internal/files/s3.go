@@ -39,7 +39,7 @@ type S3Store struct {
 	endpoint string
 	secrets  []string
 	partSize uint64
-	index    s3Index
+	index    hashIndex
 }
 
 // S3Config says where an S3Store lives.

@@ -3,6 +3,9 @@ package files
 import (
 	"context"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -29,6 +32,7 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestS3HashIndex(t *testing.T) {
 	srv := testenv.FreshS3(t)
 	ctx := context.Background()
+	indexFile := filepath.Join(t.TempDir(), "state", "index.json")
 	open := func() (*S3Store, *countingTransport) {
 		ct := &countingTransport{base: http.DefaultTransport}
 		cfg := S3Config{Endpoint: srv.Endpoint, Insecure: true, Bucket: srv.Bucket, Prefix: "idx", transport: ct}
@@ -37,6 +41,7 @@ func TestS3HashIndex(t *testing.T) {
 			t.Fatal(err)
 		}
 		ct.heads.Store(0) // the bucket check
+		s.UseIndex(indexFile)
 		return s, ct
 	}
 	root, files := extraction(t, mixedTree(t, 20, 4096, 7))
@@ -66,7 +71,12 @@ func TestS3HashIndex(t *testing.T) {
 	sneakyPut(t, s, f.Path[len("files/"):], randomBytes(t, int(f.Size)), f.SHA256) // same size, copied metadata
 	resync(1, 1)                                                                   // one object changed: asked once, and re-uploaded
 
-	if err := s.client.RemoveObject(ctx, s.bucket, s.key(indexName), minio.RemoveObjectOptions{}); err != nil {
+	for o := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Recursive: true}) {
+		if strings.Contains(o.Key, reservedPrefix) {
+			t.Errorf("the bucket holds %s: the destination must hold the delivered files only", o.Key)
+		}
+	}
+	if err := os.Remove(indexFile); err != nil {
 		t.Fatal(err)
 	}
 	resync(20, 0) // no index: every object is asked, nothing uploaded

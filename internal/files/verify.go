@@ -48,9 +48,14 @@ func (v *VerifyResult) OK() bool { return len(v.Missing) == 0 && len(v.Differing
 
 // Verify compares the destination with the extraction's files under the
 // prefix: by size and stored SHA-256, or with Deep by the SHA-256 of the
-// downloaded content.
+// downloaded content. A store of local files is always compared by
+// content, as rclone check does: hashing them is cheap, and a same-size
+// edit with its modification time restored must not pass.
 func Verify(ctx context.Context, src []extract.File, dst Store, opts VerifyOptions) (*VerifyResult, error) {
 	start := time.Now()
+	if l, ok := dst.(interface{ Local() bool }); ok && l.Local() {
+		opts.Deep = true
+	}
 	prefix := normPrefix(opts.Prefix)
 	sel, err := selectFiles(src, prefix)
 	if err != nil {
