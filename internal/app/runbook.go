@@ -88,12 +88,12 @@ func errorLines(err error) []string {
 
 // planBase is the runbook configuration of p without evidence or clock.
 func planBase(p *project.Project) plan.Config {
-	cfg := plan.Config{Envs: plan.EnvsOf(p), Hashes: p.Hashes}
+	cfg := plan.Config{Envs: plan.EnvsOf(p), Hashes: p.Hashes, Fixups: len(p.Fixups) > 0}
 	if t, err := time.Parse(time.DateOnly, p.Cutover); err == nil {
 		cfg.Cutover = t
 	}
-	for _, env := range p.Environments {
-		cfg.Files = cfg.Files || env.Files != ""
+	if prod, ok := p.Environments[cfg.Envs.Prod]; ok {
+		cfg.Files = prod.Files != ""
 	}
 	for _, s := range p.Plan {
 		cfg.Overrides = append(cfg.Overrides, plan.Override{ID: s.ID, Title: s.Title, Owner: s.Owner,

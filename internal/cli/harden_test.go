@@ -146,3 +146,14 @@ func TestFilesSyncDestinationHoldsOnlyTheFiles(t *testing.T) {
 		t.Errorf("hash index files %v, want one in .handover/files-index", idx)
 	}
 }
+
+// TestPlanStepsFollowTheProject: the sample project has no fix-up rules:
+// its runbook has no fixup step that could never be done.
+func TestPlanStepsFollowTheProject(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "p")
+	mustRun(t, "init", dir)
+	out := mustRun(t, "-C", dir, "plan")
+	if strings.Contains(out, "fixup") || !strings.Contains(out, "prod_import") {
+		t.Errorf("plan of a project without fix-up rules:\n%s", out)
+	}
+}

@@ -19,7 +19,7 @@ func TestWriteICSGolden(t *testing.T) {
 	f := &fake{}
 	addRun(f, protocol.KindImport, "dev", protocol.StatusSucceeded, on(12, 5, 9), false)
 	addApproval(f, 1, "reviewer", "Bob", on(12, 5, 10), false)
-	p, err := Build(context.Background(), f, Config{Cutover: cutover, Today: on(12, 6, 9), Envs: envs, Files: true,
+	p, err := Build(context.Background(), f, Config{Fixups: true, Cutover: cutover, Today: on(12, 6, 9), Envs: envs, Files: true,
 		Extractions: []Extraction{{Number: 1, Received: on(12, 1, 9)}},
 		Overrides:   []Override{{ID: "go_live_mail", Title: "Inform users; \"go-live\", new URL, training — ÄÖÜ déjà vu, a long title that needs folding", Due: "J+1"}}})
 	if err != nil {

@@ -29,7 +29,7 @@ func TestParseDue(t *testing.T) {
 func TestOverrides(t *testing.T) {
 	build := func(t *testing.T, f *fake, os ...Override) *Plan {
 		t.Helper()
-		p, err := Build(context.Background(), f, Config{Cutover: cutover, Today: on(12, 1, 9), Envs: envs, Overrides: os})
+		p, err := Build(context.Background(), f, Config{Fixups: true, Cutover: cutover, Today: on(12, 1, 9), Envs: envs, Overrides: os})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,15 +66,21 @@ func TestOverrides(t *testing.T) {
 		}
 		f := &fake{}
 		setFact(f, "dns_switch", "Lea", on(12, 15, 9))
-		if s := build(t, f, o).Step("dns_switch"); s.Status != Done || s.Evidence[0] != "confirmed by Lea 2026-12-15" {
+		// Confirmed, but prod_import is not done: not done either (issue 16
+		// item 11), its evidence kept.
+		if s := build(t, f, o).Step("dns_switch"); s.Status != Blocked || s.Evidence[0] != "confirmed by Lea 2026-12-15" ||
+			!strings.Contains(s.Note, "waiting for prod_import") {
 			t.Errorf("confirmed step = %+v", s)
+		}
+		if s := build(t, f, Override{ID: "dns_switch", Title: "Switch DNS", Due: "J", Owner: "lead"}).Step("dns_switch"); s.Status != Done {
+			t.Errorf("confirmed step without prerequisites = %+v", s)
 		}
 		if s := build(t, &fake{}, Override{ID: "training", Title: "Train users", Due: "J+3"}).Step("training"); s.Owner != "team" || s.Status != Due {
 			t.Errorf("default owner/status: %+v", s)
 		}
 	})
 	t.Run("default step of a missing environment is ignored", func(t *testing.T) {
-		_, err := Build(context.Background(), &fake{}, Config{Cutover: cutover, Today: on(12, 1, 9), Envs: Envs{Prod: "prod"},
+		_, err := Build(context.Background(), &fake{}, Config{Fixups: true, Cutover: cutover, Today: on(12, 1, 9), Envs: Envs{Prod: "prod"},
 			Overrides: []Override{{ID: StepPreprodImport, Due: "J-6"}, {ID: StepDevGate, Remove: true}}})
 		if err != nil {
 			t.Error(err)
@@ -97,16 +103,16 @@ func TestOverrideErrors(t *testing.T) {
 		{Override{ID: StepKickoff, Due: "J--1"}, `plan step "kickoff": due: "J--1"`},
 	}
 	for _, tt := range tests {
-		_, err := Build(context.Background(), &fake{}, Config{Cutover: cutover, Today: time.Now(), Envs: envs, Overrides: []Override{tt.o}})
+		_, err := Build(context.Background(), &fake{}, Config{Fixups: true, Cutover: cutover, Today: time.Now(), Envs: envs, Overrides: []Override{tt.o}})
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%+v: err = %v, want %q", tt.o, err, tt.want)
 		}
-		if err := ValidateOverrides([]Override{tt.o}, Config{Envs: envs}); err == nil {
+		if err := ValidateOverrides([]Override{tt.o}, Config{Fixups: true, Envs: envs}); err == nil {
 			t.Errorf("ValidateOverrides(%+v) = nil", tt.o)
 		}
 	}
 	// every bad override is reported
-	err := ValidateOverrides([]Override{{ID: "a", Remove: true}, {ID: "b", Remove: true}}, Config{Envs: envs})
+	err := ValidateOverrides([]Override{{ID: "a", Remove: true}, {ID: "b", Remove: true}}, Config{Fixups: true, Envs: envs})
 	if err == nil || !strings.Contains(err.Error(), `"a"`) || !strings.Contains(err.Error(), `"b"`) {
 		t.Errorf("two bad overrides: %v", err)
 	}

@@ -36,7 +36,8 @@ type Config struct {
 	Cutover     time.Time // day J (a date)
 	Today       time.Time // the clock's today; only its date counts
 	Envs        Envs
-	Files       bool           // the migration transfers binary files: the file transfer steps apply
+	Files       bool           // prod has a files store: the file transfer steps apply
+	Fixups      bool           // the project has fix-up rules: the fixup step applies
 	Hashes      project.Hashes // the project's current hashes; when set, imports with other recipes or format count only once prod is imported
 	Extractions []Extraction
 	Overrides   []Override
@@ -117,39 +118,77 @@ func Build(ctx context.Context, ev Evidence, cfg Config) (*Plan, error) {
 	return p, nil
 }
 
-// settle gives the steps that are not done their status: skipped,
-// blocked, overdue or due.
+// settle gives the steps their status. A step is done when its evidence
+// exists and every step it depends on is done or skipped; an optional
+// step is skipped when a later step was done without it. Any other step
+// is overdue once its due date passed, whatever it waits for, else
+// blocked while it waits, else due.
 func (p *Plan) settle() {
-	status := map[string]Status{}
-	for _, s := range p.Steps {
-		status[s.ID] = s.Status
+	for changed := true; changed; {
+		changed = p.skipOptional() || p.demoteUnmet()
 	}
-	for i, s := range p.Steps {
-		if s.Status == Done || !s.Optional || !p.doneWithout(i) {
-			continue
-		}
-		s.Status, status[s.ID] = Skipped, Skipped
-	}
+	status := p.statuses()
 	for _, s := range p.Steps {
 		if s.Status != "" {
 			continue
 		}
-		var waiting []string
-		for _, dep := range s.After {
-			if st := status[dep]; st != Done && st != Skipped {
-				waiting = append(waiting, dep)
-			}
+		waiting := unmet(s, status)
+		if len(waiting) > 0 {
+			s.Note = joinNote("waiting for "+strings.Join(waiting, ", "), s.Note)
 		}
 		switch {
-		case len(waiting) > 0:
-			s.Status = Blocked
-			s.Note = joinNote("waiting for "+strings.Join(waiting, ", "), s.Note)
 		case s.Due.Before(p.Today):
 			s.Status = Overdue
+		case len(waiting) > 0:
+			s.Status = Blocked
 		default:
 			s.Status = Due
 		}
 	}
+}
+
+func (p *Plan) statuses() map[string]Status {
+	status := make(map[string]Status, len(p.Steps))
+	for _, s := range p.Steps {
+		status[s.ID] = s.Status
+	}
+	return status
+}
+
+// unmet lists the steps s depends on that are neither done nor skipped.
+func unmet(s *Step, status map[string]Status) []string {
+	var waiting []string
+	for _, dep := range s.After {
+		if st := status[dep]; st != Done && st != Skipped {
+			waiting = append(waiting, dep)
+		}
+	}
+	return waiting
+}
+
+// skipOptional marks optional steps a later done step did without.
+func (p *Plan) skipOptional() bool {
+	changed := false
+	for i, s := range p.Steps {
+		if s.Status == "" && s.Optional && p.doneWithout(i) {
+			s.Status, changed = Skipped, true
+		}
+	}
+	return changed
+}
+
+// demoteUnmet takes done away from a step with evidence whose
+// prerequisites are not done: its evidence stays, as a note.
+func (p *Plan) demoteUnmet() bool {
+	changed := false
+	status := p.statuses()
+	for _, s := range p.Steps {
+		if s.Status == Done && len(unmet(s, status)) > 0 {
+			s.Status, changed = "", true
+			status[s.ID] = ""
+		}
+	}
+	return changed
 }
 
 // doneWithout reports whether a step after step i is done although no

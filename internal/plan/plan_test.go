@@ -161,7 +161,7 @@ func TestStory(t *testing.T) {
 		if st.add != nil {
 			st.add()
 		}
-		p, err := Build(context.Background(), f, Config{Cutover: cutover, Today: st.today, Envs: envs, Hashes: hashes, Extractions: extractions})
+		p, err := Build(context.Background(), f, Config{Fixups: true, Cutover: cutover, Today: st.today, Envs: envs, Hashes: hashes, Extractions: extractions})
 		if err != nil {
 			t.Fatalf("%s: %v", st.name, err)
 		}
@@ -186,7 +186,7 @@ func TestStory(t *testing.T) {
 		}
 	}
 	// the last stage: everything done or skipped
-	p, _ := Build(context.Background(), f, Config{Cutover: cutover, Today: on(12, 16, 9), Envs: envs, Hashes: hashes, Extractions: extractions})
+	p, _ := Build(context.Background(), f, Config{Fixups: true, Cutover: cutover, Today: on(12, 16, 9), Envs: envs, Hashes: hashes, Extractions: extractions})
 	if s := p.Next(); s != nil {
 		t.Errorf("finished migration: Next = %s (%s), want nil", s.ID, s.Status)
 	}
@@ -199,7 +199,7 @@ func TestChangedRecipes(t *testing.T) {
 	changed := project.Hashes{Recipes: "sha256:r2", Format: hashes.Format}
 	x := []Extraction{{Number: 1, Received: on(12, 1, 9)}}
 	build := func(h project.Hashes) *Plan {
-		p, err := Build(context.Background(), f, Config{Cutover: cutover, Today: on(12, 6, 9), Envs: envs, Hashes: h, Extractions: x})
+		p, err := Build(context.Background(), f, Config{Fixups: true, Cutover: cutover, Today: on(12, 6, 9), Envs: envs, Hashes: h, Extractions: x})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -235,7 +235,7 @@ func TestFreezeAndSecondExtraction(t *testing.T) {
 		{name: "neither", extractions: []Extraction{x1}, freeze: Due, x2: Blocked},
 		{name: "frozen", freezeAt: on(12, 14, 8), extractions: []Extraction{x1}, freeze: Done, x2: Due},
 		{name: "frozen, then extraction 2", freezeAt: on(12, 14, 8), extractions: []Extraction{x1, x2}, freeze: Done, x2: Done},
-		{name: "extraction 2 without freeze", extractions: []Extraction{x1, x2}, freeze: Due, x2: Done,
+		{name: "extraction 2 without freeze", extractions: []Extraction{x1, x2}, freeze: Due, x2: Blocked,
 			note: "extraction 2 was received before the source was frozen"},
 		{name: "frozen after extraction 2", freezeAt: on(12, 14, 13), extractions: []Extraction{x1, x2}, freeze: Done, x2: Done,
 			note: "received before the source was frozen"},
@@ -246,7 +246,7 @@ func TestFreezeAndSecondExtraction(t *testing.T) {
 			if !tt.freezeAt.IsZero() {
 				setFact(f, StepFreeze, "Anna", tt.freezeAt)
 			}
-			p, err := Build(context.Background(), f, Config{Cutover: cutover, Today: on(12, 14, 9), Envs: envs, Extractions: tt.extractions})
+			p, err := Build(context.Background(), f, Config{Fixups: true, Cutover: cutover, Today: on(12, 14, 9), Envs: envs, Extractions: tt.extractions})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -267,7 +267,7 @@ func TestFreezeAndSecondExtraction(t *testing.T) {
 func TestFileTransfer(t *testing.T) {
 	ok := protocol.StatusSucceeded
 	f := &fake{}
-	cfg := Config{Cutover: cutover, Today: on(12, 10, 9), Envs: envs, Files: true, Extractions: []Extraction{{Number: 1, Received: on(12, 1, 9)}}}
+	cfg := Config{Fixups: true, Cutover: cutover, Today: on(12, 10, 9), Envs: envs, Files: true, Extractions: []Extraction{{Number: 1, Received: on(12, 1, 9)}}}
 	build := func() *Plan {
 		p, err := Build(context.Background(), f, cfg)
 		if err != nil {
@@ -336,7 +336,7 @@ func TestEnvsOf(t *testing.T) {
 func TestMissingPreprod(t *testing.T) {
 	f := &fake{}
 	addRun(f, protocol.KindImport, "dev", protocol.StatusSucceeded, on(12, 5, 9), false)
-	p, err := Build(context.Background(), f, Config{Cutover: cutover, Today: on(12, 6, 9), Envs: Envs{Dev: "dev", Prod: "prod"},
+	p, err := Build(context.Background(), f, Config{Fixups: true, Cutover: cutover, Today: on(12, 6, 9), Envs: Envs{Dev: "dev", Prod: "prod"},
 		Extractions: []Extraction{{Number: 1, Received: on(12, 1, 9)}}})
 	if err != nil {
 		t.Fatal(err)
@@ -353,13 +353,13 @@ func TestMissingPreprod(t *testing.T) {
 }
 
 func TestBuildErrors(t *testing.T) {
-	if _, err := Build(context.Background(), &fake{}, Config{Envs: envs}); err == nil || !strings.Contains(err.Error(), "no cutover date") {
+	if _, err := Build(context.Background(), &fake{}, Config{Fixups: true, Envs: envs}); err == nil || !strings.Contains(err.Error(), "no cutover date") {
 		t.Errorf("no cutover: err = %v", err)
 	}
 }
 
 func TestJSON(t *testing.T) {
-	p, err := Build(context.Background(), &fake{}, Config{Cutover: cutover, Today: on(11, 25, 9), Envs: envs})
+	p, err := Build(context.Background(), &fake{}, Config{Fixups: true, Cutover: cutover, Today: on(11, 25, 9), Envs: envs})
 	if err != nil {
 		t.Fatal(err)
 	}

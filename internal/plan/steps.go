@@ -86,6 +86,9 @@ func defaultSteps(cfg Config) []def {
 	if !cfg.Files || e.Prod == "" {
 		drop[StepFileInitial], drop[StepFileDelta] = true, true
 	}
+	if !cfg.Fixups {
+		drop[StepFixup] = true
+	}
 	for id := range drop {
 		defs = remove(defs, id)
 	}
@@ -241,13 +244,14 @@ func extraction2(ctx context.Context, w *world) (result, error) {
 	return r, nil
 }
 
+// prodImport is done by the latest successful prod import: the one the
+// fix-up and the sign-off must follow.
 func prodImport(_ context.Context, w *world) (result, error) {
 	runs := w.passed(w.cfg.Envs.Prod, protocol.KindImport)
 	if len(runs) == 0 {
 		return result{}, nil
 	}
-	r := runs[len(runs)-1] // the first: the migration's import
-	return result{done: true, run: r, evidence: []string{runName(r)}}, nil
+	return result{done: true, run: runs[0], evidence: []string{runName(runs[0])}}, nil
 }
 
 func filesInitial(_ context.Context, w *world) (result, error) {
