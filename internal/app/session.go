@@ -96,7 +96,7 @@ func (s *Service) openStore(ctx context.Context, p *project.Project, readOnly bo
 	st, err := s.cfg.OpenState(ctx, dsn, state.Options{Migration: p.Migration, AuditKey: key, Now: s.cfg.Now,
 		ReadOnly: readOnly, LeaseTTL: s.cfg.LeaseTTL})
 	if err != nil {
-		return nil, fmt.Errorf("open state store: %w", err)
+		return nil, err // it names the store ("open state store DSN: …")
 	}
 	settled, err := s.reconcile(ctx, st, p, readOnly)
 	if err != nil {

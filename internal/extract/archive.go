@@ -138,7 +138,7 @@ func (g *stager) addTarMember(archive string, hdr *tar.Header, r io.Reader) erro
 		return fmt.Errorf("member %q is a hard link (to %q): a delivery may not contain links", hdr.Name, hdr.Linkname)
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
 		return fmt.Errorf("member %q is a device or pipe, not a regular file", hdr.Name)
-	case tar.TypeReg, tar.TypeRegA: //nolint:staticcheck // TypeRegA is still written by old tools
+	case tar.TypeReg: // the reader turns the old TypeRegA into TypeReg
 	default:
 		return fmt.Errorf("member %q has unsupported type %q", hdr.Name, hdr.Typeflag)
 	}

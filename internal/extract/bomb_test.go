@@ -1,7 +1,10 @@
 package extract
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"os"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -103,5 +106,33 @@ func TestParseSize(t *testing.T) {
 		if _, err := ParseSize(bad); err == nil {
 			t.Errorf("ParseSize(%q) accepted", bad)
 		}
+	}
+}
+
+// TestReceiveOldStyleTarMember: a member with the old type flag '\x00'
+// (TypeRegA) is a regular file.
+func TestReceiveOldStyleTarMember(t *testing.T) {
+	base := t.TempDir()
+	archive := filepath.Join(base, "a.tar")
+	makeTar(t, archive, false, []member{{name: "k.csv", body: "a;b\n"}})
+	data, err := os.ReadFile(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(data, []byte("k.csv"))
+	data[i+156] = 0 // the type flag of the first header
+	sum := 0
+	for j := range 512 {
+		if j >= 148 && j < 156 {
+			sum += ' '
+		} else {
+			sum += int(data[i+j])
+		}
+	}
+	copy(data[i+148:], fmt.Sprintf("%06o\x00 ", sum))
+	os.WriteFile(archive, data, 0o644)
+	x, err := NewStore(filepath.Join(base, "x")).Receive(context.Background(), []string{archive}, "", fixedTime)
+	if err != nil || len(x.Files) != 1 || x.Files[0].Path != "k.csv" {
+		t.Fatalf("receive: %v %+v", err, x)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/handover/handover/internal/redact"
 )
 
 // TestDirStoreHoldsOnlyTheFiles: a synced directory holds exactly the
@@ -81,5 +83,15 @@ func TestVerifyDirStoreComparesContent(t *testing.T) {
 	}
 	if res.OK() || len(res.Differing) != 1 || res.Differing[0].Path != strings.TrimPrefix(f.Path, "files/") {
 		t.Errorf("verify = %+v, want %s differing", res, f.Path)
+	}
+}
+
+// TestRedactURLIsTheSharedRedactor: store URLs in errors are masked as
+// everywhere else.
+func TestRedactURLIsTheSharedRedactor(t *testing.T) {
+	for _, in := range []string{"s3://KEY:s3cr3t@bucket/a", "s3://bucket/a?secret_key=s3cr3t&endpoint=h:9000"} {
+		if got, want := redactURL(in), redact.DSN(in); got != want || strings.Contains(got, "s3cr3t") {
+			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -13,9 +13,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
+
 	"strings"
 	"time"
+
+	"github.com/handover/handover/internal/redact"
 )
 
 // Object is one file in a store. Path is slash-separated and relative to
@@ -68,28 +70,9 @@ func Open(ctx context.Context, rawURL string, creds Credentials) (Store, error) 
 	return nil, fmt.Errorf("open file store %q: unsupported scheme %q (use dir:// or s3://)", redactURL(rawURL), scheme)
 }
 
-// redactURL drops the user info and query values of a URL that may carry
-// secrets, for error messages.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		if i := strings.IndexAny(raw, "@?"); i >= 0 {
-			return raw[:i] + "…"
-		}
-		return raw
-	}
-	if u.User != nil {
-		u.User = url.User("***")
-	}
-	q := u.Query()
-	for k := range q {
-		if k != "endpoint" && k != "region" && k != "secure" {
-			q.Set(k, "***")
-		}
-	}
-	u.RawQuery = q.Encode()
-	return strings.ReplaceAll(u.String(), "%2A%2A%2A", "***")
-}
+// redactURL hides the credentials a store URL may carry, for error
+// messages, as every other output does (see redact.DSN).
+func redactURL(raw string) string { return redact.DSN(raw) }
 
 // reservedPrefix starts every name the stores keep for themselves
 // (temporary files, hash sidecars); no object path may use it.

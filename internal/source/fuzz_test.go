@@ -15,7 +15,8 @@ import (
 // FuzzCSV reads arbitrary bytes as a CSV file, detected and with a fixed
 // ';' and utf-8. It never panics, errors name the file, lines strictly
 // increase, and input without quotes comes back exactly: its records
-// joined by ';' are its non-blank lines.
+// joined by ';' are its non-blank lines (byte order marks inside the file
+// removed).
 func FuzzCSV(f *testing.F) {
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -30,6 +31,9 @@ func FuzzCSV(f *testing.F) {
 			return
 		}
 		want, wantLines := physicalRecords(string(plain))
+		for i := range want { // a byte order mark inside the file is removed
+			want[i] = strings.ReplaceAll(want[i], "\ufeff", "")
+		}
 		if err != nil {
 			if len(want) > 0 {
 				t.Fatalf("unexpected error: %v", err)

@@ -63,6 +63,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -280,17 +281,26 @@ type openError struct {
 }
 
 func (e *openError) Error() string {
-	msg := fmt.Sprintf("open state store %s: %v", RedactDSN(e.dsn), e.err)
+	cause := e.err.Error()
+	var pce *pgconn.ParseConfigError
+	if errors.As(e.err, &pce) {
+		// pgx repeats the DSN in backticks, masked its own way: say what is
+		// wrong without it.
+		if i := strings.Index(cause, "`: "); i >= 0 {
+			cause = cause[i+3:]
+		}
+	}
+	msg := fmt.Sprintf("open state store %s: %s", RedactDSN(e.dsn), cause)
 	if pw := password(e.dsn); len(pw) >= 4 {
-		msg = strings.ReplaceAll(msg, pw, "xxxxx")
+		msg = strings.ReplaceAll(msg, pw, "***")
 	}
 	return msg
 }
 
 func (e *openError) Unwrap() error { return e.err }
 
-// RedactDSN returns dsn with its credentials replaced by "xxxxx" (see
-// redact.With: URL user info, secret query parameters, key=value
+// RedactDSN returns dsn with its credentials replaced by "***", as every
+// other output does (see redact.DSN: URL user info, secret query parameters, key=value
 // passwords); a URL that does not parse shows its scheme only.
 func RedactDSN(dsn string) string {
 	if scheme, _, isURL := strings.Cut(dsn, "://"); isURL {
@@ -298,7 +308,7 @@ func RedactDSN(dsn string) string {
 			return scheme + "://(unparsable, hidden)"
 		}
 	}
-	return redact.With(dsn, "xxxxx")
+	return redact.DSN(dsn)
 }
 
 func password(dsn string) string {

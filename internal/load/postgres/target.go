@@ -35,7 +35,7 @@ func Backend() load.Backend {
 func Open(ctx context.Context, dsn string, opts load.Options) (load.Target, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, core.RedactErr(fmt.Errorf("open database %s: %w", load.Redact(dsn), err), "")
+		return nil, parseError(dsn, err)
 	}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
@@ -79,6 +79,21 @@ func truncate(s string, n int) string {
 		s = s[:len(s)-size]
 	}
 	return s
+}
+
+// parseError says why dsn does not parse. pgx's message repeats the
+// connection string in backticks; it is left out, the DSN is named once,
+// redacted.
+func parseError(dsn string, err error) error {
+	var pce *pgconn.ParseConfigError
+	if !errors.As(err, &pce) {
+		return core.RedactErr(fmt.Errorf("open database %s: %w", load.Redact(dsn), err), "")
+	}
+	msg := pce.Error()
+	if i := strings.Index(msg, "`: "); i >= 0 {
+		msg = msg[i+3:]
+	}
+	return core.RedactErr(fmt.Errorf("open database %s: %s", load.Redact(dsn), msg), "")
 }
 
 // Close closes the connection.
