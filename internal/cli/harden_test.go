@@ -157,3 +157,18 @@ func TestPlanStepsFollowTheProject(t *testing.T) {
 		t.Errorf("plan of a project without fix-up rules:\n%s", out)
 	}
 }
+
+// TestUsageErrorsByType: cobra's argument errors are usage errors (exit
+// 2) by type; a failure whose text merely looks like one is not.
+func TestUsageErrorsByType(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{{"frobnicate"}, {"peek"}, {"files", "frobnicate"}, {"init", "a", "b"}} {
+		if code, _, errOut := runCLI(t, nil, append([]string{"-C", dir}, args...)...); code != 2 {
+			t.Errorf("handover %v: exit %d (%s), want 2", args, code, errOut)
+		}
+	}
+	code, _, errOut := runCLI(t, nil, "peek", filepath.Join(dir, "requires at least one invalid argument.csv"))
+	if code != 1 {
+		t.Errorf("a missing file named like a usage error: exit %d (%s), want 1", code, errOut)
+	}
+}

@@ -122,8 +122,6 @@ func (a *app) exitCode(err error) int {
 		code = ee.code
 	case svc.IsInvalid(err):
 		code = exitUsage
-	case isCobraUsage(err):
-		code = exitUsage
 	}
 	fmt.Fprintf(a.stderr, "handover: %s\n", err)
 	if (a.json || a.jsonArg) && a.out != nil && !a.out.written {
@@ -181,7 +179,42 @@ prod, delta re-imports, binary file transfer and a cut-over runbook.`,
 	root.SetVersionTemplate("handover {{.Version}}\n")
 	root.AddCommand(a.testCommand(), a.explainCommand(), a.replayCommand(), a.diffRunsCommand())
 	root.AddCommand(a.usersCommand(), a.serveCommand())
+	typeUsageErrors(root)
 	return root
+}
+
+// typeUsageErrors makes cobra's argument errors usage errors by type: each
+// command's argument check is wrapped, and a command with subcommands
+// refuses an unknown one itself (cobra would build an untyped error) and
+// shows its help when called alone.
+func typeUsageErrors(c *cobra.Command) {
+	check := c.Args
+	switch {
+	case check != nil:
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				return usageErr("%w", err)
+			}
+			return nil
+		}
+	case c.HasSubCommands():
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "; did you mean " + strings.Join(s, " or ") + "?"
+			}
+			return usageErr("%s", msg)
+		}
+		if c.Run == nil && c.RunE == nil {
+			c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+		}
+	}
+	for _, sub := range c.Commands() {
+		typeUsageErrors(sub)
+	}
 }
 
 // project loads the project in -C DIR; a problem with it is a configuration error.
@@ -218,12 +251,3 @@ func wantsJSON(args []string) bool {
 	return false
 }
 
-func isCobraUsage(err error) bool {
-	msg := err.Error()
-	for _, s := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "required flag", "invalid argument"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
-}

@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/handover/handover/internal/format"
 	"github.com/handover/handover/internal/load"
@@ -137,10 +136,18 @@ func (x *sqliteTx) nextID(ctx context.Context, table string) (int64, error) {
 	if err := x.tx.QueryRowContext(ctx, q).Scan(&maxID); err != nil {
 		return 0, fmt.Errorf("read the highest id of %s: %w", table, err)
 	}
-	var seq int64
-	err := x.tx.QueryRowContext(ctx, "SELECT seq FROM sqlite_sequence WHERE name = ?", table).Scan(&seq)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) && !strings.Contains(err.Error(), "no such table") {
+	// sqlite_sequence exists once a table uses AUTOINCREMENT: ask the
+	// schema instead of reading an error message.
+	var seqTables int
+	if err := x.tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'").Scan(&seqTables); err != nil {
 		return 0, fmt.Errorf("read the id sequence of %s: %w", table, err)
+	}
+	var seq int64
+	if seqTables > 0 {
+		err := x.tx.QueryRowContext(ctx, "SELECT seq FROM sqlite_sequence WHERE name = ?", table).Scan(&seq)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("read the id sequence of %s: %w", table, err)
+		}
 	}
 	return max(maxID, seq) + 1, nil
 }
