@@ -250,4 +250,3 @@ func wantsJSON(args []string) bool {
 	}
 	return false
 }
-
