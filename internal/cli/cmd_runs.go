@@ -184,7 +184,8 @@ func (a *app) rejectsCommand() *cobra.Command {
 		Long: `rejects exports the rows of a run that could not be imported: the original
 columns, the line and the reasons. --format xlsx writes a workbook a customer
 opens to fix the rows, with the bad cells highlighted. With several entities,
--o names a directory that receives one file per entity.`,
+-o FILE.xlsx is one workbook with a sheet per entity; any other -o names a
+directory that receives one file per entity.`,
 		Example: `  handover rejects 3 --entity contacts          # CSV on stdout
   handover rejects 3 --format xlsx -o rejects.xlsx`,
 		Args: cobra.ExactArgs(1),
@@ -273,49 +274,66 @@ func (a *app) copyRejects(r *svc.Run, entities []*protocol.Entity, out string) e
 	return nil
 }
 
-// writeRejectsWorkbook writes the rejects as workbooks with the bad cells
-// highlighted: out is the file for one entity, a directory for several.
+// writeRejectsWorkbook writes the rejects as a workbook with the bad cells
+// highlighted: a FILE.xlsx gets a sheet per entity; any other -o names a
+// directory that receives one workbook per entity.
 func writeRejectsWorkbook(r *svc.Run, entities []*protocol.Entity, out string) error {
-	for _, e := range entities {
-		path := out
-		if len(entities) > 1 {
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				return fmt.Errorf("create %s: %w", out, err)
+	if len(entities) == 1 || strings.EqualFold(filepath.Ext(out), ".xlsx") {
+		var sheets []report.RejectsSheet
+		for _, e := range entities {
+			s, err := rejectsSheet(filepath.Join(r.Artifacts, e.Rejects), e.Name)
+			if err != nil {
+				return fmt.Errorf("read rejects of %s: %w", e.Name, err)
 			}
-			path = filepath.Join(out, e.Name+".xlsx")
+			sheets = append(sheets, s)
 		}
-		if err := rejectsWorkbook(filepath.Join(r.Artifacts, e.Rejects), e.Name, path); err != nil {
-			return fmt.Errorf("write rejects of %s: %w", e.Name, err)
+		return writeWorkbookFile(out, sheets)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", out, err)
+	}
+	for _, e := range entities {
+		s, err := rejectsSheet(filepath.Join(r.Artifacts, e.Rejects), e.Name)
+		if err != nil {
+			return fmt.Errorf("read rejects of %s: %w", e.Name, err)
+		}
+		if err := writeWorkbookFile(filepath.Join(out, e.Name+".xlsx"), []report.RejectsSheet{s}); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func rejectsWorkbook(csvPath, entity, out string) error {
+func writeWorkbookFile(path string, sheets []report.RejectsSheet) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write rejects: %w", err)
+	}
+	if err := report.WriteRejectsWorkbook(f, sheets); err != nil {
+		f.Close()
+		return fmt.Errorf("write rejects %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// rejectsSheet reads an entity's rejects and the cells to highlight.
+func rejectsSheet(csvPath, entity string) (report.RejectsSheet, error) {
 	src, err := os.Open(csvPath)
 	if err != nil {
-		return err
+		return report.RejectsSheet{}, err
 	}
 	defer src.Close()
 	columns, rows, err := report.ReadRejects(src)
 	if err != nil {
-		return err
+		return report.RejectsSheet{}, err
 	}
 	cellsPath := filepath.Join(filepath.Dir(csvPath), filepath.Base(report.CellsPath(entity)))
 	if cells, err := os.Open(cellsPath); err == nil {
 		err = report.ReadRejectCells(cells, rows)
 		cells.Close()
 		if err != nil {
-			return err
+			return report.RejectsSheet{}, err
 		}
 	}
-	f, err := os.Create(out)
-	if err != nil {
-		return err
-	}
-	if err := report.WriteRejectsXLSX(f, entity, columns, rows); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return report.RejectsSheet{Entity: entity, Columns: columns, Rows: rows}, nil
 }

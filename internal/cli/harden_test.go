@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // TestReceiveRefusesZipBomb: receive refuses an archive that unpacks to
@@ -170,5 +172,28 @@ func TestUsageErrorsByType(t *testing.T) {
 	code, _, errOut := runCLI(t, nil, "peek", filepath.Join(dir, "requires at least one invalid argument.csv"))
 	if code != 1 {
 		t.Errorf("a missing file named like a usage error: exit %d (%s), want 1", code, errOut)
+	}
+}
+
+// TestRejectsXLSXOneWorkbook: with several entities, -o rejects.xlsx is
+// one workbook with a sheet per entity, not a directory.
+func TestRejectsXLSXOneWorkbook(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "p")
+	mustRun(t, "init", dir)
+	mustRun(t, "-C", dir, "receive", filepath.Join(dir, "sample"))
+	runCLI(t, nil, "-C", dir, "check")
+	out := filepath.Join(t.TempDir(), "rejects.xlsx")
+	mustRun(t, "-C", dir, "rejects", "1", "--format", "xlsx", "-o", out)
+	fi, err := os.Stat(out)
+	if err != nil || fi.IsDir() {
+		t.Fatalf("%s: %v, a directory: %v", out, err, fi != nil && fi.IsDir())
+	}
+	f, err := excelize.OpenFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := strings.Join(f.GetSheetList(), ","); got != "structures,contacts" {
+		t.Errorf("sheets %s, want structures,contacts", got)
 	}
 }

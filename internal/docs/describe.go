@@ -148,7 +148,10 @@ func ruleWords(e *format.Entity, f *format.Field) []string {
 		out = append(out, fmt.Sprintf("at most %d characters", f.MaxLength))
 	}
 	out = append(out, boundWords(f)...)
-	if f.Pattern != "" {
+	switch {
+	case f.PatternHint != "":
+		out = append(out, "must be "+f.PatternHint)
+	case f.Pattern != "":
 		out = append(out, "must have the form "+f.Pattern)
 	}
 	if f.Type == format.Ref {

@@ -94,6 +94,18 @@ func TestDescribe(t *testing.T) {
 	}
 }
 
+// TestPatternHintReplacesTheExpression: what the customer reads is the
+// hint, not the regular expression.
+func TestPatternHintReplacesTheExpression(t *testing.T) {
+	e := &format.Entity{Name: "c", Key: "k"}
+	f := &format.Field{Name: "code", Type: format.String, Pattern: "[A-Z]{2}[0-9]{4}", PatternHint: "two letters and four digits, like AB1234"}
+	d := Describe(e, f, Options{})
+	all := d.Format + " | " + strings.Join(d.Rules, " | ")
+	if strings.Contains(all, "[A-Z]") || !strings.Contains(all, "two letters and four digits") {
+		t.Errorf("described as %q", all)
+	}
+}
+
 func TestPatternExample(t *testing.T) {
 	cases := []struct{ pattern, want string }{
 		{`CHE-[0-9]{3}\.[0-9]{3}\.[0-9]{3}`, "CHE-111.111.111"},

@@ -32,27 +32,61 @@ type xlsxStyles struct {
 // need no quote prefix: rows come from ReadRejects with their original
 // values. A value longer than Excel's 32,767 characters per cell is cut.
 func WriteRejectsXLSX(w io.Writer, entity string, columns []string, rows []RejectRow) error {
+	return WriteRejectsWorkbook(w, []RejectsSheet{{Entity: entity, Columns: columns, Rows: rows}})
+}
+
+// RejectsSheet is one entity's rejects in a workbook.
+type RejectsSheet struct {
+	Entity  string
+	Columns []string
+	Rows    []RejectRow
+}
+
+// WriteRejectsWorkbook writes one workbook with a sheet per entity, each
+// as WriteRejectsXLSX describes.
+func WriteRejectsWorkbook(w io.Writer, sheets []RejectsSheet) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	sheet := sheetName(entity)
-	if err := f.SetSheetName(f.GetSheetName(0), sheet); err != nil {
-		return fmt.Errorf("write rejects workbook: %w", err)
-	}
 	styles, err := newXLSXStyles(f)
 	if err != nil {
 		return fmt.Errorf("write rejects workbook: %w", err)
 	}
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		return fmt.Errorf("write rejects workbook: %w", err)
-	}
-	if err := writeRejectSheet(sw, styles, columns, rows); err != nil {
-		return fmt.Errorf("write rejects workbook: %w", err)
+	taken := map[string]bool{}
+	for i, s := range sheets {
+		name := uniqueSheet(sheetName(s.Entity), taken)
+		if i == 0 {
+			err = f.SetSheetName(f.GetSheetName(0), name)
+		} else {
+			_, err = f.NewSheet(name)
+		}
+		if err != nil {
+			return fmt.Errorf("write rejects workbook: %w", err)
+		}
+		sw, err := f.NewStreamWriter(name)
+		if err != nil {
+			return fmt.Errorf("write rejects workbook: %w", err)
+		}
+		if err := writeRejectSheet(sw, styles, s.Columns, s.Rows); err != nil {
+			return fmt.Errorf("write rejects workbook: sheet %s: %w", name, err)
+		}
 	}
 	if err := f.Write(w); err != nil {
 		return fmt.Errorf("write rejects workbook: %w", err)
 	}
 	return nil
+}
+
+// uniqueSheet returns name, or a shortened name with a number, not yet
+// taken (Excel compares sheet names ignoring case).
+func uniqueSheet(name string, taken map[string]bool) string {
+	c := name
+	for n := 2; taken[strings.ToLower(c)]; n++ {
+		suffix := fmt.Sprintf(" (%d)", n)
+		r := []rune(name)
+		c = string(r[:min(len(r), maxSheet-len(suffix))]) + suffix
+	}
+	taken[strings.ToLower(c)] = true
+	return c
 }
 
 func newXLSXStyles(f *excelize.File) (xlsxStyles, error) {
