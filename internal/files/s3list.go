@@ -19,7 +19,6 @@ func (s *S3Store) List(ctx context.Context, prefix string) ([]Object, error) {
 	defer cancel()
 	s.loadIndex(ctx)
 	var out []Object
-	var etags []string
 	opts := minio.ListObjectsOptions{Prefix: s.key(prefix), Recursive: true, WithMetadata: true}
 	for info := range s.client.ListObjects(ctx, s.bucket, opts) {
 		if info.Err != nil {
@@ -33,7 +32,6 @@ func (s *S3Store) List(ctx context.Context, prefix string) ([]Object, error) {
 			o.SHA256 = s.cached(o, info.ETag)
 		}
 		out = append(out, o)
-		etags = append(etags, info.ETag)
 	}
 	if err := s.fillHashes(ctx, out); err != nil {
 		return nil, err
