@@ -90,7 +90,7 @@ func TestVerifyDirStoreComparesContent(t *testing.T) {
 // everywhere else.
 func TestRedactURLIsTheSharedRedactor(t *testing.T) {
 	for _, in := range []string{"s3://KEY:s3cr3t@bucket/a", "s3://bucket/a?secret_key=s3cr3t&endpoint=h:9000"} {
-		if got, want := redactURL(in), redact.DSN(in); got != want || strings.Contains(got, "s3cr3t") {
+		if got, want := redactURL(in), redact.StoreURL(in); got != want || strings.Contains(got, "s3cr3t") {
 			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
 		}
 	}

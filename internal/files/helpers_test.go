@@ -54,6 +54,7 @@ func newDirStore(t *testing.T) *DirStore {
 	if err != nil {
 		t.Fatal(err)
 	}
+	d.UseIndex(filepath.Join(t.TempDir(), "state", "index.json")) // as the app does: outside the store
 	return d
 }
 
@@ -65,6 +66,7 @@ func newS3Store(t *testing.T) *S3Store {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.UseIndex(filepath.Join(t.TempDir(), "state", "index.json")) // as the app does: outside the bucket
 	return s
 }
 

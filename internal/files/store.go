@@ -71,8 +71,8 @@ func Open(ctx context.Context, rawURL string, creds Credentials) (Store, error) 
 }
 
 // redactURL hides the credentials a store URL may carry, for error
-// messages, as every other output does (see redact.DSN).
-func redactURL(raw string) string { return redact.DSN(raw) }
+// messages, with the shared redactor (see redact.StoreURL).
+func redactURL(raw string) string { return redact.StoreURL(raw) }
 
 // reservedPrefix starts every name the stores keep for themselves
 // (temporary files, hash sidecars); no object path may use it.

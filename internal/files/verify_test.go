@@ -48,7 +48,7 @@ func TestVerify(t *testing.T) {
 			t.Errorf("deep verify reports the destination's sha256 %s, want the downloaded content's", d.DstSHA256)
 		}
 
-		// A new process, reading the S3 hash index the sync left, tells
+		// A new process, reading the hash index the sync left, tells
 		// the copied metadata from the real thing without downloading.
 		quick, err := Verify(ctx, files, reopen(t, dst), VerifyOptions{})
 		if err != nil {
@@ -68,7 +68,9 @@ func reopen(t *testing.T, s Store) Store {
 	case *DirStore:
 		return s
 	case *S3Store:
-		return &S3Store{client: s.client, bucket: s.bucket, prefix: s.prefix, endpoint: s.endpoint, secrets: s.secrets, partSize: s.partSize}
+		r := &S3Store{client: s.client, bucket: s.bucket, prefix: s.prefix, endpoint: s.endpoint, secrets: s.secrets, partSize: s.partSize}
+		r.UseIndex(s.index.file) // the index the sync left in handover's state
+		return r
 	}
 	t.Fatalf("reopen: unknown store %T", s)
 	return nil

@@ -48,3 +48,22 @@ func With(dsn, mask string) string {
 	}
 	return out
 }
+
+// StoreURL is DSN for a file store URL, which also hides the user name:
+// in s3://KEY:SECRET@bucket the key id is a credential as well.
+func StoreURL(raw string) string {
+	out := DSN(raw)
+	i := strings.Index(out, "://")
+	if i < 0 {
+		return out
+	}
+	rest := out[i+3:]
+	auth := rest
+	if j := strings.IndexAny(rest, "/?#"); j >= 0 {
+		auth = rest[:j]
+	}
+	if at := strings.LastIndex(auth, "@"); at >= 0 {
+		return out[:i+3] + "***" + rest[at:]
+	}
+	return out
+}

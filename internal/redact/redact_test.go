@@ -31,3 +31,16 @@ func TestDSNHidesEveryForm(t *testing.T) {
 		}
 	}
 }
+
+func TestStoreURLHidesTheKeyID(t *testing.T) {
+	for in, want := range map[string]string{
+		"s3://AKID:s3cret@bucket/p":               "s3://***@bucket/p",
+		"s3://AKID@bucket/p":                      "s3://***@bucket/p",
+		"s3://bucket/p?endpoint=h:9000&token=abc": "s3://bucket/p?endpoint=h:9000&token=***",
+		"dir:///srv/files":                        "dir:///srv/files",
+	} {
+		if got := StoreURL(in); got != want {
+			t.Errorf("StoreURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
