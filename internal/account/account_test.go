@@ -15,10 +15,6 @@ import (
 // cheap keeps the tests fast; the parameters travel in each hash.
 var cheap = Argon2{Time: 1, Memory: 64, Threads: 1}
 
-func openSQLite(t *testing.T) *Store {
-	return openDSN(t, "sqlite://"+filepath.Join(t.TempDir(), "state.db"))
-}
-
 func openDSN(t *testing.T, dsn string, opts ...Option) *Store {
 	t.Helper()
 	ctx := context.Background()

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -17,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	svc "github.com/handover/handover/internal/app"
-	"github.com/handover/handover/internal/project"
 )
 
 // Version is handover's version, written into every protocol.
@@ -216,14 +214,6 @@ func typeUsageErrors(c *cobra.Command) {
 		typeUsageErrors(sub)
 	}
 }
-
-// project loads the project in -C DIR; a problem with it is a configuration error.
-func (a *app) project() (*project.Project, error) {
-	return a.service().Project(a.dir)
-}
-
-// handoverDir is the project's .handover directory.
-func handoverDir(p *project.Project) string { return filepath.Join(p.Dir, ".handover") }
 
 // watchedWriter remembers whether anything was written through it: a
 // command that printed its JSON result before failing gets no second JSON

@@ -289,7 +289,7 @@ func TestQueueName(t *testing.T) {
 		}
 		names[n] = true
 	}
-	if QueueName("acme") != QueueName("acme") {
+	if a, b := QueueName("acme"), QueueName("acme"); a != b {
 		t.Error("QueueName is not stable")
 	}
 }

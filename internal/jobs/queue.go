@@ -187,7 +187,7 @@ func (b *sqliteBackend) migrate(ctx context.Context, logger *slog.Logger) error 
 		return err
 	}
 	defer tx.Rollback()
-	//nolint:staticcheck // one transaction is what serialises concurrent openers on SQLite
+	//lint:ignore SA1019 one transaction is what serialises concurrent openers on SQLite
 	if _, err := m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil); err != nil {
 		return err
 	}

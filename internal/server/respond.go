@@ -25,7 +25,6 @@ func errStatus(status int, format string, a ...any) error {
 }
 
 var (
-	errNotFound     = &apiError{http.StatusNotFound, "not found"}
 	errUnauthorized = &apiError{http.StatusUnauthorized, "log in first: POST /api/v1/session or a bearer token"}
 )
 

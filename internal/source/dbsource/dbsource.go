@@ -109,8 +109,7 @@ func TableQuery(name string, quote byte) string {
 // csvOut writes the canonical CSV: `,`, LF line ends, quotes only where
 // needed.
 type csvOut struct {
-	w   *csv.Writer
-	rec []string
+	w *csv.Writer
 }
 
 func newCSV(w io.Writer, header []string) (*csvOut, error) {
