@@ -173,5 +173,7 @@ func TestPlanOverridesChecked(t *testing.T) {
 		t.Error("files_delta was removed, but the plan has it")
 	}
 	w.must("confirm", "backup", "--by", "Lea")
-	w.step("backup", "done", "confirmed by Lea 2026-11-20")
+	// Confirmed, but customer_validation is not done: not done yet (issue
+	// 16 item 11), the confirmation kept as its evidence.
+	w.step("backup", "blocked", "confirmed by Lea 2026-11-20")
 }

@@ -157,7 +157,9 @@ func TestPlanCalendarAndStatus(t *testing.T) {
 
 	out = w.must("status")
 	mustContain(t, "status", out, "example-onboarding · Example AG\nJ = 2026-12-15: 6 days to go (today 2026-12-09)",
-		"stands: 2 of 14 steps done; last: Customer delivers extraction 1 (J-14)",
+		// 11 steps: no fixup without fix-up rules, no file transfer without
+		// a files store in prod (issue 16 item 10).
+		"stands: 2 of 11 steps done; last: Customer delivers extraction 1 (J-14)",
 		"next: dev_gate — Import into dev passes the gate; reviewer signs off\n      owner reviewer · overdue 2026-12-05 (J-10)",
 		"overdue:\n  J-10  2026-12-05  dev_gate", "  preprod    no run yet")
 	w.must("check")
