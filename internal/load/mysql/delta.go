@@ -14,8 +14,14 @@ import (
 // listChunk bounds the ids or keys one statement takes.
 const listChunk = 1000
 
-// in is " IN (?, ?, …)" for n values.
-func in(n int) string { return " IN (" + strings.Repeat("?, ", n-1) + "?)" }
+// in is " IN (?, ?, …)" for n values (n > 0; none: " IN (NULL)", which
+// holds for no row).
+func in(n int) string {
+	if n <= 0 {
+		return " IN (NULL)"
+	}
+	return " IN (" + strings.Repeat("?, ", n-1) + "?)"
+}
 
 func anys[T any](s []T) []any {
 	out := make([]any, len(s))

@@ -50,8 +50,8 @@ func (t *tsv) field(first bool, v any) {
 		t.buf.WriteString(hex.EncodeToString(v))
 	case string:
 		tsvEscaper.WriteString(&t.buf, v)
-	default:
-		panic(fmt.Sprintf("mysql: no text form for %T", v)) // values() returns only the types above
+	default: // values() returns only the types above
+		tsvEscaper.WriteString(&t.buf, fmt.Sprint(v))
 	}
 }
 
