@@ -53,11 +53,7 @@ func (s *Server) migration(r *http.Request, acc *account.Account) (string, error
 	if !acc.CanSee(m) {
 		return "", errStatus(http.StatusNotFound, "migration %q not found", m)
 	}
-	ms, err := s.svc.Migrations(r.Context())
-	if err != nil {
-		return "", err
-	}
-	if !slices.ContainsFunc(ms, func(x Migration) bool { return x.Name == m }) {
+	if !s.svc.Serves(m) {
 		return "", errStatus(http.StatusNotFound, "migration %q not found", m)
 	}
 	return m, nil

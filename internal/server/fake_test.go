@@ -41,6 +41,8 @@ func (f *fakeService) Migrations(context.Context) ([]Migration, error) {
 	return []Migration{{Name: "acme", Customer: "ACME <AG>", Cutover: "2026-12-15"}, {Name: "beta", Customer: "Beta", Cutover: "2026-12-20"}}, nil
 }
 
+func (f *fakeService) Serves(m string) bool { return m == "acme" || m == "beta" }
+
 func (f *fakeService) Overview(_ context.Context, m string) (*Overview, error) {
 	return &Overview{Migration: Migration{Name: m}, Lanes: []Lane{{Env: "dev"}}, Plan: []Step{}, Extractions: []Extraction{}}, nil
 }

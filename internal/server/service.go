@@ -15,6 +15,8 @@ import (
 type Service interface {
 	// Migrations lists every migration served, by name.
 	Migrations(ctx context.Context) ([]Migration, error)
+	// Serves reports whether migration m is served (cheap: no state read).
+	Serves(m string) bool
 	// Overview is one migration's lanes, runbook and extractions.
 	Overview(ctx context.Context, m string) (*Overview, error)
 	// Runs lists a migration's runs, oldest first.

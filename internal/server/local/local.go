@@ -134,6 +134,14 @@ func discover(root, dir string) ([]string, error) {
 	return out, nil
 }
 
+// Serves reports whether migration m is served.
+func (s *Service) Serves(m string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.projects[m]
+	return ok
+}
+
 // served returns migration m.
 func (s *Service) served(m string) (*app.Served, error) {
 	s.mu.Lock()
