@@ -193,6 +193,9 @@ func writeProtocol(ex *execution, runErr error) error {
 	} else {
 		proto.Status, proto.Error = protocol.StatusFailed, err.Error()
 	}
+	// The record of the failure, where the artifacts were to be (best
+	// effort: the state store holds it in any case).
+	_ = engine.WriteProtocol(filepath.Join(proto.Artifacts, "protocol.json"), proto)
 	return err
 }
 

@@ -110,8 +110,8 @@ func writeSummary(w io.Writer, p *protocol.Protocol, artifacts string, withError
 	if p.Error != "" && withError {
 		fmt.Fprintf(w, "error: %s\n", p.Error)
 	}
-	if artifacts != "" {
-		fmt.Fprintf(w, "report: %s\n", filepath.Join(artifacts, "report.html"))
+	if artifacts != "" && p.Report != "" { // only a report that was written
+		fmt.Fprintf(w, "report: %s\n", filepath.Join(artifacts, filepath.FromSlash(p.Report)))
 	}
 }
 

@@ -46,9 +46,6 @@ func (out *Outcome) WriteArtifacts() error {
 	if err := os.MkdirAll(p.Artifacts, 0o755); err != nil {
 		return fmt.Errorf("create artifacts directory: %w", err)
 	}
-	if err := WriteProtocol(filepath.Join(p.Artifacts, "protocol.json"), p); err != nil {
-		return err
-	}
 	d := &report.Data{Protocol: p, Project: out.migration, Customer: out.customer}
 	for _, r := range out.results {
 		d.Entities = append(d.Entities, report.EntityData{
@@ -56,9 +53,15 @@ func (out *Outcome) WriteArtifacts() error {
 			SampleRejects: r.sample, RejectsFile: r.counts.Rejects, RuleExamples: r.examples,
 		})
 	}
-	return writeFile(filepath.Join(p.Artifacts, "report.html"), func(f *os.File) error {
+	// The report first, the protocol last: protocol.json is the record,
+	// and it names the report only once the report is on disk.
+	if err := writeFile(filepath.Join(p.Artifacts, "report.html"), func(f *os.File) error {
 		return report.WriteHTML(f, d)
-	})
+	}); err != nil {
+		return err
+	}
+	p.Report = "report.html"
+	return WriteProtocol(filepath.Join(p.Artifacts, "protocol.json"), p)
 }
 
 // WriteProtocol writes a protocol as indented JSON.

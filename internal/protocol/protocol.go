@@ -37,6 +37,9 @@ type Protocol struct {
 	Extraction int    `json:"extraction"`
 	Status     string `json:"status"`
 	DryRun     bool   `json:"dry_run,omitempty"`
+	// Report is the run's report.html relative to its artifacts, set once
+	// it was written; empty when it could not be.
+	Report string `json:"report,omitempty"`
 	// References says where an import resolved ref fields: "delivery"
 	// (within the extraction, as check does) or "environment" (also the
 	// rows already there); empty for a check.
