@@ -29,19 +29,6 @@ const (
 	kindDump
 )
 
-func (k kind) String() string {
-	switch k {
-	case kindXLSX:
-		return "xlsx"
-	case kindJSONL:
-		return "jsonl"
-	case kindDump:
-		return "dump"
-	default:
-		return "csv"
-	}
-}
-
 // Open opens the file at path for streaming. The format follows the
 // extension (case-insensitive): .csv .txt .tsv .tab are CSV, .xlsx .xlsm
 // are Excel workbooks, .jsonl .ndjson are JSON Lines; any other file is
