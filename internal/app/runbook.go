@@ -61,11 +61,11 @@ func (s *Service) Runbook(ctx context.Context, req RunbookRequest) (*RunbookResu
 	return &RunbookResult{Migration: ss.p.Migration, Plan: pl, Warnings: warnings}, nil
 }
 
-// validatePlan checks handover.yaml's plan: entries with
-// plan.ValidateOverrides, each problem at the line of its entry.
-func validatePlan(p *project.Project) error {
+// checkPlan checks handover.yaml's plan: entries with
+// plan.ValidateOverrides, each problem at the line of its entry; the
+// project loader runs it with its other checks (a project.Check).
+func checkPlan(p *project.Project, errs *project.Errors) {
 	cfg := planBase(p)
-	errs := &project.Errors{}
 	seen := 0
 	for i, s := range p.Plan {
 		// overrides apply in order, so the problems of a prefix are those of
@@ -76,7 +76,6 @@ func validatePlan(p *project.Project) error {
 		}
 		seen = len(lines)
 	}
-	return errs.Err()
 }
 
 func errorLines(err error) []string {

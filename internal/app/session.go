@@ -29,11 +29,8 @@ func (s *Service) Project(dir string) (*project.Project, error) {
 	if err != nil {
 		return nil, &InvalidError{Err: err}
 	}
-	p, err := project.Load(resolved, s.cfg.Getenv)
+	p, err := project.LoadChecked(resolved, s.cfg.Getenv, checkPlan) // plan: with the other problems, in one pass
 	if err != nil {
-		return nil, &InvalidError{Err: err}
-	}
-	if err := validatePlan(p); err != nil {
 		return nil, &InvalidError{Err: err}
 	}
 	return p, nil

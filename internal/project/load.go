@@ -35,6 +35,17 @@ func ResolveDir(dir string) (string, error) {
 // Configuration problems are returned all at once as an *Errors; the
 // project is nil then.
 func Load(dir string, getenv func(string) string) (*Project, error) {
+	return LoadChecked(dir, getenv)
+}
+
+// Check is a validation of a loaded project by a package above this one
+// (the runbook's plan: overrides): it adds its problems to errs, so that
+// they are reported in the same pass as every other problem.
+type Check func(p *Project, errs *Errors)
+
+// LoadChecked is Load with more checks, run on the project as parsed
+// before any problem is reported.
+func LoadChecked(dir string, getenv func(string) string, checks ...Check) (*Project, error) {
 	abs, err := ResolveDir(dir)
 	if err != nil {
 		return nil, err
@@ -58,6 +69,9 @@ func Load(dir string, getenv func(string) string) (*Project, error) {
 	l.loadLookups()
 	l.check()
 	l.compileFixups()
+	for _, c := range checks {
+		c(l.p, l.errs)
+	}
 	l.errs.Sort()
 	if err := l.errs.Err(); err != nil {
 		return nil, err
