@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/handover/handover/internal/protocol"
 	"github.com/handover/handover/internal/state"
@@ -25,11 +26,12 @@ type QueueRequest struct {
 	Env        string // import, sync
 	Extraction int    // 0: the newest (resolved now)
 	DryRun     bool
-	Force      bool   // import: override the promotion rules
-	Reason     string // why; required with Force
-	Prefix     string // sync: which extraction files
-	Delete     bool   // sync: remove destination files the extraction lacks
-	Parallel   int    // sync: concurrent transfers
+	Force      bool          // import: override the promotion rules
+	Reason     string        // why; required with Force
+	Prefix     string        // sync: which extraction files
+	Delete     bool          // sync: remove destination files the extraction lacks
+	Parallel   int           // sync: concurrent transfers
+	Timeout    time.Duration // the run's time limit on the worker; 0: the worker's
 }
 
 // QueuedRun is a queued run: everything a worker needs to execute it,
@@ -48,6 +50,7 @@ type QueuedRun struct {
 	Prefix     string `json:"prefix,omitempty"`
 	Delete     bool   `json:"delete,omitempty"`
 	Parallel   int    `json:"parallel,omitempty"`
+	Timeout    int    `json:"timeout,omitempty"` // seconds; 0: the worker's limit
 }
 
 // Enqueuer hands a queued run to the workers (a job queue).
@@ -94,6 +97,8 @@ func (s *Service) Queue(ctx context.Context, req QueueRequest, q Enqueuer) (*Que
 		return nil, invalid("%s needs an environment", req.Kind)
 	case req.Force && req.Reason == "":
 		return nil, invalid("--force needs --reason TEXT: why the promotion rules are overridden (written to the audit log)")
+	case req.Timeout < 0 || req.Timeout > 0 && req.Timeout < time.Second:
+		return nil, invalid("a run's timeout must be at least 1s, not %s", req.Timeout)
 	}
 	ss, err := s.open(ctx, req.Project)
 	if err != nil {
@@ -119,7 +124,7 @@ func (s *Service) Queue(ctx context.Context, req QueueRequest, q Enqueuer) (*Que
 	}
 	qr := &QueuedRun{Migration: ss.p.Migration, Project: ss.p.Dir, Run: run.Number, Kind: req.Kind, Env: req.Env,
 		Extraction: x.Number, Actor: req.Actor.String(), DryRun: req.DryRun, Force: req.Force, Reason: req.Reason,
-		Prefix: req.Prefix, Delete: req.Delete, Parallel: req.Parallel}
+		Prefix: req.Prefix, Delete: req.Delete, Parallel: req.Parallel, Timeout: int(req.Timeout.Round(time.Second) / time.Second)}
 	if err := q.Enqueue(ctx, *qr); err != nil {
 		return nil, s.failQueued(ctx, ss, run.Number, req.Actor, fmt.Errorf("queue run %d: %w", run.Number, err))
 	}

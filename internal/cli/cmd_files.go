@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -37,7 +38,8 @@ type filesRequest struct {
 	deep       bool
 	parallel   int
 	prefix     string
-	queue      bool // queue it for a worker instead of running it here
+	queue      bool          // queue it for a worker instead of running it here
+	timeout    time.Duration // queued: the run's time limit on the worker
 }
 
 func (a *app) filesSyncCommand() *cobra.Command {
@@ -57,6 +59,9 @@ left looking complete when it is not. Every sync is recorded as a run.`,
   handover files sync --env prod --queue     # a worker runs it: prints "run N queued"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := noTimeoutAlone(req.queue, req.timeout); err != nil {
+				return err
+			}
 			return a.filesSync(cmd.Context(), req)
 		},
 	}
@@ -65,6 +70,7 @@ left looking complete when it is not. Every sync is recorded as a run.`,
 	cmd.Flags().BoolVar(&req.delete, "delete", false, "remove files at the destination that the extraction lacks")
 	cmd.Flags().IntVar(&req.parallel, "parallel", 4, "concurrent transfers")
 	cmd.Flags().BoolVar(&req.queue, "queue", false, queueHelp)
+	cmd.Flags().DurationVar(&req.timeout, "timeout", 0, timeoutHelp)
 	return cmd
 }
 
@@ -97,7 +103,7 @@ func (a *app) filesFlags(cmd *cobra.Command, req *filesRequest) {
 func (a *app) filesSync(ctx context.Context, req filesRequest) error {
 	if req.queue {
 		return a.enqueue(ctx, svc.QueueRequest{Kind: protocol.KindSync, Env: req.env, Extraction: req.extraction,
-			DryRun: req.dryRun, Prefix: req.prefix, Delete: req.delete, Parallel: req.parallel})
+			DryRun: req.dryRun, Prefix: req.prefix, Delete: req.delete, Parallel: req.parallel, Timeout: req.timeout})
 	}
 	prog := &svc.Progress{}
 	stop := a.progressBar(prog)

@@ -14,6 +14,17 @@ import (
 	"github.com/handover/handover/internal/protocol"
 )
 
+const timeoutHelp = "with --queue: the run's time limit on the worker (default: the worker's --job-timeout)"
+
+// noTimeoutAlone refuses --timeout without --queue: a run in-process has
+// no time limit.
+func noTimeoutAlone(queue bool, timeout time.Duration) error {
+	if timeout != 0 && !queue {
+		return usageErr("--timeout goes with --queue")
+	}
+	return nil
+}
+
 // jobQueue hands queued runs to River (an app.Enqueuer).
 type jobQueue struct{ q *jobs.Queue }
 
@@ -24,13 +35,13 @@ func (j jobQueue) Enqueue(ctx context.Context, r svc.QueuedRun) error {
 func toArgs(r svc.QueuedRun) jobs.RunArgs {
 	return jobs.RunArgs{Migration: r.Migration, Project: r.Project, Run: r.Run, RunKind: r.Kind, Env: r.Env,
 		Extraction: r.Extraction, Actor: r.Actor, DryRun: r.DryRun, Force: r.Force, Reason: r.Reason,
-		Prefix: r.Prefix, Delete: r.Delete, Parallel: r.Parallel}
+		Prefix: r.Prefix, Delete: r.Delete, Parallel: r.Parallel, TimeoutSeconds: r.Timeout}
 }
 
 func fromArgs(a jobs.RunArgs) svc.QueuedRun {
 	return svc.QueuedRun{Migration: a.Migration, Project: a.Project, Run: a.Run, Kind: a.RunKind, Env: a.Env,
 		Extraction: a.Extraction, Actor: a.Actor, DryRun: a.DryRun, Force: a.Force, Reason: a.Reason,
-		Prefix: a.Prefix, Delete: a.Delete, Parallel: a.Parallel}
+		Prefix: a.Prefix, Delete: a.Delete, Parallel: a.Parallel, Timeout: a.TimeoutSeconds}
 }
 
 // openQueue opens River on the project's state store.
@@ -45,6 +56,9 @@ func (a *app) openQueue(ctx context.Context, s *svc.Service, dir string) (*jobs.
 
 // enqueue queues a run for a worker and prints "run N queued".
 func (a *app) enqueue(ctx context.Context, req svc.QueueRequest) error {
+	if req.Timeout < 0 {
+		return usageErr("--timeout must not be negative")
+	}
 	s := a.service()
 	q, _, err := a.openQueue(ctx, s, a.dir)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 func (a *app) checkCommand() *cobra.Command {
 	var extraction int
 	var queue bool
+	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Transform and validate an extraction without loading it",
@@ -28,11 +29,15 @@ with the reasons). Exit code 3 when the quality gate fails.`,
   handover check --queue          # a worker runs it: prints "run N queued"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.run(cmd.Context(), runRequest{kind: protocol.KindCheck, extraction: extraction, queue: queue})
+			if err := noTimeoutAlone(queue, timeout); err != nil {
+				return err
+			}
+			return a.run(cmd.Context(), runRequest{kind: protocol.KindCheck, extraction: extraction, queue: queue, timeout: timeout})
 		},
 	}
 	cmd.Flags().IntVar(&extraction, "extraction", 0, "extraction number (default: the newest)")
 	cmd.Flags().BoolVar(&queue, "queue", false, queueHelp)
+	cmd.Flags().DurationVar(&timeout, "timeout", 0, timeoutHelp)
 	return cmd
 }
 
@@ -79,6 +84,9 @@ the environment, import waits up to --lock-timeout, saying who holds it.`,
 			case !req.force && req.reason != "":
 				return usageErr("--reason goes with --force")
 			}
+			if err := noTimeoutAlone(req.queue, req.timeout); err != nil {
+				return err
+			}
 			req.kind = protocol.KindImport
 			return a.run(cmd.Context(), req)
 		},
@@ -89,6 +97,7 @@ the environment, import waits up to --lock-timeout, saying who holds it.`,
 	cmd.Flags().BoolVar(&req.force, "force", false, "import although the promotion rules are not met (needs --reason)")
 	cmd.Flags().StringVar(&req.reason, "reason", "", "why --force overrides the promotion rules")
 	cmd.Flags().BoolVar(&req.queue, "queue", false, queueHelp)
+	cmd.Flags().DurationVar(&req.timeout, "timeout", 0, timeoutHelp)
 	lockFlag(cmd, &req.lockWait)
 	return cmd
 }
@@ -100,7 +109,8 @@ type runRequest struct {
 	dryRun     bool
 	force      bool
 	reason     string
-	queue      bool // queue it for a worker instead of running it here
+	queue      bool          // queue it for a worker instead of running it here
+	timeout    time.Duration // queued: the run's time limit on the worker
 	lockWait   time.Duration
 }
 
@@ -111,7 +121,7 @@ const queueHelp = "queue the run for a worker (handover worker), print its numbe
 func (a *app) run(ctx context.Context, req runRequest) error {
 	if req.queue {
 		return a.enqueue(ctx, svc.QueueRequest{Kind: req.kind, Env: req.env, Extraction: req.extraction,
-			DryRun: req.dryRun, Force: req.force, Reason: req.reason})
+			DryRun: req.dryRun, Force: req.force, Reason: req.reason, Timeout: req.timeout})
 	}
 	prog := &svc.Progress{}
 	stopBar := a.progressBar(prog)

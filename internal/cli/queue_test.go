@@ -136,15 +136,25 @@ func TestQueueWaitExitCodes(t *testing.T) {
 		w.Runs[2].Status != "failed" || !strings.Contains(w.Runs[2].Error, "broken") {
 		t.Errorf("wait --json 2 3 4: %+v (%v)\n%s", w, err, out)
 	}
+	// files sync --queue; --timeout goes with --queue only.
+	if out := mustRun(t, "-C", dir, "files", "sync", "--env", "dev", "--queue"); out != "run 5 queued\n" {
+		t.Errorf("files sync --queue printed %q, want run 5 queued", out)
+	}
+	if code, out, errOut := runCLI(t, nil, "-C", dir, "wait", "5"); code != 0 {
+		t.Errorf("wait 5 (files sync): exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := runCLI(t, nil, "-C", dir, "check", "--timeout", "5s"); code != 2 || !strings.Contains(errOut, "--queue") {
+		t.Errorf("check --timeout without --queue: exit %d %s; want 2", code, errOut)
+	}
 	log := stop()
-	for _, n := range []string{"1", "2", "3", "4"} {
+	for _, n := range []string{"1", "2", "3", "4", "5"} {
 		if c := strings.Count(log, "run "+n+" of acme finished"); c != 1 {
 			t.Errorf("the worker finished run %s %d times, want once:\n%s", n, c, log)
 		}
 	}
 	// The audit log names who queued each run.
-	if entries := audit(t, dir, "queue"); len(entries) != 4 {
-		t.Errorf("audit has %d queue entries, want 4: %+v", len(entries), entries)
+	if entries := audit(t, dir, "queue"); len(entries) != 5 {
+		t.Errorf("audit has %d queue entries, want 5: %+v", len(entries), entries)
 	}
 }
 
@@ -171,5 +181,27 @@ func TestWorseExitCode(t *testing.T) {
 		if got := worse(c.a, c.b); got != c.want {
 			t.Errorf("worse(%d, %d) = %d, want %d", c.a, c.b, got, c.want)
 		}
+	}
+}
+
+// TestQueuedRunTimeout: a queued run's --timeout bounds it on the worker;
+// the import that runs out of time is rolled back and recorded as failed.
+func TestQueuedRunTimeout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 60,000 rows")
+	}
+	dir := bigProject(t, 60_000)
+	mustRun(t, "-C", dir, "import", "--env", "dev", "--queue", "--timeout", "1s")
+	inProcessWorker(t, nil, "-C", dir)
+	code, out, errOut := runCLI(t, nil, "-C", dir, "--json", "wait", "1")
+	var w struct {
+		Runs []waited `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &w); err != nil || code != 1 || len(w.Runs) != 1 || w.Runs[0].Status != "failed" ||
+		!strings.Contains(w.Runs[0].Error, "deadline") {
+		t.Fatalf("wait for an import with --timeout 1s: exit %d %+v (%v)\n%s", code, w, err, errOut)
+	}
+	if n := sqliteCount(t, filepath.Join(dir, ".handover", "dev.db"), "contacts"); n != 0 {
+		t.Errorf("the timed-out import left %d contacts in dev", n)
 	}
 }
