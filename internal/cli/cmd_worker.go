@@ -79,7 +79,7 @@ func (a *app) work(ctx context.Context, wc workerConfig) error {
 	wc.serve.Log = func(format string, args ...any) {
 		mu.Lock()
 		defer mu.Unlock()
-		fmt.Fprintf(a.stdout, "%s %s\n", time.Now().UTC().Format("15:04:05"), fmt.Sprintf(format, args...))
+		fmt.Fprintf(a.stdout, "%s %s\n", time.Now().UTC().Format("15:04:05.000"), fmt.Sprintf(format, args...))
 	}
 	host, _ := os.Hostname()
 	errs := make(chan error, len(groups))

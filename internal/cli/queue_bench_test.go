@@ -77,6 +77,9 @@ func BenchmarkQueueOverhead(b *testing.B) {
 					b.StopTimer()
 					stopWorker(b, w1)
 					stopWorker(b, w2)
+					if testing.Verbose() {
+						b.Log(w1.out.String())
+					}
 				}
 				b.ReportMetric(queueing.Seconds()/float64(b.N), "queue-s/op")
 			})
