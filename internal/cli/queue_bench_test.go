@@ -29,21 +29,30 @@ import (
 func BenchmarkQueueOverhead(b *testing.B) {
 	for _, store := range []string{"sqlite", "postgres"} {
 		b.Run(store, func(b *testing.B) {
-			dir := filepath.Join(b.TempDir(), "example")
-			mustRunEnv(b, nil, "init", dir)
-			env := map[string]string{}
-			var penv []string
-			if store == "postgres" {
-				env["HANDOVER_STATE"] = testenv.FreshPostgres(b)
-				penv = []string{"HANDOVER_STATE=" + env["HANDOVER_STATE"]}
+			// fresh is a new example project with its sample received, on a
+			// fresh state store: every figure starts from the same state
+			// (each check reads the earlier runs).
+			fresh := func(b *testing.B) (string, map[string]string, []string) {
+				b.Helper()
+				dir := filepath.Join(b.TempDir(), "example")
+				mustRunEnv(b, nil, "init", dir)
+				env := map[string]string{}
+				var penv []string
+				if store == "postgres" {
+					env["HANDOVER_STATE"] = testenv.FreshPostgres(b)
+					penv = []string{"HANDOVER_STATE=" + env["HANDOVER_STATE"]}
+				}
+				mustRunEnv(b, env, "-C", dir, "receive", filepath.Join(dir, "sample"))
+				return dir, env, penv
 			}
-			mustRunEnv(b, env, "-C", dir, "receive", filepath.Join(dir, "sample"))
 			b.Run("check/in-process", func(b *testing.B) {
+				dir, env, _ := fresh(b)
 				for b.Loop() {
 					runCheck(b, env, dir)
 				}
 			})
 			b.Run("check/queued", func(b *testing.B) {
+				dir, env, penv := fresh(b)
 				w := startWorkerProc(b, penv, "-C", dir, "worker")
 				for b.Loop() {
 					waitAll(b, env, dir, queueCheck(b, env, dir))
@@ -52,7 +61,10 @@ func BenchmarkQueueOverhead(b *testing.B) {
 				stopWorker(b, w)
 			})
 			b.Run("100-checks/in-process", func(b *testing.B) {
-				for b.Loop() {
+				for range b.N {
+					b.StopTimer()
+					dir, env, _ := fresh(b)
+					b.StartTimer()
 					for range 100 {
 						runCheck(b, env, dir)
 					}
@@ -62,6 +74,7 @@ func BenchmarkQueueOverhead(b *testing.B) {
 				var queueing time.Duration
 				for range b.N {
 					b.StopTimer()
+					dir, env, penv := fresh(b)
 					start := time.Now()
 					runs := make([]int, 100)
 					for i := range runs {
