@@ -188,9 +188,9 @@ func TestWorseExitCode(t *testing.T) {
 // the import that runs out of time is rolled back and recorded as failed.
 func TestQueuedRunTimeout(t *testing.T) {
 	if testing.Short() {
-		t.Skip("imports 60,000 rows")
+		t.Skip("imports 300,000 rows")
 	}
-	dir := bigProject(t, 60_000)
+	dir := bigProject(t, 300_000) // an import of several seconds
 	mustRun(t, "-C", dir, "import", "--env", "dev", "--queue", "--timeout", "1s")
 	inProcessWorker(t, nil, "-C", dir)
 	code, out, errOut := runCLI(t, nil, "-C", dir, "--json", "wait", "1")
