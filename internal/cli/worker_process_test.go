@@ -191,7 +191,7 @@ func TestTwoWorkersPostgres(t *testing.T) {
 	env := map[string]string{"HANDOVER_STATE": pg}
 	penv := []string{"HANDOVER_STATE=" + pg}
 	root := t.TempDir()
-	big := bigProjectAt(t, filepath.Join(root, "big"), 60_000)
+	big := bigProjectAt(t, filepath.Join(root, "big"), 150_000) // over a second to import, even on a quiet machine
 	renameMigration(t, big, "big")
 	dirs := map[string]string{"big": big}
 	for _, name := range []string{"beta", "gamma"} {
