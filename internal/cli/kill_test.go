@@ -278,7 +278,7 @@ func TestLockWaitPostgres(t *testing.T) {
 		t.Skip("runs a long import")
 	}
 	url := testenv.FreshPostgres(t)
-	dir := bigProject(t, 150_000)
+	dir := bigProject(t, 600_000) // several seconds to import, also on a quiet machine
 	usePostgresDev(t, dir)
 	env := map[string]string{"DEV_DATABASE_URL": url}
 	t.Setenv("DEV_DATABASE_URL", url)
