@@ -20,7 +20,7 @@ func (x *tx) Sweep(ctx context.Context, e *format.Entity, seen load.Seen) (load.
 	}
 	r, err := core.Sweep(ctx, x, p, seen)
 	if err != nil {
-		x.failed = err
+		x.Failed = err
 		return load.Removal{}, fmt.Errorf("sweep %s: %w", e.Name, err)
 	}
 	delete(x.State().Books, e.Name)

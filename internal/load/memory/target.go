@@ -48,9 +48,9 @@ func (t *target) begin(ctx context.Context, f *format.Format) (*tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := &tx{t: t, st: st, plans: map[string]*core.Plan{}}
+	x := &tx{t: t, st: st, TxState: core.NewTxState()}
 	for _, p := range ps {
-		x.plans[p.Entity.Name] = p
+		x.Plans[p.Entity.Name] = p
 	}
 	if err := x.setup(ps); err != nil {
 		x.Rollback(ctx)
@@ -80,12 +80,10 @@ func (t *target) lock(ctx context.Context) (*state, error) {
 
 // tx is one import's transaction: it changes st, a copy of the state.
 type tx struct {
-	t      *target
-	st     *state
-	plans  map[string]*core.Plan
-	failed error // a Load failed: Commit must not commit
-	done   bool
-	delta  *core.DeltaState
+	t            *target
+	st           *state
+	core.TxState // plans, first failed load, done
+	delta        *core.DeltaState
 }
 
 // setup records the bookkeeping's version, checks the existing target
@@ -190,19 +188,19 @@ func (x *tx) Keys(_ context.Context, entity string) (map[string]struct{}, error)
 
 // Commit puts the transaction's state in place, unless a Load failed.
 func (x *tx) Commit(ctx context.Context) error {
-	if x.done {
+	if x.Done {
 		return errors.New("commit: the transaction is already finished")
 	}
-	if x.failed != nil {
+	if x.Failed != nil {
 		x.Rollback(ctx)
-		return fmt.Errorf("commit: an earlier load failed, nothing was imported: %w", x.failed)
+		return fmt.Errorf("commit: an earlier load failed, nothing was imported: %w", x.Failed)
 	}
 	if err := ctx.Err(); err != nil {
 		x.Rollback(ctx)
 		return fmt.Errorf("commit: %w", err)
 	}
 	load.BeforeCommit(ctx)
-	x.done = true
+	x.Done = true
 	d := x.t.db
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -212,10 +210,10 @@ func (x *tx) Commit(ctx context.Context) error {
 
 // Rollback discards the transaction; after Commit it does nothing.
 func (x *tx) Rollback(context.Context) error {
-	if x.done {
+	if x.Done {
 		return nil
 	}
-	x.done = true
+	x.Done = true
 	d := x.t.db
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -13,12 +13,12 @@ import (
 // Fixup runs fix-up rules over the environment's current rows, inside the
 // import's transaction.
 func (x *tx) Fixup(ctx context.Context, rules []*fixup.Rule, report func(fixup.Unresolved) error) ([]fixup.Counts, error) {
-	if err := core.FixupReady(x.done, x.failed); err != nil {
+	if err := core.FixupReady(x.Done, x.Failed); err != nil {
 		return nil, err
 	}
-	c, err := core.RunFixups(ctx, fixups{x}, x.plans, rules, report)
+	c, err := core.RunFixups(ctx, fixups{x}, x.Plans, rules, report)
 	if err != nil {
-		x.failed = err
+		x.Failed = err
 	}
 	return c, err
 }

@@ -107,9 +107,9 @@ func (t *target) begin(ctx context.Context, f *format.Format) (*tx, error) {
 	if err != nil {
 		return nil, t.fail("begin import", err)
 	}
-	x := &tx{t: t, conn: conn, plans: map[string]*core.Plan{}, referenced: core.Referenced(f), cache: map[string]*core.Book{}}
+	x := &tx{t: t, conn: conn, TxState: core.NewTxState(), referenced: core.Referenced(f), cache: map[string]*core.Book{}}
 	for _, p := range ps {
-		x.plans[p.Entity.Name] = p
+		x.Plans[p.Entity.Name] = p
 	}
 	if err := x.lock(ctx); err != nil {
 		conn.Close()
@@ -125,17 +125,15 @@ func (t *target) begin(ctx context.Context, f *format.Format) (*tx, error) {
 // tx is one import: its connection holds the environment's lock and runs
 // START TRANSACTION … COMMIT.
 type tx struct {
-	t          *target
-	conn       *sql.Conn
-	plans      map[string]*core.Plan
-	referenced map[string]bool
-	cache      map[string]*core.Book // bookkeeping of referenced entities, once read
-	ddl        []ddl                 // what Begin created, undone on rollback
-	inTx       bool
-	infile     *bool // whether the server takes LOAD DATA LOCAL INFILE, once asked
-	failed     error // a Load failed: Commit must not commit
-	done       bool
-	delta      *core.DeltaState
+	t            *target
+	conn         *sql.Conn
+	core.TxState // plans, first failed load, done
+	referenced   map[string]bool
+	cache        map[string]*core.Book // bookkeeping of referenced entities, once read
+	ddl          []ddl                 // what Begin created, undone on rollback
+	inTx         bool
+	infile       *bool // whether the server takes LOAD DATA LOCAL INFILE, once asked
+	delta        *core.DeltaState
 }
 
 // lock takes the environment's lock, waiting up to Options.LockWait while
@@ -206,19 +204,19 @@ func (x *tx) Keys(ctx context.Context, entity string) (map[string]struct{}, erro
 
 // Commit commits the import, unless a Load failed.
 func (x *tx) Commit(ctx context.Context) error {
-	if x.done {
+	if x.Done {
 		return errors.New("commit: the transaction is already finished")
 	}
-	if x.failed != nil {
+	if x.Failed != nil {
 		x.Rollback(ctx)
-		return fmt.Errorf("commit: an earlier load failed, nothing was imported: %w", x.failed)
+		return fmt.Errorf("commit: an earlier load failed, nothing was imported: %w", x.Failed)
 	}
 	load.BeforeCommit(ctx)
 	if _, err := x.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		x.Rollback(ctx)
 		return x.t.fail("commit", err)
 	}
-	x.done = true
+	x.Done = true
 	x.release(ctx)
 	return nil
 }
@@ -226,10 +224,10 @@ func (x *tx) Commit(ctx context.Context) error {
 // Rollback discards the import and drops what Begin created; after
 // Commit it does nothing.
 func (x *tx) Rollback(ctx context.Context) error {
-	if x.done {
+	if x.Done {
 		return nil
 	}
-	x.done = true
+	x.Done = true
 	// Even when ctx has ended: the environment must be left as it was.
 	ctx = context.WithoutCancel(ctx)
 	var errs []error

@@ -116,7 +116,7 @@ func (x *pgTx) Sweep(ctx context.Context, e *format.Entity, seen load.Seen) (loa
 	}
 	r, err := core.Sweep(ctx, x, p, seen)
 	if err != nil {
-		x.failed = err
+		x.Failed = err
 		return load.Removal{}, fmt.Errorf("sweep %s: %w", e.Name, err)
 	}
 	delete(x.State().Books, e.Name)

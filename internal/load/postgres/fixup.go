@@ -228,12 +228,12 @@ func (b *pgFixup) FixupFlush(ctx context.Context, p *core.Plan, col int) error {
 // Fixup runs fix-up rules over the environment's current rows, inside the
 // import's transaction.
 func (x *pgTx) Fixup(ctx context.Context, rules []*fixup.Rule, report func(fixup.Unresolved) error) ([]fixup.Counts, error) {
-	if err := core.FixupReady(x.done, x.failed); err != nil {
+	if err := core.FixupReady(x.Done, x.Failed); err != nil {
 		return nil, err
 	}
-	c, err := core.RunFixups(ctx, &pgFixup{x: x}, x.plans, rules, report)
+	c, err := core.RunFixups(ctx, &pgFixup{x: x}, x.Plans, rules, report)
 	if err != nil {
-		x.failed = err
+		x.Failed = err
 	}
 	return c, err
 }

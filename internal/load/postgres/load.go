@@ -20,26 +20,11 @@ func (x *pgTx) Load(ctx context.Context, e *format.Entity, rows load.Batches) (l
 	}
 	c, err := x.load(ctx, p, rows)
 	if err != nil {
-		x.failed = err
+		x.Failed = err
 		return load.Counts{}, fmt.Errorf("load %s: %w", e.Name, err)
 	}
 	delete(x.refs, e.Name) // its keys changed
 	return c, nil
-}
-
-// Loadable returns the plan of e if the transaction can still load it.
-func (x *pgTx) Loadable(e *format.Entity) (*core.Plan, error) {
-	switch {
-	case x.done:
-		return nil, fmt.Errorf("load %s: the transaction is already finished", e.Name)
-	case x.failed != nil:
-		return nil, fmt.Errorf("load %s: an earlier load failed: %w", e.Name, x.failed)
-	}
-	p := x.plans[e.Name]
-	if p == nil {
-		return nil, fmt.Errorf("load %s: the entity is not in the format the import began with", e.Name)
-	}
-	return p, nil
 }
 
 func (x *pgTx) load(ctx context.Context, p *core.Plan, rows load.Batches) (load.Counts, error) {

@@ -114,9 +114,9 @@ func (t *pgTarget) Begin(ctx context.Context, f *format.Format) (load.Tx, error)
 	if err != nil {
 		return nil, err
 	}
-	x := &pgTx{t: t, tx: tx, plans: map[string]*core.Plan{}, tables: map[string]*pgTable{}, refs: map[string]*core.Book{}}
+	x := &pgTx{t: t, tx: tx, TxState: core.NewTxState(), tables: map[string]*pgTable{}, refs: map[string]*core.Book{}}
 	for _, p := range ps {
-		x.plans[p.Entity.Name] = p
+		x.Plans[p.Entity.Name] = p
 	}
 	if err := x.setup(ctx, ps); err != nil {
 		tx.Rollback(ctx)
@@ -195,14 +195,12 @@ func (t *pgTarget) fail(doing string, err error) error {
 
 // pgTx is one import's transaction on PostgreSQL.
 type pgTx struct {
-	t      *pgTarget
-	tx     pgx.Tx
-	plans  map[string]*core.Plan
-	tables map[string]*pgTable   // by entity
-	refs   map[string]*core.Book // bookkeeping of referenced entities, once read
-	failed error                 // a Load failed: Commit must not commit
-	done   bool
-	delta  *core.DeltaState // delta.go: what Sweep needs; nil until used
+	t            *pgTarget
+	tx           pgx.Tx
+	core.TxState                       // plans, first failed load, done
+	tables       map[string]*pgTable   // by entity
+	refs         map[string]*core.Book // bookkeeping of referenced entities, once read
+	delta        *core.DeltaState      // delta.go: what Sweep needs; nil until used
 }
 
 const pgBookkeeping = `
@@ -287,15 +285,15 @@ func (x *pgTx) Keys(ctx context.Context, entity string) (map[string]struct{}, er
 
 // Commit commits the import, unless a Load failed.
 func (x *pgTx) Commit(ctx context.Context) error {
-	if x.done {
+	if x.Done {
 		return errors.New("commit: the transaction is already finished")
 	}
-	if x.failed != nil {
+	if x.Failed != nil {
 		x.Rollback(ctx)
-		return fmt.Errorf("commit: an earlier load failed, nothing was imported: %w", x.failed)
+		return fmt.Errorf("commit: an earlier load failed, nothing was imported: %w", x.Failed)
 	}
 	load.BeforeCommit(ctx)
-	x.done = true
+	x.Done = true
 	if err := x.tx.Commit(ctx); err != nil {
 		return x.t.fail("commit", err)
 	}
@@ -304,10 +302,10 @@ func (x *pgTx) Commit(ctx context.Context) error {
 
 // Rollback discards the import; after Commit it does nothing.
 func (x *pgTx) Rollback(ctx context.Context) error {
-	if x.done {
+	if x.Done {
 		return nil
 	}
-	x.done = true
+	x.Done = true
 	if x.tx.Conn().IsClosed() {
 		return nil // the server rolled back when the connection ended
 	}

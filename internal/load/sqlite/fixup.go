@@ -188,14 +188,14 @@ func (b *sqliteFixup) FixupFlush(context.Context, *core.Plan, int) error {
 // Fixup runs fix-up rules over the environment's current rows, inside the
 // import's transaction.
 func (x *sqliteTx) Fixup(ctx context.Context, rules []*fixup.Rule, report func(fixup.Unresolved) error) ([]fixup.Counts, error) {
-	if err := core.FixupReady(x.done, x.failed); err != nil {
+	if err := core.FixupReady(x.Done, x.Failed); err != nil {
 		return nil, err
 	}
 	b := &sqliteFixup{x: x}
 	defer b.close()
-	c, err := core.RunFixups(ctx, b, x.plans, rules, report)
+	c, err := core.RunFixups(ctx, b, x.Plans, rules, report)
 	if err != nil {
-		x.failed = err
+		x.Failed = err
 	}
 	return c, err
 }

@@ -83,9 +83,9 @@ func (t *sqliteTarget) Begin(ctx context.Context, f *format.Format) (load.Tx, er
 	if err != nil {
 		return nil, err
 	}
-	x := &sqliteTx{t: t, tx: conn, plans: map[string]*core.Plan{}, referenced: core.Referenced(f), cache: map[string]*core.Book{}}
+	x := &sqliteTx{t: t, tx: conn, TxState: core.NewTxState(), referenced: core.Referenced(f), cache: map[string]*core.Book{}}
 	for _, p := range ps {
-		x.plans[p.Entity.Name] = p
+		x.Plans[p.Entity.Name] = p
 	}
 	if err := x.setup(ctx, ps); err != nil {
 		x.Rollback(ctx)
@@ -124,14 +124,12 @@ func (t *sqliteTarget) Close() error { return t.db.Close() }
 // sqliteTx is one import's transaction on SQLite, on a connection of its
 // own that runs BEGIN IMMEDIATE … COMMIT.
 type sqliteTx struct {
-	t          *sqliteTarget
-	tx         *sql.Conn
-	plans      map[string]*core.Plan
-	referenced map[string]bool
-	cache      map[string]*core.Book // bookkeeping of referenced entities, once read
-	failed     error                 // a Load failed: Commit must not commit
-	done       bool
-	delta      *core.DeltaState // delta.go: what Sweep needs; nil until used
+	t            *sqliteTarget
+	tx           *sql.Conn
+	core.TxState // plans, first failed load, done
+	referenced   map[string]bool
+	cache        map[string]*core.Book // bookkeeping of referenced entities, once read
+	delta        *core.DeltaState      // delta.go: what Sweep needs; nil until used
 }
 
 const sqliteBookkeeping = `
@@ -217,15 +215,15 @@ func (x *sqliteTx) Keys(ctx context.Context, entity string) (map[string]struct{}
 
 // Commit commits the import, unless a Load failed.
 func (x *sqliteTx) Commit(ctx context.Context) error {
-	if x.done {
+	if x.Done {
 		return errors.New("commit: the transaction is already finished")
 	}
-	if x.failed != nil {
+	if x.Failed != nil {
 		x.Rollback(ctx)
-		return fmt.Errorf("commit: an earlier load failed, nothing was imported: %w", x.failed)
+		return fmt.Errorf("commit: an earlier load failed, nothing was imported: %w", x.Failed)
 	}
 	load.BeforeCommit(ctx)
-	x.done = true
+	x.Done = true
 	defer x.tx.Close()
 	if _, err := x.tx.ExecContext(ctx, "COMMIT"); err != nil {
 		x.tx.ExecContext(context.Background(), "ROLLBACK")
@@ -236,10 +234,10 @@ func (x *sqliteTx) Commit(ctx context.Context) error {
 
 // Rollback discards the import; after Commit it does nothing.
 func (x *sqliteTx) Rollback(ctx context.Context) error {
-	if x.done {
+	if x.Done {
 		return nil
 	}
-	x.done = true
+	x.Done = true
 	defer x.tx.Close()
 	// Even when ctx has ended: the connection must not stay in the transaction.
 	if _, err := x.tx.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
