@@ -83,6 +83,9 @@ func (s *Service) emit(ctx context.Context, st Store, p *project.Project, events
 // the project names its public_url and the first rejects of each entity
 // (read from the run's rejects files, at most notify.MaxFirstRejects each).
 func runEvents(p *project.Project, proto *protocol.Protocol, at time.Time) []notify.Event {
+	if len(p.Webhooks) == 0 {
+		return nil // nobody listens: no rejects file is read for a sample
+	}
 	links := notify.RunLinks{PublicURL: p.PublicURL, Artifacts: proto.Artifacts}
 	if rel, err := filepath.Rel(p.Dir, proto.Artifacts); err == nil && proto.Artifacts != "" && !strings.HasPrefix(rel, "..") {
 		links.Artifacts = filepath.ToSlash(rel)
