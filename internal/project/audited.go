@@ -22,7 +22,7 @@ func (p *Project) AuditedConfig() map[string]string {
 			Requires      []string `json:"requires,omitempty"`
 			Approvals     any      `json:"approvals,omitempty"`
 			OnGateFailure string   `json:"on_gate_failure,omitempty"`
-		}{redact.DSN(env.Declared.Database), redact.DSN(env.Declared.Files), env.Requires, env.Approvals, env.OnGateFailure})
+		}{redact.DSN(env.Declared.Database), redact.StoreURL(env.Declared.Files), env.Requires, env.Approvals, env.OnGateFailure})
 	}
 	steps := make([]PlanStep, len(p.Plan))
 	for i, s := range p.Plan {
