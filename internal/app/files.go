@@ -32,7 +32,7 @@ type FilesSyncRequest struct {
 // FilesSyncResult is a sync run and its plan.
 type FilesSyncResult struct {
 	RunResult
-	Plan *files.SyncPlan // what the sync decided, file by file
+	SyncPlan *files.SyncPlan // what the sync decided, file by file
 }
 
 // FilesVerifyRequest asks to compare an environment's file store with an
@@ -66,12 +66,12 @@ func (s *Service) FilesSync(ctx context.Context, req FilesSyncRequest) (*FilesSy
 	j := &job{kind: protocol.KindSync, env: env, extraction: x.Number, dryRun: req.DryRun, actor: req.Actor, queued: req.queued}
 	j.execute = func(ctx context.Context, run int, artifacts string) (*execution, error) {
 		proto := s.filesProtocol(ss.p, run, protocol.KindSync, env.Name, x.Number, req.DryRun, artifacts)
-		plan, err := files.Plan(ctx, x.Files, x.Dir, dst, files.PlanOptions{Prefix: prefix(req.Prefix)})
+		plan, err := files.PlanSync(ctx, x.Files, x.Dir, dst, files.SelectOptions{Prefix: prefix(req.Prefix)})
 		var res *files.Result
 		if err == nil && !req.DryRun {
 			res, err = files.Apply(ctx, plan, dst, files.ApplyOptions{Parallel: req.Parallel, Delete: req.Delete, Progress: req.Progress.transfer()})
 		}
-		out.Plan = plan
+		out.SyncPlan = plan
 		proto.Files = filesCounts(dst.String(), plan, res)
 		return &execution{proto: s.filesOutcome(proto, err)}, err
 	}

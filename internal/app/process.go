@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/handover/handover/internal/notify"
-	"github.com/handover/handover/internal/plan"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/promote"
 	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/runbook"
 	"github.com/handover/handover/internal/state"
 )
 
@@ -131,7 +131,7 @@ func (r *ConfirmResult) Detail() string { return confirmDetail(r.Step, r.By, r.N
 
 // Freeze records that the source system is read-only (the freeze step).
 func (s *Service) Freeze(ctx context.Context, req ConfirmRequest) (*ConfirmResult, error) {
-	req.Step = plan.StepFreeze
+	req.Step = runbook.StepFreeze
 	return s.Confirm(ctx, req)
 }
 
@@ -158,7 +158,7 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (*ConfirmResu
 	if err != nil {
 		return nil, err
 	}
-	if req.Step == plan.StepFreeze && done {
+	if req.Step == runbook.StepFreeze && done {
 		return &ConfirmResult{Step: req.Step, By: prev, Note: req.Note, At: at, Already: true}, nil
 	}
 	at = s.now()
@@ -166,14 +166,14 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (*ConfirmResu
 		return nil, err
 	}
 	action := ActionConfirm
-	if req.Step == plan.StepFreeze {
+	if req.Step == runbook.StepFreeze {
 		action = ActionFreeze
 	}
 	if err := st.Audit(ctx, by, action, confirmDetail(req.Step, by, req.Note), at); err != nil {
 		return nil, err
 	}
 	res := &ConfirmResult{Step: req.Step, By: by, Note: req.Note, At: at}
-	if req.Step == plan.StepFreeze {
+	if req.Step == runbook.StepFreeze {
 		res.Warnings = s.emit(ctx, st, p, notify.FreezeEvent(p.Migration, notify.Freeze{By: by, Note: req.Note}, at))
 	}
 	return res, nil
@@ -181,7 +181,7 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (*ConfirmResu
 
 func confirmDetail(step, by, note string) string {
 	s := fmt.Sprintf("%s confirmed by %s", step, by)
-	if step == plan.StepFreeze {
+	if step == runbook.StepFreeze {
 		s = "source frozen (read-only) by " + by
 	}
 	if note != "" {
@@ -193,10 +193,10 @@ func confirmDetail(step, by, note string) string {
 // confirmable checks that step is done by a confirmation: kickoff,
 // preprod_refreshed, freeze, or a step added in handover.yaml.
 func confirmable(p *project.Project, step string) error {
-	byConfirmation := []string{plan.StepKickoff, plan.StepPreprodRefreshed, plan.StepFreeze}
-	byEvidence := []string{plan.StepExtraction1, plan.StepDevGate, plan.StepFileInitial, plan.StepPreprodImport,
-		plan.StepRejects, plan.StepCustomerValidation, plan.StepExtraction2, plan.StepProdImport,
-		plan.StepFileDelta, plan.StepFixup, plan.StepSignoff}
+	byConfirmation := []string{runbook.StepKickoff, runbook.StepPreprodRefreshed, runbook.StepFreeze}
+	byEvidence := []string{runbook.StepExtraction1, runbook.StepDevGate, runbook.StepFileInitial, runbook.StepPreprodImport,
+		runbook.StepRejects, runbook.StepCustomerValidation, runbook.StepExtraction2, runbook.StepProdImport,
+		runbook.StepFileDelta, runbook.StepFixup, runbook.StepSignoff}
 	removed := false
 	for _, s := range p.Plan {
 		switch {

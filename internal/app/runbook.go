@@ -8,23 +8,23 @@ import (
 	"time"
 
 	"github.com/handover/handover/internal/notify"
-	"github.com/handover/handover/internal/plan"
 	"github.com/handover/handover/internal/project"
+	"github.com/handover/handover/internal/runbook"
 )
 
 // The runbook's types, for front ends.
 type (
-	// Plan is the runbook with each step's status.
-	Plan = plan.Plan
+	// Runbook is the migration's steps with each one's status.
+	Runbook = runbook.Runbook
 	// Step is one step of the runbook.
-	Step = plan.Step
+	Step = runbook.Step
 )
 
 // StepDone is the status of a step whose evidence exists.
-const StepDone = plan.Done
+const StepDone = runbook.Done
 
 // Relative names a day relative to J: "J-7", "J", "J+2".
-func Relative(offset int) string { return plan.Relative(offset) }
+func Relative(offset int) string { return runbook.Relative(offset) }
 
 // RunbookRequest asks for the runbook, dated from today.
 type RunbookRequest struct {
@@ -35,12 +35,14 @@ type RunbookRequest struct {
 // RunbookResult is the runbook and the migration it belongs to.
 type RunbookResult struct {
 	Migration string
-	Plan      *Plan
+	Runbook   *Runbook
 	Warnings  []string // overdue steps not delivered to a webhook
 }
 
 // WriteICS writes the runbook's steps as iCalendar events.
-func (r *RunbookResult) WriteICS(w io.Writer) error { return plan.WriteICS(w, r.Plan, r.Migration) }
+func (r *RunbookResult) WriteICS(w io.Writer) error {
+	return runbook.WriteICS(w, r.Runbook, r.Migration)
+}
 
 // Runbook derives the runbook from the state store, dated from today, and
 // sends overdue steps once to the webhooks that want step_overdue.
@@ -50,7 +52,7 @@ func (s *Service) Runbook(ctx context.Context, req RunbookRequest) (*RunbookResu
 		return nil, err
 	}
 	defer ss.close()
-	pl, err := s.buildPlan(ctx, ss.st, ss.p)
+	pl, err := s.buildRunbook(ctx, ss.st, ss.p)
 	if err != nil {
 		return nil, err
 	}
@@ -58,11 +60,11 @@ func (s *Service) Runbook(ctx context.Context, req RunbookRequest) (*RunbookResu
 	if err != nil {
 		return nil, err
 	}
-	return &RunbookResult{Migration: ss.p.Migration, Plan: pl, Warnings: warnings}, nil
+	return &RunbookResult{Migration: ss.p.Migration, Runbook: pl, Warnings: warnings}, nil
 }
 
 // checkPlan checks handover.yaml's plan: entries with
-// plan.ValidateOverrides, each problem at the line of its entry; the
+// runbook.ValidateOverrides, each problem at the line of its entry; the
 // project loader runs it with its other checks (a project.Check).
 func checkPlan(p *project.Project, errs *project.Errors) {
 	cfg := planBase(p)
@@ -70,7 +72,7 @@ func checkPlan(p *project.Project, errs *project.Errors) {
 	for i, s := range p.Plan {
 		// overrides apply in order, so the problems of a prefix are those of
 		// its entries: the new ones belong to entry i
-		lines := errorLines(plan.ValidateOverrides(cfg.Overrides[:i+1], cfg))
+		lines := errorLines(runbook.ValidateOverrides(cfg.Overrides[:i+1], cfg))
 		for _, l := range lines[min(seen, len(lines)):] {
 			errs.Add(project.ConfigFile, s.Line, "%s", l)
 		}
@@ -86,8 +88,8 @@ func errorLines(err error) []string {
 }
 
 // planBase is the runbook configuration of p without evidence or clock.
-func planBase(p *project.Project) plan.Config {
-	cfg := plan.Config{Envs: plan.EnvsOf(p), Hashes: p.Hashes, Fixups: len(p.Fixups) > 0}
+func planBase(p *project.Project) runbook.Config {
+	cfg := runbook.Config{Envs: runbook.EnvsOf(p), Hashes: p.Hashes, Fixups: len(p.Fixups) > 0}
 	if t, err := time.Parse(time.DateOnly, p.Cutover); err == nil {
 		cfg.Cutover = t
 	}
@@ -95,14 +97,14 @@ func planBase(p *project.Project) plan.Config {
 		cfg.Files = prod.Files != ""
 	}
 	for _, s := range p.Plan {
-		cfg.Overrides = append(cfg.Overrides, plan.Override{ID: s.ID, Title: s.Title, Owner: s.Owner,
+		cfg.Overrides = append(cfg.Overrides, runbook.Override{ID: s.ID, Title: s.Title, Owner: s.Owner,
 			Due: s.Due, Remove: s.Remove, After: s.After})
 	}
 	return cfg
 }
 
-// buildPlan derives the runbook from the state store, dated from today.
-func (s *Service) buildPlan(ctx context.Context, st Store, p *project.Project) (*plan.Plan, error) {
+// buildRunbook derives the runbook from the state store, dated from today.
+func (s *Service) buildRunbook(ctx context.Context, st Store, p *project.Project) (*runbook.Runbook, error) {
 	cfg := planBase(p)
 	if cfg.Cutover.IsZero() {
 		return nil, invalid("no cutover date: set cutover: YYYY-MM-DD (day J) in %s", project.ConfigFile)
@@ -113,16 +115,16 @@ func (s *Service) buildPlan(ctx context.Context, st Store, p *project.Project) (
 		return nil, fmt.Errorf("read extractions: %w", err)
 	}
 	for _, x := range xs {
-		cfg.Extractions = append(cfg.Extractions, plan.Extraction{Number: x.Number, Received: x.Received, Label: x.Label})
+		cfg.Extractions = append(cfg.Extractions, runbook.Extraction{Number: x.Number, Received: x.Received, Label: x.Label})
 	}
-	return plan.Build(ctx, st, cfg)
+	return runbook.Build(ctx, st, cfg)
 }
 
 // notifyOverdue queues step_overdue once per overdue step in the outbox
 // (a fact notified:step_overdue:<id> records that it was queued) and
 // drains it; what is not delivered now is retried by a later command.
 // The failures are returned as warnings.
-func (s *Service) notifyOverdue(ctx context.Context, st Store, p *project.Project, pl *plan.Plan) ([]string, error) {
+func (s *Service) notifyOverdue(ctx context.Context, st Store, p *project.Project, pl *runbook.Runbook) ([]string, error) {
 	wanted := false
 	for _, h := range p.Webhooks {
 		wanted = wanted || h.Wants(notify.EventStepOverdue)

@@ -93,9 +93,9 @@ func (sv *Served) Run(ctx context.Context, n int) (*Run, []Approval, error) {
 	return r, as, nil
 }
 
-// Plan is the runbook dated from today; nil without a cutover date. Unlike
+// Runbook is the runbook dated from today; nil without a cutover date. Unlike
 // Runbook it sends no webhook.
-func (sv *Served) Plan(ctx context.Context) (*Plan, error) {
+func (sv *Served) Runbook(ctx context.Context) (*Runbook, error) {
 	p, err := sv.Project()
 	if err != nil {
 		return nil, err
@@ -103,7 +103,7 @@ func (sv *Served) Plan(ctx context.Context) (*Plan, error) {
 	if p.Cutover == "" {
 		return nil, nil
 	}
-	return sv.svc.buildPlan(ctx, sv.st, p)
+	return sv.svc.buildRunbook(ctx, sv.st, p)
 }
 
 // Extractions lists the stored deliveries, oldest first.

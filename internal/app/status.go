@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/handover/handover/internal/plan"
 	"github.com/handover/handover/internal/project"
+	"github.com/handover/handover/internal/runbook"
 )
 
 // StatusRequest asks where the migration stands.
@@ -55,11 +55,11 @@ func (s *Service) Status(ctx context.Context, req StatusRequest) (*Status, error
 	p := ss.p
 	v := &Status{Migration: p.Migration, Customer: p.Customer, Today: s.now().Format(time.DateOnly), Overdue: []*Step{}}
 	if p.Cutover != "" {
-		pl, err := s.buildPlan(ctx, ss.st, p)
+		pl, err := s.buildRunbook(ctx, ss.st, p)
 		if err != nil {
 			return nil, err
 		}
-		v.fromPlan(pl)
+		v.fromRunbook(pl)
 		if v.Warnings, err = s.notifyOverdue(ctx, ss.st, p, pl); err != nil {
 			return nil, err
 		}
@@ -70,11 +70,11 @@ func (s *Service) Status(ctx context.Context, req StatusRequest) (*Status, error
 	return v, nil
 }
 
-func (v *Status) fromPlan(pl *plan.Plan) {
+func (v *Status) fromRunbook(pl *runbook.Runbook) {
 	days := DaysTo(pl.Today, pl.Cutover)
 	v.Cutover, v.DaysToGo, v.Total = pl.Cutover.Format(time.DateOnly), &days, len(pl.Steps)
 	for _, s := range pl.Steps {
-		if s.Status == plan.Done {
+		if s.Status == runbook.Done {
 			v.Done++
 			v.LastDone = s
 		}

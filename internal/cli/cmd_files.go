@@ -119,13 +119,13 @@ func (a *app) filesSync(ctx context.Context, req filesRequest) error {
 			Plan *files.SyncPlan `json:"plan,omitempty"`
 		}{res.Protocol, nil}
 		if req.dryRun {
-			out.Plan = res.Plan
+			out.Plan = res.SyncPlan
 		}
 		if err := a.printJSON(out); err != nil {
 			return err
 		}
 	} else {
-		printSync(a.stdout, res.Protocol, res.Plan, req.dryRun)
+		printSync(a.stdout, res.Protocol, res.SyncPlan, req.dryRun)
 	}
 	a.warn(res.Warnings)
 	return err

@@ -39,11 +39,11 @@ sent once to the webhooks that want step_overdue.`,
 				}
 			}
 			if a.json {
-				err = a.printJSON(res.Plan)
+				err = a.printJSON(res.Runbook)
 			} else {
-				writePlan(a.stdout, res.Migration, res.Plan)
+				writeRunbook(a.stdout, res.Migration, res.Runbook)
 				if ics != "" {
-					fmt.Fprintf(a.stdout, "calendar: %s (%d events)\n", ics, len(res.Plan.Steps))
+					fmt.Fprintf(a.stdout, "calendar: %s (%d events)\n", ics, len(res.Runbook.Steps))
 				}
 			}
 			a.warn(res.Warnings)
@@ -69,7 +69,7 @@ func writeICS(path string, res *svc.RunbookResult) error {
 	return nil
 }
 
-func writePlan(w io.Writer, migration string, pl *svc.Plan) {
+func writeRunbook(w io.Writer, migration string, pl *svc.Runbook) {
 	fmt.Fprintf(w, "%s runbook · J = %s · today %s (%s)\n\n", migration, pl.Cutover.Format(time.DateOnly),
 		pl.Today.Format(time.DateOnly), svc.Relative(svc.DaysTo(pl.Cutover, pl.Today)))
 	idWidth := len("STEP")

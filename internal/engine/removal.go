@@ -90,7 +90,7 @@ func keyList(keys []string, total int64) string {
 	return s
 }
 
-// addDiffs puts a diff run's per-entity plans into its protocol.
+// addDiffs puts a diff run's per-entity diffs into its protocol.
 func addDiffs(o Options, p *protocol.Protocol) {
 	d, ok := o.Tx.(load.DiffTx)
 	if !ok || o.Kind != protocol.KindDiff {

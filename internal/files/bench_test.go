@@ -58,7 +58,7 @@ func BenchmarkSync(b *testing.B) {
 // benchSync syncs; first says the destination starts empty, otherwise
 // it must already hold everything.
 func benchSync(b *testing.B, files []extract.File, root string, dst Store, first bool) {
-	plan, err := Plan(context.Background(), files, root, dst, PlanOptions{})
+	plan, err := PlanSync(context.Background(), files, root, dst, SelectOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}

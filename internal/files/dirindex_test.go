@@ -44,7 +44,7 @@ func TestDirStoreHoldsOnlyTheFiles(t *testing.T) {
 	if _, err := os.Stat(indexFile); err != nil {
 		t.Errorf("no hash index in handover's state: %v", err)
 	}
-	plan, err := Plan(ctx, src, root, open(), PlanOptions{})
+	plan, err := PlanSync(ctx, src, root, open(), SelectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

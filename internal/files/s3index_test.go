@@ -48,7 +48,7 @@ func TestS3HashIndex(t *testing.T) {
 	resync := func(wantHeads int64, wantChanged int) {
 		t.Helper()
 		s, ct := open()
-		plan, err := Plan(ctx, files, root, s, PlanOptions{})
+		plan, err := PlanSync(ctx, files, root, s, SelectOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

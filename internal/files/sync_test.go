@@ -14,7 +14,7 @@ import (
 // syncAll plans and applies, failing the test on any error.
 func syncAll(t *testing.T, src []extract.File, root string, dst Store, opts ApplyOptions) (*SyncPlan, *Result) {
 	t.Helper()
-	plan, err := Plan(context.Background(), src, root, dst, PlanOptions{})
+	plan, err := PlanSync(context.Background(), src, root, dst, SelectOptions{})
 	if err != nil {
 		t.Fatalf("plan: %v", err)
 	}
@@ -154,7 +154,7 @@ func TestSyncResume(t *testing.T) {
 
 		// Interrupted in the fourth small file (largest go first: big, f, e, d…).
 		interrupted(t, files, root, store, big+100_005+100_004+50_000)
-		plan, err := Plan(context.Background(), files, root, store, PlanOptions{})
+		plan, err := PlanSync(context.Background(), files, root, store, SelectOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,7 +184,7 @@ func interrupted(t *testing.T, files []extract.File, root string, store Store, b
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	rec := &recorder{Store: store, cancelAfter: budget, cancel: cancel}
-	plan, err := Plan(ctx, files, root, rec, PlanOptions{})
+	plan, err := PlanSync(ctx, files, root, rec, SelectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func TestSyncFileErrors(t *testing.T) {
 	forEachStore(t, func(t *testing.T, newStore func(*testing.T) Store) {
 		root, files := extraction(t, firstDelivery)
 		dst := &recorder{Store: newStore(t), failOn: map[string]bool{"b/foto.jpg": true}}
-		plan, err := Plan(context.Background(), files, root, dst, PlanOptions{})
+		plan, err := PlanSync(context.Background(), files, root, dst, SelectOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -232,7 +232,7 @@ func TestPlanJSON(t *testing.T) {
 	dst := newDirStore(t)
 	put(t, dst, "a/vertrag.pdf", []byte("contract v0"))
 	put(t, dst, "zzz.old", []byte("old"))
-	plan, err := Plan(context.Background(), files, root, dst, PlanOptions{})
+	plan, err := PlanSync(context.Background(), files, root, dst, SelectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +274,7 @@ func TestPlanSelection(t *testing.T) {
 		{AllFiles, []string{"c.csv", "files/a", "filesX/b", "sub/d"}},
 	}
 	for _, c := range cases {
-		plan, err := Plan(context.Background(), files, root, dst, PlanOptions{Prefix: c.prefix})
+		plan, err := PlanSync(context.Background(), files, root, dst, SelectOptions{Prefix: c.prefix})
 		if err != nil {
 			t.Fatalf("prefix %q: %v", c.prefix, err)
 		}
@@ -287,11 +287,11 @@ func TestPlanSelection(t *testing.T) {
 		}
 	}
 	bad := []extract.File{{Path: "files/x", SHA256: "zz"}}
-	if _, err := Plan(context.Background(), bad, root, dst, PlanOptions{}); err == nil {
+	if _, err := PlanSync(context.Background(), bad, root, dst, SelectOptions{}); err == nil {
 		t.Error("plan accepted a malformed sha256")
 	}
 	dup := []extract.File{{Path: "files/x", SHA256: sum(nil)}, {Path: "files/x", SHA256: sum(nil)}}
-	if _, err := Plan(context.Background(), dup, root, dst, PlanOptions{}); err == nil {
+	if _, err := PlanSync(context.Background(), dup, root, dst, SelectOptions{}); err == nil {
 		t.Error("plan accepted a path listed twice")
 	}
 }

@@ -14,7 +14,7 @@ import (
 
 // VerifyOptions tune Verify.
 type VerifyOptions struct {
-	Prefix   string // as in PlanOptions
+	Prefix   string // as in SelectOptions
 	Deep     bool   // download every object whose size matches and hash it
 	Parallel int    // concurrent downloads with Deep; default DefaultParallel
 }

@@ -51,7 +51,7 @@ type Sweeper interface {
 // DiffTx computes what an import would do without writing anything: Load
 // sorts the records and Sweep the absent rows exactly as an import would,
 // Keys hides the rows a diff of an earlier entity would delete, Diff
-// returns an entity's plan with sample keys and changed fields; Commit
+// returns an entity's diff with sample keys and changed fields; Commit
 // fails, Rollback ends the transaction.
 type DiffTx interface {
 	Tx

@@ -14,8 +14,8 @@ import (
 
 // This file reads the process half of handover.yaml: freeze:, plan: and
 // notify:. The runbook's own rules (which steps exist, what due: means)
-// live in package plan, which imports this one: the CLI checks plan:
-// against them with plan.ValidateOverrides.
+// live in package runbook, which imports this one: the application checks plan:
+// against them with runbook.ValidateOverrides, inside LoadChecked's pass.
 
 var stepIDRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 

@@ -28,7 +28,7 @@ func (x *tx) Sweep(ctx context.Context, e *format.Entity, seen load.Seen) (load.
 }
 
 // Book returns the bookkeeping Load left for p's entity, or reads it.
-func (x *tx) Book(ctx context.Context, p *core.Plan) (*core.Book, error) {
+func (x *tx) Book(ctx context.Context, p *core.Mapping) (*core.Book, error) {
 	if b, ok := x.State().Books[p.Entity.Name]; ok {
 		return b, nil
 	}
@@ -46,7 +46,7 @@ func (x *tx) FreshBook(_ context.Context, entity string) (*core.Book, error) {
 }
 
 // DeleteRows deletes the target rows and their bookkeeping.
-func (x *tx) DeleteRows(_ context.Context, p *core.Plan, rows []core.BookRow) error {
+func (x *tx) DeleteRows(_ context.Context, p *core.Mapping, rows []core.BookRow) error {
 	t := x.st.tables[p.Table]
 	for _, r := range rows {
 		delete(t.rows, r.ID)
@@ -57,7 +57,7 @@ func (x *tx) DeleteRows(_ context.Context, p *core.Plan, rows []core.BookRow) er
 
 // FlagRows sets removed_at on the rows not flagged yet and marks their
 // bookkeeping stale.
-func (x *tx) FlagRows(ctx context.Context, p *core.Plan, rows []core.BookRow) ([]core.BookRow, error) {
+func (x *tx) FlagRows(ctx context.Context, p *core.Mapping, rows []core.BookRow) ([]core.BookRow, error) {
 	t := x.st.tables[p.Table]
 	col := t.column(core.RemovedAtColumn)
 	if col < 0 {
@@ -76,7 +76,7 @@ func (x *tx) FlagRows(ctx context.Context, p *core.Plan, rows []core.BookRow) ([
 }
 
 // RefsTo returns the ids of p's rows whose column col holds one of ids.
-func (x *tx) RefsTo(_ context.Context, p *core.Plan, col string, ids []int64) ([]int64, error) {
+func (x *tx) RefsTo(_ context.Context, p *core.Mapping, col string, ids []int64) ([]int64, error) {
 	want := map[string]bool{}
 	for _, id := range ids {
 		want[strconv.FormatInt(id, 10)] = true
@@ -93,7 +93,7 @@ func (x *tx) RefsTo(_ context.Context, p *core.Plan, col string, ids []int64) ([
 }
 
 // MarkStale zeroes the fingerprints of keys.
-func (x *tx) MarkStale(_ context.Context, p *core.Plan, keys []string) error {
+func (x *tx) MarkStale(_ context.Context, p *core.Mapping, keys []string) error {
 	m := x.st.book[p.Entity.Name]
 	for _, k := range keys {
 		if e, ok := m[k]; ok {
@@ -104,12 +104,12 @@ func (x *tx) MarkStale(_ context.Context, p *core.Plan, keys []string) error {
 }
 
 // HasRemovedAt reports whether p's table has the column removed_at.
-func (x *tx) HasRemovedAt(_ context.Context, p *core.Plan) (bool, error) {
+func (x *tx) HasRemovedAt(_ context.Context, p *core.Mapping) (bool, error) {
 	return x.st.tables[p.Table].column(core.RemovedAtColumn) >= 0, nil
 }
 
 // Flagged returns the removed_at of those of ids that have one.
-func (x *tx) Flagged(_ context.Context, p *core.Plan, ids []int64) (map[int64]string, error) {
+func (x *tx) Flagged(_ context.Context, p *core.Mapping, ids []int64) (map[int64]string, error) {
 	t := x.st.tables[p.Table]
 	out := map[int64]string{}
 	c := t.column(core.RemovedAtColumn)
@@ -125,7 +125,7 @@ func (x *tx) Flagged(_ context.Context, p *core.Plan, ids []int64) (map[int64]st
 }
 
 // Current returns the values of rows ids, a ref as the target id.
-func (x *tx) Current(_ context.Context, p *core.Plan, ids []int64) (map[int64][]string, error) {
+func (x *tx) Current(_ context.Context, p *core.Mapping, ids []int64) (map[int64][]string, error) {
 	t := x.st.tables[p.Table]
 	out := map[int64][]string{}
 	for _, id := range ids {

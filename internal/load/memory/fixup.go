@@ -13,7 +13,7 @@ func (x *tx) Fixup(ctx context.Context, rules []*fixup.Rule, report func(fixup.U
 	if err := core.FixupReady(x.Done, x.Failed); err != nil {
 		return nil, err
 	}
-	c, err := core.RunFixups(ctx, fixups{x}, x.Plans, rules, report)
+	c, err := core.RunFixups(ctx, fixups{x}, x.Mappings, rules, report)
 	if err != nil {
 		x.Failed = err
 	}
@@ -24,7 +24,7 @@ func (x *tx) Fixup(ctx context.Context, rules []*fixup.Rule, report func(fixup.U
 type fixups struct{ x *tx }
 
 // FixupScan calls fn with the rows whose field col is set, in id order.
-func (b fixups) FixupScan(ctx context.Context, p *core.Plan, col int, _ *fixup.Group, fn func([]fixup.Row) error) error {
+func (b fixups) FixupScan(ctx context.Context, p *core.Mapping, col int, _ *fixup.Group, fn func([]fixup.Row) error) error {
 	t := b.x.st.tables[p.Table]
 	c, key := t.column(p.Columns[col]), t.column(p.Columns[p.KeyIndex])
 	var chunk []fixup.Row
@@ -73,7 +73,7 @@ func (b fixups) FixupKeyCount(_ context.Context, entity string) (int, error) {
 }
 
 // FixupIDs returns the lowest and highest id of p's table.
-func (b fixups) FixupIDs(_ context.Context, p *core.Plan) (int64, int64, error) {
+func (b fixups) FixupIDs(_ context.Context, p *core.Mapping) (int64, int64, error) {
 	ids := b.x.st.tables[p.Table].ids()
 	if len(ids) == 0 {
 		return 0, 0, nil
@@ -82,7 +82,7 @@ func (b fixups) FixupIDs(_ context.Context, p *core.Plan) (int64, int64, error) 
 }
 
 // FixupWrite sets field col of rows to their Text.
-func (b fixups) FixupWrite(_ context.Context, p *core.Plan, col int, rows []fixup.Row) error {
+func (b fixups) FixupWrite(_ context.Context, p *core.Mapping, col int, rows []fixup.Row) error {
 	t := b.x.st.tables[p.Table]
 	c := t.column(p.Columns[col])
 	for _, fr := range rows {
@@ -95,4 +95,4 @@ func (b fixups) FixupWrite(_ context.Context, p *core.Plan, col int, rows []fixu
 }
 
 // FixupFlush does nothing: writes are immediate.
-func (fixups) FixupFlush(context.Context, *core.Plan, int) error { return nil }
+func (fixups) FixupFlush(context.Context, *core.Mapping, int) error { return nil }

@@ -30,7 +30,7 @@ func (x *tx) Load(ctx context.Context, e *format.Entity, rows load.Batches) (loa
 // writer writes one entity's records into its table.
 type writer struct {
 	x    *tx
-	p    *core.Plan
+	p    *core.Mapping
 	t    *table
 	cols []int // table column of each field
 	book *core.Book
@@ -38,7 +38,7 @@ type writer struct {
 	c    load.Counts
 }
 
-func (x *tx) load(ctx context.Context, p *core.Plan, rows load.Batches) (load.Counts, error) {
+func (x *tx) load(ctx context.Context, p *core.Mapping, rows load.Batches) (load.Counts, error) {
 	book, _ := x.FreshBook(ctx, p.Entity.Name)
 	stale := core.StaleEntries(book)
 	w := &writer{x: x, p: p, t: x.st.tables[p.Table], book: book}

@@ -37,7 +37,7 @@ func (t *target) BeginDiff(ctx context.Context, f *format.Format) (load.DiffTx, 
 }
 
 func (t *target) begin(ctx context.Context, f *format.Format) (*tx, error) {
-	ps, err := core.Plans(f)
+	ps, err := core.Mappings(f)
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
@@ -50,7 +50,7 @@ func (t *target) begin(ctx context.Context, f *format.Format) (*tx, error) {
 	}
 	x := &tx{t: t, st: st, TxState: core.NewTxState()}
 	for _, p := range ps {
-		x.Plans[p.Entity.Name] = p
+		x.Mappings[p.Entity.Name] = p
 	}
 	if err := x.setup(ps); err != nil {
 		x.Rollback(ctx)
@@ -82,13 +82,13 @@ func (t *target) lock(ctx context.Context) (*state, error) {
 type tx struct {
 	t            *target
 	st           *state
-	core.TxState // plans, first failed load, done
+	core.TxState // mappings, first failed load, done
 	delta        *core.DeltaState
 }
 
 // setup records the bookkeeping's version, checks the existing target
 // tables against the format and creates the missing ones.
-func (x *tx) setup(ps []*core.Plan) error {
+func (x *tx) setup(ps []*core.Mapping) error {
 	switch v, ok := x.st.meta["schema_version"]; {
 	case !ok:
 		x.st.meta["schema_version"] = core.SchemaVersion
@@ -126,7 +126,7 @@ func (x *tx) setup(ps []*core.Plan) error {
 }
 
 // newTable is the table the format asks for: the id, then a column per field.
-func newTable(p *core.Plan) *table {
+func newTable(p *core.Mapping) *table {
 	cols := []Column{{Name: core.IDColumn, Kind: Integer, NotNull: true, Unique: true}}
 	for i, f := range p.Entity.Fields {
 		cols = append(cols, Column{Name: p.Columns[i], Kind: kindOf(f.Type), NotNull: i == p.KeyIndex, Unique: i == p.KeyIndex})
@@ -135,7 +135,7 @@ func newTable(p *core.Plan) *table {
 }
 
 // tableProblems lists how an existing table differs from what p needs.
-func tableProblems(t *table, p *core.Plan) []string {
+func tableProblems(t *table, p *core.Mapping) []string {
 	var problems []string
 	if i := t.column(core.IDColumn); i < 0 || t.columns[i].Kind != Integer {
 		problems = append(problems, "column id is missing or not an integer")

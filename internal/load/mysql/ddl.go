@@ -36,7 +36,7 @@ const tableOptions = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
 // setup undoes what a killed import left, creates the bookkeeping and the
 // missing target tables (checking the existing ones first), records what
 // it created and starts the transaction.
-func (x *tx) setup(ctx context.Context, ps []*core.Plan) error {
+func (x *tx) setup(ctx context.Context, ps []*core.Mapping) error {
 	if err := x.recoverDDL(ctx); err != nil {
 		return err
 	}
@@ -88,9 +88,9 @@ func (x *tx) create(ctx context.Context, table, create string) error {
 }
 
 // checkTables checks the existing target tables against the format,
-// refusing with every mismatch, and returns the plans of missing tables.
-func (x *tx) checkTables(ctx context.Context, ps []*core.Plan) ([]*core.Plan, error) {
-	var missing []*core.Plan
+// refusing with every mismatch, and returns the mappings of missing tables.
+func (x *tx) checkTables(ctx context.Context, ps []*core.Mapping) ([]*core.Mapping, error) {
+	var missing []*core.Mapping
 	var bad []load.TableMismatch
 	for _, p := range ps {
 		cols, err := x.tableColumns(ctx, p.Table)
@@ -117,7 +117,7 @@ func (x *tx) checkTables(ctx context.Context, ps []*core.Plan) ([]*core.Plan, er
 
 // setupRemovedAt gives the table of every entity with removed: flag its
 // removed_at column, checking an existing one.
-func (x *tx) setupRemovedAt(ctx context.Context, ps []*core.Plan) error {
+func (x *tx) setupRemovedAt(ctx context.Context, ps []*core.Mapping) error {
 	for _, p := range ps {
 		if core.Policy(p.Entity) != format.RemovedFlag {
 			continue

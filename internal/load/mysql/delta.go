@@ -48,7 +48,7 @@ func (x *tx) Sweep(ctx context.Context, e *format.Entity, seen load.Seen) (load.
 
 // afterLoad keeps an entity's bookkeeping for Sweep and clears removed_at
 // on the flagged rows that came back.
-func (x *tx) afterLoad(ctx context.Context, p *core.Plan, book *core.Book, stale []int) error {
+func (x *tx) afterLoad(ctx context.Context, p *core.Mapping, book *core.Book, stale []int) error {
 	x.State().Books[p.Entity.Name] = book
 	restored := core.MetIDs(book, stale)
 	if len(restored) == 0 {
@@ -65,7 +65,7 @@ func (x *tx) afterLoad(ctx context.Context, p *core.Plan, book *core.Book, stale
 }
 
 // Book returns the bookkeeping Load left for p's entity, or reads it.
-func (x *tx) Book(ctx context.Context, p *core.Plan) (*core.Book, error) {
+func (x *tx) Book(ctx context.Context, p *core.Mapping) (*core.Book, error) {
 	if b, ok := x.State().Books[p.Entity.Name]; ok {
 		return b, nil
 	}
@@ -91,7 +91,7 @@ func (x *tx) queryIDs(ctx context.Context, q string, args ...any) ([]int64, erro
 }
 
 // DeleteRows deletes the target rows and their bookkeeping.
-func (x *tx) DeleteRows(ctx context.Context, p *core.Plan, rows []core.BookRow) error {
+func (x *tx) DeleteRows(ctx context.Context, p *core.Mapping, rows []core.BookRow) error {
 	delete(x.cache, p.Entity.Name) // the ids of deleted keys must no longer resolve
 	return core.Chunks(rows, listChunk, func(rs []core.BookRow) error {
 		del := "DELETE FROM " + quote(p.Table) + " WHERE " + quote(core.IDColumn) + in(len(rs))
@@ -105,7 +105,7 @@ func (x *tx) DeleteRows(ctx context.Context, p *core.Plan, rows []core.BookRow) 
 
 // FlagRows sets removed_at on the rows not flagged yet and marks their
 // bookkeeping stale.
-func (x *tx) FlagRows(ctx context.Context, p *core.Plan, rows []core.BookRow) ([]core.BookRow, error) {
+func (x *tx) FlagRows(ctx context.Context, p *core.Mapping, rows []core.BookRow) ([]core.BookRow, error) {
 	if has, err := x.HasRemovedAt(ctx, p); err != nil || !has {
 		if err == nil {
 			err = fmt.Errorf("table %s has no column %s", p.Table, core.RemovedAtColumn)
@@ -137,7 +137,7 @@ func (x *tx) FlagRows(ctx context.Context, p *core.Plan, rows []core.BookRow) ([
 }
 
 // RefsTo returns the ids of p's rows whose column col holds one of ids.
-func (x *tx) RefsTo(ctx context.Context, p *core.Plan, col string, ids []int64) ([]int64, error) {
+func (x *tx) RefsTo(ctx context.Context, p *core.Mapping, col string, ids []int64) ([]int64, error) {
 	var out []int64
 	err := core.Chunks(ids, listChunk, func(ids []int64) error {
 		q := "SELECT " + quote(core.IDColumn) + " FROM " + quote(p.Table) + " WHERE " + quote(col) + in(len(ids))
@@ -152,7 +152,7 @@ func (x *tx) RefsTo(ctx context.Context, p *core.Plan, col string, ids []int64) 
 }
 
 // MarkStale zeroes the fingerprints of keys.
-func (x *tx) MarkStale(ctx context.Context, p *core.Plan, keys []string) error {
+func (x *tx) MarkStale(ctx context.Context, p *core.Mapping, keys []string) error {
 	var zero core.Fingerprint
 	return core.Chunks(keys, listChunk, func(ks []string) error {
 		q := "UPDATE handover_rows SET fingerprint = ? WHERE entity = ? AND `key`" + in(len(ks))
@@ -161,7 +161,7 @@ func (x *tx) MarkStale(ctx context.Context, p *core.Plan, keys []string) error {
 }
 
 // HasRemovedAt reports whether p's table has the column removed_at.
-func (x *tx) HasRemovedAt(ctx context.Context, p *core.Plan) (bool, error) {
+func (x *tx) HasRemovedAt(ctx context.Context, p *core.Mapping) (bool, error) {
 	st := x.State()
 	if has, ok := st.RemovedAt[p.Entity.Name]; ok {
 		return has, nil

@@ -26,7 +26,7 @@ func canonicalTime(s string) string {
 }
 
 // Flagged returns the removed_at of those of ids that have one.
-func (x *tx) Flagged(ctx context.Context, p *core.Plan, ids []int64) (map[int64]string, error) {
+func (x *tx) Flagged(ctx context.Context, p *core.Mapping, ids []int64) (map[int64]string, error) {
 	out := map[int64]string{}
 	err := core.Chunks(ids, listChunk, func(ids []int64) error {
 		q := "SELECT " + quote(core.IDColumn) + ", " + utc(quote(core.RemovedAtColumn)) + " FROM " + quote(p.Table) +
@@ -39,7 +39,7 @@ func (x *tx) Flagged(ctx context.Context, p *core.Plan, ids []int64) (map[int64]
 }
 
 // Current returns the canonical values of rows ids, a ref as the target id.
-func (x *tx) Current(ctx context.Context, p *core.Plan, ids []int64) (map[int64][]string, error) {
+func (x *tx) Current(ctx context.Context, p *core.Mapping, ids []int64) (map[int64][]string, error) {
 	cols := make([]string, len(p.Columns))
 	for i, f := range p.Entity.Fields {
 		c := quote(p.Columns[i])

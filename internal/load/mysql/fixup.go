@@ -16,7 +16,7 @@ func (x *tx) Fixup(ctx context.Context, rules []*fixup.Rule, report func(fixup.U
 	if err := core.FixupReady(x.Done, x.Failed); err != nil {
 		return nil, err
 	}
-	c, err := core.RunFixups(ctx, fixups{x}, x.Plans, rules, report)
+	c, err := core.RunFixups(ctx, fixups{x}, x.Mappings, rules, report)
 	if err != nil {
 		x.Failed = err
 	}
@@ -29,7 +29,7 @@ type fixups struct{ x *tx }
 // FixupScan pages through the rows by id, prefiltered by a text every
 // match contains when each rule has one (MySQL's regular expressions are
 // not Go's), else only by the field being set.
-func (b fixups) FixupScan(ctx context.Context, p *core.Plan, col int, g *fixup.Group, fn func([]fixup.Row) error) error {
+func (b fixups) FixupScan(ctx context.Context, p *core.Mapping, col int, g *fixup.Group, fn func([]fixup.Row) error) error {
 	column := quote(p.Columns[col])
 	where, args := column+" IS NOT NULL", []any{}
 	if lits := core.Literals(g); lits != nil {
@@ -94,7 +94,7 @@ func (b fixups) FixupKeyCount(ctx context.Context, entity string) (int, error) {
 }
 
 // FixupIDs returns the lowest and highest id of p's table.
-func (b fixups) FixupIDs(ctx context.Context, p *core.Plan) (int64, int64, error) {
+func (b fixups) FixupIDs(ctx context.Context, p *core.Mapping) (int64, int64, error) {
 	var lo, hi int64
 	id := quote(core.IDColumn)
 	q := "SELECT coalesce(min(" + id + "), 0), coalesce(max(" + id + "), 0) FROM " + quote(p.Table)
@@ -105,7 +105,7 @@ func (b fixups) FixupIDs(ctx context.Context, p *core.Plan) (int64, int64, error
 }
 
 // FixupWrite sets field col of rows to their Text, one UPDATE per chunk.
-func (b fixups) FixupWrite(ctx context.Context, p *core.Plan, col int, rows []fixup.Row) error {
+func (b fixups) FixupWrite(ctx context.Context, p *core.Mapping, col int, rows []fixup.Row) error {
 	id, column := quote(core.IDColumn), quote(p.Columns[col])
 	return core.Chunks(rows, insertRows, func(rs []fixup.Row) error {
 		args := make([]any, 0, 3*len(rs))
@@ -122,4 +122,4 @@ func (b fixups) FixupWrite(ctx context.Context, p *core.Plan, col int, rows []fi
 }
 
 // FixupFlush does nothing: writes are not buffered.
-func (fixups) FixupFlush(context.Context, *core.Plan, int) error { return nil }
+func (fixups) FixupFlush(context.Context, *core.Mapping, int) error { return nil }

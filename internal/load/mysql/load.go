@@ -27,7 +27,7 @@ func (x *tx) Load(ctx context.Context, e *format.Entity, rows load.Batches) (loa
 	return c, nil
 }
 
-func (x *tx) load(ctx context.Context, p *core.Plan, rows load.Batches) (load.Counts, error) {
+func (x *tx) load(ctx context.Context, p *core.Mapping, rows load.Batches) (load.Counts, error) {
 	book, err := x.bookkeeping(ctx, p.Entity.Name)
 	if err != nil {
 		return load.Counts{}, err
@@ -64,7 +64,7 @@ func (x *tx) load(ctx context.Context, p *core.Plan, rows load.Batches) (load.Co
 // sorter decides, record by record, what a load does with it.
 type sorter struct {
 	w      *writer
-	p      *core.Plan
+	p      *core.Mapping
 	book   *core.Book
 	nextID int64
 	c      load.Counts
@@ -164,7 +164,7 @@ func (x *tx) FreshBook(ctx context.Context, entity string) (*core.Book, error) {
 
 // refMaps returns, per field, the bookkeeping of the entity a ref field
 // points to (nil for other fields).
-func (x *tx) refMaps(ctx context.Context, p *core.Plan) ([]*core.Book, error) {
+func (x *tx) refMaps(ctx context.Context, p *core.Mapping) ([]*core.Book, error) {
 	refs := make([]*core.Book, len(p.Entity.Fields))
 	for i, f := range p.Entity.Fields {
 		if f.Type != format.Ref {

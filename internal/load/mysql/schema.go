@@ -67,7 +67,7 @@ func compatible(t format.Type) []string {
 
 // createTable is the CREATE TABLE of p: a generated id, a column per
 // field, a unique index on the key.
-func createTable(p *core.Plan) string {
+func createTable(p *core.Mapping) string {
 	defs := []string{quote(core.IDColumn) + " BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY"}
 	for i, f := range p.Entity.Fields {
 		d := quote(p.Columns[i]) + " " + columnType(f, i == p.KeyIndex)
@@ -134,7 +134,7 @@ func (x *tx) uniqueOn(ctx context.Context, table, col string) (bool, error) {
 
 // columnProblems lists how an existing table's columns differ from what p
 // needs.
-func columnProblems(p *core.Plan, cols []column, keyUnique bool) []string {
+func columnProblems(p *core.Mapping, cols []column, keyUnique bool) []string {
 	var problems []string
 	id, ok := findColumn(cols, core.IDColumn)
 	switch {

@@ -99,7 +99,7 @@ func (t *target) BeginDiff(ctx context.Context, f *format.Format) (load.DiffTx, 
 }
 
 func (t *target) begin(ctx context.Context, f *format.Format) (*tx, error) {
-	ps, err := core.Plans(f)
+	ps, err := core.Mappings(f)
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
@@ -109,7 +109,7 @@ func (t *target) begin(ctx context.Context, f *format.Format) (*tx, error) {
 	}
 	x := &tx{t: t, conn: conn, TxState: core.NewTxState(), referenced: core.Referenced(f), cache: map[string]*core.Book{}}
 	for _, p := range ps {
-		x.Plans[p.Entity.Name] = p
+		x.Mappings[p.Entity.Name] = p
 	}
 	if err := x.lock(ctx); err != nil {
 		conn.Close()
@@ -127,7 +127,7 @@ func (t *target) begin(ctx context.Context, f *format.Format) (*tx, error) {
 type tx struct {
 	t            *target
 	conn         *sql.Conn
-	core.TxState // plans, first failed load, done
+	core.TxState // mappings, first failed load, done
 	referenced   map[string]bool
 	cache        map[string]*core.Book // bookkeeping of referenced entities, once read
 	ddl          []ddl                 // what Begin created, undone on rollback

@@ -19,7 +19,7 @@ const insertRows = 500
 // UPDATE, by id).
 type writer struct {
 	x        *tx
-	p        *core.Plan
+	p        *core.Mapping
 	refs     []*core.Book
 	ins, upd batch
 	sqls     map[[2]int]string // statements by kind and rows
@@ -38,7 +38,7 @@ type batch struct {
 	args, book []any
 }
 
-func newWriter(x *tx, p *core.Plan, refs []*core.Book, load bool) *writer {
+func newWriter(x *tx, p *core.Mapping, refs []*core.Book, load bool) *writer {
 	return &writer{x: x, p: p, refs: refs, sqls: map[[2]int]string{}, load: load}
 }
 

@@ -25,7 +25,7 @@ func (x *pgTx) State() *core.DeltaState {
 // is fingerprinted and compared with it on the client, so that unchanged
 // records cost a hash and a lookup and never reach the server. Only new and
 // changed records go through the staging table and the merge.
-func (x *pgTx) loadDelta(ctx context.Context, p *core.Plan, rows load.Batches) (load.Counts, error) {
+func (x *pgTx) loadDelta(ctx context.Context, p *core.Mapping, rows load.Batches) (load.Counts, error) {
 	book, err := x.readBook(ctx, p.Entity.Name)
 	if err != nil {
 		return load.Counts{}, err
@@ -50,7 +50,7 @@ func (x *pgTx) loadDelta(ctx context.Context, p *core.Plan, rows load.Batches) (
 // ones and marking in book every key it meets.
 type deltaRows struct {
 	next      func() core.HashedBatch
-	p         *core.Plan
+	p         *core.Mapping
 	book      *core.Book
 	unchanged int64
 }
@@ -90,7 +90,7 @@ func (d *deltaRows) Next(context.Context) ([]load.Record, error) {
 }
 
 // restore clears removed_at on flagged rows that came back.
-func (x *pgTx) restore(ctx context.Context, p *core.Plan, ids []int64) error {
+func (x *pgTx) restore(ctx context.Context, p *core.Mapping, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -123,14 +123,14 @@ func (x *pgTx) Sweep(ctx context.Context, e *format.Entity, seen load.Seen) (loa
 	return r, nil
 }
 
-func (x *pgTx) Book(ctx context.Context, p *core.Plan) (*core.Book, error) {
+func (x *pgTx) Book(ctx context.Context, p *core.Mapping) (*core.Book, error) {
 	if b, ok := x.State().Books[p.Entity.Name]; ok {
 		return b, nil
 	}
 	return x.readBook(ctx, p.Entity.Name)
 }
 
-func (x *pgTx) DeleteRows(ctx context.Context, p *core.Plan, rows []core.BookRow) error {
+func (x *pgTx) DeleteRows(ctx context.Context, p *core.Mapping, rows []core.BookRow) error {
 	del := "DELETE FROM " + pgQuote(p.Table) + " WHERE " + pgQuote(core.IDColumn) + " = ANY($1)"
 	const book = "DELETE FROM handover_rows WHERE entity = $1 AND key = ANY($2)"
 	delete(x.refs, p.Entity.Name) // the ids of deleted keys must no longer resolve
@@ -145,7 +145,7 @@ func (x *pgTx) DeleteRows(ctx context.Context, p *core.Plan, rows []core.BookRow
 	})
 }
 
-func (x *pgTx) FlagRows(ctx context.Context, p *core.Plan, rows []core.BookRow) ([]core.BookRow, error) {
+func (x *pgTx) FlagRows(ctx context.Context, p *core.Mapping, rows []core.BookRow) ([]core.BookRow, error) {
 	if has, err := x.HasRemovedAt(ctx, p); err != nil || !has {
 		if err == nil {
 			err = fmt.Errorf("table %s has no column %s", p.Table, core.RemovedAtColumn)
@@ -187,7 +187,7 @@ func (x *pgTx) queryIDs(ctx context.Context, q string, args ...any) ([]int64, er
 	return ids, rows.Err()
 }
 
-func (x *pgTx) RefsTo(ctx context.Context, p *core.Plan, col string, ids []int64) ([]int64, error) {
+func (x *pgTx) RefsTo(ctx context.Context, p *core.Mapping, col string, ids []int64) ([]int64, error) {
 	q := "SELECT " + pgQuote(core.IDColumn) + " FROM " + pgQuote(p.Table) + " WHERE " + pgQuote(col) + " = ANY($1)"
 	var out []int64
 	err := core.Chunks(ids, pgChunk, func(ids []int64) error {
@@ -201,7 +201,7 @@ func (x *pgTx) RefsTo(ctx context.Context, p *core.Plan, col string, ids []int64
 	return out, err
 }
 
-func (x *pgTx) MarkStale(ctx context.Context, p *core.Plan, keys []string) error {
+func (x *pgTx) MarkStale(ctx context.Context, p *core.Mapping, keys []string) error {
 	const q = "UPDATE handover_rows SET fingerprint = $1 WHERE entity = $2 AND key = ANY($3)"
 	var zero core.Fingerprint
 	return core.Chunks(keys, pgChunk, func(ks []string) error {
@@ -214,7 +214,7 @@ func (x *pgTx) MarkStale(ctx context.Context, p *core.Plan, keys []string) error
 
 // removedAtType is the type of p's table's removed_at column, "" when it
 // has none.
-func (x *pgTx) removedAtType(ctx context.Context, p *core.Plan) (string, error) {
+func (x *pgTx) removedAtType(ctx context.Context, p *core.Mapping) (string, error) {
 	const q = `SELECT coalesce((SELECT t.typname::text FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
 		WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped), '')`
 	var typ string
@@ -225,7 +225,7 @@ func (x *pgTx) removedAtType(ctx context.Context, p *core.Plan) (string, error) 
 }
 
 // HasRemovedAt reports whether p's table has the column removed_at.
-func (x *pgTx) HasRemovedAt(ctx context.Context, p *core.Plan) (bool, error) {
+func (x *pgTx) HasRemovedAt(ctx context.Context, p *core.Mapping) (bool, error) {
 	st := x.State()
 	if has, ok := st.RemovedAt[p.Entity.Name]; ok {
 		return has, nil
@@ -240,7 +240,7 @@ func (x *pgTx) HasRemovedAt(ctx context.Context, p *core.Plan) (bool, error) {
 
 // setupRemovedAt gives the table of every entity with removed: flag its
 // removed_at timestamptz column, checking an existing one.
-func (x *pgTx) setupRemovedAt(ctx context.Context, ps []*core.Plan) error {
+func (x *pgTx) setupRemovedAt(ctx context.Context, ps []*core.Mapping) error {
 	for _, p := range ps {
 		if core.Policy(p.Entity) != format.RemovedFlag {
 			continue

@@ -29,7 +29,7 @@ func pgUTC(col string) string {
 	return `to_char(` + col + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`
 }
 
-func (x *pgTx) Flagged(ctx context.Context, p *core.Plan, ids []int64) (map[int64]string, error) {
+func (x *pgTx) Flagged(ctx context.Context, p *core.Mapping, ids []int64) (map[int64]string, error) {
 	q := "SELECT " + pgQuote(core.IDColumn) + ", " + pgUTC(core.RemovedAtColumn) + " FROM " + pgQuote(p.Table) +
 		" WHERE " + core.RemovedAtColumn + " IS NOT NULL AND " + pgQuote(core.IDColumn) + " = ANY($1)"
 	rows, err := x.tx.Query(ctx, q, ids)
@@ -57,7 +57,7 @@ func pgCanonical(t format.Type, col string) string {
 	return col + "::text"
 }
 
-func (x *pgTx) Current(ctx context.Context, p *core.Plan, ids []int64) (map[int64][]string, error) {
+func (x *pgTx) Current(ctx context.Context, p *core.Mapping, ids []int64) (map[int64][]string, error) {
 	exprs := []string{pgQuote(core.IDColumn)}
 	for i, f := range p.Entity.Fields {
 		exprs = append(exprs, pgCanonical(f.Type, pgQuote(p.Columns[i])))

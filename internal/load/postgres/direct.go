@@ -27,7 +27,7 @@ type chunk struct {
 // loadDirect copies an entity's first import straight into its table,
 // chunk by chunk: ids for the chunk from the sequence, a COPY of the rows,
 // a COPY of their bookkeeping. The next chunk is read while one is copied.
-func (x *pgTx) loadDirect(ctx context.Context, p *core.Plan, seq string, rows load.Batches) (load.Counts, error) {
+func (x *pgTx) loadDirect(ctx context.Context, p *core.Mapping, seq string, rows load.Batches) (load.Counts, error) {
 	refIDs, err := x.refIDs(ctx, p)
 	if err != nil {
 		return load.Counts{}, err
@@ -106,7 +106,7 @@ func readAhead(ctx context.Context, rows load.Batches) <-chan chunk {
 
 // directCopyError explains a unique violation of the direct COPY: a key
 // repeated in the load, or a row the bookkeeping does not know.
-func (x *pgTx) directCopyError(p *core.Plan, src *pgSource, err error) error {
+func (x *pgTx) directCopyError(p *core.Mapping, src *pgSource, err error) error {
 	var pe *pgconn.PgError
 	if src.err != nil || !errors.As(err, &pe) || pe.Code != pgUniqueViolation {
 		return x.copyError("copy into "+p.Table, src, err)

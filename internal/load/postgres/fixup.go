@@ -30,7 +30,7 @@ type pgFixup struct {
 	table  bool  // the temporary table exists
 }
 
-func (b *pgFixup) FixupScan(ctx context.Context, p *core.Plan, col int, g *fixup.Group, fn func([]fixup.Row) error) error {
+func (b *pgFixup) FixupScan(ctx context.Context, p *core.Mapping, col int, g *fixup.Group, fn func([]fixup.Row) error) error {
 	column := pgQuote(p.Columns[col])
 	where, args := b.prefilter(ctx, column, g)
 	decl := "DECLARE " + pgFixupCursor + " NO SCROLL CURSOR FOR SELECT " + pgQuote(core.IDColumn) + ", " +
@@ -145,7 +145,7 @@ func (b *pgFixup) FixupKeyCount(ctx context.Context, entity string) (int, error)
 }
 
 // FixupIDs reads the table's id range.
-func (b *pgFixup) FixupIDs(ctx context.Context, p *core.Plan) (int64, int64, error) {
+func (b *pgFixup) FixupIDs(ctx context.Context, p *core.Mapping) (int64, int64, error) {
 	var lo, hi int64
 	q := "SELECT coalesce(min(" + pgQuote(core.IDColumn) + "), 0), coalesce(max(" + pgQuote(core.IDColumn) + "), 0) FROM " + pgQuote(p.Table)
 	if err := b.x.tx.QueryRow(ctx, q).Scan(&lo, &hi); err != nil {
@@ -182,7 +182,7 @@ func (b *pgFixup) keyMap(ctx context.Context, size int, q string, args ...any) (
 }
 
 // FixupWrite copies the new texts into the temporary table.
-func (b *pgFixup) FixupWrite(ctx context.Context, p *core.Plan, _ int, rows []fixup.Row) error {
+func (b *pgFixup) FixupWrite(ctx context.Context, p *core.Mapping, _ int, rows []fixup.Row) error {
 	if !b.table {
 		const ddl = "CREATE TEMP TABLE IF NOT EXISTS " + pgFixupTable + " (id bigint NOT NULL, v text NOT NULL) ON COMMIT DROP"
 		if _, err := b.x.tx.Exec(ctx, ddl); err != nil {
@@ -200,7 +200,7 @@ func (b *pgFixup) FixupWrite(ctx context.Context, p *core.Plan, _ int, rows []fi
 }
 
 // FixupFlush sets the group's column from the temporary table.
-func (b *pgFixup) FixupFlush(ctx context.Context, p *core.Plan, col int) error {
+func (b *pgFixup) FixupFlush(ctx context.Context, p *core.Mapping, col int) error {
 	if b.staged == 0 {
 		return nil
 	}
@@ -231,7 +231,7 @@ func (x *pgTx) Fixup(ctx context.Context, rules []*fixup.Rule, report func(fixup
 	if err := core.FixupReady(x.Done, x.Failed); err != nil {
 		return nil, err
 	}
-	c, err := core.RunFixups(ctx, &pgFixup{x: x}, x.Plans, rules, report)
+	c, err := core.RunFixups(ctx, &pgFixup{x: x}, x.Mappings, rules, report)
 	if err != nil {
 		x.Failed = err
 	}

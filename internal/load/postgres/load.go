@@ -27,7 +27,7 @@ func (x *pgTx) Load(ctx context.Context, e *format.Entity, rows load.Batches) (l
 	return c, nil
 }
 
-func (x *pgTx) load(ctx context.Context, p *core.Plan, rows load.Batches) (load.Counts, error) {
+func (x *pgTx) load(ctx context.Context, p *core.Mapping, rows load.Batches) (load.Counts, error) {
 	var known bool
 	var seq string
 	const q = `SELECT EXISTS (SELECT 1 FROM handover_rows WHERE entity = $1), coalesce(pg_get_serial_sequence($2, 'id'), '')`
@@ -53,7 +53,7 @@ func (x *pgTx) copyError(doing string, src *pgSource, err error) error {
 // refIDs returns, per field, the bookkeeping (key → target id) of the
 // entity a ref field points to (nil for other fields), read once per
 // transaction.
-func (x *pgTx) refIDs(ctx context.Context, p *core.Plan) ([]*core.Book, error) {
+func (x *pgTx) refIDs(ctx context.Context, p *core.Mapping) ([]*core.Book, error) {
 	out := make([]*core.Book, len(p.Entity.Fields))
 	for i, f := range p.Entity.Fields {
 		if f.Type != format.Ref {

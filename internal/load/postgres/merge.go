@@ -21,7 +21,7 @@ const stageTable = "handover_stage"
 // loadMerge copies the records into the staging table, then merges them:
 // changed rows are updated in place, new ones inserted, unchanged ones
 // left alone; the bookkeeping follows in the same statements.
-func (x *pgTx) loadMerge(ctx context.Context, p *core.Plan, rows load.Batches) (load.Counts, error) {
+func (x *pgTx) loadMerge(ctx context.Context, p *core.Mapping, rows load.Batches) (load.Counts, error) {
 	if _, err := x.tx.Exec(ctx, stageDDL(p)); err != nil {
 		return load.Counts{}, x.t.fail("create staging table", err)
 	}
@@ -55,7 +55,7 @@ func (x *pgTx) loadMerge(ctx context.Context, p *core.Plan, rows load.Batches) (
 	return c, nil
 }
 
-func stageColumns(p *core.Plan) []string {
+func stageColumns(p *core.Mapping) []string {
 	cols := []string{"k", "line", "fp"}
 	for i := range p.Columns {
 		cols = append(cols, "f"+strconv.Itoa(i))
@@ -72,7 +72,7 @@ func pgStageKind(t format.Type) colKind {
 	return colKind(accept[0])
 }
 
-func stageDDL(p *core.Plan) string {
+func stageDDL(p *core.Mapping) string {
 	var b strings.Builder
 	b.WriteString("CREATE TEMP TABLE " + stageTable + " (k text NOT NULL, line bigint NOT NULL, fp bytea NOT NULL")
 	for i, f := range p.Entity.Fields {
@@ -83,7 +83,7 @@ func stageDDL(p *core.Plan) string {
 }
 
 // checkStage refuses duplicate keys and references that resolve nowhere.
-func (x *pgTx) checkStage(ctx context.Context, p *core.Plan, suspects []suspect) error {
+func (x *pgTx) checkStage(ctx context.Context, p *core.Mapping, suspects []suspect) error {
 	if len(suspects) > 0 {
 		keys := make([]string, len(suspects))
 		for i, s := range suspects {
@@ -122,7 +122,7 @@ func (x *pgTx) checkStage(ctx context.Context, p *core.Plan, suspects []suspect)
 }
 
 // merge runs the update and the insert statements.
-func (x *pgTx) merge(ctx context.Context, p *core.Plan) (load.Counts, error) {
+func (x *pgTx) merge(ctx context.Context, p *core.Mapping) (load.Counts, error) {
 	if _, err := x.tx.Exec(ctx, "SET LOCAL work_mem = '128MB'"); err != nil {
 		return load.Counts{}, x.t.fail("merge", err)
 	}
@@ -148,12 +148,12 @@ func (x *pgTx) merge(ctx context.Context, p *core.Plan) (load.Counts, error) {
 // mergeSQL builds the merge statements of one entity. Parameter $1 is the
 // entity's name, $2… the entities its ref fields point to.
 type mergeSQL struct {
-	p     *core.Plan
+	p     *core.Mapping
 	exprs []string // per field: the staged value, a ref resolved to its target id
 	joins string   // the joins that resolve refs
 }
 
-func newMergeSQL(p *core.Plan) *mergeSQL {
+func newMergeSQL(p *core.Mapping) *mergeSQL {
 	m := &mergeSQL{p: p}
 	param := 2
 	for i, f := range p.Entity.Fields {
@@ -169,7 +169,7 @@ func newMergeSQL(p *core.Plan) *mergeSQL {
 	return m
 }
 
-func (m *mergeSQL) args(p *core.Plan) []any {
+func (m *mergeSQL) args(p *core.Mapping) []any {
 	args := []any{p.Entity.Name}
 	for _, f := range p.Entity.Fields {
 		if f.Type == format.Ref {

@@ -43,7 +43,7 @@ func pgStageType(t format.Type) string {
 
 func pgQuote(name string) string { return pgx.Identifier{name}.Sanitize() }
 
-func pgCreateTable(p *core.Plan) string {
+func pgCreateTable(p *core.Mapping) string {
 	var b strings.Builder
 	b.WriteString("CREATE TABLE " + pgQuote(p.Table) + " (" + pgQuote(core.IDColumn) + " bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY")
 	for i, f := range p.Entity.Fields {
@@ -86,7 +86,7 @@ type pgTable struct {
 }
 
 // newPGTable describes the table pgCreateTable creates.
-func newPGTable(p *core.Plan) *pgTable {
+func newPGTable(p *core.Mapping) *pgTable {
 	t := &pgTable{id: kindInt8}
 	for _, f := range p.Entity.Fields {
 		_, accept := pgType(f.Type)
@@ -96,8 +96,8 @@ func newPGTable(p *core.Plan) *pgTable {
 }
 
 // inspect reads an existing table (nil when there is none) and lists how
-// it differs from the plan.
-func (x *pgTx) inspect(ctx context.Context, p *core.Plan) (*pgTable, []string, error) {
+// it differs from the mapping.
+func (x *pgTx) inspect(ctx context.Context, p *core.Mapping) (*pgTable, []string, error) {
 	var oid *uint32
 	var kind string
 	err := x.tx.QueryRow(ctx, "SELECT to_regclass($1)::oid, coalesce((SELECT relkind::text FROM pg_class WHERE oid = to_regclass($1)), '')",
@@ -140,8 +140,8 @@ func (x *pgTx) inspect(ctx context.Context, p *core.Plan) (*pgTable, []string, e
 	return t, problems, nil
 }
 
-// pgColumnProblems compares an existing table's columns with the plan.
-func pgColumnProblems(p *core.Plan, cols []pgColumn) []string {
+// pgColumnProblems compares an existing table's columns with the mapping.
+func pgColumnProblems(p *core.Mapping, cols []pgColumn) []string {
 	byName := map[string]pgColumn{}
 	for _, c := range cols {
 		byName[c.name] = c

@@ -18,7 +18,7 @@ import (
 type pgSource struct {
 	ctx  context.Context
 	rows load.Batches
-	p    *core.Plan
+	p    *core.Mapping
 	enc  *pgRowEncoder
 	h    core.Hasher
 	cols int // columns per row: the leading ones and one per field
@@ -45,7 +45,7 @@ type suspect struct {
 	line int
 }
 
-func newPGSource(ctx context.Context, rows load.Batches, p *core.Plan, enc *pgRowEncoder, lead int) *pgSource {
+func newPGSource(ctx context.Context, rows load.Batches, p *core.Mapping, enc *pgRowEncoder, lead int) *pgSource {
 	return &pgSource{ctx: ctx, rows: rows, p: p, enc: enc, cols: lead + len(p.Columns),
 		seed: maphash.MakeSeed()}
 }

@@ -106,7 +106,7 @@ func (t *pgTarget) Close() error {
 // Begin takes the environment's advisory lock, then sets up the
 // bookkeeping and the target tables, all in one transaction.
 func (t *pgTarget) Begin(ctx context.Context, f *format.Format) (load.Tx, error) {
-	ps, err := core.Plans(f)
+	ps, err := core.Mappings(f)
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
@@ -116,7 +116,7 @@ func (t *pgTarget) Begin(ctx context.Context, f *format.Format) (load.Tx, error)
 	}
 	x := &pgTx{t: t, tx: tx, TxState: core.NewTxState(), tables: map[string]*pgTable{}, refs: map[string]*core.Book{}}
 	for _, p := range ps {
-		x.Plans[p.Entity.Name] = p
+		x.Mappings[p.Entity.Name] = p
 	}
 	if err := x.setup(ctx, ps); err != nil {
 		tx.Rollback(ctx)
@@ -197,7 +197,7 @@ func (t *pgTarget) fail(doing string, err error) error {
 type pgTx struct {
 	t            *pgTarget
 	tx           pgx.Tx
-	core.TxState                       // plans, first failed load, done
+	core.TxState                       // mappings, first failed load, done
 	tables       map[string]*pgTable   // by entity
 	refs         map[string]*core.Book // bookkeeping of referenced entities, once read
 	delta        *core.DeltaState      // delta.go: what Sweep needs; nil until used
@@ -211,14 +211,14 @@ CREATE TABLE IF NOT EXISTS handover_rows (
 
 // setup creates the bookkeeping tables, checks the existing target tables
 // against the format and creates the missing ones.
-func (x *pgTx) setup(ctx context.Context, ps []*core.Plan) error {
+func (x *pgTx) setup(ctx context.Context, ps []*core.Mapping) error {
 	if _, err := x.tx.Exec(ctx, pgBookkeeping); err != nil {
 		return x.t.fail("begin import: create bookkeeping", err)
 	}
 	if err := x.checkSchemaVersion(ctx); err != nil {
 		return err
 	}
-	var missing []*core.Plan
+	var missing []*core.Mapping
 	var bad []load.TableMismatch
 	for _, p := range ps {
 		table, problems, err := x.inspect(ctx, p)

@@ -38,7 +38,7 @@ const (
 // pgRowEncoder appends records in PostgreSQL's binary COPY row format,
 // converting each canonical value for its column.
 type pgRowEncoder struct {
-	p      *core.Plan
+	p      *core.Mapping
 	kinds  []colKind    // per field
 	refIDs []*core.Book // per field: a ref's key → target id; nil: refs stay keys
 }

@@ -44,7 +44,7 @@ func (x *sqliteTx) Sweep(ctx context.Context, e *format.Entity, seen load.Seen) 
 // afterLoad keeps an entity's bookkeeping for Sweep and clears removed_at
 // on the flagged rows that came back: stale are the stale entries of book
 // before the load.
-func (x *sqliteTx) afterLoad(ctx context.Context, p *core.Plan, book *core.Book, stale []int) error {
+func (x *sqliteTx) afterLoad(ctx context.Context, p *core.Mapping, book *core.Book, stale []int) error {
 	x.State().Books[p.Entity.Name] = book
 	restored := core.MetIDs(book, stale)
 	if len(restored) == 0 {
@@ -61,7 +61,7 @@ func (x *sqliteTx) afterLoad(ctx context.Context, p *core.Plan, book *core.Book,
 	})
 }
 
-func (x *sqliteTx) Book(ctx context.Context, p *core.Plan) (*core.Book, error) {
+func (x *sqliteTx) Book(ctx context.Context, p *core.Mapping) (*core.Book, error) {
 	if b, ok := x.State().Books[p.Entity.Name]; ok {
 		return b, nil
 	}
@@ -103,7 +103,7 @@ func (x *sqliteTx) queryIDs(ctx context.Context, q string, list any, args ...any
 	return ids, rows.Err()
 }
 
-func (x *sqliteTx) DeleteRows(ctx context.Context, p *core.Plan, rows []core.BookRow) error {
+func (x *sqliteTx) DeleteRows(ctx context.Context, p *core.Mapping, rows []core.BookRow) error {
 	del := "DELETE FROM " + sqliteQuote(p.Table) + " WHERE " + sqliteQuote(core.IDColumn) + sqliteInList
 	book := "DELETE FROM handover_rows WHERE entity = ? AND key" + sqliteInList
 	delete(x.cache, p.Entity.Name) // the ids of deleted keys must no longer resolve
@@ -115,7 +115,7 @@ func (x *sqliteTx) DeleteRows(ctx context.Context, p *core.Plan, rows []core.Boo
 	})
 }
 
-func (x *sqliteTx) FlagRows(ctx context.Context, p *core.Plan, rows []core.BookRow) ([]core.BookRow, error) {
+func (x *sqliteTx) FlagRows(ctx context.Context, p *core.Mapping, rows []core.BookRow) ([]core.BookRow, error) {
 	if has, err := x.HasRemovedAt(ctx, p); err != nil || !has {
 		if err == nil {
 			err = fmt.Errorf("table %s has no column %s", p.Table, core.RemovedAtColumn)
@@ -140,7 +140,7 @@ func (x *sqliteTx) FlagRows(ctx context.Context, p *core.Plan, rows []core.BookR
 	return flagged, x.MarkStale(ctx, p, core.KeysOf(flagged))
 }
 
-func (x *sqliteTx) RefsTo(ctx context.Context, p *core.Plan, col string, ids []int64) ([]int64, error) {
+func (x *sqliteTx) RefsTo(ctx context.Context, p *core.Mapping, col string, ids []int64) ([]int64, error) {
 	q := "SELECT " + sqliteQuote(core.IDColumn) + " FROM " + sqliteQuote(p.Table) + " WHERE " + sqliteQuote(col) + sqliteInList
 	var out []int64
 	err := core.Chunks(ids, sqliteChunk, func(ids []int64) error {
@@ -151,7 +151,7 @@ func (x *sqliteTx) RefsTo(ctx context.Context, p *core.Plan, col string, ids []i
 	return out, err
 }
 
-func (x *sqliteTx) MarkStale(ctx context.Context, p *core.Plan, keys []string) error {
+func (x *sqliteTx) MarkStale(ctx context.Context, p *core.Mapping, keys []string) error {
 	q := "UPDATE handover_rows SET fingerprint = ? WHERE entity = ? AND key" + sqliteInList
 	var zero core.Fingerprint
 	return core.Chunks(keys, sqliteChunk, func(ks []string) error {
@@ -160,7 +160,7 @@ func (x *sqliteTx) MarkStale(ctx context.Context, p *core.Plan, keys []string) e
 }
 
 // HasRemovedAt reports whether p's table has the column removed_at.
-func (x *sqliteTx) HasRemovedAt(ctx context.Context, p *core.Plan) (bool, error) {
+func (x *sqliteTx) HasRemovedAt(ctx context.Context, p *core.Mapping) (bool, error) {
 	st := x.State()
 	if has, ok := st.RemovedAt[p.Entity.Name]; ok {
 		return has, nil
@@ -179,7 +179,7 @@ func (x *sqliteTx) HasRemovedAt(ctx context.Context, p *core.Plan) (bool, error)
 
 // setupRemovedAt gives the table of every entity with removed: flag its
 // removed_at column (ISO-8601 text), checking an existing one.
-func (x *sqliteTx) setupRemovedAt(ctx context.Context, ps []*core.Plan) error {
+func (x *sqliteTx) setupRemovedAt(ctx context.Context, ps []*core.Mapping) error {
 	for _, p := range ps {
 		if core.Policy(p.Entity) != format.RemovedFlag {
 			continue

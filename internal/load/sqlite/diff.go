@@ -73,7 +73,7 @@ func (x *sqliteTx) queryJSON(ctx context.Context, q string, list any, fn func(sc
 	return rows.Err()
 }
 
-func (x *sqliteTx) Flagged(ctx context.Context, p *core.Plan, ids []int64) (map[int64]string, error) {
+func (x *sqliteTx) Flagged(ctx context.Context, p *core.Mapping, ids []int64) (map[int64]string, error) {
 	q := "SELECT " + sqliteQuote(core.IDColumn) + ", " + core.RemovedAtColumn + " FROM " + sqliteQuote(p.Table) +
 		" WHERE " + core.RemovedAtColumn + " IS NOT NULL AND " + sqliteQuote(core.IDColumn) + sqliteInList
 	out := map[int64]string{}
@@ -92,7 +92,7 @@ func (x *sqliteTx) Flagged(ctx context.Context, p *core.Plan, ids []int64) (map[
 	return out, nil
 }
 
-func (x *sqliteTx) Current(ctx context.Context, p *core.Plan, ids []int64) (map[int64][]string, error) {
+func (x *sqliteTx) Current(ctx context.Context, p *core.Mapping, ids []int64) (map[int64][]string, error) {
 	cols := []string{sqliteQuote(core.IDColumn)}
 	for _, c := range p.Columns {
 		cols = append(cols, sqliteQuote(c))

@@ -32,7 +32,7 @@ func (b *sqliteFixup) close() {
 // FixupScan pages through the rows by id. Without a regular expression
 // in SQLite, rows are prefiltered by a text every match contains, when
 // each rule has one, else only by the field being set.
-func (b *sqliteFixup) FixupScan(ctx context.Context, p *core.Plan, col int, g *fixup.Group, fn func([]fixup.Row) error) error {
+func (b *sqliteFixup) FixupScan(ctx context.Context, p *core.Mapping, col int, g *fixup.Group, fn func([]fixup.Row) error) error {
 	column := sqliteQuote(p.Columns[col])
 	where, args := column+" IS NOT NULL", []any{}
 	if lits := core.Literals(g); lits != nil {
@@ -109,7 +109,7 @@ func (b *sqliteFixup) FixupKeyCount(ctx context.Context, entity string) (int, er
 }
 
 // FixupIDs reads the table's id range.
-func (b *sqliteFixup) FixupIDs(ctx context.Context, p *core.Plan) (int64, int64, error) {
+func (b *sqliteFixup) FixupIDs(ctx context.Context, p *core.Mapping) (int64, int64, error) {
 	var lo, hi int64
 	q := "SELECT coalesce(min(" + sqliteQuote(core.IDColumn) + "), 0), coalesce(max(" + sqliteQuote(core.IDColumn) + "), 0) FROM " + sqliteQuote(p.Table)
 	if err := b.x.tx.QueryRowContext(ctx, q).Scan(&lo, &hi); err != nil {
@@ -137,7 +137,7 @@ func (b *sqliteFixup) keyMap(ctx context.Context, size int, q string, args ...an
 }
 
 // FixupWrite updates the rows right away: the scan goes on past them.
-func (b *sqliteFixup) FixupWrite(ctx context.Context, p *core.Plan, col int, rows []fixup.Row) error {
+func (b *sqliteFixup) FixupWrite(ctx context.Context, p *core.Mapping, col int, rows []fixup.Row) error {
 	args := make([]any, 0, 2*sqliteFixupBatch)
 	for len(rows) > 0 {
 		n := min(len(rows), sqliteFixupBatch)
@@ -162,7 +162,7 @@ func (b *sqliteFixup) FixupWrite(ctx context.Context, p *core.Plan, col int, row
 }
 
 // update prepares, once per group and size, the UPDATE of n rows.
-func (b *sqliteFixup) update(ctx context.Context, p *core.Plan, col, n int) (*sql.Stmt, error) {
+func (b *sqliteFixup) update(ctx context.Context, p *core.Mapping, col, n int) (*sql.Stmt, error) {
 	if s := b.stmts[n]; s != nil {
 		return s, nil
 	}
@@ -180,7 +180,7 @@ func (b *sqliteFixup) update(ctx context.Context, p *core.Plan, col, n int) (*sq
 }
 
 // FixupFlush ends a group: the next one updates another column.
-func (b *sqliteFixup) FixupFlush(context.Context, *core.Plan, int) error {
+func (b *sqliteFixup) FixupFlush(context.Context, *core.Mapping, int) error {
 	b.close()
 	return nil
 }
@@ -193,7 +193,7 @@ func (x *sqliteTx) Fixup(ctx context.Context, rules []*fixup.Rule, report func(f
 	}
 	b := &sqliteFixup{x: x}
 	defer b.close()
-	c, err := core.RunFixups(ctx, b, x.Plans, rules, report)
+	c, err := core.RunFixups(ctx, b, x.Mappings, rules, report)
 	if err != nil {
 		x.Failed = err
 	}

@@ -27,7 +27,7 @@ func (x *sqliteTx) Load(ctx context.Context, e *format.Entity, rows load.Batches
 	return c, nil
 }
 
-func (x *sqliteTx) load(ctx context.Context, p *core.Plan, rows load.Batches) (load.Counts, error) {
+func (x *sqliteTx) load(ctx context.Context, p *core.Mapping, rows load.Batches) (load.Counts, error) {
 	book, err := x.bookkeeping(ctx, p.Entity.Name)
 	if err != nil {
 		return load.Counts{}, err
@@ -94,7 +94,7 @@ func (x *sqliteTx) bookkeeping(ctx context.Context, entity string) (*core.Book, 
 
 // refMaps returns, per field, the bookkeeping of the entity a ref field
 // points to (nil for other fields).
-func (x *sqliteTx) refMaps(ctx context.Context, p *core.Plan) ([]*core.Book, error) {
+func (x *sqliteTx) refMaps(ctx context.Context, p *core.Mapping) ([]*core.Book, error) {
 	refs := make([]*core.Book, len(p.Entity.Fields))
 	for i, f := range p.Entity.Fields {
 		if f.Type != format.Ref {

@@ -18,7 +18,7 @@ const sqliteInFlight = 4
 // goroutine reads, checks, fingerprints, sorts and converts the records
 // into batches while this one executes them on the connection, so the two
 // halves of the work use two cores.
-func (x *sqliteTx) write(ctx context.Context, w *sqliteWriter, p *core.Plan, book *core.Book, nextID int64, rows load.Batches) (load.Counts, error) {
+func (x *sqliteTx) write(ctx context.Context, w *sqliteWriter, p *core.Mapping, book *core.Book, nextID int64, rows load.Batches) (load.Counts, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	full := make(chan *sqliteBatch, sqliteInFlight)
@@ -54,7 +54,7 @@ func (x *sqliteTx) write(ctx context.Context, w *sqliteWriter, p *core.Plan, boo
 // sorter decides, record by record, what a load does with it.
 type sorter struct {
 	w      *sqliteWriter
-	p      *core.Plan
+	p      *core.Mapping
 	book   *core.Book
 	nextID int64
 	h      core.Hasher

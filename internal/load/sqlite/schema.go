@@ -51,7 +51,7 @@ func sqliteQuote(name string) string {
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
 
-func sqliteCreateTable(p *core.Plan) string {
+func sqliteCreateTable(p *core.Mapping) string {
 	var b strings.Builder
 	b.WriteString("CREATE TABLE " + sqliteQuote(p.Table) + " (" + sqliteQuote(core.IDColumn) + " INTEGER PRIMARY KEY")
 	for i, f := range p.Entity.Fields {
@@ -73,8 +73,8 @@ type sqliteColumn struct {
 	pk       int
 }
 
-// inspect reads an existing table and lists how it differs from the plan.
-func (x *sqliteTx) inspect(ctx context.Context, p *core.Plan) (bool, []string, error) {
+// inspect reads an existing table and lists how it differs from the mapping.
+func (x *sqliteTx) inspect(ctx context.Context, p *core.Mapping) (bool, []string, error) {
 	cols, err := x.tableInfo(ctx, p.Table)
 	if err != nil || len(cols) == 0 {
 		return false, nil, err

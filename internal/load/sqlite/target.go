@@ -75,7 +75,7 @@ func isSQLiteBusy(err error) bool {
 
 // Begin takes the write lock, sets up the bookkeeping and the target tables.
 func (t *sqliteTarget) Begin(ctx context.Context, f *format.Format) (load.Tx, error) {
-	ps, err := core.Plans(f)
+	ps, err := core.Mappings(f)
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
@@ -85,7 +85,7 @@ func (t *sqliteTarget) Begin(ctx context.Context, f *format.Format) (load.Tx, er
 	}
 	x := &sqliteTx{t: t, tx: conn, TxState: core.NewTxState(), referenced: core.Referenced(f), cache: map[string]*core.Book{}}
 	for _, p := range ps {
-		x.Plans[p.Entity.Name] = p
+		x.Mappings[p.Entity.Name] = p
 	}
 	if err := x.setup(ctx, ps); err != nil {
 		x.Rollback(ctx)
@@ -126,7 +126,7 @@ func (t *sqliteTarget) Close() error { return t.db.Close() }
 type sqliteTx struct {
 	t            *sqliteTarget
 	tx           *sql.Conn
-	core.TxState // plans, first failed load, done
+	core.TxState // mappings, first failed load, done
 	referenced   map[string]bool
 	cache        map[string]*core.Book // bookkeeping of referenced entities, once read
 	delta        *core.DeltaState      // delta.go: what Sweep needs; nil until used
@@ -140,14 +140,14 @@ CREATE TABLE IF NOT EXISTS handover_rows (
 
 // setup creates the bookkeeping tables, checks the existing target tables
 // against the format and creates the missing ones.
-func (x *sqliteTx) setup(ctx context.Context, ps []*core.Plan) error {
+func (x *sqliteTx) setup(ctx context.Context, ps []*core.Mapping) error {
 	if _, err := x.tx.ExecContext(ctx, sqliteBookkeeping); err != nil {
 		return fmt.Errorf("begin import: create bookkeeping: %w", err)
 	}
 	if err := x.checkSchemaVersion(ctx); err != nil {
 		return err
 	}
-	var missing []*core.Plan
+	var missing []*core.Mapping
 	var bad []load.TableMismatch
 	for _, p := range ps {
 		exists, problems, err := x.inspect(ctx, p)

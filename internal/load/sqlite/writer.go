@@ -48,14 +48,14 @@ func (b *sqliteBatch) empty() bool { return b.rows == 0 && len(b.updates) == 0 }
 // on the driver: database/sql would copy and check every argument again.
 type sqliteWriter struct {
 	conn  driver.ConnPrepareContext
-	p     *core.Plan
+	p     *core.Mapping
 	refs  []*core.Book
 	stmts map[string]driver.Stmt
 	sqls  map[int][2]string // multi-row inserts by row count: target, bookkeeping
 	upd   string
 }
 
-func newSQLiteWriter(conn driver.ConnPrepareContext, p *core.Plan, refs []*core.Book) *sqliteWriter {
+func newSQLiteWriter(conn driver.ConnPrepareContext, p *core.Mapping, refs []*core.Book) *sqliteWriter {
 	w := &sqliteWriter{conn: conn, p: p, refs: refs, stmts: map[string]driver.Stmt{}, sqls: map[int][2]string{}}
 	sets := make([]string, len(p.Columns))
 	for i, c := range p.Columns {

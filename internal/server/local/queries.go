@@ -113,7 +113,7 @@ func (s *Service) buildSummary(ctx context.Context, sv *app.Served) (*server.Mig
 }
 
 func (s *Service) steps(ctx context.Context, sv *app.Served) ([]server.Step, error) {
-	pl, err := sv.Plan(ctx)
+	pl, err := sv.Runbook(ctx)
 	if err != nil || pl == nil {
 		return []server.Step{}, err
 	}

@@ -178,23 +178,23 @@ func NewDeltaState() *DeltaState {
 // SweepOps are the writes a backend does for Sweep.
 type SweepOps interface {
 	// book returns the bookkeeping Load left for the entity (or reads it).
-	Book(ctx context.Context, p *Plan) (*Book, error)
+	Book(ctx context.Context, p *Mapping) (*Book, error)
 	// deleteRows deletes the target rows and their bookkeeping, and
 	// forgets any cached key → id map of the entity.
-	DeleteRows(ctx context.Context, p *Plan, rows []BookRow) error
+	DeleteRows(ctx context.Context, p *Mapping, rows []BookRow) error
 	// flagRows sets removed_at on the rows not flagged yet, marks their
 	// bookkeeping stale and returns them.
-	FlagRows(ctx context.Context, p *Plan, rows []BookRow) ([]BookRow, error)
+	FlagRows(ctx context.Context, p *Mapping, rows []BookRow) ([]BookRow, error)
 	// refsTo returns the target ids of p's rows whose column col holds
 	// one of ids.
-	RefsTo(ctx context.Context, p *Plan, col string, ids []int64) ([]int64, error)
-	MarkStale(ctx context.Context, p *Plan, keys []string) error
+	RefsTo(ctx context.Context, p *Mapping, col string, ids []int64) ([]int64, error)
+	MarkStale(ctx context.Context, p *Mapping, keys []string) error
 	State() *DeltaState
 }
 
 // Sweep applies p's removal policy, then looks for rows of p that refer to
 // rows deleted in this transaction.
-func Sweep(ctx context.Context, ops SweepOps, p *Plan, seen load.Seen) (load.Removal, error) {
+func Sweep(ctx context.Context, ops SweepOps, p *Mapping, seen load.Seen) (load.Removal, error) {
 	r := load.Removal{Policy: Policy(p.Entity)}
 	book, err := ops.Book(ctx, p)
 	if err != nil {
@@ -235,7 +235,7 @@ func Sweep(ctx context.Context, ops SweepOps, p *Plan, seen load.Seen) (load.Rem
 // dangling finds p's rows whose references point at rows deleted in this
 // transaction and marks them stale, so that the next import that has them
 // rewrites them with the reference resolved again.
-func dangling(ctx context.Context, ops SweepOps, p *Plan, book *Book) ([]load.Dangling, error) {
+func dangling(ctx context.Context, ops SweepOps, p *Mapping, book *Book) ([]load.Dangling, error) {
 	var out []load.Dangling
 	for i, f := range p.Entity.Fields {
 		gone := ops.State().Deleted[f.Entity]
@@ -295,7 +295,7 @@ func RowsWithIDsOf(rows []BookRow, ids []int64) []BookRow {
 
 // CheckRemovedAtName refuses a flag policy on an entity that has a field
 // stored in the column removed_at.
-func CheckRemovedAtName(p *Plan) error {
+func CheckRemovedAtName(p *Mapping) error {
 	if Policy(p.Entity) != format.RemovedFlag {
 		return nil
 	}

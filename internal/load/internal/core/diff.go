@@ -21,15 +21,15 @@ import (
 // DiffBackend is what a diff needs of a backend's transaction.
 type DiffBackend interface {
 	load.Tx
-	Loadable(e *format.Entity) (*Plan, error)
+	Loadable(e *format.Entity) (*Mapping, error)
 	FreshBook(ctx context.Context, entity string) (*Book, error)
-	HasRemovedAt(ctx context.Context, p *Plan) (bool, error)
-	RefsTo(ctx context.Context, p *Plan, col string, ids []int64) ([]int64, error)
+	HasRemovedAt(ctx context.Context, p *Mapping) (bool, error)
+	RefsTo(ctx context.Context, p *Mapping, col string, ids []int64) ([]int64, error)
 	// flagged returns the removed_at (canonical) of those of ids that have one.
-	Flagged(ctx context.Context, p *Plan, ids []int64) (map[int64]string, error)
+	Flagged(ctx context.Context, p *Mapping, ids []int64) (map[int64]string, error)
 	// current returns the canonical values of the target rows ids, a ref
 	// as the raw target id in decimal.
-	Current(ctx context.Context, p *Plan, ids []int64) (map[int64][]string, error)
+	Current(ctx context.Context, p *Mapping, ids []int64) (map[int64][]string, error)
 	// keysOfIDs maps target ids of entity to their source keys.
 	KeysOfIDs(ctx context.Context, entity string, ids []int64) (map[int64]string, error)
 }
@@ -144,7 +144,7 @@ func (d *diffTx) load(ctx context.Context, e *format.Entity, rows load.Batches) 
 
 // changes reads the sampled rows from the target and lists the fields
 // whose canonical values would change.
-func (d *diffTx) changes(ctx context.Context, p *Plan, samples []updateSample) ([]protocol.RowChange, error) {
+func (d *diffTx) changes(ctx context.Context, p *Mapping, samples []updateSample) ([]protocol.RowChange, error) {
 	out := []protocol.RowChange{}
 	if len(samples) == 0 {
 		return out, nil
@@ -190,7 +190,7 @@ func (d *diffTx) changes(ctx context.Context, p *Plan, samples []updateSample) (
 
 // refKeys turns the target ids of ref fields in rows into source keys; an
 // id that no longer resolves shows as "#id".
-func (d *diffTx) refKeys(ctx context.Context, p *Plan, rows map[int64][]string) error {
+func (d *diffTx) refKeys(ctx context.Context, p *Mapping, rows map[int64][]string) error {
 	for i, f := range p.Entity.Fields {
 		if f.Type != format.Ref {
 			continue

@@ -67,7 +67,7 @@ func (d *diffTx) sweep(ctx context.Context, e *format.Entity, seen load.Seen) (l
 
 // split sorts absent rows into those the policy would remove and those it
 // would leave.
-func (d *diffTx) split(ctx context.Context, p *Plan, absent []BookRow, seen load.Seen) (remove, keep []BookRow, err error) {
+func (d *diffTx) split(ctx context.Context, p *Mapping, absent []BookRow, seen load.Seen) (remove, keep []BookRow, err error) {
 	switch {
 	case len(absent) == 0:
 		return nil, nil, nil
@@ -101,7 +101,7 @@ func (d *diffTx) split(ctx context.Context, p *Plan, absent []BookRow, seen load
 // dangling counts the rows of p that the import would leave pointing at
 // rows it deletes: not met by this load (those get their reference
 // resolved again) and not deleted themselves.
-func (d *diffTx) dangling(ctx context.Context, p *Plan, book *Book, deleted map[string]int64) ([]load.Dangling, error) {
+func (d *diffTx) dangling(ctx context.Context, p *Mapping, book *Book, deleted map[string]int64) ([]load.Dangling, error) {
 	var out []load.Dangling
 	for i, f := range p.Entity.Fields {
 		gone := d.gone[f.Entity]

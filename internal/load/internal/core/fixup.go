@@ -25,7 +25,7 @@ const FixupChunk = 4096
 type FixupBackend interface {
 	// fixupScan calls fn with the rows of p whose field col a rule of g
 	// could match, in id order, a chunk at a time.
-	FixupScan(ctx context.Context, p *Plan, col int, g *fixup.Group, fn func([]fixup.Row) error) error
+	FixupScan(ctx context.Context, p *Mapping, col int, g *fixup.Group, fn func([]fixup.Row) error) error
 	// fixupLookup returns the target ids of those of keys entity holds.
 	FixupLookup(ctx context.Context, entity string, keys []string) (map[string]int64, error)
 	// fixupAllKeys returns the target id of every key entity holds.
@@ -34,11 +34,11 @@ type FixupBackend interface {
 	FixupKeyCount(ctx context.Context, entity string) (int, error)
 	// fixupIDs returns the lowest and highest id of p's table (0, 0 when
 	// it is empty).
-	FixupIDs(ctx context.Context, p *Plan) (int64, int64, error)
+	FixupIDs(ctx context.Context, p *Mapping) (int64, int64, error)
 	// fixupWrite sets field col of rows to their Text; it may buffer
 	// until fixupFlush.
-	FixupWrite(ctx context.Context, p *Plan, col int, rows []fixup.Row) error
-	FixupFlush(ctx context.Context, p *Plan, col int) error
+	FixupWrite(ctx context.Context, p *Mapping, col int, rows []fixup.Row) error
+	FixupFlush(ctx context.Context, p *Mapping, col int) error
 }
 
 // A pass looks keys up chunk by chunk (an index probe each) while it
@@ -112,11 +112,11 @@ func (pr progress) share(rows []fixup.Row) float64 {
 }
 
 // RunFixups runs every group of rules: scan, rewrite, write.
-func RunFixups(ctx context.Context, b FixupBackend, plans map[string]*Plan, rules []*fixup.Rule, report func(fixup.Unresolved) error) ([]fixup.Counts, error) {
+func RunFixups(ctx context.Context, b FixupBackend, mappings map[string]*Mapping, rules []*fixup.Rule, report func(fixup.Unresolved) error) ([]fixup.Counts, error) {
 	var out []fixup.Counts
 	keys := &fixupKeys{b: b, asked: map[string]int{}, size: map[string]int{}, all: map[string]map[string]int64{}}
 	for _, g := range fixup.Groups(rules) {
-		p, col, err := fixupTarget(plans, g)
+		p, col, err := fixupTarget(mappings, g)
 		if err != nil {
 			return nil, err
 		}
@@ -144,9 +144,9 @@ func RunFixups(ctx context.Context, b FixupBackend, plans map[string]*Plan, rule
 	return out, nil
 }
 
-// fixupTarget returns the plan and field index a group rewrites.
-func fixupTarget(plans map[string]*Plan, g *fixup.Group) (*Plan, int, error) {
-	p := plans[g.Entity]
+// fixupTarget returns the mapping and field index a group rewrites.
+func fixupTarget(mappings map[string]*Mapping, g *fixup.Group) (*Mapping, int, error) {
+	p := mappings[g.Entity]
 	if p == nil {
 		return nil, 0, fmt.Errorf("fix-up %s: entity %s is not in the format the import began with", g.Rules[0].Name, g.Entity)
 	}

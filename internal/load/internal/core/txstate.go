@@ -7,27 +7,27 @@ import (
 )
 
 // TxState is what every backend's transaction tracks of its own life:
-// the plans of the format it began with, the first failed load (after
+// the mappings of the format it began with, the first failed load (after
 // which Commit must not commit) and whether it is finished. Backends embed
 // it, so that the rules of Loadable live in one place.
 type TxState struct {
-	Plans  map[string]*Plan
-	Failed error // a Load failed: Commit must not commit
-	Done   bool
+	Mappings map[string]*Mapping
+	Failed   error // a Load failed: Commit must not commit
+	Done     bool
 }
 
 // NewTxState returns the state of a transaction that has just begun.
-func NewTxState() TxState { return TxState{Plans: map[string]*Plan{}} }
+func NewTxState() TxState { return TxState{Mappings: map[string]*Mapping{}} }
 
-// Loadable returns the plan of e if the transaction can still load it.
-func (s *TxState) Loadable(e *format.Entity) (*Plan, error) {
+// Loadable returns the mapping of e if the transaction can still load it.
+func (s *TxState) Loadable(e *format.Entity) (*Mapping, error) {
 	switch {
 	case s.Done:
 		return nil, fmt.Errorf("load %s: the transaction is already finished", e.Name)
 	case s.Failed != nil:
 		return nil, fmt.Errorf("load %s: an earlier load failed: %w", e.Name, s.Failed)
 	}
-	p := s.Plans[e.Name]
+	p := s.Mappings[e.Name]
 	if p == nil {
 		return nil, fmt.Errorf("load %s: the entity is not in the format the import began with", e.Name)
 	}

@@ -1,4 +1,4 @@
-package plan
+package runbook
 
 import (
 	"context"
@@ -27,7 +27,7 @@ func TestParseDue(t *testing.T) {
 }
 
 func TestOverrides(t *testing.T) {
-	build := func(t *testing.T, f *fake, os ...Override) *Plan {
+	build := func(t *testing.T, f *fake, os ...Override) *Runbook {
 		t.Helper()
 		p, err := Build(context.Background(), f, Config{Fixups: true, Cutover: cutover, Today: on(12, 1, 9), Envs: envs, Overrides: os})
 		if err != nil {

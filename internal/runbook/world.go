@@ -1,4 +1,4 @@
-package plan
+package runbook
 
 import (
 	"context"
@@ -64,7 +64,7 @@ func chain(p *project.Project, name string) []string {
 	return c
 }
 
-// world is the evidence a plan is derived from, read once.
+// world is the evidence a runbook is derived from, read once.
 type world struct {
 	ev        Evidence
 	cfg       Config

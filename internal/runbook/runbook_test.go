@@ -1,4 +1,4 @@
-package plan
+package runbook
 
 import (
 	"context"
@@ -198,7 +198,7 @@ func TestChangedRecipes(t *testing.T) {
 	addApproval(f, 1, "reviewer", "Bob", on(12, 5, 10), false)
 	changed := project.Hashes{Recipes: "sha256:r2", Format: hashes.Format}
 	x := []Extraction{{Number: 1, Received: on(12, 1, 9)}}
-	build := func(h project.Hashes) *Plan {
+	build := func(h project.Hashes) *Runbook {
 		p, err := Build(context.Background(), f, Config{Fixups: true, Cutover: cutover, Today: on(12, 6, 9), Envs: envs, Hashes: h, Extractions: x})
 		if err != nil {
 			t.Fatal(err)
@@ -268,7 +268,7 @@ func TestFileTransfer(t *testing.T) {
 	ok := protocol.StatusSucceeded
 	f := &fake{}
 	cfg := Config{Fixups: true, Cutover: cutover, Today: on(12, 10, 9), Envs: envs, Files: true, Extractions: []Extraction{{Number: 1, Received: on(12, 1, 9)}}}
-	build := func() *Plan {
+	build := func() *Runbook {
 		p, err := Build(context.Background(), f, cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -375,7 +375,7 @@ func TestJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got.Cutover != "2026-12-15" || got.Today != "2026-11-25" || got.Next != StepKickoff {
-		t.Errorf("plan JSON = %s", data)
+		t.Errorf("runbook JSON = %s", data)
 	}
 	first := got.Steps[0]
 	if first["id"] != StepKickoff || first["due"] != "2026-11-24" || first["when"] != "J-21" || first["status"] != "overdue" || first["owner"] != "lead" {

@@ -1,4 +1,4 @@
-package plan
+package runbook
 
 import (
 	"bufio"
@@ -8,11 +8,11 @@ import (
 	"unicode/utf8"
 )
 
-// WriteICS writes the plan's steps as an iCalendar file (RFC 5545): one
+// WriteICS writes the runbook's steps as an iCalendar file (RFC 5545): one
 // all-day event per step on its due date, its UID stable per migration and
 // step so that a re-imported file updates the events instead of doubling
 // them.
-func WriteICS(w io.Writer, p *Plan, migration string) error {
+func WriteICS(w io.Writer, p *Runbook, migration string) error {
 	bw := bufio.NewWriter(w)
 	stamp := p.Today.UTC().Format("20060102T150405Z")
 	lines := []string{

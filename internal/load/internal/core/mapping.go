@@ -14,18 +14,18 @@ import (
 // IDColumn is the generated id column every target table has.
 const IDColumn = "id"
 
-// Plan is an entity as the loaders see it: its table, a column per field,
+// Mapping is an entity as the loaders see it: its table, a column per field,
 // where the key and the references are.
-type Plan struct {
+type Mapping struct {
 	Entity   *format.Entity
 	Table    string
 	Columns  []string // target column per field
 	KeyIndex int      // index of the key field
 }
 
-// NewPlan checks what loading e needs from the format and returns its plan.
-func NewPlan(e *format.Entity) (*Plan, error) {
-	p := &Plan{Entity: e, Table: e.Table, KeyIndex: e.KeyIndex()}
+// NewMapping checks what loading e needs from the format and returns its mapping.
+func NewMapping(e *format.Entity) (*Mapping, error) {
+	p := &Mapping{Entity: e, Table: e.Table, KeyIndex: e.KeyIndex()}
 	if p.Table == "" {
 		p.Table = e.Name
 	}
@@ -53,12 +53,12 @@ func NewPlan(e *format.Entity) (*Plan, error) {
 	return p, nil
 }
 
-// Plans builds the plan of every entity of f, in load order.
-func Plans(f *format.Format) ([]*Plan, error) {
-	var ps []*Plan
+// Mappings builds the mapping of every entity of f, in load order.
+func Mappings(f *format.Format) ([]*Mapping, error) {
+	var ps []*Mapping
 	var errs []error
 	for _, e := range f.Entities {
-		p, err := NewPlan(e)
+		p, err := NewMapping(e)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -84,8 +84,8 @@ func Referenced(f *format.Format) map[string]bool {
 	return m
 }
 
-// Check returns an error when a record does not fit the plan.
-func (p *Plan) Check(r *load.Record) error {
+// Check returns an error when a record does not fit the mapping.
+func (p *Mapping) Check(r *load.Record) error {
 	if len(r.Values) != len(p.Columns) {
 		return fmt.Errorf("line %d: %d values for %d fields", r.Line, len(r.Values), len(p.Columns))
 	}

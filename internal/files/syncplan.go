@@ -64,16 +64,16 @@ type SyncPlan struct {
 	SrcRoot string  `json:"-"`       // the extraction's directory, source paths are relative to it
 }
 
-// PlanOptions tune Plan and Verify's selection of files.
-type PlanOptions struct {
+// SelectOptions tune PlanSync and Verify's selection of files.
+type SelectOptions struct {
 	Prefix string // default DefaultPrefix; AllFiles for the whole extraction
 }
 
-// Plan compares the extraction's files under the prefix with the
+// PlanSync compares the extraction's files under the prefix with the
 // destination's listing, walking both sorted in lockstep. A destination
 // object is unchanged when its size and stored SHA-256 match the
 // extraction's; nothing is downloaded.
-func Plan(ctx context.Context, src []extract.File, srcRoot string, dst Store, opts PlanOptions) (*SyncPlan, error) {
+func PlanSync(ctx context.Context, src []extract.File, srcRoot string, dst Store, opts SelectOptions) (*SyncPlan, error) {
 	start := time.Now()
 	prefix := normPrefix(opts.Prefix)
 	sel, err := selectFiles(src, prefix)

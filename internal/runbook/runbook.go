@@ -1,7 +1,7 @@
-// Package plan is the migration's runbook: the steps around cut-over day J
+// Package runbook is the migration's runbook: the steps around cut-over day J
 // with their owner role, due date and a status derived from the evidence in
 // the state store (runs, sign-offs, facts such as the source freeze).
-package plan
+package runbook
 
 import (
 	"context"
@@ -31,7 +31,7 @@ const (
 	Skipped Status = "skipped" // optional, and a later step was done without it
 )
 
-// Config is what a plan is built from.
+// Config is what a runbook is built from.
 type Config struct {
 	Cutover     time.Time // day J (a date)
 	Today       time.Time // the clock's today; only its date counts
@@ -50,8 +50,8 @@ type Extraction struct {
 	Label    string
 }
 
-// Plan is the runbook with each step's status.
-type Plan struct {
+// Runbook is the migration's steps with each one's status.
+type Runbook struct {
 	Cutover time.Time
 	Today   time.Time
 	Steps   []*Step // by due date
@@ -85,26 +85,26 @@ func Relative(offset int) string {
 	return fmt.Sprintf("J%d", offset)
 }
 
-// Build derives the plan from the evidence.
-func Build(ctx context.Context, ev Evidence, cfg Config) (*Plan, error) {
+// Build derives the runbook from the evidence.
+func Build(ctx context.Context, ev Evidence, cfg Config) (*Runbook, error) {
 	if cfg.Cutover.IsZero() {
-		return nil, fmt.Errorf("build plan: no cutover date (set cutover: YYYY-MM-DD in handover.yaml)")
+		return nil, fmt.Errorf("build runbook: no cutover date (set cutover: YYYY-MM-DD in handover.yaml)")
 	}
 	defs, err := applyOverrides(defaultSteps(cfg), cfg.Overrides, cfg.Cutover)
 	if err != nil {
-		return nil, fmt.Errorf("build plan: %w", err)
+		return nil, fmt.Errorf("build runbook: %w", err)
 	}
 	w, err := newWorld(ctx, ev, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("build plan: %w", err)
+		return nil, fmt.Errorf("build runbook: %w", err)
 	}
-	p := &Plan{Cutover: date(cfg.Cutover), Today: date(cfg.Today)}
+	p := &Runbook{Cutover: date(cfg.Cutover), Today: date(cfg.Today)}
 	for _, d := range defs {
 		s := &Step{ID: d.id, Title: d.title, Owner: d.owner, Offset: d.offset, Optional: d.optional,
 			After: d.after, Due: p.Cutover.AddDate(0, 0, d.offset)}
 		r, err := d.eval(ctx, w)
 		if err != nil {
-			return nil, fmt.Errorf("build plan: step %s: %w", d.id, err)
+			return nil, fmt.Errorf("build runbook: step %s: %w", d.id, err)
 		}
 		if r.done {
 			s.Status = Done
@@ -123,7 +123,7 @@ func Build(ctx context.Context, ev Evidence, cfg Config) (*Plan, error) {
 // step is skipped when a later step was done without it. Any other step
 // is overdue once its due date passed, whatever it waits for, else
 // blocked while it waits, else due.
-func (p *Plan) settle() {
+func (p *Runbook) settle() {
 	for changed := true; changed; {
 		changed = p.skipOptional() || p.demoteUnmet()
 	}
@@ -147,7 +147,7 @@ func (p *Plan) settle() {
 	}
 }
 
-func (p *Plan) statuses() map[string]Status {
+func (p *Runbook) statuses() map[string]Status {
 	status := make(map[string]Status, len(p.Steps))
 	for _, s := range p.Steps {
 		status[s.ID] = s.Status
@@ -167,7 +167,7 @@ func unmet(s *Step, status map[string]Status) []string {
 }
 
 // skipOptional marks optional steps a later done step did without.
-func (p *Plan) skipOptional() bool {
+func (p *Runbook) skipOptional() bool {
 	changed := false
 	for i, s := range p.Steps {
 		if s.Status == "" && s.Optional && p.doneWithout(i) {
@@ -179,7 +179,7 @@ func (p *Plan) skipOptional() bool {
 
 // demoteUnmet takes done away from a step with evidence whose
 // prerequisites are not done: its evidence stays, as a note.
-func (p *Plan) demoteUnmet() bool {
+func (p *Runbook) demoteUnmet() bool {
 	changed := false
 	status := p.statuses()
 	for _, s := range p.Steps {
@@ -193,7 +193,7 @@ func (p *Plan) demoteUnmet() bool {
 
 // doneWithout reports whether a step after step i is done although no
 // done step depends on step i.
-func (p *Plan) doneWithout(i int) bool {
+func (p *Runbook) doneWithout(i int) bool {
 	later := false
 	for j, s := range p.Steps {
 		if s.Status != Done {
@@ -218,7 +218,7 @@ func joinNote(a, b string) string {
 
 // Next returns the first step that is neither done nor skipped, nil when
 // the migration is solved.
-func (p *Plan) Next() *Step {
+func (p *Runbook) Next() *Step {
 	for _, s := range p.Steps {
 		if s.Status != Done && s.Status != Skipped {
 			return s
@@ -228,7 +228,7 @@ func (p *Plan) Next() *Step {
 }
 
 // Overdue returns the overdue steps.
-func (p *Plan) Overdue() []*Step {
+func (p *Runbook) Overdue() []*Step {
 	var out []*Step
 	for _, s := range p.Steps {
 		if s.Status == Overdue {
@@ -239,7 +239,7 @@ func (p *Plan) Overdue() []*Step {
 }
 
 // Step returns the step with id, nil when there is none.
-func (p *Plan) Step(id string) *Step {
+func (p *Runbook) Step(id string) *Step {
 	for _, s := range p.Steps {
 		if s.ID == id {
 			return s
@@ -265,7 +265,7 @@ func (s *Step) MarshalJSON() ([]byte, error) {
 }
 
 // MarshalJSON writes {"cutover", "today", "next", "steps"}.
-func (p *Plan) MarshalJSON() ([]byte, error) {
+func (p *Runbook) MarshalJSON() ([]byte, error) {
 	next := ""
 	if s := p.Next(); s != nil {
 		next = s.ID
