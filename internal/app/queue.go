@@ -32,6 +32,9 @@ type QueueRequest struct {
 	Delete     bool          // sync: remove destination files the extraction lacks
 	Parallel   int           // sync: concurrent transfers
 	Timeout    time.Duration // the run's time limit on the worker; 0: the worker's
+	// LockTimeout is how long the worker waits for the environment's
+	// lock, as LockWait.Timeout: 0 is DefaultLockTimeout, negative: no wait.
+	LockTimeout time.Duration
 }
 
 // QueuedRun is a queued run: everything a worker needs to execute it,
@@ -51,6 +54,9 @@ type QueuedRun struct {
 	Delete     bool   `json:"delete,omitempty"`
 	Parallel   int    `json:"parallel,omitempty"`
 	Timeout    int    `json:"timeout,omitempty"` // seconds; 0: the worker's limit
+	// LockTimeout is how long to wait for the environment's lock, in
+	// seconds: 0 the default, negative: do not wait.
+	LockTimeout int `json:"lock_timeout,omitempty"`
 }
 
 // Enqueuer hands a queued run to the workers (a job queue).
@@ -124,7 +130,8 @@ func (s *Service) Queue(ctx context.Context, req QueueRequest, q Enqueuer) (*Que
 	}
 	qr := &QueuedRun{Migration: ss.p.Migration, Project: ss.p.Dir, Run: run.Number, Kind: req.Kind, Env: req.Env,
 		Extraction: x.Number, Actor: req.Actor.String(), DryRun: req.DryRun, Force: req.Force, Reason: req.Reason,
-		Prefix: req.Prefix, Delete: req.Delete, Parallel: req.Parallel, Timeout: int(req.Timeout.Round(time.Second) / time.Second)}
+		Prefix: req.Prefix, Delete: req.Delete, Parallel: req.Parallel, Timeout: int(req.Timeout.Round(time.Second) / time.Second),
+		LockTimeout: lockSeconds(req.LockTimeout)}
 	if err := q.Enqueue(ctx, *qr); err != nil {
 		return nil, s.failQueued(ctx, ss, run.Number, req.Actor, fmt.Errorf("queue run %d: %w", run.Number, err))
 	}
@@ -143,6 +150,7 @@ func (s *Service) Queue(ctx context.Context, req QueueRequest, q Enqueuer) (*Que
 // was not executed here.
 func (s *Service) Execute(ctx context.Context, r QueuedRun) (*RunResult, error) {
 	actor := Actor{Name: r.Actor}
+	lock := LockWait{Timeout: time.Duration(r.LockTimeout) * time.Second}
 	var res *RunResult
 	var err error
 	switch r.Kind {
@@ -150,7 +158,7 @@ func (s *Service) Execute(ctx context.Context, r QueuedRun) (*RunResult, error) 
 		res, err = s.Check(ctx, CheckRequest{Actor: actor, Project: r.Project, Extraction: r.Extraction, queued: r.Run})
 	case protocol.KindImport:
 		res, err = s.Import(ctx, ImportRequest{Actor: actor, Project: r.Project, Env: r.Env, Extraction: r.Extraction,
-			DryRun: r.DryRun, Force: r.Force, Reason: r.Reason, queued: r.Run})
+			DryRun: r.DryRun, Force: r.Force, Reason: r.Reason, Lock: lock, queued: r.Run})
 	case protocol.KindSync:
 		var fr *FilesSyncResult
 		fr, err = s.FilesSync(ctx, FilesSyncRequest{Actor: actor, Project: r.Project, Env: r.Env, Extraction: r.Extraction,
@@ -170,6 +178,16 @@ func (s *Service) Execute(ctx context.Context, r QueuedRun) (*RunResult, error) 
 		return nil, s.failQueued(ctx, ss, r.Run, actor, err)
 	}
 	return res, err
+}
+
+// lockSeconds is a queued run's lock wait in whole seconds, rounded up so
+// that a wait shorter than a second still waits: a negative d (do not
+// wait) stays negative.
+func lockSeconds(d time.Duration) int {
+	if d < 0 {
+		return -1
+	}
+	return int((d + time.Second - 1) / time.Second)
 }
 
 // begin records a new run as running, or claims the job's queued run.

@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/handover/handover/internal/protocol"
 )
@@ -111,5 +113,34 @@ func TestExecuteRecordsARequestNoLongerValid(t *testing.T) {
 	res, err := f.svc.Show(ctx, ShowRequest{Project: f.dir, Run: qr.Run})
 	if err != nil || res.Run.Status != protocol.StatusFailed || !strings.Contains(res.Run.Protocol.Error, "gone") {
 		t.Fatalf("run %d: %+v, %v; want failed, naming the environment", qr.Run, res.Run, err)
+	}
+}
+
+// A queued import carries its --lock-timeout to the worker: whole
+// seconds rounded up, "do not wait" kept as negative, 0 the default.
+func TestQueuedRunCarriesLockTimeout(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	f.receive(-1)
+	for _, c := range []struct {
+		in   time.Duration
+		want int
+	}{{0, 0}, {1500 * time.Millisecond, 2}, {5 * time.Minute, 300}, {-1, -1}} {
+		q := &recordingQueue{}
+		qr, err := f.svc.Queue(ctx, QueueRequest{Actor: tester, Project: f.dir, Kind: protocol.KindImport, Env: "dev", LockTimeout: c.in}, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if qr.LockTimeout != c.want {
+			t.Errorf("LockTimeout %s queued as %d s, want %d", c.in, qr.LockTimeout, c.want)
+		}
+		b, err := json.Marshal(qr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back QueuedRun
+		if err := json.Unmarshal(b, &back); err != nil || back.LockTimeout != c.want {
+			t.Errorf("LockTimeout %s after the job's JSON: %d (%v), want %d", c.in, back.LockTimeout, err, c.want)
+		}
 	}
 }

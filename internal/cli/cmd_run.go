@@ -114,6 +114,15 @@ type runRequest struct {
 	lockWait   time.Duration
 }
 
+// queuedLockWait is --lock-timeout for a queued run: 0 means "do not
+// wait" on the command line, and a negative timeout in the queue.
+func queuedLockWait(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
 const queueHelp = "queue the run for a worker (handover worker), print its number and return; handover wait N waits for it"
 
 // run executes a check, an import or a diff through the application
@@ -121,7 +130,8 @@ const queueHelp = "queue the run for a worker (handover worker), print its numbe
 func (a *app) run(ctx context.Context, req runRequest) error {
 	if req.queue {
 		return a.enqueue(ctx, svc.QueueRequest{Kind: req.kind, Env: req.env, Extraction: req.extraction,
-			DryRun: req.dryRun, Force: req.force, Reason: req.reason, Timeout: req.timeout})
+			DryRun: req.dryRun, Force: req.force, Reason: req.reason, Timeout: req.timeout,
+			LockTimeout: queuedLockWait(req.lockWait)})
 	}
 	prog := &svc.Progress{}
 	stopBar := a.progressBar(prog)
