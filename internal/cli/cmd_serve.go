@@ -23,7 +23,7 @@ import (
 const shutdownGrace = 30 * time.Second
 
 func (a *app) serveCommand() *cobra.Command {
-	var addr, root string
+	var addr, root, maxFile, maxDelivery string
 	var workers int
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -41,6 +41,11 @@ by --workers workers in this process (or by handover worker elsewhere),
 under the account that started them. SIGTERM stops accepting requests, lets running
 runs finish (up to 30 s; after that they roll back) and exits.
 
+Customers upload deliveries through the portal (POST
+/api/v1/migrations/M/deliveries): each file may hold at most --max-file-size
+and one delivery at most --max-delivery-size, unzipped (default: the
+project's portal: max_file_size / max_delivery_size, else 1GiB and 4GiB).
+
 Browsers accept the session cookie (Secure, __Host-) on https:// and on
 http://localhost; put a TLS proxy in front for anything else.`,
 		Example: `  handover users add eva@vendor.example --name Eva --role engineer --password-stdin < pw.txt
@@ -48,16 +53,39 @@ http://localhost; put a TLS proxy in front for anything else.`,
   handover serve --root /srv/migrations --addr 127.0.0.1:8080 --workers 4`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.serve(cmd.Context(), addr, root, workers)
+			limits, err := deliveryLimits(maxFile, maxDelivery)
+			if err != nil {
+				return err
+			}
+			return a.serve(cmd.Context(), addr, root, workers, limits)
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().StringVar(&root, "root", "", "serve every project under DIR (default: the project of -C)")
 	cmd.Flags().IntVar(&workers, "workers", 2, "runs executing at once, per project (River workers in this process)")
+	cmd.Flags().StringVar(&maxFile, "max-file-size", "", "most bytes one uploaded file (or zip member, unzipped) may hold, like 500MB (default: portal.max_file_size, else 1GiB)")
+	cmd.Flags().StringVar(&maxDelivery, "max-delivery-size", "", "most bytes one uploaded delivery may hold, unzipped, like 2GB (default: portal.max_delivery_size, else 4GiB)")
 	return cmd
 }
 
-func (a *app) serve(ctx context.Context, addr, root string, workers int) error {
+// deliveryLimits reads --max-file-size and --max-delivery-size.
+func deliveryLimits(maxFile, maxDelivery string) (svc.DeliveryLimits, error) {
+	var l svc.DeliveryLimits
+	var err error
+	if maxFile != "" {
+		if l.MaxFileSize, err = svc.ParseSize(maxFile); err != nil {
+			return l, usageErr("--max-file-size: %v", err)
+		}
+	}
+	if maxDelivery != "" {
+		if l.MaxDeliverySize, err = svc.ParseSize(maxDelivery); err != nil {
+			return l, usageErr("--max-delivery-size: %v", err)
+		}
+	}
+	return l, nil
+}
+
+func (a *app) serve(ctx context.Context, addr, root string, workers int, limits svc.DeliveryLimits) error {
 	if workers < 1 {
 		return usageErr("--workers must be at least 1")
 	}
@@ -77,7 +105,7 @@ func (a *app) serve(ctx context.Context, addr, root string, workers int) error {
 		return err
 	}
 	defer accounts.Close()
-	cfg := local.Config{Root: root, App: a.service(), ServerAudit: accounts.Audit, Now: a.now, Workers: workers}
+	cfg := local.Config{Root: root, App: a.service(), ServerAudit: accounts.Audit, Now: a.now, Workers: workers, DeliveryLimits: limits}
 	if root == "" {
 		cfg.Project = abs
 	}

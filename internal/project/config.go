@@ -70,6 +70,7 @@ func parseConfig(p *Project, d *conf.Doc, data []byte) *paths {
 		"plan":         func(v *yaml.Node) { parsePlan(p, d, v) },
 		"notify":       func(v *yaml.Node) { parseNotify(p, d, v) },
 		"fixups":       func(v *yaml.Node) { ps.fixups = fixup.ParseSpecs(d, v, true) },
+		"portal":       func(v *yaml.Node) { parsePortal(p, d, v) },
 	})
 	if p.Migration == "" {
 		n := root

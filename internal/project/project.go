@@ -35,6 +35,7 @@ type Project struct {
 	Fixups       []*fixup.Rule    // fix-up rules of the recipes and handover.yaml, in the order they run
 	RecipesDir   string           // absolute directory of the recipes (and their <entity>.test.yaml files)
 	Files        Files            // the bytes the hashes were computed over, for archiving a run's inputs
+	Portal       Portal           // portal: upload limits of the customer portal
 }
 
 // Files are the exact bytes of the project files a run uses, as read.

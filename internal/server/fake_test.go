@@ -116,3 +116,11 @@ func (f *fakeService) recorded() []string {
 	defer f.mu.Unlock()
 	return append([]string(nil), f.records...)
 }
+
+func (f *fakeService) DeliveryLimits(context.Context, string) (DeliveryLimits, error) {
+	return DeliveryLimits{MaxFileSize: 1 << 20, MaxDeliverySize: 2 << 20}, nil
+}
+
+func (f *fakeService) Deliver(_ context.Context, req DeliverRequest) (*Delivery, error) {
+	return &Delivery{Extraction: 2, Run: 3, Files: []DeliveredFile{}, Problems: []FileProblem{}}, nil
+}

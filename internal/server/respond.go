@@ -52,6 +52,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusNotFound, "not found"
 	case errors.Is(err, ErrRefused):
 		return http.StatusConflict, err.Error()
+	case errors.Is(err, ErrTooLarge):
+		return http.StatusRequestEntityTooLarge, err.Error()
 	case errors.Is(err, ErrInvalid):
 		return http.StatusBadRequest, err.Error()
 	}

@@ -41,6 +41,8 @@ type Service interface {
 	// Record appends an entry to the audit log of migration m, or to the
 	// server's own log when m is "".
 	Record(ctx context.Context, m string, e AuditRecord) error
+
+	DeliveryService // the customer portal's deliveries
 }
 
 // Errors a Service returns that the server maps to statuses (errors.Is).

@@ -43,3 +43,16 @@ func TestColumnChanges(t *testing.T) {
 		})
 	}
 }
+
+func TestRenamesPairsLikeNames(t *testing.T) {
+	got := Renames([]string{"EMail", "Geburtsdatum", "Kundennummer"}, []string{"E-Mail Adresse", "e_mail", "Telefon", "Geburts-Datum"})
+	want := map[string]string{"EMail": "e_mail", "Geburtsdatum": "Geburts-Datum"}
+	if len(got) != len(want) {
+		t.Fatalf("Renames = %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("Renames[%q] = %q, want %q (all: %v)", k, got[k], v, got)
+		}
+	}
+}

@@ -35,6 +35,9 @@ type Config struct {
 	// (River) instead of executing them on this Service's own workers; it
 	// returns the run's number.
 	Enqueue func(ctx context.Context, req app.QueueRequest) (int, error)
+	// DeliveryLimits override the projects' portal: upload limits (serve
+	// --max-file-size, --max-delivery-size); zero fields: the project's.
+	DeliveryLimits app.DeliveryLimits
 }
 
 // Service implements server.Service. Create it with New; Close it.

@@ -1,0 +1,234 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/handover/handover/internal/extract"
+	"github.com/handover/handover/internal/project"
+	"github.com/handover/handover/internal/protocol"
+)
+
+// Defaults of the portal's upload limits (handover.yaml portal:, serve
+// --max-file-size / --max-delivery-size).
+const (
+	DefaultMaxFileSize     = 1 << 30 // 1 GiB
+	DefaultMaxDeliverySize = 4 << 30 // 4 GiB
+	// maxDeliveryFiles bounds the files of one delivery, zip members included.
+	maxDeliveryFiles = 1000
+)
+
+// ActionDeliver is the audit action of a delivery uploaded through the
+// portal (the extraction itself is audited as a receive).
+const ActionDeliver = "deliver"
+
+// DeliveryLimits bound one delivery: each file (an uploaded file or a zip
+// member, unzipped) and the whole delivery, unzipped.
+type DeliveryLimits struct {
+	MaxFileSize     int64
+	MaxDeliverySize int64
+}
+
+// Or fills the zero fields of l from o.
+func (l DeliveryLimits) Or(o DeliveryLimits) DeliveryLimits {
+	if l.MaxFileSize <= 0 {
+		l.MaxFileSize = o.MaxFileSize
+	}
+	if l.MaxDeliverySize <= 0 {
+		l.MaxDeliverySize = o.MaxDeliverySize
+	}
+	return l
+}
+
+// DeliveryLimitsOf are the limits of project p: req (the server's flags)
+// first, then handover.yaml portal:, then the defaults.
+func DeliveryLimitsOf(p *project.Project, req DeliveryLimits) DeliveryLimits {
+	return req.Or(DeliveryLimits{MaxFileSize: p.Portal.MaxFileSize, MaxDeliverySize: p.Portal.MaxDeliverySize}).
+		Or(DeliveryLimits{MaxFileSize: DefaultMaxFileSize, MaxDeliverySize: DefaultMaxDeliverySize})
+}
+
+// Parts yields the uploaded files of a delivery one after the other, as a
+// multipart body does: the name the client gave and the content, to be
+// read before the next call. io.EOF ends the delivery.
+type Parts interface {
+	Next() (name string, body io.Reader, err error)
+}
+
+// DeliverRequest asks to store an upload as the next extraction, detect
+// the format of its files and queue its check.
+type DeliverRequest struct {
+	Actor   Actor
+	Project string
+	Parts   Parts
+	Label   string
+	// Limits override the project's portal: limits (zero fields: the
+	// project's, else the defaults).
+	Limits DeliveryLimits
+	// Queue queues the check of the new extraction and returns its run
+	// number: a front end's closure over Service.Queue with its Enqueuer.
+	// Nil: no check is queued (Run is 0).
+	Queue func(ctx context.Context, req QueueRequest) (int, error)
+}
+
+// DeliverResult is the new extraction, the queued check of it and what
+// was detected of each file.
+type DeliverResult struct {
+	Extraction int
+	Run        int // the queued check; 0 when none was queued
+	Files      []DeliveredFile
+	// Problems are the delivery's own: a recipe source no file matches.
+	Problems []FileProblem
+}
+
+// TooLargeError is a delivery or file over its limit (HTTP 413). Nothing
+// of the delivery was kept.
+type TooLargeError struct {
+	What    string // the file, or "the delivery"
+	Limit   int64
+	Setting string // the handover.yaml setting that sets it
+	Unzip   bool   // the size counted is the unzipped one
+}
+
+func (e *TooLargeError) Error() string {
+	how := ""
+	if e.Unzip {
+		how = " unzipped"
+	}
+	return fmt.Sprintf("%s is larger%s than the %s allowed (%s): nothing was kept; split the delivery or ask the team to raise the limit",
+		e.What, how, humanBytes(e.Limit), e.Setting)
+}
+
+// Deliver stores the uploaded files as the next numbered extraction —
+// through the same receive as `handover receive` — detects the format of
+// each file against its recipe, queues a check of the extraction and
+// audits the delivery. The files are first staged under generated names
+// in .handover/uploads (flat memory, each file and the delivery under
+// their limits; a .zip is unpacked there after its members are checked
+// against traversal, links and bombs). A problem of the upload is an
+// *InvalidError (400) or a *TooLargeError (413), and leaves nothing
+// behind.
+func (s *Service) Deliver(ctx context.Context, req DeliverRequest) (*DeliverResult, error) {
+	if req.Parts == nil {
+		return nil, invalid("a delivery needs at least one file")
+	}
+	p, err := s.Project(req.Project)
+	if err != nil {
+		return nil, err
+	}
+	limits := DeliveryLimitsOf(p, req.Limits)
+	staged, cleanup, err := stageUpload(ctx, filepath.Join(handoverDir(p), "uploads"), req.Parts, limits)
+	defer cleanup()
+	if err != nil {
+		return nil, err
+	}
+	x, err := s.receiveStaged(ctx, p, req, staged)
+	if err != nil {
+		return nil, err
+	}
+	cleanup() // the extraction holds the files now
+	res := &DeliverResult{Extraction: x.Number}
+	res.Files, res.Problems = detectDelivery(ctx, p, x)
+	if req.Queue != nil {
+		n, err := req.Queue(ctx, QueueRequest{Actor: req.Actor, Project: p.Dir, Kind: protocol.KindCheck, Extraction: x.Number})
+		if err != nil {
+			return res, fmt.Errorf("extraction %d stored, but its check was not queued: %w", x.Number, err)
+		}
+		res.Run = n
+	}
+	if err := s.recordDelivery(ctx, p, req.Actor, res); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// receiveStaged hands the staged files to the extraction store, under the
+// names the client gave them.
+func (s *Service) receiveStaged(ctx context.Context, p *project.Project, req DeliverRequest, staged []stagedFile) (*extract.Extraction, error) {
+	d := extract.Delivery{Label: req.Label, Now: s.now()}
+	for _, f := range staged {
+		local := f.local
+		d.Generated = append(d.Generated, extract.Generated{Path: f.name, From: "upload " + f.from,
+			Write: func(ctx context.Context, w io.Writer) error {
+				r, err := os.Open(local)
+				if err != nil {
+					return err
+				}
+				defer r.Close()
+				_, err = io.Copy(w, ctxReader{ctx, r})
+				return err
+			}})
+	}
+	x, err := extractions(p).ReceiveDelivery(ctx, d)
+	if err != nil {
+		return nil, fmt.Errorf("store the delivery: %w", err)
+	}
+	return x, nil
+}
+
+// recordDelivery audits the receive (as `handover receive` does) and the
+// delivery with its account, and remembers which run checks it.
+func (s *Service) recordDelivery(ctx context.Context, p *project.Project, actor Actor, res *DeliverResult) error {
+	ctx = context.WithoutCancel(ctx)
+	st, err := s.openState(ctx, p)
+	if err != nil {
+		return fmt.Errorf("extraction %d stored, but not audited: %w", res.Extraction, err)
+	}
+	defer st.Close()
+	x, err := extraction(p, res.Extraction)
+	if err != nil {
+		return err
+	}
+	var size int64
+	names := make([]string, 0, len(x.Files))
+	for _, f := range x.Files {
+		size += f.Size
+		names = append(names, f.Path)
+	}
+	detail := fmt.Sprintf("extraction %d: %d files, %d bytes", x.Number, len(x.Files), size)
+	if x.Label != "" {
+		detail += fmt.Sprintf(", label %q", x.Label)
+	}
+	if err := st.Audit(ctx, actor.String(), ActionReceive, detail, x.Received); err != nil {
+		return fmt.Errorf("receive: extraction %d stored, but not audited: %w", x.Number, err)
+	}
+	rec := deliveryRecord{By: actor.String(), Run: res.Run}
+	if err := setDelivery(ctx, st, x.Number, rec, s.now()); err != nil {
+		return err
+	}
+	detail = fmt.Sprintf("extraction %d uploaded through the portal (%s)", x.Number, strings.Join(names, ", "))
+	if res.Run > 0 {
+		detail += fmt.Sprintf(", check run %d queued", res.Run)
+	}
+	if err := st.Audit(ctx, actor.String(), ActionDeliver, detail, s.now()); err != nil {
+		return fmt.Errorf("extraction %d stored, but its delivery not audited: %w", x.Number, err)
+	}
+	return nil
+}
+
+// humanBytes writes a byte count for a message.
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
+}
+
+// ParseSize reads a byte count like "500MB", "16GiB" or "1048576".
+func ParseSize(s string) (int64, error) { return extract.ParseSize(s) }
+
+// IsTooLarge reports whether err is a delivery over its limits.
+func IsTooLarge(err error) bool {
+	var tl *TooLargeError
+	return errors.As(err, &tl)
+}

@@ -1,0 +1,101 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+
+	"github.com/handover/handover/internal/account"
+)
+
+// multipartSlack is what a multipart body may hold beyond the files:
+// boundaries and part headers.
+const multipartSlack = 1 << 20
+
+// maxParts bounds the parts of one upload, form fields included.
+const maxParts = 2000
+
+func (s *Server) deliveryRoutes(mux *http.ServeMux) {
+	s.handle(mux, "POST", "/api/v1/migrations/{m}/deliveries", s.authed(s.apiDeliver))
+}
+
+// apiDeliver stores a multipart upload as the next extraction and queues
+// its check: 201 {"extraction", "run", "files", "problems"}.
+func (s *Server) apiDeliver(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
+	m, err := s.migration(r, acc)
+	if err != nil {
+		return err
+	}
+	if !may(acc.Role, "deliver") {
+		return errForbidden("upload a delivery")
+	}
+	lim, err := s.svc.DeliveryLimits(r.Context(), m)
+	if err != nil {
+		return err
+	}
+	if r.ContentLength > lim.MaxDeliverySize+multipartSlack {
+		return errStatus(http.StatusRequestEntityTooLarge, "the delivery is larger than the %s allowed (portal.max_delivery_size): nothing was kept", humanBytes(lim.MaxDeliverySize))
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, lim.MaxDeliverySize+multipartSlack)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return errStatus(http.StatusBadRequest, "want a multipart/form-data body with the files: %v", err)
+	}
+	d, err := s.svc.Deliver(r.Context(), DeliverRequest{Actor: actorOf(acc), Migration: m, Parts: &multipartParts{mr: mr}})
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return errStatus(http.StatusRequestEntityTooLarge, "the delivery is larger than the %s allowed (portal.max_delivery_size): nothing was kept", humanBytes(lim.MaxDeliverySize))
+		}
+		return err
+	}
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/migrations/%s/deliveries/%d", m, d.Extraction))
+	writeJSON(w, http.StatusCreated, d)
+	return nil
+}
+
+// multipartParts yields the file parts of a multipart body; form fields
+// are skipped.
+type multipartParts struct {
+	mr *multipart.Reader
+	n  int
+}
+
+func (p *multipartParts) Next() (string, io.Reader, error) {
+	for {
+		part, err := p.mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return "", nil, io.EOF
+		}
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return "", nil, err
+		}
+		if err != nil {
+			return "", nil, errStatus(http.StatusBadRequest, "bad multipart body: %v", err)
+		}
+		if p.n++; p.n > maxParts {
+			return "", nil, errStatus(http.StatusBadRequest, "more than %d parts in one upload", maxParts)
+		}
+		if part.FileName() == "" {
+			continue // a form field
+		}
+		return part.FileName(), part, nil
+	}
+}
+
+// humanBytes writes a byte count for a message.
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
+}
