@@ -53,7 +53,7 @@ func (s *Service) Fixup(ctx context.Context, req FixupRequest) (*RunResult, erro
 	x.Number = n
 	opts := engine.Options{Project: engineSpec(p), Extraction: x, Kind: protocol.KindFixup, Env: env.Name,
 		DryRun: req.DryRun, Version: s.cfg.Version, Now: s.cfg.Now}
-	j := &job{kind: protocol.KindFixup, env: env, extraction: n, dryRun: req.DryRun, actor: req.Actor, lock: req.Lock}
+	j := &job{kind: protocol.KindFixup, env: env, extraction: n, dryRun: req.DryRun, actor: req.Actor, lock: req.Lock, runs: st}
 	j.execute = func(ctx context.Context, run int, artifacts string) (*execution, error) {
 		opts.Run, opts.Artifacts = run, artifacts
 		return s.inTransaction(ctx, j, run, opts, engine.ExecuteFixup)

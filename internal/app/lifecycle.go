@@ -41,6 +41,7 @@ type job struct {
 	promotion  *Promotion
 	queued     int // a queued run to claim and execute; 0: a new run
 	lock       LockWait
+	runs       runLister // names the lock's holder when the database cannot
 	// execute does the run's work into the artifacts directory.
 	execute func(ctx context.Context, run int, artifacts string) (*execution, error)
 }

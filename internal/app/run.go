@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -178,7 +179,7 @@ func (s *Service) engineJob(ctx context.Context, ss *session, kind string, env *
 		Project: engineSpec(ss.p), Extraction: x, Kind: kind, DryRun: dry, Version: s.cfg.Version, Now: s.cfg.Now,
 		Progress: prog.engine(), Previous: prev, PreviousExtraction: previousExtraction(ss.p, x.Number),
 	}
-	j := &job{kind: kind, env: env, extraction: x.Number, dryRun: dry, actor: actor}
+	j := &job{kind: kind, env: env, extraction: x.Number, dryRun: dry, actor: actor, runs: ss.st}
 	j.execute = func(ctx context.Context, run int, artifacts string) (*execution, error) {
 		opts.Run, opts.Artifacts = run, artifacts
 		if env == nil {
@@ -199,7 +200,7 @@ func (s *Service) inTransaction(ctx context.Context, j *job, run int, opts engin
 	fn func(context.Context, engine.Options) (*engine.Outcome, error)) (*execution, error) {
 	env := j.env
 	target, err := s.cfg.OpenEnv(ctx, env.Database, load.Options{Env: env.Name, Now: s.cfg.Now,
-		Holder: s.holder(run, j.kind), LockWait: j.lock.timeout(), OnWait: j.lock.OnWait})
+		Holder: s.holder(run, j.kind), LockWait: j.lock.timeout(), OnWait: j.onWait(ctx, run)})
 	if err != nil {
 		return nil, fmt.Errorf("open environment %s: %w", env.Name, err)
 	}
@@ -211,6 +212,10 @@ func (s *Service) inTransaction(ctx context.Context, j *job, run int, opts engin
 	}
 	if err != nil {
 		target.Close()
+		var busy *load.BusyError
+		if errors.As(err, &busy) && busy.Holder == "" && j.runs != nil {
+			busy.Holder = runningHolder(ctx, j.runs, env.Name, run)
+		}
 		return nil, fmt.Errorf("%s: %w", txWhat(opts.Kind, env.Name), err)
 	}
 	opts.Tx = tx
