@@ -35,7 +35,7 @@ type SignOffRequest struct {
 	Project string
 	Run     int
 	Role    string // reviewer, customer or lead
-	By      string // who signs
+	By      string // who signs; empty: the actor (on the command line $HANDOVER_USER or the OS user)
 	Note    string // required for a refusal
 	Refused bool
 }
@@ -47,20 +47,28 @@ type SignOffResult struct {
 	// NotCounting, when not empty, says why the sign-off cannot satisfy a
 	// promotion ("was a dry run").
 	NotCounting string
-	Warnings    []string
+	// NeedsAuthenticated names the environments whose promotion requires
+	// this role's sign-off from an account of the web server: an
+	// unauthenticated sign-off does not count for them.
+	NeedsAuthenticated []string
+	Warnings           []string
 }
 
 // SignOff records a sign-off or refusal of a run, audits it and tells the
-// webhooks.
+// webhooks. It is unauthenticated (the command line's): only the web
+// server's accounts give authenticated sign-offs (Served.Countersign).
 func (s *Service) SignOff(ctx context.Context, req SignOffRequest) (*SignOffResult, error) {
 	by := strings.TrimSpace(req.By)
+	if by == "" && strings.TrimSpace(req.Actor.Name) != "" {
+		by = req.Actor.String()
+	}
 	switch {
 	case req.Run <= 0:
 		return nil, invalid("RUN must be a run number, not %d", req.Run)
 	case !project.ValidRole(req.Role):
 		return nil, invalid("--as must be reviewer, customer or lead, not %q", req.Role)
 	case by == "":
-		return nil, invalid("--by NAME is required: who signs")
+		return nil, invalid("--by NAME is required: who signs (or set HANDOVER_USER)")
 	case req.Refused && strings.TrimSpace(req.Note) == "":
 		return nil, invalid("reject-run needs --note TEXT: why the run is refused")
 	}
@@ -88,8 +96,24 @@ func (s *Service) SignOff(ctx context.Context, req SignOffRequest) (*SignOffResu
 	if !ap.Refused && !promote.Passed(run) {
 		res.NotCounting = notCounting(run)
 	}
+	if !ap.Refused && !ap.Authenticated {
+		res.NeedsAuthenticated = needsAuthenticated(ss.p, run.Env, ap.Role)
+	}
 	res.Warnings = s.drain(ctx, ss.st, ss.p)
 	return res, nil
+}
+
+// needsAuthenticated lists the environments requiring env whose
+// promotion needs role's sign-off from an account of the web server.
+func needsAuthenticated(p *project.Project, env, role string) []string {
+	var out []string
+	for _, name := range p.EnvOrder {
+		e := p.Environments[name]
+		if slices.Contains(e.Requires, env) && e.NeedsAuthenticated(role) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // notCounting says why a run cannot satisfy a promotion.

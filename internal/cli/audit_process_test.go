@@ -116,7 +116,6 @@ func TestProcessUsageErrors(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"approve", "1", "--as", "boss", "--by", "X"}, "--as must be reviewer, customer or lead"},
-		{[]string{"approve", "1", "--as", "lead"}, "--by NAME is required"},
 		{[]string{"approve", "9", "--as", "lead", "--by", "X"}, "run 9"},
 		{[]string{"approve", "x", "--as", "lead", "--by", "X"}, "RUN must be a run number"},
 		{[]string{"reject-run", "1", "--as", "lead", "--by", "X"}, "reject-run needs --note TEXT"},

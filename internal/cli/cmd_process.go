@@ -27,21 +27,28 @@ type signoff struct {
 func (a *app) signoffCommand(refuse bool) *cobra.Command {
 	s := signoff{refused: refuse}
 	cmd := &cobra.Command{
-		Use:   "approve RUN --as ROLE --by NAME",
+		Use:   "approve RUN --as ROLE [--by NAME]",
 		Short: "Sign off a run as reviewer, customer or lead",
-		Long: `approve records a sign-off on a run: who (--by), in which role (--as reviewer,
-customer or lead), when, and an optional note. An environment's approvals:
-in handover.yaml lists the roles whose sign-off the run of the environment it
-requires needs before an import may be promoted. A later reject-run by the
-same role cancels it; a later approve replaces a refusal. Sign-offs are shown
-by "handover show RUN", written to the audit log and sent to the webhooks.`,
+		Long: `approve records a sign-off on a run: who (--by, default $HANDOVER_USER, else
+the OS user), in which role (--as reviewer, customer or lead), when, and an
+optional note. An environment's approvals: in handover.yaml lists the roles
+whose sign-off the run of the environment it requires needs before an import
+may be promoted. A later reject-run by the same role cancels it; a later
+approve replaces a refusal. Sign-offs are shown by "handover show RUN",
+written to the audit log and sent to the webhooks.
+
+A sign-off given here is unauthenticated: nothing proves who typed it. An
+environment can require a role's sign-off authenticated
+(approvals: [{role: customer, authenticated: true}]); then only a sign-off
+given in the web server (handover serve) by a logged-in account counts, and
+approve says so.`,
 		Example: `  handover approve 3 --as reviewer --by "Rita Keller"
   handover approve 7 --as customer --by "Anna Meier" --note "checked 20 contacts in preprod"`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return a.signoff(cmd.Context(), args[0], s) },
 	}
 	if refuse {
-		cmd.Use = "reject-run RUN --as ROLE --by NAME --note TEXT"
+		cmd.Use = "reject-run RUN --as ROLE [--by NAME] --note TEXT"
 		cmd.Short = "Refuse a run's sign-off, with the reason"
 		cmd.Long = `reject-run records that a role refuses to sign off a run, with the reason in
 --note (required). It cancels an earlier sign-off by the same role: a
@@ -49,7 +56,7 @@ promotion that needs that sign-off is refused until the role approves a run.`
 		cmd.Example = `  handover reject-run 7 --as customer --by "Anna Meier" --note "categories of 12 contacts are wrong"`
 	}
 	cmd.Flags().StringVar(&s.role, "as", "", "role: reviewer, customer or lead")
-	cmd.Flags().StringVar(&s.by, "by", "", "name of who signs")
+	cmd.Flags().StringVar(&s.by, "by", "", "name of who signs (default: $HANDOVER_USER, else the OS user)")
 	cmd.Flags().StringVar(&s.note, "note", "", "a note (required for reject-run)")
 	return cmd
 }
@@ -71,22 +78,27 @@ func (a *app) signoff(ctx context.Context, arg string, s signoff) error {
 		if res.NotCounting != "" {
 			fmt.Fprintf(a.stdout, "note: run %d %s, so this sign-off does not count for a promotion\n", n, res.NotCounting)
 		}
+		for _, env := range res.NeedsAuthenticated {
+			fmt.Fprintf(a.stdout, "note: %s requires the %s sign-off authenticated: this one, given on the command line, does not count for it; the %s signs run %d in the web server (handover serve)\n",
+				env, s.role, s.role, n)
+		}
 	}
 	a.warn(res.Warnings)
 	return err
 }
 
 type jsonApproval struct {
-	Run     int    `json:"run"`
-	Role    string `json:"role"`
-	By      string `json:"by"`
-	Note    string `json:"note,omitempty"`
-	At      string `json:"at"`
-	Refused bool   `json:"refused"`
+	Run           int    `json:"run"`
+	Role          string `json:"role"`
+	By            string `json:"by"`
+	Authenticated bool   `json:"authenticated"`
+	Note          string `json:"note,omitempty"`
+	At            string `json:"at"`
+	Refused       bool   `json:"refused"`
 }
 
 func approvalJSON(ap svc.Approval) jsonApproval {
-	return jsonApproval{ap.Run, ap.Role, ap.By, ap.Note, ap.At.UTC().Format(time.RFC3339), ap.Refused}
+	return jsonApproval{ap.Run, ap.Role, ap.By, ap.Authenticated, ap.Note, ap.At.UTC().Format(time.RFC3339), ap.Refused}
 }
 
 func (a *app) freezeCommand() *cobra.Command {

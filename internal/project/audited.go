@@ -22,7 +22,7 @@ func (p *Project) AuditedConfig() map[string]string {
 			Requires      []string `json:"requires,omitempty"`
 			Approvals     any      `json:"approvals,omitempty"`
 			OnGateFailure string   `json:"on_gate_failure,omitempty"`
-		}{redact.DSN(env.Declared.Database), redact.StoreURL(env.Declared.Files), env.Requires, env.Approvals, env.OnGateFailure})
+		}{redact.DSN(env.Declared.Database), redact.StoreURL(env.Declared.Files), env.Requires, auditedApprovals(env), env.OnGateFailure})
 	}
 	steps := make([]PlanStep, len(p.Plan))
 	for i, s := range p.Plan {
@@ -30,6 +30,23 @@ func (p *Project) AuditedConfig() map[string]string {
 		steps[i] = s
 	}
 	out["plan"] = canonical(steps)
+	return out
+}
+
+// auditedApprovals is approvals: as written: a plain role stays a string
+// (so a configuration from before authenticated sign-offs reads the same),
+// an authenticated one is {"role", "authenticated": true}.
+func auditedApprovals(env *Environment) any {
+	if len(env.Approvals) == 0 {
+		return nil
+	}
+	out := make([]any, len(env.Approvals))
+	for i, role := range env.Approvals {
+		out[i] = role
+		if env.NeedsAuthenticated(role) {
+			out[i] = map[string]any{"role": role, "authenticated": true}
+		}
+	}
 	return out
 }
 

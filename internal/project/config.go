@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -132,7 +133,7 @@ func parseEnvironment(dir string, d *conf.Doc, e conf.Entry) *Environment {
 			files, env.Files, env.Declared.Files = v, str(v, "files"), d.Text(v, path+".files")
 		},
 		"requires":  func(v *yaml.Node) { env.Requires = d.Strings(v, path+".requires") },
-		"approvals": func(v *yaml.Node) { approvals = v; env.Approvals = d.Strings(v, path+".approvals") },
+		"approvals": func(v *yaml.Node) { approvals = v; parseApprovals(d, v, path, env) },
 		"references": func(v *yaml.Node) {
 			env.References = d.String(v, path+".references")
 			if env.References != ReferencesDelivery && env.References != ReferencesEnvironment {
@@ -173,15 +174,46 @@ func parseEnvironment(dir string, d *conf.Doc, e conf.Entry) *Environment {
 		}
 		env.Files = resolved
 	}
-	for _, role := range env.Approvals {
-		if !ValidRole(role) {
-			d.Problem(approvals, "%s.approvals: unknown role %q (roles: reviewer, customer, lead)", path, role)
-		}
-	}
 	if len(env.Approvals) > 0 && len(env.Requires) == 0 {
 		d.Problem(approvals, "%s.approvals: sign-offs are given on the run of a required environment; add requires: [ENV]", path)
 	}
 	return env
+}
+
+// parseApprovals decodes approvals: a list of roles, each either a plain
+// role (customer) or {role: customer, authenticated: true}: a sign-off
+// that counts only when an account of the web server gave it.
+func parseApprovals(d *conf.Doc, n *yaml.Node, path string, env *Environment) {
+	what := path + ".approvals"
+	for _, item := range d.Seq(n, what) {
+		role, line := "", item
+		authenticated := false
+		if item.Kind == yaml.MappingNode {
+			var roleNode *yaml.Node
+			d.Map(item, "in "+what, conf.Keys{
+				"role":          func(v *yaml.Node) { roleNode, role = v, strings.TrimSpace(d.String(v, what+".role")) },
+				"authenticated": func(v *yaml.Node) { authenticated = d.Bool(v, what+".authenticated") },
+			})
+			if roleNode == nil {
+				d.Problem(item, "%s: an entry needs role: (e.g. {role: customer, authenticated: true})", what)
+				continue
+			}
+			line = roleNode
+		} else {
+			role = strings.TrimSpace(d.String(item, what))
+		}
+		switch {
+		case !ValidRole(role):
+			d.Problem(line, "%s: unknown role %q (roles: reviewer, customer, lead)", what, role)
+		case slices.Contains(env.Approvals, role):
+			d.Problem(line, "%s: role %s is listed twice", what, role)
+		default:
+			env.Approvals = append(env.Approvals, role)
+			if authenticated {
+				env.Authenticated = append(env.Authenticated, role)
+			}
+		}
+	}
 }
 
 // checkRequires checks that requires names known environments, without cycles.

@@ -6,6 +6,7 @@ package project
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/handover/handover/internal/fixup"
@@ -54,6 +55,11 @@ type Environment struct {
 	Files     string   // dir://… or s3://…; relative dir paths resolved against Dir
 	Requires  []string // environments that must have passed first
 	Approvals []string // roles whose sign-off is needed on the required environment's run
+	// Authenticated are the roles of Approvals whose sign-off counts only
+	// when an account of the web server gave it (approvals: [{role:
+	// customer, authenticated: true}]); one given on the command line is
+	// unauthenticated and does not count.
+	Authenticated []string
 
 	// OnGateFailure is what becomes of an import whose gate fails:
 	// GateFailureRollBack (the default: the environment stays as it was)
@@ -91,6 +97,12 @@ func (e *UnresolvedError) Error() string {
 }
 
 func (e *UnresolvedError) Unwrap() error { return e.Err }
+
+// NeedsAuthenticated reports whether a sign-off by role counts for a
+// promotion into e only when an account of the web server gave it.
+func (e *Environment) NeedsAuthenticated(role string) bool {
+	return slices.Contains(e.Authenticated, role)
+}
 
 // Environment returns the environment name for a command that uses it: an
 // *UnknownEnvironmentError when there is none, the *UnresolvedError when a

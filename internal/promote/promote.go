@@ -62,7 +62,7 @@ func Check(ctx context.Context, ev Evidence, p *project.Project, req Request) (*
 	}
 	d := &Decision{Runs: map[string]int{}}
 	for _, name := range env.Requires {
-		if err := checkRequired(ctx, ev, d, name, env.Approvals, req.Hashes); err != nil {
+		if err := checkRequired(ctx, ev, d, name, env, req.Hashes); err != nil {
 			return nil, fmt.Errorf("check promotion to %s: %w", req.Env, err)
 		}
 	}
@@ -76,9 +76,11 @@ func Check(ctx context.Context, ev Evidence, p *project.Project, req Request) (*
 // checkRequired checks the required environment name: its latest
 // committed import must have passed the gate with the current hashes and
 // carry the sign-offs of roles, by distinct people, none of them as
-// reviewer by whoever started it. A later import into name voids the
+// reviewer by whoever started it, and by an account of the web server for
+// the roles env requires authenticated. A later import into name voids the
 // sign-offs of earlier ones.
-func checkRequired(ctx context.Context, ev Evidence, d *Decision, name string, roles []string, h project.Hashes) error {
+func checkRequired(ctx context.Context, ev Evidence, d *Decision, name string, env *project.Environment, h project.Hashes) error {
+	roles := env.Approvals
 	runs, err := ev.Runs(ctx, name)
 	if err != nil {
 		return err
@@ -88,7 +90,7 @@ func checkRequired(ctx context.Context, ev Evidence, d *Decision, name string, r
 		d.Missing = append(d.Missing, noRun(name, runs, h))
 		return nil
 	}
-	lacking, found, err := signoffs(ctx, ev, r, roles)
+	lacking, found, err := signoffs(ctx, ev, r, env)
 	if err != nil {
 		return err
 	}
@@ -238,22 +240,34 @@ func why(r *state.Run) string {
 	return "is " + strings.ReplaceAll(r.Status, "_", " ")
 }
 
-// signoffs checks r for each role's sign-off (four eyes: distinct
-// people, and not its starter as reviewer): the sentences of what lacks,
-// and the sign-offs found.
-func signoffs(ctx context.Context, ev Evidence, r *state.Run, roles []string) (lacking []string, found []state.Approval, err error) {
-	if len(roles) == 0 {
+// signoffs checks r for the sign-off of each role env requires (four
+// eyes: distinct people, and not its starter as reviewer; an account's
+// where env requires it authenticated): the sentences of what lacks, and
+// the sign-offs found.
+func signoffs(ctx context.Context, ev Evidence, r *state.Run, env *project.Environment) (lacking []string, found []state.Approval, err error) {
+	if len(env.Approvals) == 0 {
 		return nil, nil, nil
 	}
-	as, err := ev.Approvals(ctx, r.Number)
+	all, err := ev.Approvals(ctx, r.Number)
 	if err != nil {
 		return nil, nil, err
 	}
 	signer := map[string]string{} // person → the role they signed
-	for _, role := range roles {
+	for _, role := range env.Approvals {
+		as, ask := all, fmt.Sprintf(`"handover approve %d --as %s --by NAME"`, r.Number, role)
+		authenticated := env.NeedsAuthenticated(role)
+		if authenticated {
+			as = countingAuthenticated(all)
+			ask = fmt.Sprintf("%s requires it authenticated: the %s signs run %d in the web server (handover serve), logged in with their account", env.Name, role, r.Number)
+		}
 		a, ok := Latest(as, role)
-		ask := fmt.Sprintf(`"handover approve %d --as %s --by NAME"`, r.Number, role)
 		switch {
+		case !ok && authenticated:
+			what := fmt.Sprintf("run %d needs a sign-off by %s from an account of the web server", r.Number, role)
+			if u, signed := Approved(all, role); signed {
+				what += fmt.Sprintf(" (%s on the command line is unauthenticated and does not count)", Describe(u))
+			}
+			lacking = append(lacking, fmt.Sprintf("%s (%s)", what, ask))
 		case !ok:
 			lacking = append(lacking, fmt.Sprintf("run %d needs a sign-off by %s (%s)", r.Number, role, ask))
 		case a.Refused:
@@ -271,6 +285,19 @@ func signoffs(ctx context.Context, ev Evidence, r *state.Run, roles []string) (l
 		}
 	}
 	return lacking, found, nil
+}
+
+// countingAuthenticated keeps what can satisfy or block a role that must
+// sign authenticated: the sign-offs of accounts, and every refusal (a
+// refusal only ever blocks, whoever gave it).
+func countingAuthenticated(as []state.Approval) []state.Approval {
+	var out []state.Approval
+	for _, a := range as {
+		if a.Authenticated || a.Refused {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // RoleReviewer is the role the starter of a run may not sign.

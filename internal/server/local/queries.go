@@ -211,6 +211,18 @@ func signersOf(p *project.Project, env string) []string {
 	return roles
 }
 
+// needsAuthenticated reports whether an environment requiring env needs
+// role's sign-off from an account.
+func needsAuthenticated(p *project.Project, env, role string) bool {
+	for _, name := range p.EnvOrder {
+		e := p.Environments[name]
+		if slices.Contains(e.Requires, env) && e.NeedsAuthenticated(role) {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Service) lane(ctx context.Context, sv *app.Served, p *project.Project, runs []*app.Run, env string) (*server.Lane, error) {
 	l := &server.Lane{Env: env, Requires: p.Environments[env].Requires, Needed: signersOf(p, env), Signed: []server.SignOff{}, Missing: []string{}}
 	if r := lastImport(runs, env); r != nil {
@@ -231,7 +243,10 @@ func (s *Service) lane(ctx context.Context, sv *app.Served, p *project.Project, 
 		l.Signed = signOffs(as, false)
 	}
 	for _, role := range l.Needed {
-		if !slices.ContainsFunc(l.Signed, func(so server.SignOff) bool { return so.Role == role && !so.Refused }) {
+		authenticated := needsAuthenticated(p, env, role)
+		if !slices.ContainsFunc(l.Signed, func(so server.SignOff) bool {
+			return so.Role == role && !so.Refused && (so.Authenticated || !authenticated)
+		}) {
 			l.Missing = append(l.Missing, role)
 		}
 	}
