@@ -67,6 +67,9 @@ func (s *Service) FilesSync(ctx context.Context, req FilesSyncRequest) (*FilesSy
 	j.execute = func(ctx context.Context, run int, artifacts string) (*execution, error) {
 		proto := s.filesProtocol(ss.p, run, protocol.KindSync, env.Name, x.Number, req.DryRun, artifacts)
 		plan, err := files.PlanSync(ctx, x.Files, x.Dir, dst, files.SelectOptions{Prefix: prefix(req.Prefix)})
+		if plan != nil && x.Dir == "" {
+			plan.SrcOpen = x.OpenFile // the extraction is in the artifact store
+		}
 		var res *files.Result
 		if err == nil && !req.DryRun {
 			res, err = files.Apply(ctx, plan, dst, files.ApplyOptions{Parallel: req.Parallel, Delete: req.Delete, Progress: req.Progress.transfer()})

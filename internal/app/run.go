@@ -183,12 +183,12 @@ func (s *Service) engineJob(ctx context.Context, ss *session, kind string, env *
 	j.execute = func(ctx context.Context, run int, artifacts string) (*execution, error) {
 		opts.Run, opts.Artifacts = run, artifacts
 		if env == nil {
-			out, err := checkedInputs(x, engine.Execute)(ctx, opts)
+			out, err := engine.Execute(ctx, opts)
 			return &execution{proto: out.Protocol, outcome: out}, err
 		}
 		opts.Env = env.Name
 		opts.RefsFromEnvironment = env.References == project.ReferencesEnvironment
-		return s.inTransaction(ctx, j, run, opts, checkedInputs(x, engine.Execute))
+		return s.inTransaction(ctx, j, run, opts, engine.Execute)
 	}
 	return j, nil
 }

@@ -1,9 +1,10 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"strings"
 
@@ -170,7 +171,7 @@ the snapshot, never the live database.`,
 			for _, f := range x.Files {
 				fmt.Fprintf(a.stdout, "  %-40s %10s  sha256:%s\n", f.Path, humanBytes(f.Size), f.SHA256[:12])
 			}
-			for _, m := range snapshotMetas(x) {
+			for _, m := range snapshotMetas(cmd.Context(), x) {
 				fmt.Fprintf(a.stdout, "snapshot of %s: %d rows from %s (%s)\n", m.Entity, m.Rows, m.Server, m.Snapshot)
 			}
 			return nil
@@ -185,17 +186,21 @@ the snapshot, never the live database.`,
 
 // snapshotMetas reads the metadata of the database snapshots of an
 // extraction (receive --databases).
-func snapshotMetas(x *extract.Extraction) []dbsource.Meta {
+func snapshotMetas(ctx context.Context, x *extract.Extraction) []dbsource.Meta {
 	var out []dbsource.Meta
 	for _, f := range x.Files {
 		if !strings.HasPrefix(f.Path, recipe.SnapshotDir+"/") || !strings.HasSuffix(f.Path, ".meta.json") {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(x.Dir, filepath.FromSlash(f.Path)))
+		rc, err := x.OpenFile(ctx, f.Path)
+		if err != nil {
+			continue
+		}
 		var m dbsource.Meta
-		if err == nil && json.Unmarshal(data, &m) == nil {
+		if json.NewDecoder(io.LimitReader(rc, 1<<20)).Decode(&m) == nil {
 			out = append(out, m)
 		}
+		rc.Close()
 	}
 	return out
 }

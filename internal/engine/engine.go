@@ -46,6 +46,8 @@ type Options struct {
 	// tests, format, lookups, gate) are archived in; the protocol's
 	// hashes.archive names them (handover replay, explain).
 	Archive files.Store
+
+	reads *extract.Reads // what the run read of Extraction (Execute)
 }
 
 // ConfigError is a problem of the project's configuration found while
@@ -81,6 +83,7 @@ func Execute(ctx context.Context, o Options) (*Outcome, error) {
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
+	o.reads = o.Extraction.Reads()
 	p := newProtocol(o)
 	if err := recordInputs(ctx, o, p); err != nil {
 		return finish(o, p, nil, err)
@@ -90,7 +93,6 @@ func Execute(ctx context.Context, o Options) (*Outcome, error) {
 		return finish(o, p, nil, err)
 	}
 	defer closePrepared(prepared)
-	p.Hashes.Inputs = inputHashes(o.Extraction, prepared)
 	for _, pl := range prepared {
 		p.Warnings = append(p.Warnings, pl.columnChanges...)
 		p.Warnings = append(p.Warnings, pl.warnings...)
@@ -108,9 +110,15 @@ func Execute(ctx context.Context, o Options) (*Outcome, error) {
 			results = append(results, res)
 		}
 		if err != nil {
+			if rerr := o.reads.Err(); rerr != nil { // the cause: a stored file changed
+				err = rerr
+			}
 			err = relative(err, o.Extraction.Dir, o.Project.Dir)
 			return finish(o, p, results, fmt.Errorf("%s %s: %w", o.Kind, pl.entity.Name, err))
 		}
+	}
+	if err := measureInputs(ctx, o.reads, prepared, p); err != nil {
+		return finish(o, p, results, err)
 	}
 	if err := runFixups(ctx, o, p); err != nil {
 		return finish(o, p, results, err)

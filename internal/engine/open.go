@@ -12,6 +12,6 @@ import (
 // does (one file, the files matching a pattern, a database snapshot), for
 // reading single rows outside a run (handover explain).
 func OpenSource(ctx context.Context, x *extract.Extraction, r *recipe.Recipe) (source.Reader, error) {
-	rd, _, err := openSource(ctx, x, r)
+	rd, _, err := openSource(ctx, x.Reads(), r)
 	return rd, err
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/handover/handover/internal/extract"
 	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/protocol"
 	"github.com/handover/handover/internal/recipe"
 	"github.com/handover/handover/internal/source"
 	"github.com/handover/handover/internal/suggest"
@@ -62,7 +63,7 @@ func prepareEntity(ctx context.Context, r *recipe.Recipe, e *format.Entity, o Op
 	if r == nil {
 		return nil, fmt.Errorf("entity %s has no recipe", e.Name)
 	}
-	rd, files, err := openSource(ctx, o.Extraction, r)
+	rd, files, err := openSource(ctx, o.reads, r)
 	if err != nil {
 		return nil, err
 	}
@@ -93,33 +94,36 @@ func inExtraction(msgs []string, dir string) []string {
 }
 
 // openSource opens a recipe's source in the extraction: one file, every
-// file matching a pattern, or the snapshot of a database source. It
-// returns the paths inside the extraction it reads.
-func openSource(ctx context.Context, x *extract.Extraction, r *recipe.Recipe) (source.Reader, []string, error) {
+// file matching a pattern, or the snapshot of a database source. Every
+// file is read from the extraction's store through reads, which hashes it
+// as it is read and fails the read of a file that no longer matches the
+// manifest. It returns the paths inside the extraction it reads.
+func openSource(ctx context.Context, reads *extract.Reads, r *recipe.Recipe) (source.Reader, []string, error) {
+	x := reads.Extraction()
 	opts := SourceOptions(r.Source)
 	name := r.SourcePath()
 	if !r.Source.IsDatabase() && source.IsPattern(name) {
-		local, names, err := x.Match(name)
+		names, err := x.Match(name)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: source: %w", r.Path, err)
 		}
-		files := make([]source.File, len(local))
-		for i := range local {
-			files[i] = source.File{Path: local[i], Name: names[i]}
+		files := make([]source.File, len(names))
+		for i, n := range names {
+			files[i] = source.File{Name: n, Open: reads.Opener(n)}
 		}
 		source.SortFiles(files)
 		rd, err := source.OpenFiles(ctx, files, opts)
 		return rd, names, err
 	}
-	path, err := x.File(name)
+	f, err := x.Lookup(name)
 	if err != nil {
 		if r.Source.IsDatabase() {
 			return nil, nil, fmt.Errorf("%s: source is a database: extraction %d holds no snapshot of it (run handover receive --databases)", r.Path, x.Number)
 		}
 		return nil, nil, fmt.Errorf("%s: source: %w", r.Path, err)
 	}
-	rd, err := source.Open(ctx, path, opts)
-	return rd, []string{name}, err
+	rd, err := source.OpenFile(ctx, source.File{Name: f.Path, Open: reads.Opener(f.Path)}, opts)
+	return rd, []string{f.Path}, err
 }
 
 // SourceOptions are the reading options of a recipe source. A database
@@ -141,7 +145,7 @@ func columnChanges(ctx context.Context, r *recipe.Recipe, prev *extract.Extracti
 	if prev == nil {
 		return nil
 	}
-	rd, _, err := openSource(ctx, prev, r)
+	rd, _, err := openSource(ctx, prev.Reads(), r)
 	if err != nil {
 		return nil
 	}
@@ -169,19 +173,26 @@ func fieldIndex(e *format.Entity, name string) int {
 	return -1
 }
 
-// inputHashes lists the sha256 of every source file the run reads.
-func inputHashes(x *extract.Extraction, prepared []*preparedEntity) map[string]string {
-	byPath := make(map[string]string, len(x.Files))
-	for _, f := range x.Files {
-		byPath[f.Path] = f.SHA256
-	}
-	out := make(map[string]string, len(prepared))
+// measureInputs records the hash of every source file the run read,
+// measured while it was read (a file a reader did not read to its end is
+// read once more), and fails the run when a file no longer matches the
+// extraction's manifest, naming it.
+func measureInputs(ctx context.Context, reads *extract.Reads, prepared []*preparedEntity, p *protocol.Protocol) error {
 	for _, pl := range prepared {
 		for _, f := range pl.files {
-			if h, ok := byPath[f]; ok {
-				out[f] = "sha256:" + h
+			if err := reads.Measure(ctx, f); err != nil {
+				return err
 			}
 		}
 	}
-	return out
+	if err := reads.Err(); err != nil {
+		return err
+	}
+	measured := reads.Measured()
+	for _, pl := range prepared {
+		for _, f := range pl.files {
+			p.Hashes.Inputs[f] = measured[f]
+		}
+	}
+	return nil
 }

@@ -113,7 +113,7 @@ func Explain(ctx context.Context, req Request) (*Explanation, error) {
 		x.Source.File = file
 	}
 	if !r.Source.IsDatabase() {
-		x.Source.Raw = rawLines(req.Extraction, x.Source.File, enc, row.Line)
+		x.Source.Raw = rawLines(ctx, req.Extraction, x.Source.File, enc, row.Line)
 	}
 	var res transform.Result
 	var traces []recipe.FieldTrace

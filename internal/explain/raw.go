@@ -3,7 +3,7 @@ package explain
 import (
 	"bufio"
 	"bytes"
-	"os"
+	"context"
 	"strings"
 
 	"golang.org/x/text/encoding/htmlindex"
@@ -17,15 +17,15 @@ const maxRaw = 4096
 // rawLines returns the text of the given line of a text source file,
 // decoded from its encoding; "" for files without lines (xlsx) or when the
 // file cannot be read.
-func rawLines(x *extract.Extraction, name, enc string, line int) string {
+func rawLines(ctx context.Context, x *extract.Extraction, name, enc string, line int) string {
 	if enc == "" || strings.HasPrefix(enc, "utf-16") || strings.HasSuffix(strings.ToLower(name), ".xlsx") {
 		return ""
 	}
-	path, err := x.File(name)
+	file, err := x.Lookup(name)
 	if err != nil {
 		return ""
 	}
-	f, err := os.Open(path)
+	f, err := x.OpenFile(ctx, file.Path)
 	if err != nil {
 		return ""
 	}

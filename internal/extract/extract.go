@@ -3,6 +3,7 @@
 package extract
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,7 +37,11 @@ type File struct {
 // Extraction is one stored delivery.
 type Extraction struct {
 	Manifest
-	Dir string // absolute directory holding the files
+	// Dir is the absolute directory holding the files; "" when they are
+	// objects of a store (see Objects).
+	Dir     string
+	objects Objects // nil: the files are in Dir
+	root    string  // the extraction's folder in objects: extractions/N
 }
 
 // ManifestName is the name of the manifest file at the top of every
@@ -48,8 +53,9 @@ const ManifestName = "manifest.json"
 // <root>/2, … Deliveries are staged in hidden temporary directories inside
 // root and renamed to their number only once complete.
 type Store struct {
-	root   string
-	limits Limits // what an archive may unpack to
+	root    string
+	limits  Limits  // what an archive may unpack to
+	objects Objects // nil: the extractions are directories below root
 }
 
 // NewStore returns the store rooted at root, usually
@@ -64,6 +70,9 @@ func NewStore(root string) *Store {
 
 // Get returns extraction n.
 func (s *Store) Get(n int) (*Extraction, error) {
+	if s.objects != nil {
+		return s.getObject(context.Background(), n)
+	}
 	dir := filepath.Join(s.root, strconv.Itoa(n))
 	if _, err := os.Stat(dir); err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
@@ -122,6 +131,9 @@ func notFound(n int, nums []int) error {
 
 // numbers lists the numbered extraction directories, ascending.
 func (s *Store) numbers() ([]int, error) {
+	if s.objects != nil {
+		return s.objectNumbers(context.Background())
+	}
 	entries, err := os.ReadDir(s.root)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil

@@ -105,10 +105,10 @@ func checkStored(t *testing.T, x *Extraction, files map[string]string) {
 		if f.SHA256 != sha(body) || f.Size != int64(len(body)) || !f.ModTime.Equal(fixedTime) {
 			t.Errorf("%s: manifest says size %d sha %s mtime %v; want %d %s %v", f.Path, f.Size, f.SHA256, f.ModTime, len(body), sha(body), fixedTime)
 		}
-		local, err := x.File(f.Path)
-		if err != nil {
+		if _, err := x.Lookup(f.Path); err != nil {
 			t.Fatal(err)
 		}
+		local := filepath.Join(x.Dir, filepath.FromSlash(f.Path))
 		data, err := os.ReadFile(local)
 		if err != nil || string(data) != body {
 			t.Errorf("%s holds %q (%v), want %q", local, data, err, body)
@@ -439,7 +439,7 @@ func TestVerify(t *testing.T) {
 	}
 }
 
-func TestFile(t *testing.T) {
+func TestLookup(t *testing.T) {
 	var files []File
 	for i := range 25 {
 		files = append(files, File{Path: fmt.Sprintf("f%02d.csv", i)})
@@ -449,8 +449,8 @@ func TestFile(t *testing.T) {
 	tests := []struct {
 		name, want, err string
 	}{
-		{"sub/Kontakte.csv", "/x/2/sub/Kontakte.csv", ""},
-		{"./sub//Kontakte.csv", "/x/2/sub/Kontakte.csv", ""},
+		{"sub/Kontakte.csv", "sub/Kontakte.csv", ""},
+		{"./sub//Kontakte.csv", "sub/Kontakte.csv", ""},
 		{"sub/kontakte.csv", "", `did you mean "sub/Kontakte.csv"`},
 		{"nope.csv", "", `extraction 2 has no file "nope.csv" (files: f00.csv, f01.csv,`},
 		{"nope.csv", "", "f19.csv, … and 6 more)"},
@@ -459,15 +459,15 @@ func TestFile(t *testing.T) {
 		{"", "", "not a path inside the extraction"},
 	}
 	for _, tt := range tests {
-		got, err := x.File(tt.name)
+		got, err := x.Lookup(tt.name)
 		if tt.err == "" {
-			if err != nil || got != filepath.FromSlash(tt.want) {
-				t.Errorf("File(%q) = %q, %v; want %q", tt.name, got, err, tt.want)
+			if err != nil || got.Path != tt.want {
+				t.Errorf("Lookup(%q) = %q, %v; want %q", tt.name, got.Path, err, tt.want)
 			}
 			continue
 		}
 		if err == nil || !strings.Contains(err.Error(), tt.err) {
-			t.Errorf("File(%q) error = %v, want it to contain %q", tt.name, err, tt.err)
+			t.Errorf("Lookup(%q) error = %v, want it to contain %q", tt.name, err, tt.err)
 		}
 	}
 }

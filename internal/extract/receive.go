@@ -47,6 +47,9 @@ func (s *Store) Receive(ctx context.Context, paths []string, label string, now t
 }
 
 func (s *Store) receive(ctx context.Context, d Delivery) (*Extraction, error) {
+	if s.objects != nil {
+		return s.receiveObjects(ctx, d)
+	}
 	if err := os.MkdirAll(s.root, 0o755); err != nil {
 		return nil, err
 	}
@@ -61,33 +64,44 @@ func (s *Store) receive(ctx context.Context, d Delivery) (*Extraction, error) {
 			forceRemove(tmp)
 		}
 	}()
-	g, err := newStager(ctx, tmp, s.root)
+	m, err := s.stage(ctx, tmp, s.root, d)
 	if err != nil {
 		return nil, err
 	}
-	g.limits = s.limits
-	m := Manifest{Label: d.Label, Received: d.Now.UTC(), Sources: sourceNames(d)}
-	for _, p := range d.Paths {
-		if err := g.addPath(p); err != nil {
-			return nil, err
-		}
-	}
-	for _, gen := range d.Generated {
-		if err := g.generate(gen, d.Now); err != nil {
-			return nil, err
-		}
-	}
-	if len(g.files) == 0 {
-		return nil, fmt.Errorf("%s: the delivery holds no files", describe(d))
-	}
-	m.Files = g.files
-	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Path < m.Files[j].Path })
 	x, err := s.commit(tmp, m)
 	if err != nil {
 		return nil, err
 	}
 	committed = true
 	return x, nil
+}
+
+// stage copies a delivery into the directory tmp, hashing every file as
+// it is copied, and returns its manifest (without a number yet). root is
+// never received into itself.
+func (s *Store) stage(ctx context.Context, tmp, root string, d Delivery) (Manifest, error) {
+	g, err := newStager(ctx, tmp, root)
+	if err != nil {
+		return Manifest{}, err
+	}
+	g.limits = s.limits
+	m := Manifest{Label: d.Label, Received: d.Now.UTC(), Sources: sourceNames(d)}
+	for _, p := range d.Paths {
+		if err := g.addPath(p); err != nil {
+			return Manifest{}, err
+		}
+	}
+	for _, gen := range d.Generated {
+		if err := g.generate(gen, d.Now); err != nil {
+			return Manifest{}, err
+		}
+	}
+	if len(g.files) == 0 {
+		return Manifest{}, fmt.Errorf("%s: the delivery holds no files", describe(d))
+	}
+	m.Files = g.files
+	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Path < m.Files[j].Path })
+	return m, nil
 }
 
 // sweepStale removes staging directories that crashed receives left

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -17,28 +15,6 @@ import (
 
 // maxListed is how many file names an error lists at most.
 const maxListed = 20
-
-// File resolves a slash-separated path inside the extraction (a recipe's
-// source.file) to the stored file's local path.
-func (x *Extraction) File(name string) (string, error) {
-	clean := path.Clean(strings.ReplaceAll(name, `\`, "/"))
-	if name == "" || !filepath.IsLocal(filepath.FromSlash(clean)) {
-		return "", fmt.Errorf("extraction %d: %q is not a path inside the extraction", x.Number, name)
-	}
-	var hint string
-	for _, f := range x.Files {
-		if f.Path == clean {
-			return filepath.Join(x.Dir, filepath.FromSlash(f.Path)), nil
-		}
-		if strings.EqualFold(f.Path, clean) {
-			hint = f.Path
-		}
-	}
-	if hint != "" {
-		return "", fmt.Errorf("extraction %d has no file %q: did you mean %q?", x.Number, name, hint)
-	}
-	return "", fmt.Errorf("extraction %d has no file %q (files: %s)", x.Number, name, x.fileList())
-}
 
 func (x *Extraction) fileList() string {
 	var names []string
@@ -60,7 +36,7 @@ func (x *Extraction) Verify(ctx context.Context) ([]string, error) {
 	known := make(map[string]bool, len(x.Files))
 	for _, f := range x.Files {
 		known[f.Path] = true
-		d, err := verifyFile(ctx, x.Dir, f)
+		d, err := verifyFile(ctx, x, f)
 		if err != nil {
 			return nil, fmt.Errorf("verify extraction %d: %w", x.Number, err)
 		}
@@ -68,34 +44,27 @@ func (x *Extraction) Verify(ctx context.Context) ([]string, error) {
 			diffs = append(diffs, d)
 		}
 	}
-	extra, err := extraFiles(x.Dir, known)
-	if err != nil {
-		return nil, fmt.Errorf("verify extraction %d: %w", x.Number, err)
+	if x.objects == nil { // a store's objects are never listed as files
+		extra, err := extraFiles(x.Dir, known)
+		if err != nil {
+			return nil, fmt.Errorf("verify extraction %d: %w", x.Number, err)
+		}
+		diffs = append(diffs, extra...)
 	}
-	diffs = append(diffs, extra...)
 	sort.Strings(diffs)
 	return diffs, nil
 }
 
 // verifyFile returns "" when the file matches its manifest entry, else
 // what differs.
-func verifyFile(ctx context.Context, dir string, f File) (string, error) {
-	local := filepath.Join(dir, filepath.FromSlash(f.Path))
-	switch info, err := os.Lstat(local); {
+func verifyFile(ctx context.Context, x *Extraction, f File) (string, error) {
+	in, err := x.OpenFile(ctx, f.Path)
+	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return f.Path + ": missing", nil
+	case err != nil && strings.HasPrefix(err.Error(), f.Path+": "): // a link, not a regular file
+		return err.Error(), nil
 	case err != nil:
-		return "", err
-	case info.Mode()&fs.ModeSymlink != 0:
-		return f.Path + ": is a symbolic link, not the file received", nil
-	case !info.Mode().IsRegular():
-		return f.Path + ": is not a regular file", nil
-	}
-	in, err := os.Open(local)
-	if errors.Is(err, fs.ErrNotExist) {
-		return f.Path + ": missing", nil
-	}
-	if err != nil {
 		return "", err
 	}
 	defer in.Close()
@@ -143,7 +112,7 @@ func (x *Extraction) VerifyFiles(ctx context.Context, keep func(path string) boo
 		if !keep(f.Path) {
 			continue
 		}
-		d, err := verifyFile(ctx, x.Dir, f)
+		d, err := verifyFile(ctx, x, f)
 		if err != nil {
 			return nil, fmt.Errorf("verify extraction %d: %w", x.Number, err)
 		}

@@ -94,7 +94,7 @@ type job struct {
 // all, next to a Result that counts what was done. A canceled ctx stops the
 // sync; every upload is atomic, so planning and applying again finishes it.
 func Apply(ctx context.Context, plan *SyncPlan, dst Store, opts ApplyOptions) (*Result, error) {
-	if plan.SrcRoot == "" && plan.Summary.New.Files+plan.Summary.Changed.Files > 0 {
+	if plan.SrcRoot == "" && plan.SrcOpen == nil && plan.Summary.New.Files+plan.Summary.Changed.Files > 0 {
 		return nil, errors.New("file sync: the plan has no source directory")
 	}
 	res := &Result{Started: time.Now(), Unchanged: plan.Summary.Unchanged}
@@ -109,7 +109,7 @@ func Apply(ctx context.Context, plan *SyncPlan, dst Store, opts ApplyOptions) (*
 	}
 	var mu sync.Mutex
 	run(ctx, jobs, opts.Parallel, func(j job) {
-		err := transfer(ctx, plan.SrcRoot, dst, j, opts.Progress)
+		err := transfer(ctx, plan, dst, j, opts.Progress)
 		mu.Lock()
 		defer mu.Unlock()
 		record(res, j, err)
@@ -195,11 +195,17 @@ func run[T any](ctx context.Context, items []T, parallel int, fn func(T)) {
 	wg.Wait()
 }
 
-func transfer(ctx context.Context, srcRoot string, dst Store, j job, p *Progress) error {
+func transfer(ctx context.Context, plan *SyncPlan, dst Store, j job, p *Progress) error {
 	if j.delete {
 		return dst.Remove(ctx, j.e.Path)
 	}
-	f, err := os.Open(filepath.Join(srcRoot, filepath.FromSlash(j.e.Source)))
+	var f io.ReadCloser
+	var err error
+	if plan.SrcOpen != nil {
+		f, err = plan.SrcOpen(ctx, j.e.Source)
+	} else {
+		f, err = os.Open(filepath.Join(plan.SrcRoot, filepath.FromSlash(j.e.Source)))
+	}
 	if err != nil {
 		return fmt.Errorf("read extraction file: %w", err)
 	}

@@ -3,6 +3,7 @@ package files
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -62,6 +63,9 @@ type SyncPlan struct {
 	Entries []Entry `json:"entries"` // sorted by path
 	Millis  int64   `json:"millis"`  // time spent planning
 	SrcRoot string  `json:"-"`       // the extraction's directory, source paths are relative to it
+	// SrcOpen, when set, reads a source path instead (an extraction kept
+	// in a store, not a local directory).
+	SrcOpen func(ctx context.Context, path string) (io.ReadCloser, error) `json:"-"`
 }
 
 // SelectOptions tune PlanSync and Verify's selection of files.

@@ -15,12 +15,13 @@ type csvReader struct {
 
 // openCSV opens a delimited text file; every record, the header
 // included, is a row (frame reads the header).
-func openCSV(path string, opts Options) (*csvReader, error) {
+func openCSV(src input, opts Options) (*csvReader, error) {
+	path := src.name
 	delim, err := parseDelimiter(opts.Delimiter)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	in, err := openText(path, opts)
+	in, err := openText(src, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -43,11 +43,12 @@ const (
 )
 
 // openDump opens a dump and reads up to the start of table's data.
-func openDump(ctx context.Context, path string, opts Options, d dialect) (Reader, error) {
+func openDump(ctx context.Context, src input, opts Options, d dialect) (Reader, error) {
+	path := src.name
 	if opts.layout() {
 		return nil, fmt.Errorf("%s: a dump names its columns: header, columns, widths, skip_rows, header_row and footer_rows do not apply", path)
 	}
-	r, err := newDumpReader(path, opts, d)
+	r, err := newDumpReader(src, opts, d)
 	if err != nil {
 		return nil, err
 	}
@@ -66,11 +67,12 @@ func openDump(ctx context.Context, path string, opts Options, d dialect) (Reader
 	return r, nil
 }
 
-func newDumpReader(path string, opts Options, d dialect) (*dumpReader, error) {
+func newDumpReader(src input, opts Options, d dialect) (*dumpReader, error) {
+	path := src.name
 	if opts.Encoding == "" {
 		opts.Encoding = "utf-8" // what pg_dump and mysqldump write unless told otherwise
 	}
-	in, err := openText(path, opts)
+	in, err := openText(src, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -452,11 +454,12 @@ func (r *dumpReader) countInsert(name string) error {
 // PeekDump lists the tables of a dump with their columns and row counts,
 // reading it once; ok is false when the file is no dump.
 func PeekDump(ctx context.Context, path string, opts Options) (tables []DumpTable, dialectName string, ok bool, err error) {
-	d, ok, err := sniffDump(path)
+	src := localInput(ctx, path)
+	d, ok, err := sniffDump(src)
 	if err != nil || !ok {
 		return nil, "", ok, err
 	}
-	r, err := newDumpReader(path, opts, d)
+	r, err := newDumpReader(src, opts, d)
 	if err != nil {
 		return nil, "", true, err
 	}

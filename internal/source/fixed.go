@@ -25,8 +25,8 @@ type fixedReader struct {
 	buf    []byte
 }
 
-func openFixed(path string, opts Options) (*fixedReader, error) {
-	in, err := openText(path, opts)
+func openFixed(src input, opts Options) (*fixedReader, error) {
+	in, err := openText(src, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -27,8 +27,8 @@ type jsonlReader struct {
 }
 
 // openJSONL opens a JSON Lines file and reads its first object.
-func openJSONL(path string, opts Options) (Reader, error) {
-	in, err := openText(path, opts)
+func openJSONL(src input, opts Options) (Reader, error) {
+	in, err := openText(src, opts)
 	if err != nil {
 		return nil, err
 	}

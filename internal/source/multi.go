@@ -14,11 +14,21 @@ import (
 // name of the file each row comes from.
 const FileColumn = "source_file"
 
-// File is one file of a source made of several: Path opens it, Name is what
-// rows and messages call it (a path inside the extraction).
+// File is one file of a source made of several: Open (or, without one,
+// the local file Path) opens it, Name is what rows and messages call it (a
+// path inside the extraction).
 type File struct {
 	Path string
 	Name string
+	Open Opener
+}
+
+// input is how the readers open f.
+func (f File) input(ctx context.Context) input {
+	if f.Open == nil {
+		return localInput(ctx, f.Path)
+	}
+	return input{ctx: ctx, name: f.Name, open: f.Open}
 }
 
 // IsPattern reports whether a source file name is a glob pattern.
@@ -128,7 +138,7 @@ func OpenFiles(ctx context.Context, files []File, opts Options) (Reader, error) 
 
 // open opens one of the files and checks its columns.
 func (m *multiReader) open(ctx context.Context, f File) (Reader, error) {
-	r, err := openOne(ctx, f.Path, m.opts)
+	r, err := openOne(ctx, f.input(ctx), m.opts)
 	if err != nil {
 		return nil, rename(err, f)
 	}

@@ -46,45 +46,55 @@ func Open(ctx context.Context, path string, opts Options) (Reader, error) {
 		}
 		return OpenFiles(ctx, files, opts)
 	}
-	return openOne(ctx, path, opts)
+	return openOne(ctx, localInput(ctx, path), opts)
+}
+
+// OpenFile opens one file through its opener (see File): an object of a
+// store, read as a stream. Errors name the file by f.Name.
+func OpenFile(ctx context.Context, f File, opts Options) (Reader, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("open %s: %w", f.Name, err)
+	}
+	return openOne(ctx, f.input(ctx), opts)
 }
 
 // openOne opens one file, whatever its name.
-func openOne(ctx context.Context, path string, opts Options) (Reader, error) {
+func openOne(ctx context.Context, src input, opts Options) (Reader, error) {
+	path := src.name
 	if err := opts.check(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if len(opts.Widths) > 0 {
-		raw, err := openFixed(path, opts)
+		raw, err := openFixed(src, opts)
 		if err != nil {
 			return nil, err
 		}
 		return frame(ctx, raw, path, opts, false)
 	}
-	k, err := detectKind(path)
+	k, err := detectKind(src)
 	if err != nil {
 		return nil, err
 	}
 	switch k {
 	case kindXLSX:
-		raw, err := openXLSX(path, opts)
+		raw, err := openXLSX(src, opts)
 		if err != nil {
 			return nil, err
 		}
 		return frame(ctx, raw, path, opts, true)
 	case kindDump:
-		d, _, err := sniffDump(path)
+		d, _, err := sniffDump(src)
 		if err != nil {
 			return nil, err
 		}
-		return openDump(ctx, path, opts, d)
+		return openDump(ctx, src, opts, d)
 	case kindJSONL:
 		if opts.layout() {
 			return nil, fmt.Errorf("%s: a JSON Lines file names its columns in every object: header, columns, widths, skip_rows, header_row and footer_rows do not apply", path)
 		}
-		return openJSONL(path, opts)
+		return openJSONL(src, opts)
 	default:
-		raw, err := openCSV(path, opts)
+		raw, err := openCSV(src, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -94,7 +104,8 @@ func openOne(ctx context.Context, path string, opts Options) (Reader, error) {
 
 // detectKind decides the format from the extension, or by sniffing the
 // first bytes of the file.
-func detectKind(path string) (kind, error) {
+func detectKind(src input) (kind, error) {
+	path := src.name
 	name := strings.TrimSuffix(strings.ToLower(path), ".gz")
 	switch filepath.Ext(name) {
 	case ".csv", ".txt", ".tsv", ".tab":
@@ -106,7 +117,7 @@ func detectKind(path string) (kind, error) {
 	case ".sql":
 		return kindDump, nil
 	}
-	f, _, err := openFile(path)
+	f, _, err := src.openFile()
 	if err != nil {
 		return 0, err
 	}
@@ -137,30 +148,65 @@ func sniffKind(head []byte) kind {
 	return kindCSV
 }
 
-// openFile opens path for reading and returns its size, with errors a
-// person understands.
-func openFile(path string) (*os.File, int64, error) {
+// Opener opens one file for reading: its content, read as a stream, and
+// its size. A workbook (xlsx) is read at random: its opener must return
+// an io.ReaderAt as well (a local file, an object of a store).
+type Opener func(ctx context.Context) (io.ReadCloser, int64, error)
+
+// input is a file a reader opens (once or, to sniff its kind, a few
+// times): name is what messages call it.
+type input struct {
+	ctx  context.Context
+	name string
+	open Opener
+}
+
+// localInput is the local file at path.
+func localInput(ctx context.Context, path string) input {
+	return input{ctx: ctx, name: path, open: func(context.Context) (io.ReadCloser, int64, error) { return openLocal(path) }}
+}
+
+// openLocal opens a local file and returns its size.
+func openLocal(path string) (io.ReadCloser, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, 0, &fileError{op: "open " + path, msg: "no such file", err: err}
-		}
 		return nil, 0, err
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, 0, fmt.Errorf("open %s: %w", path, err)
+		return nil, 0, err
 	}
 	if st.IsDir() {
 		f.Close()
 		return nil, 0, &fileError{op: "open " + path, msg: "is a directory", err: fs.ErrInvalid}
 	}
-	if st.Size() == 0 {
+	return f, st.Size(), nil
+}
+
+// openFile opens the input for reading and returns its size, with errors
+// a person understands.
+func (src input) openFile() (io.ReadCloser, int64, error) {
+	path := src.name
+	f, size, err := src.open(src.ctx)
+	if err != nil {
+		var fe *fileError
+		var pe *fs.PathError
+		switch {
+		case errors.As(err, &fe):
+			return nil, 0, err
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, 0, &fileError{op: "open " + path, msg: "no such file", err: err}
+		case errors.As(err, &pe):
+			return nil, 0, err // names the file already
+		}
+		return nil, 0, fmt.Errorf("open %s: %w", path, err)
+	}
+	if size == 0 {
 		f.Close()
 		return nil, 0, &fileError{op: path, msg: "file is empty", err: ErrEmpty}
 	}
-	return f, st.Size(), nil
+	return f, size, nil
 }
 
 // oleMagic starts the old binary Office formats (.xls).
@@ -196,7 +242,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // was decoded from.
 type textInput struct {
 	path    string
-	file    *os.File
+	file    io.ReadCloser
 	count   *countingReader
 	size    int64
 	r       io.Reader // UTF-8 text, without byte-order mark
@@ -208,12 +254,13 @@ type textInput struct {
 
 // openText opens a text file, detects or applies its encoding and refuses
 // binary data.
-func openText(path string, opts Options) (*textInput, error) {
+func openText(src input, opts Options) (*textInput, error) {
+	path := src.name
 	enc, err := parseEncoding(opts.Encoding)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	f, size, err := openFile(path)
+	f, size, err := src.openFile()
 	if err != nil {
 		return nil, err
 	}
@@ -259,12 +306,13 @@ func openText(path string, opts Options) (*textInput, error) {
 func (in *textInput) progress() (int64, int64) { return in.count.n, in.size }
 
 // sniffDump tells whether the file is a SQL dump, and of which dialect.
-func sniffDump(path string) (dialect, bool, error) {
-	k, err := detectKind(path)
+func sniffDump(src input) (dialect, bool, error) {
+	path := src.name
+	k, err := detectKind(src)
 	if err != nil || k != kindDump {
 		return 0, false, err
 	}
-	f, _, err := openFile(path)
+	f, _, err := src.openFile()
 	if err != nil {
 		return 0, false, err
 	}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +19,7 @@ import (
 // exponent notation, date-formatted numbers become dates.
 type xlsxReader struct {
 	path   string
-	file   *os.File
+	file   io.ReadCloser
 	ra     *countingReaderAt
 	size   int64
 	wb     *workbook
@@ -36,12 +35,18 @@ type xlsxReader struct {
 
 // openXLSX opens a workbook and finds the sheet; every row with a value,
 // the header included, is a row (frame reads the header).
-func openXLSX(path string, opts Options) (*xlsxReader, error) {
-	f, size, err := openFile(path)
+func openXLSX(src input, opts Options) (*xlsxReader, error) {
+	path := src.name
+	f, size, err := src.openFile()
 	if err != nil {
 		return nil, err
 	}
-	r := &xlsxReader{path: path, file: f, size: size, ra: &countingReaderAt{r: f}, limit: maxXLSXColumns}
+	ra, ok := f.(io.ReaderAt)
+	if !ok {
+		f.Close()
+		return nil, fmt.Errorf("%s: a workbook is read at random, and this store's objects cannot be", path)
+	}
+	r := &xlsxReader{path: path, file: f, size: size, ra: &countingReaderAt{r: ra}, limit: maxXLSXColumns}
 	if err := r.open(opts.Sheet); err != nil {
 		r.Close()
 		return nil, err

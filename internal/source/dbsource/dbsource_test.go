@@ -45,10 +45,7 @@ func receive(t *testing.T, sources []Source, env map[string]string, between ...e
 // and its metadata.
 func readSnapshot(t *testing.T, x *extract.Extraction, entity string) ([]string, [][]string, Meta) {
 	t.Helper()
-	path, err := x.File("databases/" + entity + ".csv")
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := localFile(t, x, "databases/"+entity+".csv")
 	r, err := source.Open(context.Background(), path, source.Options{Encoding: "utf-8", Delimiter: ","})
 	if err != nil {
 		t.Fatal(err)
@@ -65,8 +62,7 @@ func readSnapshot(t *testing.T, x *extract.Extraction, entity string) ([]string,
 		}
 		rows = append(rows, row.Values)
 	}
-	mpath, _ := x.File("databases/" + entity + ".meta.json")
-	data, err := os.ReadFile(mpath)
+	data, err := os.ReadFile(localFile(t, x, "databases/"+entity+".meta.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,8 +138,7 @@ func TestPostgresSnapshot(t *testing.T) {
 		t.Errorf("manifest sources %q, %d files", x.Sources, len(x.Files))
 	}
 	for _, f := range x.Files {
-		p, _ := x.File(f.Path)
-		data, _ := os.ReadFile(p)
+		data, _ := os.ReadFile(localFile(t, x, f.Path))
 		if strings.Contains(string(data), "hunter2") {
 			t.Errorf("%s shows the password", f.Path)
 		}
@@ -278,4 +273,14 @@ func TestOpenRefusesUnknownSchemes(t *testing.T) {
 			t.Errorf("Open(%s): %v", dsn, err)
 		}
 	}
+}
+
+// localFile is the local path of a file of a local extraction.
+func localFile(t *testing.T, x *extract.Extraction, name string) string {
+	t.Helper()
+	f, err := x.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(x.Dir, filepath.FromSlash(f.Path))
 }
