@@ -37,12 +37,14 @@ type RejectRow struct {
 	Errors  string   // the messages of the row's problems joined with " | "
 	Values  []string // the source values in source order; a ragged row keeps its length
 	Columns []string // source columns whose values failed; nil when unknown
+	Rules   []string // the rule key ("field/rule") of each problem, in the order of Errors; nil when unknown
 }
 
 // cellsRecord is one line of the cells sidecar.
 type cellsRecord struct {
 	Line    int      `json:"line"`
-	Columns []string `json:"columns"`
+	Columns []string `json:"columns,omitempty"`
+	Rules   []string `json:"rules,omitempty"`
 }
 
 // RejectsWriter writes an entity's rejects CSV: columns `line`, `errors`,
@@ -84,10 +86,10 @@ func (r *RejectsWriter) Write(line int, problems []format.Problem, values []stri
 	if err := r.writeRecord(rec); err != nil {
 		return fmt.Errorf("write reject of line %d: %w", line, err)
 	}
-	if r.cells == nil || len(badColumns) == 0 {
+	if r.cells == nil || (len(badColumns) == 0 && len(problems) == 0) {
 		return nil
 	}
-	if err := r.cells.Encode(cellsRecord{Line: line, Columns: dedupe(badColumns)}); err != nil {
+	if err := r.cells.Encode(cellsRecord{Line: line, Columns: dedupe(badColumns), Rules: ruleKeys(problems)}); err != nil {
 		return fmt.Errorf("write reject cells of line %d: %w", line, err)
 	}
 	return nil
@@ -106,6 +108,18 @@ func (r *RejectsWriter) writeRecord(rec []string) error {
 		rec[i] = Neutralize(v)
 	}
 	return r.csv.Write(rec)
+}
+
+// ruleKeys lists the rule key of each problem ("field/rule").
+func ruleKeys(problems []format.Problem) []string {
+	if len(problems) == 0 {
+		return nil
+	}
+	keys := make([]string, len(problems))
+	for i, p := range problems {
+		keys[i] = p.RuleKey()
+	}
+	return keys
 }
 
 // JoinProblems joins the problems' messages with " | ", as in the errors
@@ -198,9 +212,10 @@ func restoreAll(rec []string) {
 }
 
 // ReadRejectCells reads a cells sidecar (see CellsPath) and sets the
-// Columns of the rows with the same line.
+// Columns and Rules of the rows with the same line.
 func ReadRejectCells(r io.Reader, rows []RejectRow) error {
 	byLine := make(map[int][]string)
+	rules := make(map[int][]string)
 	dec := json.NewDecoder(r)
 	for n := 1; ; n++ {
 		var rec cellsRecord
@@ -211,11 +226,17 @@ func ReadRejectCells(r io.Reader, rows []RejectRow) error {
 		if err != nil {
 			return fmt.Errorf("read reject cells: record %d: %w", n, err)
 		}
-		byLine[rec.Line] = append(byLine[rec.Line], rec.Columns...)
+		if len(rec.Columns) > 0 {
+			byLine[rec.Line] = append(byLine[rec.Line], rec.Columns...)
+		}
+		rules[rec.Line] = append(rules[rec.Line], rec.Rules...)
 	}
 	for i := range rows {
 		if cols, ok := byLine[rows[i].Line]; ok {
 			rows[i].Columns = dedupe(cols)
+		}
+		if rs := rules[rows[i].Line]; len(rs) > 0 {
+			rows[i].Rules = rs
 		}
 	}
 	return nil

@@ -105,6 +105,13 @@ func TestRejectsRoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(got.Columns, dedupeOrNil(want.bad)) {
 			t.Errorf("row %d columns = %q, want %q", i, got.Columns, want.bad)
 		}
+		var rules []string
+		for _, p := range want.problems {
+			rules = append(rules, p.RuleKey())
+		}
+		if !reflect.DeepEqual(got.Rules, rules) {
+			t.Errorf("row %d rules = %q, want %q", i, got.Rules, rules)
+		}
 	}
 }
 

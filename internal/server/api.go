@@ -305,6 +305,11 @@ func (s *Server) signOff(r *http.Request, acc *account.Account, req SignOffReque
 	if acc.Role != req.Role {
 		return errForbidden("sign as " + req.Role + " (you are " + acc.Role + ")")
 	}
+	if req.Role == account.RoleCustomer {
+		if err := s.checkValidationDue(r.Context(), req.Migration, req.Run); err != nil {
+			return err
+		}
+	}
 	if len(req.Note) > 4000 {
 		return errStatus(http.StatusBadRequest, "note: at most 4000 characters")
 	}

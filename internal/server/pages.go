@@ -180,6 +180,9 @@ func (s *Server) migrationsPage(w http.ResponseWriter, r *http.Request, acc *acc
 	if err != nil {
 		return err
 	}
+	if one := visibleOne(ms); one != "" && customerHome(w, r, acc, portalPath(one)) {
+		return nil
+	}
 	sort.SliceStable(ms, func(i, j int) bool { return ms[i].Cutover < ms[j].Cutover })
 	return s.render(w, http.StatusOK, "migrations", view{Title: "Migrations", Account: acc, Data: ms})
 }
@@ -188,6 +191,9 @@ func (s *Server) migrationPage(w http.ResponseWriter, r *http.Request, acc *acco
 	m, err := s.migration(r, acc)
 	if err != nil {
 		return err
+	}
+	if customerHome(w, r, acc, portalPath(m)) {
+		return nil
 	}
 	ov, err := s.svc.Overview(r.Context(), m)
 	if err != nil {

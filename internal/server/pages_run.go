@@ -44,6 +44,9 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request, acc *account.Ac
 	if err != nil {
 		return err
 	}
+	if customerHome(w, r, acc, fmt.Sprintf("%s/runs/%d", portalPath(m), run.Run)) {
+		return nil
+	}
 	q := r.URL.Query()
 	v := &runScreen{M: m, Run: run, Running: run.Protocol == nil, Field: q.Get("field"), Rule: q.Get("rule"), Text: q.Get("q"),
 		CanSign: may(acc.Role, "signoff") && run.Protocol != nil}

@@ -72,6 +72,9 @@ func New(cfg Config) (*Server, error) {
 	mux := http.NewServeMux()
 	s.apiRoutes(mux)
 	s.pageRoutes(mux)
+	if err := s.portalRoutes(mux); err != nil {
+		return nil, err
+	}
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, map[string]string{"error": "cross-origin request refused"})

@@ -177,6 +177,7 @@ type RejectRow struct {
 	Line   int      `json:"line"`
 	Errors string   `json:"errors"`
 	Fields []string `json:"fields,omitempty"`
+	Rules  []string `json:"rules,omitempty"` // the rule key of each problem, in the order of Errors
 	Values []string `json:"values"`
 }
 

@@ -124,7 +124,7 @@ func (s *Service) Rejects(ctx context.Context, name string, n int, entity string
 	}
 	out.Columns = columns
 	for _, row := range rows {
-		out.Rows = append(out.Rows, server.RejectRow{Line: row.Line, Errors: row.Errors, Fields: row.Columns, Values: row.Values})
+		out.Rows = append(out.Rows, server.RejectRow{Line: row.Line, Errors: row.Errors, Fields: row.Columns, Values: row.Values, Rules: row.Rules})
 	}
 	return out, nil
 }

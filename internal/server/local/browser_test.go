@@ -247,7 +247,7 @@ func TestBrowserStory(t *testing.T) {
 	b.login("ann@acme.example")
 	b.run("customer sign-off", chromedp.Navigate(pre+"/signoff"), chromedp.WaitVisible(chromedp.CSS(`#approve`)),
 		chromedp.Click(chromedp.CSS(`#approve`)), chromedp.WaitVisible(chromedp.CSS(`p.flash`)))
-	b.run("customer's migration", chromedp.Navigate(b.base+"/m/acme-onboarding"), chromedp.WaitVisible(chromedp.CSS(`.lanes`)))
+	b.run("customer's migration", chromedp.Navigate(b.base+"/m/acme-onboarding"), chromedp.WaitVisible(chromedp.CSS(`.hero`)))
 	if n, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll('form[action$="/runs"], a[href$="/audit"]').length`)); err != nil || n != 0 {
 		t.Errorf("the customer is offered %d engineer actions or audit links (%v)", n, err)
 	}

@@ -74,13 +74,15 @@ func newStory(t *testing.T) *story {
 		t.Fatal(err)
 	}
 	s := &story{t: t, dir: dir, tokens: map[string]string{}}
+	clock := new(testClock) // day J-2: the customer's validation is open
+	clock.at(acmeCutover, -2)
 	getenv := func(k string) string {
 		if k == "HANDOVER_STATE" || strings.HasPrefix(k, "HANDOVER_AUDIT_KEY") {
 			return ""
 		}
 		return os.Getenv(k)
 	}
-	s.app = app.New(app.Config{Version: "test", Getenv: getenv})
+	s.app = app.New(app.Config{Version: "test", Getenv: getenv, Now: clock.now})
 	if _, err := s.app.Receive(ctx, app.ReceiveRequest{Actor: app.Actor{Name: "setup"}, Project: dir, Paths: []string{filepath.Join(dir, "delivery")}}); err != nil {
 		t.Fatal(err)
 	}
@@ -103,12 +105,12 @@ func newStory(t *testing.T) *story {
 			t.Fatal(err)
 		}
 	}
-	s.svc, err = New(ctx, Config{Project: dir, App: s.app, ServerAudit: s.accounts.Audit, Workers: 2})
+	s.svc, err = New(ctx, Config{Project: dir, App: s.app, ServerAudit: s.accounts.Audit, Workers: 2, Now: clock.now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.svc.Close(time.Minute) })
-	srv, err := server.New(server.Config{Service: s.svc, Accounts: s.accounts, QueueDepth: s.svc.QueueDepth})
+	srv, err := server.New(server.Config{Service: s.svc, Accounts: s.accounts, QueueDepth: s.svc.QueueDepth, Now: clock.now})
 	if err != nil {
 		t.Fatal(err)
 	}
