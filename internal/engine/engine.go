@@ -98,6 +98,7 @@ func Execute(ctx context.Context, o Options) (*Outcome, error) {
 		p.Warnings = append(p.Warnings, pl.warnings...)
 	}
 	st := newRunState()
+	prepareFixups(o)
 	var results []*entityResult
 	for _, pl := range prepared {
 		res, err := runEntity(ctx, o, pl, st)

@@ -27,6 +27,19 @@ func runFixups(ctx context.Context, o Options, p *protocol.Protocol) error {
 	return nil
 }
 
+// prepareFixups tells an import's transaction its fix-up rules before the
+// loads, so that they can rewrite the links whose target is known when a
+// row is written (load.FixupPreparer); the pass after the loads does the
+// rest.
+func prepareFixups(o Options) {
+	if o.Tx == nil || o.Kind != protocol.KindImport || len(o.Project.Fixups) == 0 {
+		return
+	}
+	if fp, ok := o.Tx.(load.FixupPreparer); ok {
+		fp.PrepareFixups(o.Project.Fixups)
+	}
+}
+
 // RunFixup is a fixup run: the project's fix-up rules re-run on the
 // environment's current rows in o.Tx, which the caller commits or (for a
 // dry run) rolls back. o.Extraction may be nil. It writes the run's

@@ -93,6 +93,12 @@ func (t timedTx) Fixup(ctx context.Context, rules []*fixup.Rule, report func(fix
 	return t.Tx.(load.Fixer).Fixup(ctx, rules, report)
 }
 
+func (t timedTx) PrepareFixups(rules []*fixup.Rule) {
+	if fp, ok := t.Tx.(load.FixupPreparer); ok {
+		fp.PrepareFixups(rules)
+	}
+}
+
 // benchImportProto imports x into dsn and commits, as handover import
 // does; the fix-up pass's time is added to pass when it is not nil.
 func benchImportProto(b *testing.B, p *project.Project, x *extract.Extraction, dsn string, i int, pass *time.Duration) *protocol.Protocol {

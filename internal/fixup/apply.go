@@ -20,6 +20,7 @@ type Fixer struct {
 	resolve Resolver
 	report  func(Unresolved) error
 	counts  []Counts
+	pending []Counts // Inline's counts until Keep
 	// reused between rows
 	buf    []byte
 	done   []string
@@ -105,7 +106,40 @@ func (f *Fixer) applyRule(ctx context.Context, ri int, r *Rule, rows []Row) erro
 // becomes an unresolved match.
 func (f *Fixer) rewrite(ri int, r *Rule, row *Row, locs [][]int, ids map[string]int64) error {
 	c := &f.counts[ri]
-	t := row.Text
+	out, done, err := f.render(r, row.Text, locs, c, func(key string) (int64, bool) {
+		id, ok := ids[key]
+		return id, ok
+	}, func(match, reason string) error {
+		c.Unresolved++
+		return f.unresolved(r, row, match, reason)
+	})
+	if err != nil || len(done) == 0 {
+		return err
+	}
+	if out == row.Text {
+		c.Rewritten += int64(len(done))
+		return nil
+	}
+	if why := f.g.fits(out); why != "" {
+		c.Unresolved += int64(len(done))
+		for _, m := range done {
+			if err := f.unresolved(r, row, m, why); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	c.Rewritten += int64(len(done))
+	c.Rows++
+	row.Text = out
+	return nil
+}
+
+// render replaces the matches locs of r in t whose key look resolves
+// (every match when r has no lookup) and returns the new text and the
+// matches replaced; miss receives the others with the reason. It counts
+// the matches, and a replacement r finds again, in c.
+func (f *Fixer) render(r *Rule, t string, locs [][]int, c *Counts, look func(key string) (int64, bool), miss func(match, reason string) error) (string, []string, error) {
 	out := f.buf[:0]
 	done := f.done[:0] // the matches replaced
 	groups := f.groups[:0]
@@ -123,11 +157,11 @@ func (f *Fixer) rewrite(ri int, r *Rule, row *Row, locs [][]int, ids map[string]
 		}
 		var id int64
 		if r.Entity != "" {
-			tid, ok := ids[groups[1]]
+			tid, ok := look(groups[1])
 			if !ok || groups[1] == "" {
-				c.Unresolved++
-				if err := f.unresolved(r, row, groups[0], notFound(r.Entity, groups[1])); err != nil {
-					return err
+				if err := miss(groups[0], notFound(r.Entity, groups[1])); err != nil {
+					f.buf, f.done, f.groups = out, done, groups
+					return t, nil, err
 				}
 				continue
 			}
@@ -144,28 +178,14 @@ func (f *Fixer) rewrite(ri int, r *Rule, row *Row, locs [][]int, ids map[string]
 	}
 	f.buf, f.done, f.groups = out, done, groups
 	if len(done) == 0 {
-		return nil
+		return t, nil, nil
 	}
 	out = append(out, t[last:]...)
 	f.buf = out
 	if string(out) == t {
-		c.Rewritten += int64(len(done))
-		return nil
+		return t, done, nil
 	}
-	text := string(out)
-	if why := f.g.fits(text); why != "" {
-		c.Unresolved += int64(len(done))
-		for _, m := range done {
-			if err := f.unresolved(r, row, m, why); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	c.Rewritten += int64(len(done))
-	c.Rows++
-	row.Text = text
-	return nil
+	return string(out), done, nil
 }
 
 func notFound(entity, key string) string {

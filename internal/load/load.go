@@ -75,6 +75,15 @@ type Fixer interface {
 	Fixup(ctx context.Context, rules []*fixup.Rule, report func(fixup.Unresolved) error) ([]fixup.Counts, error)
 }
 
+// FixupPreparer is an optional capability of a Tx that is a Fixer: told
+// an import's fix-up rules before its loads, the loads rewrite the links
+// whose target they already know as they write the rows, instead of the
+// pass after the loads updating those rows. Fixup then gives the result
+// and the counts of a pass over every row.
+type FixupPreparer interface {
+	PrepareFixups(rules []*fixup.Rule)
+}
+
 // Options configure a Target.
 type Options struct {
 	Env string           // environment name: the lock's name, and in messages

@@ -30,12 +30,19 @@ func RunFixups(t *testing.T, h Harness) {
 		{"many rows and keys", testFixupMany},
 		{"rules without a literal, LIKE wildcards in one", testFixupPrefilters},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			dsn := h.Fresh(t)
-			c.run(t, &fixEnv{t: t, h: h, dsn: dsn, ins: h.Inspect(t, dsn), f: fixupFormat(), rules: fixupRules(t)})
-		})
+	// Each case runs with the rules told before the loads (the loads
+	// rewrite what they can as they write the rows) and without (the pass
+	// after the loads does everything): the results must be the same.
+	for _, mode := range []string{"at insert", "pass only"} {
+		for _, c := range cases {
+			t.Run(mode+"/"+c.name, func(t *testing.T) {
+				dsn := h.Fresh(t)
+				c.run(t, &fixEnv{t: t, h: h, dsn: dsn, ins: h.Inspect(t, dsn), f: fixupFormat(), rules: fixupRules(t),
+					inline: mode == "at insert"})
+			})
+		}
 	}
+	t.Run("at insert equals pass only, random links", func(t *testing.T) { testFixupInlineEqualsPass(t, h) })
 }
 
 func fixupFormat() *format.Format {
@@ -79,6 +86,9 @@ type fixEnv struct {
 	ins   Inspector
 	f     *format.Format
 	rules []*fixup.Rule
+	// inline: the transaction is told the rules before the loads
+	// (load.FixupPreparer), as an import does.
+	inline bool
 }
 
 // fixRun is what one import with fix-ups did.
@@ -104,6 +114,13 @@ func (e *fixEnv) run(ss, cs []load.Record, rollback bool) fixRun {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
+	if e.inline {
+		fp, ok := tx.(load.FixupPreparer)
+		if !ok {
+			t.Fatalf("the transaction of %T has no PrepareFixups", target)
+		}
+		fp.PrepareFixups(e.rules)
+	}
 	if _, err := tx.Load(ctx, e.f.Entities[0], rowsOf(ss)); err != nil {
 		t.Fatal(err)
 	}

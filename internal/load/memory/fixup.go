@@ -13,7 +13,7 @@ func (x *tx) Fixup(ctx context.Context, rules []*fixup.Rule, report func(fixup.U
 	if err := core.FixupReady(x.Done, x.Failed); err != nil {
 		return nil, err
 	}
-	c, err := core.RunFixups(ctx, fixups{x}, x.Mappings, rules, report)
+	c, err := core.RunFixups(ctx, fixups{x}, &x.TxState, rules, report)
 	if err != nil {
 		x.Failed = err
 	}

@@ -27,20 +27,39 @@ type chunk struct {
 // loadDirect copies an entity's first import straight into its table,
 // chunk by chunk: ids for the chunk from the sequence, a COPY of the rows,
 // a COPY of their bookkeeping. The next chunk is read while one is copied.
+// Fix-up links are rewritten as the rows are encoded; a row linking to a
+// row of the entity further on is held back (its id and bookkeeping taken
+// with its chunk) and copied once every row is in.
 func (x *pgTx) loadDirect(ctx context.Context, p *core.Mapping, seq string, rows load.Batches) (load.Counts, error) {
 	refIDs, err := x.refIDs(ctx, p)
 	if err != nil {
 		return load.Counts{}, err
 	}
+	self := core.NewBook()
+	fix, err := x.RowFixer(ctx, p, self, x.refBook)
+	if err != nil {
+		return load.Counts{}, err
+	}
 	table := x.tables[p.Entity.Name]
-	src := newPGSource(ctx, rows, p, &pgRowEncoder{p: p, kinds: table.kinds, refIDs: refIDs}, 1)
+	enc := &pgRowEncoder{p: p, kinds: table.kinds, refIDs: refIDs}
+	src := newPGSource(ctx, rows, p, enc, 1)
 	book := &pgBook{entity: p.Entity.Name}
 	var ids []int64
 	src.lead = func(buf []byte, r *load.Record, fp core.Fingerprint) []byte {
-		id := ids[src.sent]
+		id := ids[src.taken]
 		book.add(r.Values[p.KeyIndex], fp, id)
 		buf, _ = appendInt(buf, table.id, id)
 		return buf
+	}
+	var held core.Spill
+	defer held.Close()
+	if fix != nil {
+		src.fix = fix
+		src.hold = func(r *load.Record, fp core.Fingerprint) error {
+			id := ids[src.taken]
+			book.add(r.Values[p.KeyIndex], fp, id)
+			return held.Add(core.Held{Record: *r, ID: id, FP: fp})
+		}
 	}
 	readCtx, stop := context.WithCancel(ctx)
 	chunks := readAhead(readCtx, rows)
@@ -58,6 +77,13 @@ func (x *pgTx) loadDirect(ctx context.Context, p *core.Mapping, seq string, rows
 		if ids, err = x.nextIDs(ctx, seq, len(ch.records)); err != nil {
 			return load.Counts{}, err
 		}
+		if fix != nil {
+			for i := range ch.records {
+				if v := ch.records[i].Values; len(v) == len(p.Columns) {
+					self.MarkSeen(self.Add(v[p.KeyIndex], core.Fingerprint{}, ids[i]))
+				}
+			}
+		}
 		src.pending = ch.records
 		src.start(len(ids))
 		n, err := x.copyIn(ctx, p.Table, cols, src.appendRow)
@@ -69,8 +95,42 @@ func (x *pgTx) loadDirect(ctx context.Context, p *core.Mapping, seq string, rows
 			return load.Counts{}, err
 		}
 	}
+	if held.Len() > 0 {
+		fix.SetFinal()
+		n, err := x.copyHeld(ctx, p, enc, fix, &held, cols)
+		if err != nil {
+			return load.Counts{}, err
+		}
+		c.Inserted += n
+	}
 	load.AfterCopy(ctx, p.Entity.Name)
 	return c, nil
+}
+
+// copyHeld copies the rows loadDirect held back, with the ids they were
+// given, their links rewritten now that every key of the load is known.
+func (x *pgTx) copyHeld(ctx context.Context, p *core.Mapping, enc *pgRowEncoder, fix *core.RowFixer, held *core.Spill, cols []string) (int64, error) {
+	var total int64
+	err := held.Each(directChunk, func(hs []core.Held) error {
+		src := newPGSource(ctx, nil, p, enc, 1)
+		src.fix = fix
+		src.lead = func(buf []byte, _ *load.Record, _ core.Fingerprint) []byte {
+			buf, _ = appendInt(buf, x.tables[p.Entity.Name].id, hs[src.taken].ID)
+			return buf
+		}
+		src.pending = make([]load.Record, len(hs))
+		for i := range hs {
+			src.pending[i] = hs[i].Record
+		}
+		src.start(len(hs))
+		n, err := x.copyIn(ctx, p.Table, cols, src.appendRow)
+		if err != nil {
+			return x.directCopyError(p, src, err)
+		}
+		total += n
+		return nil
+	})
+	return total, err
 }
 
 // readAhead reads rows into chunks of about directChunk records, one chunk

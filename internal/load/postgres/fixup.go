@@ -231,7 +231,7 @@ func (x *pgTx) Fixup(ctx context.Context, rules []*fixup.Rule, report func(fixup
 	if err := core.FixupReady(x.Done, x.Failed); err != nil {
 		return nil, err
 	}
-	c, err := core.RunFixups(ctx, &pgFixup{x: x}, x.Mappings, rules, report)
+	c, err := core.RunFixups(ctx, &pgFixup{x: x}, &x.TxState, rules, report)
 	if err != nil {
 		x.Failed = err
 	}

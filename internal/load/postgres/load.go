@@ -59,15 +59,25 @@ func (x *pgTx) refIDs(ctx context.Context, p *core.Mapping) ([]*core.Book, error
 		if f.Type != format.Ref {
 			continue
 		}
-		b, ok := x.refs[f.Entity]
-		if !ok {
-			var err error
-			if b, err = x.readBook(ctx, f.Entity); err != nil { // delta_pgbook.go
-				return nil, err
-			}
-			x.refs[f.Entity] = b
+		b, err := x.refBook(ctx, f.Entity)
+		if err != nil {
+			return nil, err
 		}
 		out[i] = b
 	}
 	return out, nil
+}
+
+// refBook returns the bookkeeping of an entity, read once per transaction
+// (until a load or a removal changes it).
+func (x *pgTx) refBook(ctx context.Context, entity string) (*core.Book, error) {
+	b, ok := x.refs[entity]
+	if !ok {
+		var err error
+		if b, err = x.readBook(ctx, entity); err != nil { // book.go
+			return nil, err
+		}
+		x.refs[entity] = b
+	}
+	return b, nil
 }

@@ -28,9 +28,15 @@ type pgSource struct {
 
 	pending []load.Record // records read from rows, not yet copied
 	limit   int           // a COPY ends after this many records; 0: all
-	sent    int           // records of the current COPY
-	eof     bool
-	err     error
+	taken   int           // records of the current COPY written or held
+	sent    int           // records of the current COPY written
+	// fix rewrites fix-up fields as the rows are written (nil: none);
+	// hold keeps a record whose links wait for rows further on.
+	fix   *core.RowFixer
+	hold  func(r *load.Record, fp core.Fingerprint) error
+	fixed load.Record
+	eof   bool
+	err   error
 
 	// Keys seen, by hash: a repeated hash is a suspected duplicate key,
 	// confirmed (or not) against the staged rows.
@@ -68,46 +74,67 @@ func (s *pgSource) fill(n int) error {
 
 // start begins a COPY of at most limit records (0: until the input ends).
 func (s *pgSource) start(limit int) {
-	s.limit, s.sent = limit, 0
+	s.limit, s.sent, s.taken = limit, 0, 0
 }
 
 // appendRow appends the next record as a COPY row; it returns false when
 // the current COPY has no more rows.
 func (s *pgSource) appendRow(buf []byte) ([]byte, bool, error) {
-	if s.limit > 0 && s.sent == s.limit {
-		return buf, false, nil
-	}
-	if len(s.pending) == 0 {
-		if s.limit > 0 {
-			return buf, false, nil // the caller filled exactly what this COPY takes
-		}
-		if err := s.fill(1); err != nil {
-			return s.fail(buf, err)
-		}
-		if len(s.pending) == 0 {
+	for {
+		if s.limit > 0 && s.taken == s.limit {
 			return buf, false, nil
 		}
+		if len(s.pending) == 0 {
+			if s.limit > 0 {
+				return buf, false, nil // the caller filled exactly what this COPY takes
+			}
+			if err := s.fill(1); err != nil {
+				return s.fail(buf, err)
+			}
+			if len(s.pending) == 0 {
+				return buf, false, nil
+			}
+		}
+		r := &s.pending[0]
+		if err := s.p.Check(r); err != nil {
+			return s.fail(buf, err)
+		}
+		key := r.Values[s.p.KeyIndex]
+		k := maphash.String(s.seed, key)
+		if s.seen.Add(k) {
+			s.suspects = append(s.suspects, suspect{key: key, line: r.Line})
+		}
+		fp := s.h.Sum(r.Values)
+		rec := r
+		if s.fix != nil {
+			vals, later := s.fix.Apply(r.Values)
+			if later && s.hold != nil {
+				if err := s.hold(r, fp); err != nil {
+					return s.fail(buf, err)
+				}
+				s.pop()
+				continue
+			}
+			s.fixed = load.Record{Line: r.Line, Values: vals}
+			rec = &s.fixed
+		}
+		buf = binary.BigEndian.AppendUint16(buf, uint16(s.cols))
+		buf = s.lead(buf, r, fp)
+		buf, err := s.enc.appendFields(buf, rec)
+		if err != nil {
+			return s.fail(buf, err)
+		}
+		s.pop()
+		s.sent++
+		return buf, true, nil
 	}
-	r := &s.pending[0]
-	if err := s.p.Check(r); err != nil {
-		return s.fail(buf, err)
-	}
-	key := r.Values[s.p.KeyIndex]
-	k := maphash.String(s.seed, key)
-	if s.seen.Add(k) {
-		s.suspects = append(s.suspects, suspect{key: key, line: r.Line})
-	}
-	fp := s.h.Sum(r.Values)
-	buf = binary.BigEndian.AppendUint16(buf, uint16(s.cols))
-	buf = s.lead(buf, r, fp)
-	buf, err := s.enc.appendFields(buf, r)
-	if err != nil {
-		return s.fail(buf, err)
-	}
+}
+
+// pop drops the record just written or held.
+func (s *pgSource) pop() {
 	s.pending[0] = load.Record{}
 	s.pending = s.pending[1:]
-	s.sent++
-	return buf, true, nil
+	s.taken++
 }
 
 func (s *pgSource) fail(buf []byte, err error) ([]byte, bool, error) {

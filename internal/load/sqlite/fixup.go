@@ -193,7 +193,7 @@ func (x *sqliteTx) Fixup(ctx context.Context, rules []*fixup.Rule, report func(f
 	}
 	b := &sqliteFixup{x: x}
 	defer b.close()
-	c, err := core.RunFixups(ctx, b, x.Mappings, rules, report)
+	c, err := core.RunFixups(ctx, b, &x.TxState, rules, report)
 	if err != nil {
 		x.Failed = err
 	}

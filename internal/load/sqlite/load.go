@@ -41,11 +41,15 @@ func (x *sqliteTx) load(ctx context.Context, p *core.Mapping, rows load.Batches)
 	if err != nil {
 		return load.Counts{}, err
 	}
+	fix, err := x.RowFixer(ctx, p, book, x.refBook)
+	if err != nil {
+		return load.Counts{}, err
+	}
 	var c load.Counts
 	err = x.tx.Raw(func(dc any) error {
 		w := newSQLiteWriter(dc.(driver.ConnPrepareContext), p, refs)
 		defer w.close()
-		c, err = x.write(ctx, w, p, book, nextID, rows)
+		c, err = x.write(ctx, w, p, book, nextID, fix, rows)
 		return err
 	})
 	if err != nil {
@@ -100,17 +104,27 @@ func (x *sqliteTx) refMaps(ctx context.Context, p *core.Mapping) ([]*core.Book, 
 		if f.Type != format.Ref {
 			continue
 		}
-		m, ok := x.cache[f.Entity]
-		if !ok {
-			var err error
-			if m, err = x.bookkeeping(ctx, f.Entity); err != nil {
-				return nil, err
-			}
-			x.cache[f.Entity] = m
+		m, err := x.refBook(ctx, f.Entity)
+		if err != nil {
+			return nil, err
 		}
 		refs[i] = m
 	}
 	return refs, nil
+}
+
+// refBook returns an entity's bookkeeping, read once per transaction
+// (until a removal deletes some of its keys).
+func (x *sqliteTx) refBook(ctx context.Context, entity string) (*core.Book, error) {
+	m, ok := x.cache[entity]
+	if !ok {
+		var err error
+		if m, err = x.bookkeeping(ctx, entity); err != nil {
+			return nil, err
+		}
+		x.cache[entity] = m
+	}
+	return m, nil
 }
 
 // nextID is the id the next inserted row gets: what SQLite itself would

@@ -18,7 +18,7 @@ const sqliteInFlight = 4
 // goroutine reads, checks, fingerprints, sorts and converts the records
 // into batches while this one executes them on the connection, so the two
 // halves of the work use two cores.
-func (x *sqliteTx) write(ctx context.Context, w *sqliteWriter, p *core.Mapping, book *core.Book, nextID int64, rows load.Batches) (load.Counts, error) {
+func (x *sqliteTx) write(ctx context.Context, w *sqliteWriter, p *core.Mapping, book *core.Book, nextID int64, fix *core.RowFixer, rows load.Batches) (load.Counts, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	full := make(chan *sqliteBatch, sqliteInFlight)
@@ -26,7 +26,7 @@ func (x *sqliteTx) write(ctx context.Context, w *sqliteWriter, p *core.Mapping, 
 	for range sqliteInFlight {
 		free <- newSQLiteBatch()
 	}
-	s := &sorter{w: w, p: p, book: book, nextID: nextID}
+	s := &sorter{w: w, p: p, book: book, nextID: nextID, fix: fix}
 	var prepErr error
 	go func() {
 		defer close(full)
@@ -59,11 +59,17 @@ type sorter struct {
 	nextID int64
 	h      core.Hasher
 	c      load.Counts
+	// fix rewrites fix-up fields as rows are written (nil: none); a row
+	// linking to a row further on is held until every row was met.
+	fix   *core.RowFixer
+	held  core.Spill
+	fixed load.Record
+	b     *sqliteBatch // the batch being filled
 }
 
 // run turns rows into batches on full, taking empty ones from free.
 func (s *sorter) run(ctx context.Context, rows load.Batches, full chan<- *sqliteBatch, free <-chan *sqliteBatch) error {
-	var b *sqliteBatch
+	defer s.held.Close()
 	for {
 		batch, err := rows.Next(ctx)
 		if errors.Is(err, io.EOF) {
@@ -73,26 +79,51 @@ func (s *sorter) run(ctx context.Context, rows load.Batches, full chan<- *sqlite
 			return fmt.Errorf("read rows: %w", err)
 		}
 		for i := range batch {
-			if b == nil {
-				select {
-				case b = <-free:
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			}
-			if err := s.add(b, &batch[i]); err != nil {
+			if err := s.each(ctx, full, free, func(b *sqliteBatch) error { return s.add(b, &batch[i]) }); err != nil {
 				return err
-			}
-			if b.rows == sqliteInsertRows || len(b.updates) == sqliteInsertRows {
-				if err := send(ctx, full, b); err != nil {
-					return err
-				}
-				b = nil
 			}
 		}
 	}
-	if b != nil && !b.empty() {
-		return send(ctx, full, b)
+	if s.held.Len() > 0 {
+		s.fix.SetFinal()
+		err := s.held.Each(loadHeldChunk, func(hs []core.Held) error {
+			for i := range hs {
+				if err := s.each(ctx, full, free, func(b *sqliteBatch) error { return s.addHeld(b, &hs[i]) }); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if s.b != nil && !s.b.empty() {
+		return send(ctx, full, s.b)
+	}
+	return nil
+}
+
+// loadHeldChunk is how many held rows are read back at a time.
+const loadHeldChunk = 4096
+
+// each runs add on the batch being filled and sends the batch once full.
+func (s *sorter) each(ctx context.Context, full chan<- *sqliteBatch, free <-chan *sqliteBatch, add func(*sqliteBatch) error) error {
+	if s.b == nil {
+		select {
+		case s.b = <-free:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if err := add(s.b); err != nil {
+		return err
+	}
+	if s.b.rows == sqliteInsertRows || len(s.b.updates) == sqliteInsertRows {
+		if err := send(ctx, full, s.b); err != nil {
+			return err
+		}
+		s.b = nil
 	}
 	return nil
 }
@@ -119,21 +150,51 @@ func (s *sorter) add(b *sqliteBatch, r *load.Record) error {
 		return fmt.Errorf("line %d: duplicate key %q", r.Line, key)
 	case !known:
 		s.book.MarkSeen(s.book.Add(key, fp, s.nextID))
-		if err := s.w.addInsert(b, r, s.nextID, fp); err != nil {
-			return err
-		}
+		id := s.nextID
 		s.nextID++
 		s.c.Inserted++
+		rec, held, err := s.rewrite(r, id, fp, false)
+		if err != nil || held {
+			return err
+		}
+		return s.w.addInsert(b, rec, id, fp)
 	case s.book.FPs[i] == fp:
 		s.book.MarkSeen(i)
 		s.c.Unchanged++
 	default:
 		s.book.MarkSeen(i)
 		s.book.FPs[i] = fp
-		if err := s.w.addUpdate(b, r, s.book.IDs[i], fp); err != nil {
+		s.c.Updated++
+		rec, held, err := s.rewrite(r, s.book.IDs[i], fp, true)
+		if err != nil || held {
 			return err
 		}
-		s.c.Updated++
+		return s.w.addUpdate(b, rec, s.book.IDs[i], fp)
 	}
 	return nil
+}
+
+// rewrite applies the fix-ups to a record about to be written; held
+// reports that it was held back instead.
+func (s *sorter) rewrite(r *load.Record, id int64, fp core.Fingerprint, update bool) (*load.Record, bool, error) {
+	if s.fix == nil {
+		return r, false, nil
+	}
+	vals, later := s.fix.Apply(r.Values)
+	if later {
+		return nil, true, s.held.Add(core.Held{Record: *r, ID: id, FP: fp, Update: update})
+	}
+	s.fixed = load.Record{Line: r.Line, Values: vals}
+	return &s.fixed, false, nil
+}
+
+// addHeld writes a held record, its links rewritten now that every key of
+// the load is known.
+func (s *sorter) addHeld(b *sqliteBatch, h *core.Held) error {
+	vals, _ := s.fix.Apply(h.Record.Values)
+	rec := &load.Record{Line: h.Record.Line, Values: vals}
+	if h.Update {
+		return s.w.addUpdate(b, rec, h.ID, h.FP)
+	}
+	return s.w.addInsert(b, rec, h.ID, h.FP)
 }

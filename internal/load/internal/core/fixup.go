@@ -111,8 +111,13 @@ func (pr progress) share(rows []fixup.Row) float64 {
 	return float64(last-pr.lo+1) / float64(pr.hi-pr.lo+1)
 }
 
-// RunFixups runs every group of rules: scan, rewrite, write.
-func RunFixups(ctx context.Context, b FixupBackend, mappings map[string]*Mapping, rules []*fixup.Rule, report func(fixup.Unresolved) error) ([]fixup.Counts, error) {
+// RunFixups runs every group of rules: scan, rewrite, write. The counts
+// include those of the rows the transaction's loads rewrote at insert
+// time (inline.go).
+func RunFixups(ctx context.Context, b FixupBackend, st *TxState, rules []*fixup.Rule, report func(fixup.Unresolved) error) ([]fixup.Counts, error) {
+	mappings := st.Mappings
+	inline := st.inlineCounts()
+	st.inline = nil
 	var out []fixup.Counts
 	keys := &fixupKeys{b: b, asked: map[string]int{}, size: map[string]int{}, all: map[string]map[string]int64{}}
 	for _, g := range fixup.Groups(rules) {
@@ -125,6 +130,7 @@ func RunFixups(ctx context.Context, b FixupBackend, mappings map[string]*Mapping
 			return nil, fmt.Errorf("fix-up %s.%s: %w", g.Entity, g.Field, err)
 		}
 		f := g.NewFixer(keys.resolve, report)
+		f.Add(inline)
 		err = b.FixupScan(ctx, p, col, g, func(rows []fixup.Row) error {
 			keys.done = pr.share(rows)
 			changed, err := f.Chunk(ctx, rows)

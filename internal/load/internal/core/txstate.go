@@ -14,10 +14,13 @@ type TxState struct {
 	Mappings map[string]*Mapping
 	Failed   error // a Load failed: Commit must not commit
 	Done     bool
+
+	loaded map[string]bool           // entities a Load began for
+	inline map[string][]*inlineGroup // fix-ups at insert time, by entity (inline.go)
 }
 
 // NewTxState returns the state of a transaction that has just begun.
-func NewTxState() TxState { return TxState{Mappings: map[string]*Mapping{}} }
+func NewTxState() TxState { return TxState{Mappings: map[string]*Mapping{}, loaded: map[string]bool{}} }
 
 // Loadable returns the mapping of e if the transaction can still load it.
 func (s *TxState) Loadable(e *format.Entity) (*Mapping, error) {
@@ -31,5 +34,6 @@ func (s *TxState) Loadable(e *format.Entity) (*Mapping, error) {
 	if p == nil {
 		return nil, fmt.Errorf("load %s: the entity is not in the format the import began with", e.Name)
 	}
+	s.loaded[e.Name] = true
 	return p, nil
 }
