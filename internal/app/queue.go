@@ -117,6 +117,9 @@ func (s *Service) Queue(ctx context.Context, req QueueRequest, q Enqueuer) (*Que
 		}
 	}
 	x, err := extraction(ss.p, req.Extraction)
+	if req.Kind == protocol.KindImport {
+		x, err = importExtraction(ctx, ss.st, ss.p, req.Extraction)
+	}
 	if err != nil {
 		return nil, err
 	}

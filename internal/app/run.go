@@ -29,7 +29,7 @@ type ImportRequest struct {
 	Actor      Actor
 	Project    string
 	Env        string
-	Extraction int // 0: the newest
+	Extraction int // 0: the newest the customer submitted, else the newest
 	DryRun     bool
 	Force      bool   // import although the promotion rules are not met
 	Reason     string // why; required with Force
@@ -70,7 +70,7 @@ type DiffRequest struct {
 	Actor      Actor
 	Project    string
 	Env        string
-	Extraction int // 0: the newest
+	Extraction int // 0: as an import, the newest submitted, else the newest
 	Progress   *Progress
 	Lock       LockWait
 }
@@ -112,7 +112,7 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (*RunResult, er
 	if err != nil {
 		return nil, err
 	}
-	x, err := extraction(ss.p, req.Extraction)
+	x, err := importExtraction(ctx, ss.st, ss.p, req.Extraction)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ func (s *Service) Diff(ctx context.Context, req DiffRequest) (*RunResult, error)
 	if err != nil {
 		return nil, err
 	}
-	x, err := extraction(ss.p, req.Extraction)
+	x, err := importExtraction(ctx, ss.st, ss.p, req.Extraction)
 	if err != nil {
 		return nil, err
 	}

@@ -61,7 +61,7 @@ cleared. The counts are exactly what import would report.`,
 		},
 	}
 	cmd.Flags().StringVar(&req.env, "env", "", "environment to compare with")
-	cmd.Flags().IntVar(&req.extraction, "extraction", 0, "extraction number (default: the newest)")
+	cmd.Flags().IntVar(&req.extraction, "extraction", 0, "extraction number (default: as import, the newest submitted, else the newest)")
 	lockFlag(cmd, &req.lockWait)
 	return cmd
 }

@@ -92,7 +92,7 @@ the environment, import waits up to --lock-timeout, saying who holds it.`,
 		},
 	}
 	cmd.Flags().StringVar(&req.env, "env", "", "environment to load into")
-	cmd.Flags().IntVar(&req.extraction, "extraction", 0, "extraction number (default: the newest)")
+	cmd.Flags().IntVar(&req.extraction, "extraction", 0, "extraction number (default: the newest the customer submitted in the portal, else the newest)")
 	cmd.Flags().BoolVar(&req.dryRun, "dry-run", false, "do everything but commit")
 	cmd.Flags().BoolVar(&req.force, "force", false, "import although the promotion rules are not met (needs --reason)")
 	cmd.Flags().StringVar(&req.reason, "reason", "", "why --force overrides the promotion rules")

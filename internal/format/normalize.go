@@ -168,7 +168,9 @@ func (f *Field) constraints(s string, c *fieldCheck) *Problem {
 		if f.PatternHint != "" {
 			return f.problem("pattern", fmt.Sprintf("%s does not have the required form: %s", quote(s), f.PatternHint))
 		}
-		return f.problem("pattern", fmt.Sprintf("%s does not have the required form (%s)", quote(s), f.Pattern))
+		// Never the expression: the customer reads this message (rejects,
+		// their workbook, the portal); pattern_hint says it in words.
+		return f.problem("pattern", fmt.Sprintf("%s does not have the required form (see %s in the import format)", quote(s), f.Name))
 	}
 	return nil
 }

@@ -86,6 +86,7 @@ func may(role, action string) bool {
 		"audit":   {account.RoleAdmin, account.RoleEngineer, account.RoleReviewer, account.RoleLead},
 		"signoff": {account.RoleReviewer, account.RoleLead, account.RoleCustomer},
 		"deliver": {account.RoleAdmin, account.RoleEngineer, account.RoleCustomer},
+		"submit":  {account.RoleCustomer},
 	}
 	return slices.Contains(allowed[action], role)
 }

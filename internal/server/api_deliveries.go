@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"strconv"
 
 	"github.com/handover/handover/internal/account"
 )
@@ -19,6 +20,69 @@ const maxParts = 2000
 
 func (s *Server) deliveryRoutes(mux *http.ServeMux) {
 	s.handle(mux, "POST", "/api/v1/migrations/{m}/deliveries", s.authed(s.apiDeliver))
+	s.handle(mux, "GET", "/api/v1/migrations/{m}/deliveries", s.authed(s.apiDeliveries))
+	s.handle(mux, "GET", "/api/v1/migrations/{m}/deliveries/{n}/compare", s.authed(s.apiCompareDelivery))
+	s.handle(mux, "POST", "/api/v1/migrations/{m}/deliveries/{n}/submit", s.authed(s.apiSubmitDelivery))
+}
+
+func (s *Server) apiDeliveries(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
+	m, err := s.migration(r, acc)
+	if err != nil {
+		return err
+	}
+	ds, err := s.svc.Deliveries(r.Context(), m)
+	if err != nil {
+		return err
+	}
+	if ds == nil {
+		ds = []DeliverySummary{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"deliveries": ds})
+	return nil
+}
+
+// deliveryOf returns {m} and {n} when acc may see them.
+func (s *Server) deliveryOf(r *http.Request, acc *account.Account) (string, int, error) {
+	m, err := s.migration(r, acc)
+	if err != nil {
+		return "", 0, err
+	}
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || n <= 0 {
+		return "", 0, errStatus(http.StatusNotFound, "delivery %q not found", r.PathValue("n"))
+	}
+	return m, n, nil
+}
+
+func (s *Server) apiCompareDelivery(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
+	m, n, err := s.deliveryOf(r, acc)
+	if err != nil {
+		return err
+	}
+	c, err := s.svc.CompareDelivery(r.Context(), m, n)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+// apiSubmitDelivery: the customer submits extraction n to the team; the
+// team's import takes it by default from then on.
+func (s *Server) apiSubmitDelivery(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
+	m, n, err := s.deliveryOf(r, acc)
+	if err != nil {
+		return err
+	}
+	if !may(acc.Role, "submit") {
+		return errForbidden("submit a delivery (the customer does)")
+	}
+	d, err := s.svc.SubmitDelivery(r.Context(), SubmitRequest{Actor: actorOf(acc), Migration: m, Extraction: n})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, d)
+	return nil
 }
 
 // apiDeliver stores a multipart upload as the next extraction and queues

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 )
 
 // DeliveryService is what the customer portal's deliveries ask of the
@@ -16,6 +17,15 @@ type DeliveryService interface {
 	// the extraction. An upload over a limit is ErrTooLarge (nothing is
 	// kept), a refused one ErrInvalid.
 	Deliver(ctx context.Context, req DeliverRequest) (*Delivery, error)
+	// Deliveries lists migration m's extractions, oldest first, with
+	// their newest check and whether they were submitted.
+	Deliveries(ctx context.Context, m string) ([]DeliverySummary, error)
+	// CompareDelivery compares extraction n's check with extraction
+	// n−1's by record key; ErrRefused while n has no finished check.
+	CompareDelivery(ctx context.Context, m string, n int) (*DeliveryComparison, error)
+	// SubmitDelivery records that the customer submitted extraction n
+	// to the team (audited); ErrRefused when it was already.
+	SubmitDelivery(ctx context.Context, req SubmitRequest) (*DeliverySummary, error)
 }
 
 // ErrTooLarge is a delivery or file over its size limit (413).
@@ -69,4 +79,51 @@ type FileProblem struct {
 	Column  string `json:"column,omitempty"`
 	Found   string `json:"found,omitempty"` // renamed_column: the file's column that looks like Column
 	Message string `json:"message"`
+}
+
+// DeliverySummary is one extraction in the list of deliveries.
+type DeliverySummary struct {
+	Extraction  int        `json:"extraction"`
+	Label       string     `json:"label,omitempty"`
+	Received    time.Time  `json:"received"`
+	Files       int        `json:"files"`
+	Size        int64      `json:"size"`
+	By          string     `json:"by,omitempty"`  // the account that uploaded it; "" when received by the team
+	Run         int        `json:"run,omitempty"` // its newest check
+	RunStatus   string     `json:"run_status,omitempty"`
+	Rows        int64      `json:"rows"`     // read by that check
+	Rejected    int64      `json:"rejected"` // rejected by that check
+	Submitted   *time.Time `json:"submitted,omitempty"`
+	SubmittedBy string     `json:"submitted_by,omitempty"`
+	Status      string     `json:"status"` // received, checking, checked, check_failed, submitted
+}
+
+// SubmitRequest submits extraction n of a migration to the team.
+type SubmitRequest struct {
+	Actor      Actor
+	Migration  string
+	Extraction int
+}
+
+// DeliveryComparison is a delivery's check against the previous one's.
+type DeliveryComparison struct {
+	Extraction  int                `json:"extraction"`
+	Run         int                `json:"run"`
+	Previous    int                `json:"previous"`     // 0: none
+	PreviousRun int                `json:"previous_run"` // 0: the previous extraction has no finished check
+	Entities    []EntityComparison `json:"entities"`
+}
+
+// EntityComparison counts one entity's rows and rejected records (by key)
+// against the previous delivery.
+type EntityComparison struct {
+	Entity           string `json:"entity"`
+	Rows             int64  `json:"rows"`
+	PreviousRows     int64  `json:"previous_rows"`
+	Added            int64  `json:"added"` // rows − previous_rows
+	Rejected         int64  `json:"rejected"`
+	PreviousRejected int64  `json:"previous_rejected"`
+	Fixed            int    `json:"fixed"`         // rejected before, not any more
+	StillFailing     int    `json:"still_failing"` // rejected in both
+	NewFailing       int    `json:"new_failing"`   // rejected now, not before
 }

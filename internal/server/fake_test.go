@@ -124,3 +124,15 @@ func (f *fakeService) DeliveryLimits(context.Context, string) (DeliveryLimits, e
 func (f *fakeService) Deliver(_ context.Context, req DeliverRequest) (*Delivery, error) {
 	return &Delivery{Extraction: 2, Run: 3, Files: []DeliveredFile{}, Problems: []FileProblem{}}, nil
 }
+
+func (f *fakeService) Deliveries(context.Context, string) ([]DeliverySummary, error) {
+	return []DeliverySummary{{Extraction: 1, Received: t0, Status: "received"}}, nil
+}
+
+func (f *fakeService) CompareDelivery(_ context.Context, _ string, n int) (*DeliveryComparison, error) {
+	return &DeliveryComparison{Extraction: n, Entities: []EntityComparison{}}, nil
+}
+
+func (f *fakeService) SubmitDelivery(_ context.Context, req SubmitRequest) (*DeliverySummary, error) {
+	return &DeliverySummary{Extraction: req.Extraction, Status: "submitted", SubmittedBy: req.Actor.Email}, nil
+}

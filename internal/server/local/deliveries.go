@@ -63,3 +63,63 @@ func problemsJSON(ps []app.FileProblem) []server.FileProblem {
 	}
 	return out
 }
+
+// Deliveries lists the migration's extractions with their status.
+func (s *Service) Deliveries(ctx context.Context, m string) ([]server.DeliverySummary, error) {
+	sv, err := s.served(m)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := s.cfg.App.Deliveries(ctx, app.DeliveriesRequest{Project: sv.Dir()})
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	out := make([]server.DeliverySummary, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, summaryJSON(d))
+	}
+	return out, nil
+}
+
+func summaryJSON(d app.Delivery) server.DeliverySummary {
+	out := server.DeliverySummary{Extraction: d.Extraction, Label: d.Label, Received: d.Received, Files: d.Files, Size: d.Size,
+		By: d.By, Run: d.Run, RunStatus: d.RunStatus, Rows: d.Rows, Rejected: d.Rejected, SubmittedBy: d.SubmittedBy, Status: d.Status}
+	if !d.Submitted.IsZero() {
+		t := d.Submitted
+		out.Submitted = &t
+	}
+	return out
+}
+
+// CompareDelivery compares extraction n's check with extraction n−1's.
+func (s *Service) CompareDelivery(ctx context.Context, m string, n int) (*server.DeliveryComparison, error) {
+	sv, err := s.served(m)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.cfg.App.CompareDeliveries(ctx, app.CompareRequest{Project: sv.Dir(), Extraction: n})
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	out := &server.DeliveryComparison{Extraction: c.Extraction, Run: c.Run, Previous: c.Previous, PreviousRun: c.PreviousRun,
+		Entities: []server.EntityComparison{}}
+	for _, e := range c.Entities {
+		out.Entities = append(out.Entities, server.EntityComparison{Entity: e.Entity, Rows: e.Rows, PreviousRows: e.PreviousRows,
+			Added: e.Added, Rejected: e.Rejected, PreviousRejected: e.PreviousRejected, Fixed: e.Fixed, StillFailing: e.StillFailing, NewFailing: e.NewFailing})
+	}
+	return out, nil
+}
+
+// SubmitDelivery records the customer's submission of extraction n.
+func (s *Service) SubmitDelivery(ctx context.Context, req server.SubmitRequest) (*server.DeliverySummary, error) {
+	sv, err := s.served(req.Migration)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.cfg.App.SubmitDelivery(ctx, app.SubmitRequest{Actor: actor(req.Actor), Project: sv.Dir(), Extraction: req.Extraction})
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	out := summaryJSON(*d)
+	return &out, nil
+}

@@ -4,7 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"mime/multipart"
@@ -15,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/handover/handover/internal/account"
 	"github.com/handover/handover/internal/app"
@@ -332,4 +336,176 @@ func TestCustomerStartsChecksOnly(t *testing.T) {
 	if st := s.wait(r.Run); st != "succeeded" {
 		t.Errorf("customer's check: %s", st)
 	}
+}
+
+// editContacts rewrites kontakte.csv record by record (csv, ;): drop
+// reports the records to leave out, edit changes the others.
+func editContacts(t *testing.T, drop func(rec []string) bool, edit func(rec []string)) []byte {
+	t.Helper()
+	data, err := os.ReadFile("../../../examples/acme/delivery/kontakte.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma, r.LazyQuotes, r.FieldsPerRecord = ';', true, -1
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Comma = ';'
+	w.UseCRLF = false
+	for i, rec := range recs {
+		if i > 0 && drop(rec) {
+			continue
+		}
+		if i > 0 {
+			edit(rec)
+		}
+		w.Write(rec)
+	}
+	w.Flush()
+	return buf.Bytes()
+}
+
+// TestDeliveriesCompareSubmit: a second delivery fixes two rejected
+// contacts and breaks one; the comparison counts them by key, the
+// rejects workbook keeps a formula as text, the customer submits the
+// delivery and the team's import takes it by default, even after a newer
+// extraction arrived.
+func TestDeliveriesCompareSubmit(t *testing.T) {
+	s := newStory(t)
+	ctx := context.Background()
+	eva, ann := "eva@vendor.example", "ann@acme.example"
+	s.expect(ann, "GET", api+"/deliveries/1/compare", "", 409, "no finished check")
+	first, st := s.start(`{"kind":"check","extraction":1}`)
+	if st != "succeeded" {
+		t.Fatalf("check of extraction 1: %s", st)
+	}
+	var rejects server.Rejects
+	s.expect(ann, "GET", api+"/runs/"+itoa(first)+"/rejects/contacts.csv", "", 200, "line,errors")
+	rj, err := s.svc.Rejects(ctx, "acme-onboarding", first, "contacts")
+	if err != nil || len(rj.Rows) < 3 {
+		t.Fatalf("rejects of run %d: %v %d", first, err, len(rj.Rows))
+	}
+	rejects = *rj
+	idCol := slicesIndex(rejects.Columns, "ID")
+	fixed := map[string]bool{strings.TrimSpace(rejects.Rows[0].Values[idCol]): true, strings.TrimSpace(rejects.Rows[1].Values[idCol]): true}
+	rejected := map[string]bool{}
+	for _, row := range rejects.Rows {
+		rejected[strings.TrimSpace(row.Values[idCol])] = true
+	}
+	broken := ""
+	const formula = `=HYPERLINK("http://x","y")`
+	kontakte := editContacts(t, func(rec []string) bool { return fixed[strings.TrimSpace(rec[0])] }, func(rec []string) {
+		if broken == "" && !rejected[strings.TrimSpace(rec[0])] && rec[14] == "aktiv" {
+			broken = strings.TrimSpace(rec[0])
+			rec[12], rec[16] = "31.02.1980", formula // Geburtsdatum, Notiz
+		}
+	})
+	files := exampleFiles(t, nil)
+	files[1].data = kontakte
+	code, body := s.deliver(ann, "acme-onboarding", files...)
+	d := decodeDelivery(t, body)
+	if code != 201 || d.Extraction != 2 {
+		t.Fatalf("deliver: %d %s", code, body)
+	}
+	if st := s.wait(d.Run); st != "succeeded" {
+		t.Fatalf("check of the delivery: %s", st)
+	}
+	var cmp server.DeliveryComparison
+	json.Unmarshal(s.expect(ann, "GET", api+"/deliveries/2/compare", "", 200, `"entities"`), &cmp)
+	if cmp.Previous != 1 || cmp.PreviousRun != first || cmp.Run != d.Run || len(cmp.Entities) != 3 {
+		t.Fatalf("comparison: %+v", cmp)
+	}
+	for _, e := range cmp.Entities {
+		want := server.EntityComparison{Entity: e.Entity, Rows: e.PreviousRows, PreviousRows: e.PreviousRows, Rejected: e.PreviousRejected,
+			PreviousRejected: e.PreviousRejected, StillFailing: int(e.PreviousRejected)}
+		if e.Entity == "contacts" {
+			want.Rows, want.Added, want.Rejected = e.PreviousRows-2, -2, e.PreviousRejected-1
+			want.Fixed, want.StillFailing, want.NewFailing = 2, int(e.PreviousRejected)-2, 1
+		}
+		if e.Entity == "sales" { // sales of the dropped contacts may fail their reference now
+			want.Rejected, want.StillFailing, want.NewFailing = e.Rejected, int(e.PreviousRejected), e.NewFailing
+		}
+		if e != want {
+			t.Errorf("comparison of %s:\n got %+v\nwant %+v", e.Entity, e, want)
+		}
+	}
+	// The customer's workbook: the formula they typed comes back as text.
+	code, xlsx := s.call(ann, "GET", api+"/runs/"+itoa(d.Run)+"/rejects/contacts.xlsx", "")
+	if code != 200 {
+		t.Fatalf("xlsx: %d", code)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(xlsx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := f.GetRows("contacts")
+	found := false
+	for i, row := range rows {
+		if len(row) > 2+idCol && strings.TrimSpace(row[2+idCol]) == broken {
+			found = true
+			cell, _ := excelize.CoordinatesToCellName(2+16+1, i+1)
+			v, _ := f.GetCellValue("contacts", cell)
+			formulaIn, _ := f.GetCellFormula("contacts", cell)
+			if v != formula || formulaIn != "" {
+				t.Errorf("cell %s: value %q formula %q; want the plain string %q", cell, v, formulaIn, formula)
+			}
+			if !strings.Contains(row[1], "birth_date") {
+				t.Errorf("errors of the broken contact: %q", row[1])
+			}
+		}
+	}
+	if !found {
+		t.Errorf("contact %s is not in the workbook", broken)
+	}
+	// Submit: the customer's, once.
+	s.expect(eva, "POST", api+"/deliveries/2/submit", "", 403, "may not submit")
+	out := s.expect(ann, "POST", api+"/deliveries/2/submit", "", 200, `"status": "submitted"`)
+	if !strings.Contains(string(out), `"submitted_by": "ann@acme.example"`) {
+		t.Errorf("submit: %s", out)
+	}
+	s.expect(ann, "POST", api+"/deliveries/2/submit", "", 409, "submitted already")
+	s.expect(ann, "POST", api+"/deliveries/9/submit", "", 404, "")
+	// A newer extraction, received by the team: the import still takes
+	// the submitted one unless told otherwise.
+	if _, err := s.app.Receive(ctx, app.ReceiveRequest{Actor: app.Actor{Name: "eva"}, Project: s.dir, Paths: []string{filepath.Join(s.dir, "delivery")}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.app.Import(ctx, app.ImportRequest{Actor: app.Actor{Name: eva}, Project: s.dir, Env: "dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Protocol.Extraction != 2 {
+		t.Errorf("import without --extraction took extraction %d, want the submitted 2", res.Protocol.Extraction)
+	}
+	var list struct{ Deliveries []server.DeliverySummary }
+	json.Unmarshal(s.expect(ann, "GET", api+"/deliveries", "", 200, `"deliveries"`), &list)
+	if len(list.Deliveries) != 3 {
+		t.Fatalf("deliveries: %+v", list)
+	}
+	got := []string{}
+	for _, x := range list.Deliveries {
+		got = append(got, fmt.Sprintf("%d %s %s %d", x.Extraction, x.Status, x.By, x.Run))
+	}
+	want := []string{"1 checked  " + itoa(first), "2 submitted ann@acme.example " + itoa(d.Run), "3 received  0"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("deliveries:\n got %q\nwant %q", got, want)
+	}
+	audit := string(s.expect(eva, "GET", api+"/audit", "", 200, `"action": "submit"`))
+	if !strings.Contains(audit, `"actor": "ann@acme.example",
+      "action": "submit"`) {
+		t.Error("the submission is not audited with the account")
+	}
+}
+
+func slicesIndex(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
 }
