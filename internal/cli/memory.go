@@ -79,7 +79,8 @@ func (a *app) memoryLimit() (int64, error) {
 
 // applyMemoryLimit sets the Go runtime's soft memory limit before a command
 // that runs rows: the collector works harder near the budget instead of
-// letting the heap double past it.
+// letting the heap double past it. The engine reads the limit back as the
+// run's budget (its key indexes spill to disk past a share of it).
 func (a *app) applyMemoryLimit(cmd *cobra.Command) error {
 	if !cmdRunsRows(cmd) {
 		return nil
@@ -88,8 +89,16 @@ func (a *app) applyMemoryLimit(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	debug.SetMemoryLimit(n)
+	debug.SetMemoryLimit(goLimit(n))
 	return nil
+}
+
+// goLimit is the part of a budget the Go runtime may use: the rest is for
+// what it does not count — the program's code and data as mapped from the
+// executable, and the SQLite driver's own allocations — so that the whole
+// process (its peak RSS) stays within the budget.
+func goLimit(budget int64) int64 {
+	return budget - min(budget*3/16, 64<<20)
 }
 
 // cmdRunsRows reports whether cmd or one of its parents is marked runsRows.

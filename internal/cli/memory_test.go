@@ -50,7 +50,8 @@ func TestParseMemory(t *testing.T) {
 }
 
 // The limit is set before a command that runs rows starts, from --memory,
-// else HANDOVER_MEMORY, else 256 MiB; commands that run no rows leave it.
+// else HANDOVER_MEMORY, else 256 MiB (less what the runtime does not
+// count); commands that run no rows leave it.
 func TestMemoryLimitApplied(t *testing.T) {
 	before := debug.SetMemoryLimit(-1)
 	t.Cleanup(func() { debug.SetMemoryLimit(before) })
@@ -70,7 +71,7 @@ func TestMemoryLimitApplied(t *testing.T) {
 	} {
 		debug.SetMemoryLimit(before)
 		runCLI(t, map[string]string{memoryEnv: tc.env, "HANDOVER_STATE": ""}, append([]string{"-C", dir}, tc.args...)...)
-		if got := limit(); got != tc.want {
+		if got := limit(); got != goLimit(tc.want) {
 			t.Errorf("handover %s (HANDOVER_MEMORY=%q): limit %d, want %d", strings.Join(tc.args, " "), tc.env, got, tc.want)
 		}
 	}
@@ -79,6 +80,18 @@ func TestMemoryLimitApplied(t *testing.T) {
 	runCLI(t, nil, "--memory", "300MiB", "version")
 	if got := limit(); got != before {
 		t.Errorf("handover version changed the memory limit to %d", got)
+	}
+}
+
+func TestGoLimitLeavesRoomForWhatTheRuntimeDoesNotCount(t *testing.T) {
+	for _, tc := range []struct{ budget, want int64 }{
+		{256 << 20, 208 << 20},
+		{64 << 20, 52 << 20},
+		{4 << 30, 4<<30 - 64<<20},
+	} {
+		if got := goLimit(tc.budget); got != tc.want {
+			t.Errorf("goLimit(%d) = %d, want %d", tc.budget, got, tc.want)
+		}
 	}
 }
 

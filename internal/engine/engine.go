@@ -8,7 +8,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
+	"runtime/debug"
 	"time"
 
 	"github.com/handover/handover/internal/extract"
@@ -42,6 +44,10 @@ type Options struct {
 	// PreviousExtraction, when set, is compared with Extraction column by
 	// column: renamed, moved, added and removed columns are warned about.
 	PreviousExtraction *extract.Extraction
+	// Memory is the run's memory budget in bytes: past a share of it the
+	// key and unique indexes spill to disk. 0: the process's soft memory
+	// limit (debug.SetMemoryLimit, which the CLI sets from --memory).
+	Memory int64
 	// Archive, when set, is the artifact store the run's inputs (recipes,
 	// tests, format, lookups, gate) are archived in; the protocol's
 	// hashes.archive names them (handover replay, explain).
@@ -97,7 +103,11 @@ func Execute(ctx context.Context, o Options) (*Outcome, error) {
 		p.Warnings = append(p.Warnings, pl.columnChanges...)
 		p.Warnings = append(p.Warnings, pl.warnings...)
 	}
-	st := newRunState()
+	st, err := newRunState(memoryBudget(o.Memory))
+	if err != nil {
+		return finish(o, p, nil, err)
+	}
+	defer st.close()
 	prepareFixups(o)
 	var results []*entityResult
 	for _, pl := range prepared {
@@ -132,6 +142,18 @@ func Execute(ctx context.Context, o Options) (*Outcome, error) {
 	addTestsCheck(o.Project, p)
 	p.Warnings = append(p.Warnings, countWarnings(o.Project, p, o.Previous)...)
 	return finish(o, p, results, nil)
+}
+
+// memoryBudget is the budget of a run: m, else the process's soft memory
+// limit; 0 when neither is set.
+func memoryBudget(m int64) int64 {
+	if m > 0 {
+		return m
+	}
+	if l := debug.SetMemoryLimit(-1); l < math.MaxInt64 {
+		return l
+	}
+	return 0
 }
 
 func newProtocol(o Options) *protocol.Protocol {

@@ -61,7 +61,10 @@ func runEntity(ctx context.Context, o Options, pl *preparedEntity, st *runState)
 		c.Rejects = rw.file
 	}
 	prof := report.NewProfiler(res.columns)
-	keys := st.entity(e)
+	keys, err := st.entity(e)
+	if err != nil {
+		return res, err
+	}
 	ld := startLoad(ctx, o.Tx, e)
 	var unkeyed int64 // rejected rows without a readable key
 	var examples ruleExamples
@@ -77,7 +80,11 @@ func runEntity(ctx context.Context, o Options, pl *preparedEntity, st *runState)
 				c.Filtered++
 				continue
 			}
-			r.problems = append(r.problems, keys.check(e, st, row.Line, r)...)
+			ps, err := keys.check(e, st, row.Line, r)
+			if err != nil {
+				return err
+			}
+			r.problems = append(r.problems, ps...)
 			if len(r.problems) > 0 {
 				c.Rejected++
 				if keyless(e, r) {

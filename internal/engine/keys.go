@@ -3,46 +3,100 @@ package engine
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
+	"math"
+	"os"
 
 	"github.com/handover/handover/internal/format"
 	"github.com/handover/handover/internal/load"
 )
 
-// runState holds, across the entities of one run, the key sets that
+// runState holds, across the entities of one run, the key indexes that
 // uniqueness and reference checks need (the only memory that grows with
-// the number of rows).
+// the number of rows; keyindex.go keeps it bounded).
 type runState struct {
 	entities map[string]*entityKeys
 	envKeys  map[string]map[string]struct{} // keys already in the environment, per referenced entity
+	budget   *stateBudget
+	seed     maphash.Seed
+	indexes  []*keyIndex
 }
 
-// entityKeys tracks one entity's keys and unique values. A key maps to the
-// line of its first occurrence: positive when that row was valid, negative
-// when it was rejected.
+// entityKeys tracks one entity's keys and unique values, each with the
+// line of its first occurrence and whether that row was rejected.
 type entityKeys struct {
-	keys   *keySet
+	keys   *keyIndex
 	unique []uniqueField
 }
 
-// uniqueField tracks the values of one unique field: value → first line.
+// uniqueField tracks the values of one unique field.
 type uniqueField struct {
 	index int
-	seen  *keySet
+	seen  *keyIndex
 }
 
-func newRunState() *runState {
-	return &runState{entities: map[string]*entityKeys{}, envKeys: map[string]map[string]struct{}{}}
+// 1/stateShare of the memory budget is what the key indexes' tables may
+// take together before they spill to disk; the rest is for the rows in
+// flight, the load's own state and the collector's headroom. Spilling is
+// cheap for keys (a new value is answered by the runs' Bloom filters), so
+// the share is small.
+const stateShare = 8
+
+// newRunState starts the run's key state; its files go to a temporary
+// directory that close removes. memory is the run's budget (0: none).
+func newRunState(memory int64) (*runState, error) {
+	dir, err := os.MkdirTemp("", "handover-keys-")
+	if err != nil {
+		return nil, fmt.Errorf("create a directory for the key state: %w", err)
+	}
+	limit := int64(math.MaxInt64)
+	if memory > 0 {
+		limit = memory / stateShare
+	}
+	return &runState{entities: map[string]*entityKeys{}, envKeys: map[string]map[string]struct{}{},
+		budget: &stateBudget{dir: dir, limit: limit}, seed: maphash.MakeSeed()}, nil
 }
 
-func (s *runState) entity(e *format.Entity) *entityKeys {
-	k := &entityKeys{keys: newKeySet()}
+func (s *runState) index() (*keyIndex, error) {
+	k, err := newKeyIndex(s.budget, s.seed)
+	if err != nil {
+		return nil, err
+	}
+	s.indexes = append(s.indexes, k)
+	return k, nil
+}
+
+func (s *runState) entity(e *format.Entity) (*entityKeys, error) {
+	keys, err := s.index()
+	if err != nil {
+		return nil, err
+	}
+	k := &entityKeys{keys: keys}
 	for i, f := range e.Fields {
 		if f.Unique && f.Name != e.Key {
-			k.unique = append(k.unique, uniqueField{index: i, seen: newKeySet()})
+			seen, err := s.index()
+			if err != nil {
+				return nil, err
+			}
+			k.unique = append(k.unique, uniqueField{index: i, seen: seen})
 		}
 	}
 	s.entities[e.Name] = k
-	return k
+	return k, nil
+}
+
+// close removes the key state's files.
+func (s *runState) close() error {
+	var err error
+	for _, k := range s.indexes {
+		if cerr := k.close(); err == nil {
+			err = cerr
+		}
+	}
+	if rerr := os.RemoveAll(s.budget.dir); err == nil {
+		err = rerr
+	}
+	return err
 }
 
 // loadEnvKeys reads, for an import, the keys the environment already holds
@@ -66,9 +120,9 @@ func (s *runState) loadEnvKeys(ctx context.Context, tx load.Tx, e *format.Entity
 
 // check applies the checks that span rows: key and unique values seen
 // before, references to other entities. It records the row's key.
-func (k *entityKeys) check(e *format.Entity, s *runState, line int, r *rowResult) []format.Problem {
+func (k *entityKeys) check(e *format.Entity, s *runState, line int, r *rowResult) ([]format.Problem, error) {
 	if r.values == nil {
-		return nil // the row could not be read as a record at all
+		return nil, nil // the row could not be read as a record at all
 	}
 	var ps []format.Problem
 	rejected := len(r.problems) > 0
@@ -82,56 +136,62 @@ func (k *entityKeys) check(e *format.Entity, s *runState, line int, r *rowResult
 	for _, u := range k.unique {
 		name := e.Fields[u.index].Name
 		if v := r.values[u.index]; v != "" && !hasProblem(r.problems, name) {
-			if !u.seen.put(v, int32(line)) {
-				first, _ := u.seen.get(v)
-				ps = append(ps, duplicate(name, v, first))
+			first, err := u.seen.put(v, line, false)
+			if err != nil {
+				return nil, fmt.Errorf("check %s: %w", name, err)
+			}
+			if first.ok {
+				ps = append(ps, duplicate(name, v, first.line))
 			}
 		}
 	}
 	for i, f := range e.Fields {
 		if f.Type == format.Ref && r.values[i] != "" {
-			if p := s.resolve(f, r.values[i]); p != nil {
+			p, err := s.resolve(f, r.values[i])
+			if err != nil {
+				return nil, fmt.Errorf("check %s: %w", f.Name, err)
+			}
+			if p != nil {
 				ps = append(ps, *p)
 			}
 		}
 	}
 	if key != "" {
-		mark := int32(line)
-		if rejected || len(ps) > 0 {
-			mark = -mark
+		first, err := k.keys.put(key, line, rejected || len(ps) > 0)
+		if err != nil {
+			return nil, fmt.Errorf("check %s: %w", e.Key, err)
 		}
-		if !k.keys.put(key, mark) {
-			first, _ := k.keys.get(key)
-			ps = append(ps, duplicate(e.Key, key, first))
+		if first.ok {
+			ps = append(ps, duplicate(e.Key, key, first.line))
 		}
 	}
-	return ps
+	return ps, nil
 }
 
-func duplicate(field, v string, first int32) format.Problem {
-	if first < 0 {
-		first = -first
-	}
+func duplicate(field, v string, first int) format.Problem {
 	return format.Problem{Field: field, Rule: "unique",
 		Message: fmt.Sprintf("%s: %q appears more than once (first on line %d)", field, v, first)}
 }
 
 // resolve checks that a reference points at a valid row of this run or at
 // a row already in the environment.
-func (s *runState) resolve(f *format.Field, key string) *format.Problem {
+func (s *runState) resolve(f *format.Field, key string) (*format.Problem, error) {
+	var in found
 	if ek := s.entities[f.Entity]; ek != nil {
-		if line, ok := ek.keys.get(key); ok && line > 0 {
-			return nil
+		var err error
+		if in, err = ek.keys.get(key); err != nil {
+			return nil, err
+		}
+		if in.ok && !in.rejected {
+			return nil, nil
 		}
 	}
 	if _, ok := s.envKeys[f.Entity][key]; ok {
-		return nil
+		return nil, nil
 	}
 	msg := fmt.Sprintf("%s: no %s row has the key %q", f.Name, f.Entity, key)
-	if ek := s.entities[f.Entity]; ek != nil {
-		if line, ok := ek.keys.get(key); ok && line < 0 {
-			msg = fmt.Sprintf("%s: the %s row with the key %q was rejected (line %d)", f.Name, f.Entity, key, -line)
-		}
+	if in.ok {
+		msg = fmt.Sprintf("%s: the %s row with the key %q was rejected (line %d)", f.Name, f.Entity, key, in.line)
 	}
-	return &format.Problem{Field: f.Name, Rule: "ref", Message: msg}
+	return &format.Problem{Field: f.Name, Rule: "ref", Message: msg}, nil
 }

@@ -27,8 +27,19 @@ func sweep(ctx context.Context, o Options, e *format.Entity, keys *entityKeys, u
 	if !ok {
 		return nil, nil
 	}
-	seen := load.Seen{Has: func(k string) bool { _, ok := keys.keys.get(k); return ok }, Unkeyed: unkeyed}
-	r, err := sw.Sweep(ctx, e, seen)
+	var lookupErr error
+	has := func(k string) bool {
+		f, err := keys.keys.get(k)
+		if err != nil {
+			lookupErr = err
+			return true // nothing is removed on an unreadable key state; the error fails the run
+		}
+		return f.ok
+	}
+	r, err := sw.Sweep(ctx, e, load.Seen{Has: has, Unkeyed: unkeyed})
+	if err == nil {
+		err = lookupErr
+	}
 	if err != nil {
 		return nil, fmt.Errorf("remove absent rows: %w", err)
 	}
