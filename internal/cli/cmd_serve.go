@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,6 +16,7 @@ import (
 
 	svc "github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/jobs"
+	"github.com/handover/handover/internal/oidc"
 
 	"github.com/handover/handover/internal/server"
 	"github.com/handover/handover/internal/server/local"
@@ -22,9 +26,15 @@ import (
 // running runs to finish; runs still going then are cancelled and roll back.
 const shutdownGrace = 30 * time.Second
 
+// oidcFlags configure the optional OpenID Connect login of serve.
+type oidcFlags struct {
+	issuer, clientID, secretFile, publicURL string
+}
+
 func (a *app) serveCommand() *cobra.Command {
 	var addr, root, maxFile, maxDelivery string
 	var workers int
+	var of oidcFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Web dashboard, customer portal and JSON API",
@@ -47,17 +57,29 @@ and one delivery at most --max-delivery-size, unzipped (default: the
 project's portal: max_file_size / max_delivery_size, else 1GiB and 4GiB).
 
 Browsers accept the session cookie (Secure, __Host-) on https:// and on
-http://localhost; put a TLS proxy in front for anything else.`,
+http://localhost; put a TLS proxy in front for anything else.
+
+Single sign-on (optional): --oidc-issuer and --oidc-client-id name an OpenID
+Connect provider; the login screen then offers it (authorization code flow
+with PKCE, nonce and state). The client secret is read from
+HANDOVER_OIDC_CLIENT_SECRET or from --oidc-client-secret-file, never from the
+command line, and never printed. Register PUBLIC_URL/login/oidc/callback as
+the redirect URI at the provider (--public-url, default http://ADDR). The ID
+token's e-mail, verified by the provider, must be an account's
+(handover users add); an unknown e-mail is refused. Logins and failed logins
+are audited.`,
 		Example: `  handover users add eva@vendor.example --name Eva --role engineer --password-stdin < pw.txt
   handover serve -C acme
-  handover serve --root /srv/migrations --addr 127.0.0.1:8080 --workers 4`,
+  handover serve --root /srv/migrations --addr 127.0.0.1:8080 --workers 4
+  HANDOVER_OIDC_CLIENT_SECRET=… handover serve -C acme --public-url https://handover.example.com \
+      --oidc-issuer https://login.example.com/realms/acme --oidc-client-id handover`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			limits, err := deliveryLimits(maxFile, maxDelivery)
 			if err != nil {
 				return err
 			}
-			return a.serve(cmd.Context(), addr, root, workers, limits)
+			return a.serve(cmd.Context(), addr, root, workers, limits, of)
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
@@ -65,7 +87,45 @@ http://localhost; put a TLS proxy in front for anything else.`,
 	cmd.Flags().IntVar(&workers, "workers", 2, "runs executing at once, per project (River workers in this process)")
 	cmd.Flags().StringVar(&maxFile, "max-file-size", "", "most bytes one uploaded file (or zip member, unzipped) may hold, like 500MB (default: portal.max_file_size, else 1GiB)")
 	cmd.Flags().StringVar(&maxDelivery, "max-delivery-size", "", "most bytes one uploaded delivery may hold, unzipped, like 2GB (default: portal.max_delivery_size, else 4GiB)")
+	cmd.Flags().StringVar(&of.issuer, "oidc-issuer", "", "OpenID Connect provider's issuer URL: offer single sign-on")
+	cmd.Flags().StringVar(&of.clientID, "oidc-client-id", "", "this server's client id at the OpenID Connect provider")
+	cmd.Flags().StringVar(&of.secretFile, "oidc-client-secret-file", "", "file holding the client secret (else $HANDOVER_OIDC_CLIENT_SECRET)")
+	cmd.Flags().StringVar(&of.publicURL, "public-url", "", "the address browsers reach this server at (default http://ADDR); the OIDC redirect URI is PUBLIC_URL/login/oidc/callback")
 	return cmd
+}
+
+// oidcProvider builds the OpenID Connect login of the flags; nil when not
+// configured.
+func (a *app) oidcProvider(ctx context.Context, addr string, of oidcFlags) (server.OIDC, error) {
+	if of.issuer == "" && of.clientID == "" {
+		if of.secretFile != "" {
+			return nil, usageErr("--oidc-client-secret-file goes with --oidc-issuer and --oidc-client-id")
+		}
+		return nil, nil
+	}
+	if of.issuer == "" || of.clientID == "" {
+		return nil, usageErr("single sign-on needs both --oidc-issuer and --oidc-client-id")
+	}
+	secret := a.getenv("HANDOVER_OIDC_CLIENT_SECRET")
+	if of.secretFile != "" {
+		b, err := os.ReadFile(of.secretFile)
+		if err != nil {
+			return nil, usageErr("--oidc-client-secret-file: %v", err)
+		}
+		secret = strings.TrimSpace(string(b))
+	}
+	public := strings.TrimRight(of.publicURL, "/")
+	if public == "" {
+		public = "http://" + addr
+	}
+	if u, err := url.Parse(public); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, usageErr("--public-url %q: want http(s)://HOST[:PORT]", of.publicURL)
+	}
+	p, err := oidc.New(ctx, oidc.Config{Issuer: of.issuer, ClientID: of.clientID, ClientSecret: secret, RedirectURL: public + "/login/oidc/callback"})
+	if err != nil {
+		return nil, configErr(err)
+	}
+	return p, nil
 }
 
 // deliveryLimits reads --max-file-size and --max-delivery-size.
@@ -85,9 +145,13 @@ func deliveryLimits(maxFile, maxDelivery string) (svc.DeliveryLimits, error) {
 	return l, nil
 }
 
-func (a *app) serve(ctx context.Context, addr, root string, workers int, limits svc.DeliveryLimits) error {
+func (a *app) serve(ctx context.Context, addr, root string, workers int, limits svc.DeliveryLimits, of oidcFlags) error {
 	if workers < 1 {
 		return usageErr("--workers must be at least 1")
+	}
+	sso, err := a.oidcProvider(ctx, addr, of)
+	if err != nil {
+		return err
 	}
 	dir := a.dir
 	if root != "" {
@@ -120,7 +184,7 @@ func (a *app) serve(ctx context.Context, addr, root string, workers int, limits 
 		return configErr(err)
 	}
 	log := slog.New(slog.NewTextHandler(a.stderr, nil))
-	srv, err := server.New(server.Config{Service: svc, Accounts: accounts, Log: log, Now: a.now, QueueDepth: func() int { return depth() + svc.QueueDepth() }})
+	srv, err := server.New(server.Config{Service: svc, Accounts: accounts, Log: log, Now: a.now, QueueDepth: func() int { return depth() + svc.QueueDepth() }, OIDC: sso})
 	if err != nil {
 		svc.Close(0)
 		return err

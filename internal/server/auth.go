@@ -97,6 +97,15 @@ func (s *Server) login(ctx context.Context, w http.ResponseWriter, r *http.Reque
 	if err != nil {
 		return nil, err
 	}
+	if err := s.startSession(ctx, w, r, acc, ""); err != nil {
+		return nil, err
+	}
+	return acc, nil
+}
+
+// startSession logs acc in: a new session and its cookie, audited; how
+// names the way ("OIDC"; "" for a password).
+func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, acc *account.Account, how string) error {
 	// A new session at every login: a session id planted before login is
 	// never the one that becomes authenticated.
 	if c, err := r.Cookie(CookieName); err == nil {
@@ -104,11 +113,15 @@ func (s *Server) login(ctx context.Context, w http.ResponseWriter, r *http.Reque
 	}
 	tok, err := s.accounts.NewSession(ctx, acc.ID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	http.SetCookie(w, sessionCookie(tok, int(account.SessionTTL/time.Second)))
-	s.record(ctx, "", AuditRecord{Actor: acc.Email, Action: "login", Detail: "role " + acc.Role + " from " + clientAddr(r)})
-	return acc, nil
+	detail := "role " + acc.Role + " from " + clientAddr(r)
+	if how != "" {
+		detail += " via " + how
+	}
+	s.record(ctx, "", AuditRecord{Actor: acc.Email, Action: "login", Detail: detail})
+	return nil
 }
 
 // logout ends the request's session and clears the cookie.

@@ -155,7 +155,17 @@ func safeNext(next string) string {
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, http.StatusOK, "login", view{Title: "Log in", Data: map[string]string{"Next": safeNext(r.URL.Query().Get("next"))}})
+	return s.render(w, http.StatusOK, "login", view{Title: "Log in", Data: s.loginData(safeNext(r.URL.Query().Get("next")), "")})
+}
+
+// loginData is the login screen's: where to go after it, the e-mail typed,
+// and whether an OpenID Connect login is offered.
+func (s *Server) loginData(next, email string) map[string]string {
+	d := map[string]string{"Next": next, "Email": email}
+	if s.oidc != nil {
+		d["OIDC"] = "/login/oidc?next=" + url.QueryEscape(next)
+	}
+	return d
 }
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
@@ -169,7 +179,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 		if status >= 500 {
 			return err
 		}
-		return s.render(w, status, "login", view{Title: "Log in", Flash: msg, Data: map[string]string{"Next": next, "Email": r.PostForm.Get("email")}})
+		return s.render(w, status, "login", view{Title: "Log in", Flash: msg, Data: s.loginData(next, r.PostForm.Get("email"))})
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil

@@ -20,6 +20,7 @@ import (
 // Accounts is what the server needs of the account store.
 type Accounts interface {
 	Authenticate(ctx context.Context, email, password string) (*account.Account, error)
+	Get(ctx context.Context, email string) (*account.Account, error)
 	NewSession(ctx context.Context, id int64) (string, error)
 	SessionAccount(ctx context.Context, token string) (*account.Account, error)
 	TokenAccount(ctx context.Context, token string) (*account.Account, error)
@@ -34,12 +35,16 @@ type Config struct {
 	Now      func() time.Time // nil: time.Now
 	// QueueDepth reports the runs waiting for a worker (metrics); nil: 0.
 	QueueDepth func() int
+	// OIDC, when set, offers the login with an OpenID Connect provider
+	// (/login/oidc); the ID token's verified e-mail names the account.
+	OIDC OIDC
 }
 
 // Server serves HTTP. Create it with New.
 type Server struct {
 	svc      Service
 	accounts Accounts
+	oidc     OIDC
 	log      *slog.Logger
 	now      func() time.Time
 	limiter  *loginLimiter
@@ -55,7 +60,7 @@ type route struct{ method, path string }
 
 // New builds the server and its routes.
 func New(cfg Config) (*Server, error) {
-	s := &Server{svc: cfg.Service, accounts: cfg.Accounts, log: cfg.Log, now: cfg.Now}
+	s := &Server{svc: cfg.Service, accounts: cfg.Accounts, oidc: cfg.OIDC, log: cfg.Log, now: cfg.Now}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -75,6 +80,7 @@ func New(cfg Config) (*Server, error) {
 	if err := s.portalRoutes(mux); err != nil {
 		return nil, err
 	}
+	s.oidcRoutes(mux)
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, map[string]string{"error": "cross-origin request refused"})
