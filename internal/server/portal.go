@@ -41,7 +41,7 @@ func portalPath(m string) string { return "/portal/" + url.PathEscape(m) }
 
 // portalScreens are the portal's templates; portal_parts.html holds what
 // they share (the navigation, the sign-off form).
-var portalScreens = []string{"portal", "portal_run", "portal_format"}
+var portalScreens = []string{"portal", "portal_run", "portal_format", "portal_delivery"}
 
 // addPortalScreens parses the portal's screens into p.
 func (p *pages) addPortalScreens() error {
@@ -50,6 +50,8 @@ func (p *pages) addPortalScreens() error {
 		return err
 	}
 	fm := template.FuncMap{
+		"delimiter": delimiterWords,
+		"bytes":     humanBytes,
 		"fieldPart": func(key string) string { f, _, ok := strings.Cut(key, "/"); return map[bool]string{true: f}[ok] },
 		"rulePart": func(key string) string {
 			if _, r, ok := strings.Cut(key, "/"); ok {
@@ -78,6 +80,7 @@ func (s *Server) portalRoutes(mux *http.ServeMux) error {
 	s.page(mux, "GET", "/portal/{m}/template.xlsx", s.portalTemplate)
 	s.page(mux, "GET", "/portal/{m}/runs/{n}", s.portalRun)
 	s.page(mux, "POST", "/portal/{m}/runs/{n}/signoff", s.portalSignOff)
+	s.page(mux, "POST", "/portal/{m}/deliveries", s.portalDeliver)
 	return nil
 }
 
@@ -126,6 +129,7 @@ type portalHomeScreen struct {
 	SignOff    *signOffView
 	HasDocs    bool
 	Preview    bool // a team account looking at the customer's view
+	Upload     *uploadForm
 }
 
 // portalDelivery is one extraction with the check that validated it.
@@ -166,6 +170,9 @@ func (s *Server) portalHome(w http.ResponseWriter, r *http.Request, acc *account
 		v.Deliveries = append(v.Deliveries, d)
 	}
 	if v.SignOff, err = s.signOffView(r.Context(), acc, m, ov, nil); err != nil {
+		return err
+	}
+	if v.Upload, err = s.uploadOf(r, acc, m); err != nil {
 		return err
 	}
 	v.Expect = s.expect(m, ov, v)
@@ -212,6 +219,9 @@ func (s *Server) expect(m string, ov *Overview, v *portalHomeScreen) expectation
 	case stepExtraction1, stepExtraction2:
 		e := expectation{Headline: "Deliver your data by " + due,
 			Detail: "Fill in the template (or export in the agreed format) and upload it below. It is checked at once: you see which rows would be rejected and why, fix them, and upload again."}
+		if v.Upload != nil {
+			e.Link, e.LinkText = "#upload", "Upload your files"
+		}
 		if n := len(v.Deliveries); n > 0 && v.Deliveries[0].Check != nil {
 			e.Detail = fmt.Sprintf("Delivery %d is checked. Look at its result, fix the rows that would be rejected and upload again.", v.Deliveries[0].Number)
 			e.Link, e.LinkText = fmt.Sprintf("%s/runs/%d", portalPath(m), v.Deliveries[0].Check.Run), "See the result of delivery "+fmt.Sprint(v.Deliveries[0].Number)

@@ -92,7 +92,7 @@ func problemsOnScreen(b *browserSession) [][2]string {
 func TestPortalBrowser(t *testing.T) {
 	clock := new(testClock)
 	clock.at(acmeCutover, -3)
-	s := newPortalStory(t, clock)
+	s := newPortalStory(t, clock, true)
 	b := newBrowser(t, s)
 	t.Logf("screenshots in %s", b.shots)
 	eva, rita, ann, bob, leo := "eva@vendor.example", "rita@vendor.example", "ann@acme.example", "bob@beta.example", "leo@vendor.example"

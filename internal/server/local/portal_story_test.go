@@ -107,9 +107,9 @@ func portalProject(t *testing.T, dir, m string) {
 }
 
 // newPortalStory serves two migrations under one root — acme-onboarding
-// (ann is its customer) and beta-rollout (bob's) — on the clock, with the
-// delivery of acme received.
-func newPortalStory(t *testing.T, clock *testClock) *story {
+// (ann is its customer) and beta-rollout (bob's) — on the clock; with
+// receive, the delivery of acme is received as extraction 1.
+func newPortalStory(t *testing.T, clock *testClock, receive bool) *story {
 	t.Helper()
 	ctx := context.Background()
 	root := t.TempDir()
@@ -124,8 +124,10 @@ func newPortalStory(t *testing.T, clock *testClock) *story {
 		return os.Getenv(k)
 	}
 	s.app = app.New(app.Config{Version: "test", Getenv: getenv, Now: clock.now})
-	if _, err := s.app.Receive(ctx, app.ReceiveRequest{Actor: app.Actor{Name: "setup"}, Project: dir, Paths: []string{filepath.Join(dir, "delivery")}}); err != nil {
-		t.Fatal(err)
+	if receive {
+		if _, err := s.app.Receive(ctx, app.ReceiveRequest{Actor: app.Actor{Name: "setup"}, Project: dir, Paths: []string{filepath.Join(dir, "delivery")}}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var err error
 	s.accounts, err = account.OpenDSN(ctx, "sqlite://"+filepath.Join(root, "accounts.db"),

@@ -1,0 +1,137 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/handover/handover/internal/account"
+)
+
+// uploadForm is the upload card of the portal's home.
+type uploadForm struct {
+	M      string
+	Limits DeliveryLimits
+}
+
+// MaxFile and MaxDelivery are the limits in words.
+func (u uploadForm) MaxFile() string     { return humanBytes(u.Limits.MaxFileSize) }
+func (u uploadForm) MaxDelivery() string { return humanBytes(u.Limits.MaxDeliverySize) }
+
+// deliveryScreen is what the detection screen shows: what was found in
+// each file of the upload, before its check, or why it was refused.
+type deliveryScreen struct {
+	M        string
+	D        *Delivery
+	Refused  string // why nothing was kept
+	Status   int
+	Upload   *uploadForm
+	Problems int // file and delivery problems that matter (extra columns do not)
+}
+
+// uploadOf is the upload form when acc may deliver to m.
+func (s *Server) uploadOf(r *http.Request, acc *account.Account, m string) (*uploadForm, error) {
+	if !may(acc.Role, "deliver") {
+		return nil, nil
+	}
+	lim, err := s.svc.DeliveryLimits(r.Context(), m)
+	if err != nil {
+		return nil, err
+	}
+	return &uploadForm{M: m, Limits: lim}, nil
+}
+
+// portalDeliver stores the files of the upload form (several files, or
+// one .zip) as the next extraction and shows what was detected of each;
+// a refusal (too large, a bad zip) shows why, with nothing kept.
+func (s *Server) portalDeliver(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
+	m, err := s.migration(r, acc)
+	if err != nil {
+		return err
+	}
+	up, err := s.uploadOf(r, acc, m)
+	if err != nil {
+		return err
+	}
+	if up == nil {
+		return errForbidden("upload a delivery")
+	}
+	d, err := s.deliverForm(w, r, acc, m, up.Limits)
+	v := &deliveryScreen{M: m, D: d, Upload: up, Status: http.StatusOK}
+	if err != nil {
+		status, msg := statusOf(err)
+		if status >= 500 {
+			return err
+		}
+		for _, prefix := range []string{ErrInvalid.Error() + ": ", ErrTooLarge.Error() + ": "} {
+			msg = strings.TrimPrefix(msg, prefix)
+		}
+		v.Refused, v.Status = msg, status
+	} else {
+		v.Problems = len(d.Problems)
+		for _, f := range d.Files {
+			for _, p := range f.Problems {
+				if p.Kind != "extra_column" { // ignored by the import: no harm
+					v.Problems++
+				}
+			}
+		}
+	}
+	title := "Delivery refused"
+	if d != nil {
+		title = fmt.Sprintf("Delivery %d received", d.Extraction)
+	}
+	return s.render(w, v.Status, "portal_delivery", view{Title: title, Account: acc, Data: v})
+}
+
+// deliverForm reads the multipart body within the delivery limit and
+// hands its files to the application; what is left of a refused body is
+// read (within the limit) so that the browser gets the answer.
+func (s *Server) deliverForm(w http.ResponseWriter, r *http.Request, acc *account.Account, m string, lim DeliveryLimits) (*Delivery, error) {
+	tooLarge := errStatus(http.StatusRequestEntityTooLarge, "the delivery is larger than the %s allowed: nothing was kept", humanBytes(lim.MaxDeliverySize))
+	if r.ContentLength > lim.MaxDeliverySize+multipartSlack {
+		return nil, tooLarge
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, lim.MaxDeliverySize+multipartSlack)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, errStatus(http.StatusBadRequest, "choose the files to upload")
+	}
+	d, err := s.svc.Deliver(r.Context(), DeliverRequest{Actor: actorOf(acc), Migration: m, Parts: &multipartParts{mr: mr}})
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge
+		}
+		drain(r)
+		return nil, err
+	}
+	return d, nil
+}
+
+// delimiterWords names a separator for the customer.
+func delimiterWords(d string) string {
+	switch d {
+	case ";":
+		return "; (semicolon)"
+	case ",":
+		return ", (comma)"
+	case "\t":
+		return "tab"
+	case "|":
+		return "| (vertical bar)"
+	}
+	return d
+}
+
+// drain reads what is left of a request body (bounded by its
+// MaxBytesReader), so that the answer is not lost in a reset connection.
+func drain(r *http.Request) {
+	buf := make([]byte, 32<<10)
+	for {
+		if _, err := r.Body.Read(buf); err != nil {
+			return
+		}
+	}
+}
