@@ -163,7 +163,11 @@ func (s *Service) receiveStaged(ctx context.Context, p *project.Project, req Del
 				return err
 			}})
 	}
-	x, err := extractions(p).ReceiveDelivery(ctx, d)
+	xs, err := s.extractions(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	x, err := xs.ReceiveDelivery(ctx, d)
 	if err != nil {
 		return nil, fmt.Errorf("store the delivery: %w", err)
 	}
@@ -179,7 +183,7 @@ func (s *Service) recordDelivery(ctx context.Context, p *project.Project, actor 
 		return fmt.Errorf("extraction %d stored, but not audited: %w", res.Extraction, err)
 	}
 	defer st.Close()
-	x, err := extraction(p, res.Extraction)
+	x, err := s.extraction(ctx, p, res.Extraction)
 	if err != nil {
 		return err
 	}

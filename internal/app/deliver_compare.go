@@ -60,7 +60,7 @@ func (s *Service) CompareDeliveries(ctx context.Context, req CompareRequest) (*C
 		return nil, err
 	}
 	defer ss.close()
-	if _, err := extraction(ss.p, req.Extraction); err != nil {
+	if _, err := s.extraction(ctx, ss.p, req.Extraction); err != nil {
 		return nil, err
 	}
 	checks, err := s.checksByExtraction(ctx, ss)

@@ -53,7 +53,11 @@ func (s *Service) Deliveries(ctx context.Context, req DeliveriesRequest) ([]Deli
 		return nil, err
 	}
 	defer ss.close()
-	xs, err := extractions(ss.p).List()
+	store, err := s.extractions(ctx, ss.p)
+	if err != nil {
+		return nil, err
+	}
+	xs, err := store.List()
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +143,7 @@ func (s *Service) SubmitDelivery(ctx context.Context, req SubmitRequest) (*Deliv
 		return nil, err
 	}
 	defer ss.close()
-	x, err := extraction(ss.p, req.Extraction)
+	x, err := s.extraction(ctx, ss.p, req.Extraction)
 	if err != nil {
 		return nil, err
 	}
@@ -172,11 +176,15 @@ func (s *Service) SubmitDelivery(ctx context.Context, req SubmitRequest) (*Deliv
 // importExtraction is the extraction an import (or diff) takes: n, or
 // without a number the newest extraction the customer submitted, else the
 // newest.
-func importExtraction(ctx context.Context, st Store, p *project.Project, n int) (*extract.Extraction, error) {
+func (s *Service) importExtraction(ctx context.Context, st Store, p *project.Project, n int) (*extract.Extraction, error) {
 	if n != 0 {
-		return extraction(p, n)
+		return s.extraction(ctx, p, n)
 	}
-	xs, err := extractions(p).List()
+	store, err := s.extractions(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	xs, err := store.List()
 	if err != nil {
 		return nil, err
 	}
@@ -189,5 +197,5 @@ func importExtraction(ctx context.Context, st Store, p *project.Project, n int) 
 			return xs[i], nil
 		}
 	}
-	return extraction(p, 0)
+	return s.extraction(ctx, p, 0)
 }

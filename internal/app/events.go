@@ -82,7 +82,7 @@ func (s *Service) emit(ctx context.Context, st Store, p *project.Project, events
 // runEvents are a finished run's events, with links to the server when
 // the project names its public_url and the first rejects of each entity
 // (read from the run's rejects files, at most notify.MaxFirstRejects each).
-func runEvents(p *project.Project, proto *protocol.Protocol, at time.Time) []notify.Event {
+func runEvents(p *project.Project, proto *protocol.Protocol, dir string, at time.Time) []notify.Event {
 	if len(p.Webhooks) == 0 {
 		return nil // nobody listens: no rejects file is read for a sample
 	}
@@ -91,10 +91,10 @@ func runEvents(p *project.Project, proto *protocol.Protocol, at time.Time) []not
 		links.Artifacts = filepath.ToSlash(rel)
 	}
 	for _, e := range proto.Entities {
-		if e.Rejected == 0 || e.Rejects == "" || proto.Artifacts == "" {
+		if e.Rejected == 0 || e.Rejects == "" || dir == "" {
 			continue
 		}
-		f, err := os.Open(filepath.Join(proto.Artifacts, filepath.FromSlash(e.Rejects)))
+		f, err := os.Open(filepath.Join(dir, filepath.FromSlash(e.Rejects)))
 		if err != nil {
 			continue // the counts still say how many; the sample is a courtesy
 		}

@@ -146,7 +146,7 @@ func (s *Service) openFiles(ctx context.Context, dir, name string, n int) (*sess
 	if env.Files == "" {
 		return nil, nil, nil, nil, invalid("environment %s has no files: store in %s", name, filepath.Base(p.ConfigPath))
 	}
-	x, err := extraction(p, n)
+	x, err := s.extraction(ctx, p, n)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}

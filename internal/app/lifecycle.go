@@ -70,16 +70,23 @@ func (s *Service) lifecycle(ctx context.Context, ss *session, j *job) (*RunResul
 	if err != nil {
 		return nil, fmt.Errorf("record run: %w", err)
 	}
-	artifacts := runDir(ss.p, run.Number)
+	arts, runErr := s.runArtifacts(ctx, ss.p, run.Number)
+	if runErr != nil {
+		arts = &runArtifacts{} // the run fails: its record is in the state store only
+	}
+	defer arts.discard()
 	execCtx, lost := context.WithCancelCause(ctx)
 	stopLease := s.keepLease(execCtx, ss.st, run, lost)
-	ex, runErr := j.execute(execCtx, run.Number, artifacts)
+	var ex *execution
+	if runErr == nil {
+		ex, runErr = j.execute(execCtx, run.Number, arts.dir)
+	}
 	if ex == nil {
 		ex = &execution{}
 	}
 	if ex.proto == nil {
 		ex.proto = s.failedProtocol(run, ss.p.Hashes, runErr)
-		ex.proto.Artifacts = artifacts
+		ex.proto.Artifacts = arts.dir
 	}
 	proto := ex.proto
 	if j.promotion != nil {
@@ -91,11 +98,15 @@ func (s *Service) lifecycle(ctx context.Context, ss *session, j *job) (*RunResul
 	}
 	stopLease()
 	lost(nil)
-	runErr = writeProtocol(ex, runErr)
+	if proto.Artifacts != "" {
+		proto.Artifacts = arts.name // the run wrote into arts.dir; its record names their place in the store
+	}
+	runErr = writeProtocol(ex, arts.dir, runErr)
 	ctx = context.WithoutCancel(ctx)
-	run.Status, run.Finished, run.Artifacts, run.Protocol = proto.Status, proto.Finished, artifacts, proto
+	runErr = publish(ctx, arts, proto, runErr)
+	run.Status, run.Finished, run.Artifacts, run.Protocol = proto.Status, proto.Finished, proto.Artifacts, proto
 	// The run's record, its audit entry and its events, in one transaction.
-	events := s.outboxed(ctx, ss.st, ss.p, runEvents(ss.p, proto, s.now())...)
+	events := s.outboxed(ctx, ss.st, ss.p, runEvents(ss.p, proto, arts.dir, s.now())...)
 	if err := ss.st.FinishRun(ctx, run, state.Finish{Actor: j.actor.String(), Detail: runDetail(proto), Events: events}); err != nil && runErr == nil {
 		runErr = fmt.Errorf("record run %d: %w", run.Number, err)
 	}
@@ -170,33 +181,59 @@ func (s *Service) settle(ctx context.Context, ss *session, j *job, ex *execution
 	return nil
 }
 
-// writeProtocol writes the run's protocol.json (and report.html) once, now
-// that the outcome is known. A run whose transaction committed stays
-// succeeded when they cannot be written: the error is returned and the
-// protocol in the state store says so.
-func writeProtocol(ex *execution, runErr error) error {
+// writeProtocol writes the run's protocol.json (and report.html) into
+// dir, the directory the run wrote its artifacts into, once, now that the
+// outcome is known. A run whose transaction committed stays succeeded when
+// they cannot be written: the error is returned and the protocol in the
+// state store says so.
+func writeProtocol(ex *execution, dir string, runErr error) error {
 	proto := ex.proto
 	var err error
 	switch {
-	case proto.Artifacts == "":
+	case proto.Artifacts == "" || dir == "":
 	case ex.outcome != nil:
-		err = ex.outcome.WriteArtifacts()
+		err = ex.outcome.WriteArtifactsTo(dir)
 	default:
-		if err = os.MkdirAll(proto.Artifacts, 0o755); err == nil {
-			err = engine.WriteProtocol(filepath.Join(proto.Artifacts, "protocol.json"), proto)
+		if err = os.MkdirAll(dir, 0o755); err == nil {
+			err = engine.WriteProtocol(filepath.Join(dir, "protocol.json"), proto)
 		}
 	}
-	if err == nil || runErr != nil {
+	if err == nil {
 		return runErr
 	}
-	if proto.Transaction == protocol.TransactionCommitted {
-		proto.Warnings = append(proto.Warnings, "the run's artifacts could not be written: "+err.Error())
-	} else {
-		proto.Status, proto.Error = protocol.StatusFailed, err.Error()
-	}
+	failArtifacts(proto, err)
 	// The record of the failure, where the artifacts were to be (best
 	// effort: the state store holds it in any case).
-	_ = engine.WriteProtocol(filepath.Join(proto.Artifacts, "protocol.json"), proto)
+	_ = engine.WriteProtocol(filepath.Join(dir, "protocol.json"), proto)
+	if runErr != nil {
+		return runErr
+	}
+	return err
+}
+
+// failArtifacts records that the run's artifacts could not be written or
+// stored: a warning of a run whose transaction committed, else the run's
+// failure (unless it failed already).
+func failArtifacts(proto *protocol.Protocol, err error) {
+	switch {
+	case proto.Transaction == protocol.TransactionCommitted:
+		proto.Warnings = append(proto.Warnings, "the run's artifacts could not be written: "+err.Error())
+	case proto.Error == "":
+		proto.Status, proto.Error = protocol.StatusFailed, err.Error()
+	}
+}
+
+// publish stores the artifacts written into a temporary directory in the
+// artifact store (a remote one); a failure counts as writeProtocol's.
+func publish(ctx context.Context, arts *runArtifacts, proto *protocol.Protocol, runErr error) error {
+	err := arts.publish(ctx)
+	if err == nil {
+		return runErr
+	}
+	failArtifacts(proto, err)
+	if runErr != nil {
+		return runErr
+	}
 	return err
 }
 

@@ -158,7 +158,11 @@ func (s *Service) Receive(ctx context.Context, req ReceiveRequest) (*extract.Ext
 		defer sess.Close()
 		d.Generated = gens
 	}
-	x, err := extractions(ss.p).WithLimits(req.Limits).ReceiveDelivery(ctx, d)
+	xs, err := s.extractions(ctx, ss.p)
+	if err != nil {
+		return nil, err
+	}
+	x, err := xs.WithLimits(req.Limits).ReceiveDelivery(ctx, d)
 	if err != nil {
 		return nil, fmt.Errorf("receive: %w", err)
 	}

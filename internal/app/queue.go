@@ -116,9 +116,9 @@ func (s *Service) Queue(ctx context.Context, req QueueRequest, q Enqueuer) (*Que
 			return nil, err
 		}
 	}
-	x, err := extraction(ss.p, req.Extraction)
+	x, err := s.extraction(ctx, ss.p, req.Extraction)
 	if req.Kind == protocol.KindImport {
-		x, err = importExtraction(ctx, ss.st, ss.p, req.Extraction)
+		x, err = s.importExtraction(ctx, ss.st, ss.p, req.Extraction)
 	}
 	if err != nil {
 		return nil, err

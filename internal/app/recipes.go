@@ -16,16 +16,6 @@ import (
 	"github.com/handover/handover/internal/report"
 )
 
-// artifactStore is the store of the project's run artifacts and of the
-// archive of every run's inputs.
-func artifactStore(p *project.Project) (files.Store, error) {
-	st, err := files.NewDirStore(handoverDir(p))
-	if err != nil {
-		return nil, fmt.Errorf("open artifact store: %w", err)
-	}
-	return st, nil
-}
-
 // TestRequest asks to run the recipes' fixture tests.
 type TestRequest struct {
 	Actor   Actor
@@ -83,7 +73,7 @@ func (s *Service) runManifest(ctx context.Context, ss *session, n int) (*Run, *a
 	if r.Protocol == nil || r.Protocol.Hashes.Archive == "" {
 		return r, nil, nil, invalid("run %d has no archived inputs (it predates archiving, or failed before reading them)", n)
 	}
-	store, err := artifactStore(ss.p)
+	store, err := s.artifactStore(ctx, ss.p)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -114,7 +104,7 @@ func (s *Service) restore(ctx context.Context, ss *session, n int) (*pastRun, er
 		pr.close()
 		return nil, fmt.Errorf("restore run %d: %w", n, err)
 	}
-	if pr.x, err = extraction(ss.p, r.Extraction); err != nil {
+	if pr.x, err = s.extraction(ctx, ss.p, r.Extraction); err != nil {
 		pr.close()
 		return nil, err
 	}
@@ -150,7 +140,11 @@ func (s *Service) Explain(ctx context.Context, req ExplainRequest) (*explain.Exp
 	defer pr.close()
 	recorded := ""
 	if pr.run.Artifacts != "" {
-		path := filepath.Join(pr.run.Artifacts, filepath.FromSlash(report.RejectsPath(req.Entity)))
+		dir, err := s.localRun(ctx, ss.p, pr.run.Number, pr.scratch)
+		if err != nil {
+			return nil, err
+		}
+		path := filepath.Join(dir, filepath.FromSlash(report.RejectsPath(req.Entity)))
 		if recorded, err = explain.Recorded(path, req.Line); err != nil {
 			return nil, err
 		}
@@ -188,7 +182,11 @@ func (s *Service) Replay(ctx context.Context, req ReplayRequest) (*replay.Result
 	if pr.run.Artifacts == "" {
 		return nil, invalid("run %d has no artifacts to compare with", req.Run)
 	}
-	return replay.Replay(ctx, replay.Request{Run: pr.run.Protocol, Artifacts: pr.run.Artifacts, Project: pr.restored,
+	recorded, err := s.localRun(ctx, ss.p, pr.run.Number, pr.scratch)
+	if err != nil {
+		return nil, err
+	}
+	return replay.Replay(ctx, replay.Request{Run: pr.run.Protocol, Artifacts: recorded, Project: pr.restored,
 		Extraction: pr.x, Scratch: filepath.Join(pr.scratch, "artifacts"), Workers: req.Workers, Version: s.cfg.Version})
 }
 

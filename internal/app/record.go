@@ -81,7 +81,7 @@ func (s *Service) reconcile(ctx context.Context, st Store, p *project.Project, r
 		if err := st.FinishRun(ctx, settled, state.Finish{Actor: "handover", Detail: runDetail(settled.Protocol) + detail}); err != nil {
 			return nil, fmt.Errorf("record run %d: %w", r.Number, err)
 		}
-		_ = writeProtocol(&execution{proto: settled.Protocol}, nil) // best effort: the state store holds the protocol
+		s.storeProtocol(ctx, p, settled.Protocol) // best effort: the state store holds the protocol
 	}
 	if len(overlay) == 0 {
 		return st, nil
@@ -129,7 +129,7 @@ func (s *Service) settledRun(p *project.Project, r *Run, rec *load.RunRecord) (*
 		proto.Error = "the process ended before the run committed; the environment was left as it was"
 		detail = " — the process ended before the commit"
 	}
-	proto.Artifacts = runDir(p, r.Number)
+	proto.Artifacts = artifactsName(p, r.Number)
 	c := *r
 	c.Status, c.Finished, c.Artifacts, c.Protocol = proto.Status, proto.Finished, proto.Artifacts, proto
 	return &c, detail, nil

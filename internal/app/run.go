@@ -82,7 +82,7 @@ func (s *Service) Check(ctx context.Context, req CheckRequest) (*RunResult, erro
 		return nil, err
 	}
 	defer ss.close()
-	x, err := extraction(ss.p, req.Extraction)
+	x, err := s.extraction(ctx, ss.p, req.Extraction)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +112,7 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (*RunResult, er
 	if err != nil {
 		return nil, err
 	}
-	x, err := importExtraction(ctx, ss.st, ss.p, req.Extraction)
+	x, err := s.importExtraction(ctx, ss.st, ss.p, req.Extraction)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ func (s *Service) Diff(ctx context.Context, req DiffRequest) (*RunResult, error)
 	if err != nil {
 		return nil, err
 	}
-	x, err := importExtraction(ctx, ss.st, ss.p, req.Extraction)
+	x, err := s.importExtraction(ctx, ss.st, ss.p, req.Extraction)
 	if err != nil {
 		return nil, err
 	}
@@ -171,13 +171,13 @@ func (s *Service) engineJob(ctx context.Context, ss *session, kind string, env *
 	if err != nil {
 		return nil, err
 	}
-	store, err := artifactStore(ss.p) // the run's inputs are archived there (recipes.go)
+	store, err := s.artifactStore(ctx, ss.p) // the run's inputs are archived there (recipes.go)
 	if err != nil {
 		return nil, err
 	}
 	opts := engine.Options{Archive: store,
 		Project: engineSpec(ss.p), Extraction: x, Kind: kind, DryRun: dry, Version: s.cfg.Version, Now: s.cfg.Now,
-		Progress: prog.engine(), Previous: prev, PreviousExtraction: previousExtraction(ss.p, x.Number),
+		Progress: prog.engine(), Previous: prev, PreviousExtraction: s.previousExtraction(ctx, ss.p, x.Number),
 	}
 	j := &job{kind: kind, env: env, extraction: x.Number, dryRun: dry, actor: actor, runs: ss.st}
 	j.execute = func(ctx context.Context, run int, artifacts string) (*execution, error) {

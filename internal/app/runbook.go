@@ -110,7 +110,11 @@ func (s *Service) buildRunbook(ctx context.Context, st Store, p *project.Project
 		return nil, invalid("no cutover date: set cutover: YYYY-MM-DD (day J) in %s", project.ConfigFile)
 	}
 	cfg.Today = s.now()
-	xs, err := extractions(p).List()
+	store, err := s.extractions(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	xs, err := store.List()
 	if err != nil {
 		return nil, fmt.Errorf("read extractions: %w", err)
 	}

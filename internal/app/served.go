@@ -107,12 +107,16 @@ func (sv *Served) Runbook(ctx context.Context) (*Runbook, error) {
 }
 
 // Extractions lists the stored deliveries, oldest first.
-func (sv *Served) Extractions() ([]*extract.Extraction, error) {
+func (sv *Served) Extractions(ctx context.Context) ([]*extract.Extraction, error) {
 	p, err := sv.Project()
 	if err != nil {
 		return nil, err
 	}
-	return extractions(p).List()
+	xs, err := sv.svc.extractions(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return xs.List()
 }
 
 // Audit returns the audit chain and its verification.

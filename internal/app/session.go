@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strconv"
 
-	"github.com/handover/handover/internal/extract"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/state"
 )
@@ -118,42 +116,6 @@ func (s *Service) StateDSN(p *project.Project) string {
 
 // handoverDir is the project's .handover directory.
 func handoverDir(p *project.Project) string { return filepath.Join(p.Dir, ".handover") }
-
-// runDir is the artifacts directory of run n.
-func runDir(p *project.Project, n int) string {
-	return filepath.Join(handoverDir(p), "runs", strconv.Itoa(n))
-}
-
-func extractions(p *project.Project) *extract.Store {
-	return extract.NewStore(filepath.Join(handoverDir(p), "extractions"))
-}
-
-// extraction returns extraction n, or the newest for 0.
-func extraction(p *project.Project, n int) (*extract.Extraction, error) {
-	var x *extract.Extraction
-	var err error
-	if n == 0 {
-		x, err = extractions(p).Latest()
-	} else {
-		x, err = extractions(p).Get(n)
-	}
-	if err != nil {
-		return nil, &NotFoundError{Err: err}
-	}
-	return x, nil
-}
-
-// previousExtraction returns the extraction before n, or nil.
-func previousExtraction(p *project.Project, n int) *extract.Extraction {
-	if n <= 1 {
-		return nil
-	}
-	x, err := extractions(p).Get(n - 1)
-	if err != nil {
-		return nil
-	}
-	return x
-}
 
 // environment returns the environment a use case works on; an unknown
 // one or one whose ${VAR} is unset is an InvalidError.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -198,7 +199,10 @@ directory that receives one file per entity.`,
 			if r.Protocol == nil || r.Artifacts == "" {
 				return fmt.Errorf("run %d has no rejects recorded (status %s)", r.Number, r.Status)
 			}
-			return a.exportRejects(r, formatName, out, entity)
+			open := func(name string) (io.ReadCloser, error) {
+				return a.service().OpenArtifact(cmd.Context(), svc.ArtifactRequest{Actor: a.actor(), Project: a.dir, Run: r.Number, Name: name})
+			}
+			return a.exportRejects(r, open, formatName, out, entity)
 		},
 	}
 	cmd.Flags().StringVar(&formatName, "format", "csv", "csv or xlsx")
@@ -207,7 +211,11 @@ directory that receives one file per entity.`,
 	return cmd
 }
 
-func (a *app) exportRejects(r *svc.Run, formatName, out, entity string) error {
+// artifactOpener opens a file of a run's artifacts (from the artifact
+// store) by its path in them, e.g. rejects/contacts.csv.
+type artifactOpener func(name string) (io.ReadCloser, error)
+
+func (a *app) exportRejects(r *svc.Run, open artifactOpener, formatName, out, entity string) error {
 	var entities []*protocol.Entity
 	for _, e := range r.Protocol.Entities {
 		if (entity == "" || e.Name == entity) && e.Rejects != "" {
@@ -226,20 +234,20 @@ func (a *app) exportRejects(r *svc.Run, formatName, out, entity string) error {
 			}
 			return usageErr("run %d has rejects for %s: choose one with --entity, or write files with -o DIR", r.Number, strings.Join(names, ", "))
 		}
-		return a.copyRejects(r, entities, out)
+		return a.copyRejects(open, entities, out)
 	case "xlsx":
 		if out == "" {
 			return usageErr("--format xlsx needs -o FILE.xlsx")
 		}
-		return writeRejectsWorkbook(r, entities, out)
+		return writeRejectsWorkbook(open, entities, out)
 	default:
 		return usageErr("--format must be csv or xlsx, not %q", formatName)
 	}
 }
 
-func (a *app) copyRejects(r *svc.Run, entities []*protocol.Entity, out string) error {
+func (a *app) copyRejects(open artifactOpener, entities []*protocol.Entity, out string) error {
 	for _, e := range entities {
-		src, err := os.Open(filepath.Join(r.Artifacts, e.Rejects))
+		src, err := open(e.Rejects)
 		if err != nil {
 			return fmt.Errorf("read rejects of %s: %w", e.Name, err)
 		}
@@ -277,11 +285,11 @@ func (a *app) copyRejects(r *svc.Run, entities []*protocol.Entity, out string) e
 // writeRejectsWorkbook writes the rejects as a workbook with the bad cells
 // highlighted: a FILE.xlsx gets a sheet per entity; any other -o names a
 // directory that receives one workbook per entity.
-func writeRejectsWorkbook(r *svc.Run, entities []*protocol.Entity, out string) error {
+func writeRejectsWorkbook(open artifactOpener, entities []*protocol.Entity, out string) error {
 	if len(entities) == 1 || strings.EqualFold(filepath.Ext(out), ".xlsx") {
 		var sheets []report.RejectsSheet
 		for _, e := range entities {
-			s, err := rejectsSheet(filepath.Join(r.Artifacts, e.Rejects), e.Name)
+			s, err := rejectsSheet(open, e.Rejects, e.Name)
 			if err != nil {
 				return fmt.Errorf("read rejects of %s: %w", e.Name, err)
 			}
@@ -293,7 +301,7 @@ func writeRejectsWorkbook(r *svc.Run, entities []*protocol.Entity, out string) e
 		return fmt.Errorf("create %s: %w", out, err)
 	}
 	for _, e := range entities {
-		s, err := rejectsSheet(filepath.Join(r.Artifacts, e.Rejects), e.Name)
+		s, err := rejectsSheet(open, e.Rejects, e.Name)
 		if err != nil {
 			return fmt.Errorf("read rejects of %s: %w", e.Name, err)
 		}
@@ -317,8 +325,8 @@ func writeWorkbookFile(path string, sheets []report.RejectsSheet) error {
 }
 
 // rejectsSheet reads an entity's rejects and the cells to highlight.
-func rejectsSheet(csvPath, entity string) (report.RejectsSheet, error) {
-	src, err := os.Open(csvPath)
+func rejectsSheet(open artifactOpener, csvName, entity string) (report.RejectsSheet, error) {
+	src, err := open(csvName)
 	if err != nil {
 		return report.RejectsSheet{}, err
 	}
@@ -327,8 +335,8 @@ func rejectsSheet(csvPath, entity string) (report.RejectsSheet, error) {
 	if err != nil {
 		return report.RejectsSheet{}, err
 	}
-	cellsPath := filepath.Join(filepath.Dir(csvPath), filepath.Base(report.CellsPath(entity)))
-	if cells, err := os.Open(cellsPath); err == nil {
+	cellsName := path.Join(path.Dir(csvName), path.Base(report.CellsPath(entity)))
+	if cells, err := open(cellsName); err == nil {
 		err = report.ReadRejectCells(cells, rows)
 		cells.Close()
 		if err != nil {

@@ -39,11 +39,18 @@ func (out *Outcome) written(runErr error) (*protocol.Protocol, error) {
 // WriteArtifacts writes protocol.json and report.html into the protocol's
 // artifacts directory, beside the rejects; nothing when it has none.
 func (out *Outcome) WriteArtifacts() error {
-	p := out.Protocol
-	if p.Artifacts == "" {
+	if out.Protocol.Artifacts == "" {
 		return nil
 	}
-	if err := os.MkdirAll(p.Artifacts, 0o755); err != nil {
+	return out.WriteArtifactsTo(out.Protocol.Artifacts)
+}
+
+// WriteArtifactsTo writes protocol.json and report.html into dir, beside
+// the rejects: the directory the run wrote them into, when the protocol's
+// artifacts name their place in a store the caller uploads them to.
+func (out *Outcome) WriteArtifactsTo(dir string) error {
+	p := out.Protocol
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create artifacts directory: %w", err)
 	}
 	d := &report.Data{Protocol: p, Project: out.migration, Customer: out.customer}
@@ -55,13 +62,13 @@ func (out *Outcome) WriteArtifacts() error {
 	}
 	// The report first, the protocol last: protocol.json is the record,
 	// and it names the report only once the report is on disk.
-	if err := writeFile(filepath.Join(p.Artifacts, "report.html"), func(f *os.File) error {
+	if err := writeFile(filepath.Join(dir, "report.html"), func(f *os.File) error {
 		return report.WriteHTML(f, d)
 	}); err != nil {
 		return err
 	}
 	p.Report = "report.html"
-	return WriteProtocol(filepath.Join(p.Artifacts, "protocol.json"), p)
+	return WriteProtocol(filepath.Join(dir, "protocol.json"), p)
 }
 
 // WriteProtocol writes a protocol as indented JSON.

@@ -57,6 +57,9 @@ func openDir(rest string) (Store, error) {
 	return NewDirStore(p)
 }
 
+// Root returns the absolute directory of the store.
+func (d *DirStore) Root() string { return d.root }
+
 // String returns dir://ROOT.
 func (d *DirStore) String() string { return "dir://" + d.root }
 

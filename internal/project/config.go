@@ -72,6 +72,7 @@ func parseConfig(p *Project, d *conf.Doc, data []byte) *paths {
 		"notify":       func(v *yaml.Node) { parseNotify(p, d, v) },
 		"fixups":       func(v *yaml.Node) { ps.fixups = fixup.ParseSpecs(d, v, true) },
 		"portal":       func(v *yaml.Node) { parsePortal(p, d, v) },
+		"artifacts":    func(v *yaml.Node) { p.Artifacts = parseArtifacts(p.Dir, d, v) },
 	})
 	if p.Migration == "" {
 		n := root
@@ -83,6 +84,28 @@ func parseConfig(p *Project, d *conf.Doc, data []byte) *paths {
 	checkRequires(p, d, ps)
 	checkFreeze(p, d, ps)
 	return ps
+}
+
+// parseArtifacts reads artifacts: the store of the extractions and the
+// runs' artifacts, dir://PATH (relative to the project) or
+// s3://BUCKET/PREFIX?endpoint=…; ${VAR} is expanded. "" is the
+// project's .handover/.
+func parseArtifacts(dir string, d *conf.Doc, v *yaml.Node) string {
+	raw, err := expandLazily(d, v, "artifacts")
+	if err != nil {
+		d.Problem(v, "artifacts: %v", err)
+		return ""
+	}
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return ""
+	}
+	resolved, err := resolveFiles(dir, raw)
+	if err != nil {
+		d.Problem(v, "artifacts: %v", err)
+		return ""
+	}
+	return resolved
 }
 
 func parseCutover(d *conf.Doc, v *yaml.Node) string {

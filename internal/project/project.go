@@ -37,6 +37,10 @@ type Project struct {
 	RecipesDir   string           // absolute directory of the recipes (and their <entity>.test.yaml files)
 	Files        Files            // the bytes the hashes were computed over, for archiving a run's inputs
 	Portal       Portal           // portal: upload limits of the customer portal
+	// Artifacts is the store of the extractions and the runs' artifacts
+	// (artifacts: in handover.yaml): dir:///ABS or s3://BUCKET/PREFIX?…;
+	// "" is the project's .handover/ directory.
+	Artifacts string
 }
 
 // Files are the exact bytes of the project files a run uses, as read.

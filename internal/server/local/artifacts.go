@@ -3,12 +3,9 @@ package local
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
+	"path"
 	"strings"
 
 	"github.com/handover/handover/internal/app"
@@ -20,16 +17,21 @@ import (
 // Artifact opens protocol.json, report.html or rejects/ENTITY.csv|.xlsx of
 // a finished run.
 func (s *Service) Artifact(ctx context.Context, name string, n int, file string) (io.ReadCloser, error) {
-	r, err := s.appRun(ctx, name, n)
+	sv, err := s.served(name)
 	if err != nil {
 		return nil, err
+	}
+	r, _, err := sv.Run(ctx, n)
+	if err != nil {
+		return nil, mapErr(err)
 	}
 	if r.Protocol == nil || r.Artifacts == "" {
 		return nil, fmt.Errorf("run %d has no files yet: %w", n, server.ErrNotFound)
 	}
+	open := artifactOpener(ctx, sv, n)
 	switch file {
 	case "protocol.json", "report.html":
-		return openArtifact(filepath.Join(r.Artifacts, file))
+		return open(file)
 	}
 	rest, ok := strings.CutPrefix(file, "rejects/")
 	if !ok {
@@ -40,22 +42,25 @@ func (s *Service) Artifact(ctx context.Context, name string, n int, file string)
 	if e == nil || e.Rejects == "" {
 		return nil, fmt.Errorf("run %d has no rejects of %q: %w", n, entity, server.ErrNotFound)
 	}
-	csvPath := filepath.Join(r.Artifacts, filepath.FromSlash(e.Rejects))
 	switch ext {
 	case "csv":
-		return openArtifact(csvPath)
+		return open(e.Rejects)
 	case "xlsx":
-		return workbook(csvPath, entity)
+		return workbook(open, e.Rejects, entity)
 	}
 	return nil, server.ErrNotFound
 }
 
-func openArtifact(path string) (io.ReadCloser, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: %w", filepath.Base(path), server.ErrNotFound)
+// artifactOpener opens the files of run n's artifacts (by their path in
+// them) from the project's artifact store.
+func artifactOpener(ctx context.Context, sv *app.Served, n int) func(name string) (io.ReadCloser, error) {
+	return func(name string) (io.ReadCloser, error) {
+		rc, err := sv.OpenArtifact(ctx, n, name)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		return rc, nil
 	}
-	return f, err
 }
 
 func entityOf(p *protocol.Protocol, name string) *protocol.Entity {
@@ -68,8 +73,8 @@ func entityOf(p *protocol.Protocol, name string) *protocol.Entity {
 }
 
 // workbook renders a rejects CSV as an xlsx with the bad cells marked.
-func workbook(csvPath, entity string) (io.ReadCloser, error) {
-	columns, rows, err := readRejects(csvPath, entity)
+func workbook(open func(string) (io.ReadCloser, error), csvName, entity string) (io.ReadCloser, error) {
+	columns, rows, err := readRejects(open, csvName, entity)
 	if err != nil {
 		return nil, err
 	}
@@ -80,8 +85,8 @@ func workbook(csvPath, entity string) (io.ReadCloser, error) {
 	return io.NopCloser(&buf), nil
 }
 
-func readRejects(csvPath, entity string) ([]string, []report.RejectRow, error) {
-	src, err := openArtifact(csvPath)
+func readRejects(open func(string) (io.ReadCloser, error), csvName, entity string) ([]string, []report.RejectRow, error) {
+	src, err := open(csvName)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -90,8 +95,8 @@ func readRejects(csvPath, entity string) ([]string, []report.RejectRow, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("read rejects of %s: %w", entity, err)
 	}
-	cellsPath := filepath.Join(filepath.Dir(csvPath), filepath.Base(report.CellsPath(entity)))
-	if cells, err := os.Open(cellsPath); err == nil {
+	cellsName := path.Join(path.Dir(csvName), path.Base(report.CellsPath(entity)))
+	if cells, err := open(cellsName); err == nil {
 		err = report.ReadRejectCells(cells, rows)
 		cells.Close()
 		if err != nil {
@@ -103,9 +108,13 @@ func readRejects(csvPath, entity string) ([]string, []report.RejectRow, error) {
 
 // Rejects reads one entity's rejected rows.
 func (s *Service) Rejects(ctx context.Context, name string, n int, entity string) (*server.Rejects, error) {
-	r, err := s.appRun(ctx, name, n)
+	sv, err := s.served(name)
 	if err != nil {
 		return nil, err
+	}
+	r, _, err := sv.Run(ctx, n)
+	if err != nil {
+		return nil, mapErr(err)
 	}
 	if r.Protocol == nil {
 		return nil, server.ErrNotFound
@@ -118,7 +127,7 @@ func (s *Service) Rejects(ctx context.Context, name string, n int, entity string
 	if e.Rejects == "" {
 		return out, nil
 	}
-	columns, rows, err := readRejects(filepath.Join(r.Artifacts, filepath.FromSlash(e.Rejects)), entity)
+	columns, rows, err := readRejects(artifactOpener(ctx, sv, n), e.Rejects, entity)
 	if err != nil {
 		return nil, err
 	}
@@ -127,17 +136,4 @@ func (s *Service) Rejects(ctx context.Context, name string, n int, entity string
 		out.Rows = append(out.Rows, server.RejectRow{Line: row.Line, Errors: row.Errors, Fields: row.Columns, Values: row.Values, Rules: row.Rules})
 	}
 	return out, nil
-}
-
-// appRun returns run n of migration name.
-func (s *Service) appRun(ctx context.Context, name string, n int) (*app.Run, error) {
-	sv, err := s.served(name)
-	if err != nil {
-		return nil, err
-	}
-	r, _, err := sv.Run(ctx, n)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	return r, nil
 }

@@ -178,7 +178,7 @@ func (s *Service) Overview(ctx context.Context, name string) (*server.Overview, 
 			break
 		}
 	}
-	xs, err := sv.Extractions()
+	xs, err := sv.Extractions(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read extractions: %w", err)
 	}
