@@ -48,7 +48,11 @@ func (a *app) importCommand() *cobra.Command {
 		Short: "Transform, validate and load an extraction into an environment",
 		Long: `import does what check does, then loads the valid rows into the
 environment's database in one transaction: new keys are inserted, changed rows
-updated in place, unchanged rows left untouched. Either everything is
+updated in place, unchanged rows left untouched. On SQLite and PostgreSQL a
+row whose raw source record is the one an earlier import stored (same
+recipes, format, lookups and handover version) is not even transformed: it
+counts as unchanged ("skipped" in the protocol) and its key, unique values
+and references still take part in the checks. Either everything is
 committed or nothing is. --dry-run does all the work and rolls back.
 The database is the environment's database: in handover.yaml, sqlite://PATH,
 postgres://user:pass@host/db or mysql://user:pass@host:3306/db (mariadb://…).

@@ -65,7 +65,12 @@ func runEntity(ctx context.Context, o Options, pl *preparedEntity, st *runState)
 	if err != nil {
 		return res, err
 	}
+	if pl.skip, err = newSkipper(ctx, o, pl); err != nil {
+		return res, err
+	}
 	ld := startLoad(ctx, o.Tx, e)
+	var skipped int64 // valid rows left out of the transform (skip.go)
+	late := lateTransform{pl: pl}
 	var unkeyed int64 // rejected rows without a readable key
 	var examples ruleExamples
 
@@ -76,6 +81,7 @@ func runEntity(ctx context.Context, o Options, pl *preparedEntity, st *runState)
 			if len(row.Values) == len(res.columns) {
 				prof.Add(row.Values)
 			}
+			late.resolve(row, r)
 			if r.filtered {
 				c.Filtered++
 				continue
@@ -108,7 +114,15 @@ func runEntity(ctx context.Context, o Options, pl *preparedEntity, st *runState)
 			if err := outs.add(row.Line, &r.digest); err != nil {
 				return err
 			}
-			if err := ld.add(load.Record{Line: row.Line, Values: r.values}); err != nil {
+			if r.skip > 0 {
+				skipped++
+				continue
+			}
+			rec := load.Record{Line: row.Line, Values: r.values}
+			if pl.skip != nil {
+				rec.Skip = pl.skip.record(r.raw, &r.digest, r.values)
+			}
+			if err := ld.add(rec); err != nil {
 				return err
 			}
 		}
@@ -123,7 +137,8 @@ func runEntity(ctx context.Context, o Options, pl *preparedEntity, st *runState)
 	if err != nil {
 		return res, fmt.Errorf("load: %w", err)
 	}
-	c.Inserted, c.Updated, c.Unchanged, c.Removed = counts.Inserted, counts.Updated, counts.Unchanged, counts.Removed
+	c.Inserted, c.Updated, c.Unchanged, c.Removed = counts.Inserted, counts.Updated, counts.Unchanged+skipped, counts.Removed
+	c.Skipped = skipped
 	if res.warnings, err = sweep(ctx, o, e, keys, unkeyed, c); err != nil {
 		return res, err
 	}

@@ -11,45 +11,41 @@ import (
 	"path/filepath"
 
 	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/load"
 	"github.com/handover/handover/internal/protocol"
 )
 
 // RowDigestSize is the size of one record of an entity's row digests file
-// (OutputRowsPath): the row's line (uint32, big-endian) and the first 16
-// bytes of the sha256 of its canonical encoding.
-const RowDigestSize = 4 + 16
+// (OutputRowsPath): the row's line (uint32, big-endian) and its
+// fingerprint.
+const RowDigestSize = 4 + load.FingerprintSize
 
 // OutputRowsPath is where, relative to a run's artifacts, the digests of
 // an entity's valid rows are written, so that a replay can name the first
 // row that differs.
 func OutputRowsPath(entity string) string { return "outputs/" + entity + ".rows" }
 
-// rowDigest is the sha256 of one row's canonical encoding: its values,
-// each length-prefixed.
-type rowDigest [sha256.Size]byte
+// rowDigest is one row's fingerprint (load.Fingerprint of its canonical
+// values): the same the environment's bookkeeping holds, so that a row
+// the delta path skips chains the fingerprint stored for it.
+type rowDigest [load.FingerprintSize]byte
 
 // rowDigester computes row digests; one per worker.
 type rowDigester struct {
-	h   hash.Hash
 	buf []byte
 }
 
-func newRowDigester() *rowDigester { return &rowDigester{h: sha256.New()} }
+func newRowDigester() *rowDigester { return &rowDigester{} }
 
 func (d *rowDigester) sum(values []string, out *rowDigest) {
-	d.buf = d.buf[:0]
-	for _, v := range values {
-		d.buf = binary.AppendUvarint(d.buf, uint64(len(v)))
-		d.buf = append(d.buf, v...)
-	}
-	d.h.Reset()
-	d.h.Write(d.buf)
-	d.h.Sum(out[:0])
+	fp, b := load.Fingerprint(values, d.buf)
+	d.buf = b
+	*out = fp
 }
 
 // outputs hashes one entity's valid rows as they are accepted, in source
 // order: sha256 over the field names, then per row its line and its
-// digest (computed on the workers). The same inputs give the same hash
+// digest (computed on the workers, or the bookkeeping's for a skipped row). The same inputs give the same hash
 // whatever the worker count or machine.
 type outputs struct {
 	total hash.Hash
@@ -84,9 +80,8 @@ func newOutputs(artifacts string, e *format.Entity) (*outputs, error) {
 // add chains one valid row's digest into the entity's hash.
 func (o *outputs) add(line int, d *rowDigest) error {
 	binary.BigEndian.PutUint32(o.rec[:4], uint32(line))
-	copy(o.rec[4:], d[:16])
-	o.total.Write(o.rec[:4])
-	o.total.Write(d[:])
+	copy(o.rec[4:], d[:])
+	o.total.Write(o.rec[:])
 	if o.w != nil {
 		if _, err := o.w.Write(o.rec[:]); err != nil {
 			return fmt.Errorf("write row digests: %w", err)

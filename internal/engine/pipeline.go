@@ -29,6 +29,10 @@ type rowResult struct {
 	values   []string // canonical, aligned with the entity's fields
 	problems []format.Problem
 	digest   rowDigest // of values, when the row has no problem yet (outputs.go)
+	// skip is the entry of the skip index (skip.go) whose raw fingerprint
+	// the row has, plus one: the row was not transformed. 0: it was.
+	skip int
+	raw  rawFP // the row's raw fingerprint, when the import skips
 }
 
 // stream reads the prepared entity's source and transforms it on several workers,
@@ -116,11 +120,21 @@ func transformBatches(pl *preparedEntity, work <-chan *batch) {
 	ev := pl.program.NewEvaluator()
 	ncols := len(pl.reader.Columns())
 	dg := newRowDigester()
+	var rh rawHasher
 	for b := range work {
 		b.results = make([]rowResult, len(b.rows))
 		for i := range b.rows {
-			r := &b.results[i]
-			*r = transformRow(pl, ev, ncols, &b.rows[i])
+			r, row := &b.results[i], &b.rows[i]
+			var raw rawFP
+			if pl.skip != nil && row.Problem == "" {
+				raw = rh.sum(&pl.skip.salt, row.Values)
+				if e, ok := pl.skip.index.find(raw); ok {
+					*r = rowResult{skip: e + 1, raw: raw}
+					continue
+				}
+			}
+			*r = transformRow(pl, ev, ncols, row)
+			r.raw = raw
 			if r.values != nil && len(r.problems) == 0 {
 				dg.sum(r.values, &r.digest) // on the workers: the collector only chains the digests
 			}

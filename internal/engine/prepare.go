@@ -34,6 +34,9 @@ type preparedEntity struct {
 	// for a pattern); warnings what the reader noticed (renamed columns).
 	files    []string
 	warnings []string
+	// skip, set for an import into an environment that keeps skip data,
+	// lets the workers leave unchanged raw rows out of the transform.
+	skip *skipper
 }
 
 // prepare opens every entity's source and compiles every recipe before any

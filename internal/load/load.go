@@ -26,6 +26,9 @@ import (
 type Record struct {
 	Line   int
 	Values []string
+	// Skip is the engine's data for skipping the record's raw row on the
+	// next import (SkipReader); nil when the import does not skip.
+	Skip []byte
 }
 
 // Batches yields the valid records of one entity, in source order, batch by

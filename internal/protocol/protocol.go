@@ -110,17 +110,21 @@ type Hashes struct {
 // deleted or flagged in this run, Absent those left as they were (policy
 // keep, already flagged, or a deletion held back).
 type Entity struct {
-	Name          string         `json:"name"`
-	Source        string         `json:"source"`
-	Read          int64          `json:"read"`
-	Filtered      int64          `json:"filtered"`
-	Rejected      int64          `json:"rejected"`
-	Valid         int64          `json:"valid"`
-	Inserted      int64          `json:"inserted"`
-	Updated       int64          `json:"updated"`
-	Unchanged     int64          `json:"unchanged"`
-	Removed       int64          `json:"removed"`
-	Absent        int64          `json:"absent"`
+	Name      string `json:"name"`
+	Source    string `json:"source"`
+	Read      int64  `json:"read"`
+	Filtered  int64  `json:"filtered"`
+	Rejected  int64  `json:"rejected"`
+	Valid     int64  `json:"valid"`
+	Inserted  int64  `json:"inserted"`
+	Updated   int64  `json:"updated"`
+	Unchanged int64  `json:"unchanged"`
+	Removed   int64  `json:"removed"`
+	Absent    int64  `json:"absent"`
+	// Skipped counts the unchanged rows an import took as unchanged
+	// without transforming them: their raw source row is the one the
+	// environment's bookkeeping holds (part of unchanged).
+	Skipped       int64          `json:"skipped,omitempty"`
 	RejectsByRule map[string]int `json:"rejects_by_rule"`
 	// Repaired counts changes the reader made to values, by kind
 	// ("stray_bom": a byte order mark inside the file removed).

@@ -39,6 +39,9 @@ func (x *pgTx) loadDelta(ctx context.Context, p *core.Mapping, rows load.Batches
 		return load.Counts{}, err
 	}
 	c.Unchanged += d.unchanged
+	if err := x.storeSkips(ctx, p, d.skipKeys, d.skips); err != nil {
+		return load.Counts{}, err
+	}
 	x.State().Books[p.Entity.Name] = book
 	if err := x.restore(ctx, p, core.MetIDs(book, stale)); err != nil {
 		return load.Counts{}, err
@@ -53,6 +56,9 @@ type deltaRows struct {
 	p         *core.Mapping
 	book      *core.Book
 	unchanged int64
+	// the unchanged records that bring new skip data
+	skipKeys []string
+	skips    [][]byte
 }
 
 func (d *deltaRows) Next(context.Context) ([]load.Record, error) {
@@ -78,6 +84,10 @@ func (d *deltaRows) Next(context.Context) ([]load.Record, error) {
 			case b.FPs[i] == d.book.FPs[e]:
 				d.book.MarkSeen(e)
 				d.unchanged++
+				if r.Skip != nil {
+					d.skipKeys = append(d.skipKeys, key)
+					d.skips = append(d.skips, r.Skip)
+				}
 			default:
 				d.book.MarkSeen(e)
 				out = append(out, *r)

@@ -47,7 +47,7 @@ func (x *pgTx) loadDirect(ctx context.Context, p *core.Mapping, seq string, rows
 	var ids []int64
 	src.lead = func(buf []byte, r *load.Record, fp core.Fingerprint) []byte {
 		id := ids[src.taken]
-		book.add(r.Values[p.KeyIndex], fp, id)
+		book.add(r.Values[p.KeyIndex], fp, id, r.Skip)
 		buf, _ = appendInt(buf, table.id, id)
 		return buf
 	}
@@ -57,7 +57,7 @@ func (x *pgTx) loadDirect(ctx context.Context, p *core.Mapping, seq string, rows
 		src.fix = fix
 		src.hold = func(r *load.Record, fp core.Fingerprint) error {
 			id := ids[src.taken]
-			book.add(r.Values[p.KeyIndex], fp, id)
+			book.add(r.Values[p.KeyIndex], fp, id, r.Skip)
 			return held.Add(core.Held{Record: *r, ID: id, FP: fp})
 		}
 	}
@@ -213,12 +213,14 @@ type pgBook struct {
 	keys   []string
 	fps    []core.Fingerprint
 	ids    []int64
+	skips  [][]byte
 }
 
-func (b *pgBook) add(key string, fp core.Fingerprint, id int64) {
+func (b *pgBook) add(key string, fp core.Fingerprint, id int64, skip []byte) {
 	b.keys = append(b.keys, key)
 	b.fps = append(b.fps, fp)
 	b.ids = append(b.ids, id)
+	b.skips = append(b.skips, skip)
 }
 
 // copy writes the gathered bookkeeping and starts over.
@@ -228,18 +230,20 @@ func (b *pgBook) copy(ctx context.Context, x *pgTx) error {
 		if i == len(b.keys) {
 			return buf, false, nil
 		}
-		buf = binary.BigEndian.AppendUint16(buf, 4)
+		buf = binary.BigEndian.AppendUint16(buf, 5)
 		buf = appendText(buf, b.entity)
 		buf = appendText(buf, b.keys[i])
 		buf = appendBytes(buf, b.fps[i][:])
 		buf, _ = appendInt(buf, kindInt8, b.ids[i])
+		buf = appendSkip(buf, b.skips[i])
 		i++
 		return buf, true, nil
 	}
-	cols := []string{"entity", "key", "fingerprint", "target_id"}
+	cols := []string{"entity", "key", "fingerprint", "target_id", core.SkipColumn}
 	if _, err := x.copyIn(ctx, "handover_rows", cols, next); err != nil {
 		return x.t.fail("record bookkeeping", err)
 	}
-	b.keys, b.fps, b.ids = b.keys[:0], b.fps[:0], b.ids[:0]
+	clear(b.skips)
+	b.keys, b.fps, b.ids, b.skips = b.keys[:0], b.fps[:0], b.ids[:0], b.skips[:0]
 	return nil
 }

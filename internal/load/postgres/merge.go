@@ -29,11 +29,12 @@ func (x *pgTx) loadMerge(ctx context.Context, p *core.Mapping, rows load.Batches
 	for i, f := range p.Entity.Fields {
 		kinds[i] = pgStageKind(f.Type)
 	}
-	src := newPGSource(ctx, rows, p, &pgRowEncoder{p: p, kinds: kinds}, 3)
+	src := newPGSource(ctx, rows, p, &pgRowEncoder{p: p, kinds: kinds}, 4)
 	src.lead = func(buf []byte, r *load.Record, fp core.Fingerprint) []byte {
 		buf = appendText(buf, r.Values[p.KeyIndex])
 		buf, _ = appendInt(buf, kindInt8, int64(r.Line))
-		return appendBytes(buf, fp[:])
+		buf = appendBytes(buf, fp[:])
+		return appendSkip(buf, r.Skip)
 	}
 	src.start(0)
 	total, err := x.copyIn(ctx, stageTable, stageColumns(p), src.appendRow)
@@ -56,7 +57,7 @@ func (x *pgTx) loadMerge(ctx context.Context, p *core.Mapping, rows load.Batches
 }
 
 func stageColumns(p *core.Mapping) []string {
-	cols := []string{"k", "line", "fp"}
+	cols := []string{"k", "line", "fp", "sk"}
 	for i := range p.Columns {
 		cols = append(cols, "f"+strconv.Itoa(i))
 	}
@@ -74,7 +75,7 @@ func pgStageKind(t format.Type) colKind {
 
 func stageDDL(p *core.Mapping) string {
 	var b strings.Builder
-	b.WriteString("CREATE TEMP TABLE " + stageTable + " (k text NOT NULL, line bigint NOT NULL, fp bytea NOT NULL")
+	b.WriteString("CREATE TEMP TABLE " + stageTable + " (k text NOT NULL, line bigint NOT NULL, fp bytea NOT NULL, sk bytea")
 	for i, f := range p.Entity.Fields {
 		b.WriteString(", f" + strconv.Itoa(i) + " " + pgStageType(f.Type))
 	}
@@ -192,7 +193,7 @@ upd AS (
 	FROM chg s` + m.joins + `
 	WHERE t.` + pgQuote(core.IDColumn) + ` = s.target_id RETURNING 1),
 bk AS (
-	UPDATE handover_rows h SET fingerprint = s.fp FROM chg s WHERE h.entity = $1 AND h.key = s.k RETURNING 1)
+	UPDATE handover_rows h SET fingerprint = s.fp, ` + core.SkipColumn + ` = s.sk FROM chg s WHERE h.entity = $1 AND h.key = s.k RETURNING 1)
 SELECT (SELECT count(*) FROM chg), (SELECT count(*) FROM upd), (SELECT count(*) FROM bk)`
 }
 
@@ -208,8 +209,8 @@ func (m *mergeSQL) insert() string {
 	WHERE NOT EXISTS (SELECT 1 FROM handover_rows h WHERE h.entity = $1 AND h.key = s.k)
 	RETURNING ` + pgQuote(core.IDColumn) + `, ` + key + `),
 bk AS (
-	INSERT INTO handover_rows (entity, key, fingerprint, target_id)
-	SELECT $1, s.k, s.fp, ins.` + pgQuote(core.IDColumn) + ` FROM ins JOIN ` + stageTable + ` s ON s.f` + strconv.Itoa(m.p.KeyIndex) + ` = ins.` + key + `
+	INSERT INTO handover_rows (entity, key, fingerprint, target_id, ` + core.SkipColumn + `)
+	SELECT $1, s.k, s.fp, ins.` + pgQuote(core.IDColumn) + `, s.sk FROM ins JOIN ` + stageTable + ` s ON s.f` + strconv.Itoa(m.p.KeyIndex) + ` = ins.` + key + `
 	RETURNING 1)
 SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM bk)`
 }

@@ -218,6 +218,9 @@ func (x *pgTx) setup(ctx context.Context, ps []*core.Mapping) error {
 	if err := x.checkSchemaVersion(ctx); err != nil {
 		return err
 	}
+	if err := x.setupSkip(ctx); err != nil {
+		return err
+	}
 	var missing []*core.Mapping
 	var bad []load.TableMismatch
 	for _, p := range ps {

@@ -119,7 +119,7 @@ func (s *sorter) each(ctx context.Context, full chan<- *sqliteBatch, free <-chan
 	if err := add(s.b); err != nil {
 		return err
 	}
-	if s.b.rows == sqliteInsertRows || len(s.b.updates) == sqliteInsertRows {
+	if s.b.full() {
 		if err := send(ctx, full, s.b); err != nil {
 			return err
 		}
@@ -161,6 +161,9 @@ func (s *sorter) add(b *sqliteBatch, r *load.Record) error {
 	case s.book.FPs[i] == fp:
 		s.book.MarkSeen(i)
 		s.c.Unchanged++
+		if r.Skip != nil {
+			s.w.addSkip(b, r)
+		}
 	default:
 		s.book.MarkSeen(i)
 		s.book.FPs[i] = fp
@@ -184,7 +187,7 @@ func (s *sorter) rewrite(r *load.Record, id int64, fp core.Fingerprint, update b
 	if later {
 		return nil, true, s.held.Add(core.Held{Record: *r, ID: id, FP: fp, Update: update})
 	}
-	s.fixed = load.Record{Line: r.Line, Values: vals}
+	s.fixed = load.Record{Line: r.Line, Values: vals, Skip: r.Skip}
 	return &s.fixed, false, nil
 }
 
@@ -192,7 +195,7 @@ func (s *sorter) rewrite(r *load.Record, id int64, fp core.Fingerprint, update b
 // the load is known.
 func (s *sorter) addHeld(b *sqliteBatch, h *core.Held) error {
 	vals, _ := s.fix.Apply(h.Record.Values)
-	rec := &load.Record{Line: h.Record.Line, Values: vals}
+	rec := &load.Record{Line: h.Record.Line, Values: vals, Skip: h.Record.Skip}
 	if h.Update {
 		return s.w.addUpdate(b, rec, h.ID, h.FP)
 	}

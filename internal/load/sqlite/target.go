@@ -147,6 +147,9 @@ func (x *sqliteTx) setup(ctx context.Context, ps []*core.Mapping) error {
 	if err := x.checkSchemaVersion(ctx); err != nil {
 		return err
 	}
+	if err := x.setupSkip(ctx); err != nil {
+		return err
+	}
 	var missing []*core.Mapping
 	var bad []load.TableMismatch
 	for _, p := range ps {

@@ -20,9 +20,16 @@ const sqliteInsertRows = 64
 type sqliteBatch struct {
 	rows     int                 // new rows in args
 	args     []driver.NamedValue // new rows: id, then a value per field
-	bookArgs []driver.NamedValue // their bookkeeping: key, fingerprint, id
+	bookArgs []driver.NamedValue // their bookkeeping: key, fingerprint, id, skip data
 	fps      []byte              // the fingerprints bookArgs point into
 	updates  []sqliteUpdate
+	skips    []sqliteSkip // unchanged rows whose skip data is new
+}
+
+// sqliteSkip is the new skip data of an unchanged row.
+type sqliteSkip struct {
+	key  string
+	skip []byte
 }
 
 // sqliteUpdate is one changed row: its values, then its id.
@@ -30,6 +37,7 @@ type sqliteUpdate struct {
 	line int
 	key  string
 	fp   core.Fingerprint
+	skip []byte
 	args []driver.NamedValue
 }
 
@@ -38,10 +46,15 @@ func newSQLiteBatch() *sqliteBatch {
 }
 
 func (b *sqliteBatch) reset() {
-	b.rows, b.args, b.bookArgs, b.fps, b.updates = 0, b.args[:0], b.bookArgs[:0], b.fps[:0], b.updates[:0]
+	b.rows, b.args, b.bookArgs, b.fps, b.updates, b.skips = 0, b.args[:0], b.bookArgs[:0], b.fps[:0], b.updates[:0], b.skips[:0]
 }
 
-func (b *sqliteBatch) empty() bool { return b.rows == 0 && len(b.updates) == 0 }
+func (b *sqliteBatch) empty() bool { return b.rows == 0 && len(b.updates) == 0 && len(b.skips) == 0 }
+
+// full reports whether the batch holds as much as one round takes.
+func (b *sqliteBatch) full() bool {
+	return b.rows == sqliteInsertRows || len(b.updates) == sqliteInsertRows || len(b.skips) == sqliteInsertRows
+}
 
 // sqliteWriter converts records (any goroutine) and executes batches (on
 // the driver connection, one goroutine), with prepared statements straight
@@ -83,6 +96,7 @@ func (w *sqliteWriter) addInsert(b *sqliteBatch, r *load.Record, id int64, fp co
 	b.bookArgs = arg(b.bookArgs, r.Values[w.p.KeyIndex])
 	b.bookArgs = arg(b.bookArgs, b.fps[start:len(b.fps):len(b.fps)])
 	b.bookArgs = arg(b.bookArgs, id)
+	b.bookArgs = arg(b.bookArgs, skipValue(r.Skip))
 	b.rows++
 	return nil
 }
@@ -93,8 +107,21 @@ func (w *sqliteWriter) addUpdate(b *sqliteBatch, r *load.Record, id int64, fp co
 	if err != nil {
 		return err
 	}
-	b.updates = append(b.updates, sqliteUpdate{line: r.Line, key: r.Values[w.p.KeyIndex], fp: fp, args: arg(args, id)})
+	b.updates = append(b.updates, sqliteUpdate{line: r.Line, key: r.Values[w.p.KeyIndex], fp: fp, skip: r.Skip, args: arg(args, id)})
 	return nil
+}
+
+// addSkip queues the new skip data of an unchanged row.
+func (w *sqliteWriter) addSkip(b *sqliteBatch, r *load.Record) {
+	b.skips = append(b.skips, sqliteSkip{key: r.Values[w.p.KeyIndex], skip: r.Skip})
+}
+
+// skipValue is how skip data is stored: a BLOB, or null when there is none.
+func skipValue(skip []byte) driver.Value {
+	if skip == nil {
+		return nil
+	}
+	return skip
 }
 
 // exec writes a batch: the new rows and their bookkeeping, then the
@@ -114,6 +141,12 @@ func (w *sqliteWriter) exec(ctx context.Context, b *sqliteBatch) error {
 			return err
 		}
 	}
+	q := "UPDATE handover_rows SET " + core.SkipColumn + " = ? WHERE entity = " + sqliteString(w.p.Entity.Name) + " AND key = ?"
+	for _, sk := range b.skips {
+		if _, err := w.run(ctx, q, arg(arg(nil, sk.skip), sk.key)); err != nil {
+			return fmt.Errorf("record bookkeeping: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -126,8 +159,8 @@ func (w *sqliteWriter) update(ctx context.Context, u sqliteUpdate) error {
 		id := u.args[len(u.args)-1].Value
 		return fmt.Errorf("line %d: row %v of key %q is missing from table %s", u.line, id, u.key, w.p.Table)
 	}
-	q := "UPDATE handover_rows SET fingerprint = ? WHERE entity = " + sqliteString(w.p.Entity.Name) + " AND key = ?"
-	if _, err := w.run(ctx, q, arg(arg(nil, u.fp[:]), u.key)); err != nil {
+	q := "UPDATE handover_rows SET fingerprint = ?, " + core.SkipColumn + " = ? WHERE entity = " + sqliteString(w.p.Entity.Name) + " AND key = ?"
+	if _, err := w.run(ctx, q, arg(arg(arg(nil, u.fp[:]), skipValue(u.skip)), u.key)); err != nil {
 		return fmt.Errorf("record bookkeeping: %w", err)
 	}
 	return nil
@@ -157,8 +190,8 @@ func (w *sqliteWriter) insertSQL(n int) [2]string {
 	}
 	q := [2]string{
 		"INSERT INTO " + sqliteQuote(w.p.Table) + " (" + strings.Join(cols, ", ") + ") VALUES " + placeholders(n, len(cols)),
-		"INSERT INTO handover_rows (entity, key, fingerprint, target_id) SELECT " + sqliteString(w.p.Entity.Name) +
-			", column1, column2, column3 FROM (VALUES " + placeholders(n, 3) + ")",
+		"INSERT INTO handover_rows (entity, key, fingerprint, target_id, " + core.SkipColumn + ") SELECT " + sqliteString(w.p.Entity.Name) +
+			", column1, column2, column3, column4 FROM (VALUES " + placeholders(n, 4) + ")",
 	}
 	w.sqls[n] = q
 	return q

@@ -173,5 +173,9 @@ func allDigits(s string) (int, bool) {
 	return len(s), true
 }
 
+// SkipColumn is the column of handover_rows that holds the engine's skip
+// data of an entry (load.Record.Skip, load.SkipReader); null when none.
+const SkipColumn = "skip"
+
 // SchemaVersion is the version of the bookkeeping tables this code writes.
 const SchemaVersion = "1"

@@ -52,6 +52,8 @@ func (s *Spill) Add(h Held) error {
 		b = binary.AppendUvarint(b, uint64(len(v)))
 		b = append(b, v...)
 	}
+	b = binary.AppendUvarint(b, uint64(len(h.Record.Skip))) // 0: no skip data
+	b = append(b, h.Record.Skip...)
 	s.buf = b
 	if _, err := s.w.Write(b); err != nil {
 		return fmt.Errorf("hold rows: %w", err)
@@ -130,6 +132,16 @@ func readHeld(r *bufio.Reader) (Held, error) {
 			return h, err
 		}
 		h.Record.Values[i] = string(b)
+	}
+	l, err := binary.ReadUvarint(r)
+	if err != nil || l > 1<<30 {
+		return h, errors.Join(err, errHeld)
+	}
+	if l > 0 {
+		h.Record.Skip = make([]byte, l)
+		if _, err := io.ReadFull(r, h.Record.Skip); err != nil {
+			return h, err
+		}
 	}
 	return h, nil
 }

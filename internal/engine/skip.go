@@ -1,0 +1,294 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/zeebo/xxh3"
+
+	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/recipe"
+	"github.com/handover/handover/internal/source"
+)
+
+// The delta path skips unchanged rows before the transform. With every
+// record it loads, an import stores (load.Record.Skip) a fingerprint of
+// the raw source row, the record's fingerprint and the values the
+// cross-row checks need (unique fields and references); the next import
+// hashes each raw row and, when the hash is one the environment's
+// bookkeeping holds and that entry's fingerprint is still the record's,
+// takes the row as unchanged without transforming it: its key, unique
+// values and references come from the bookkeeping and go through the same
+// cross-row checks as a transformed row's, and its fingerprint goes into
+// the protocol's hash of the valid rows.
+//
+// The raw fingerprint is salted with the skip context: the tool version,
+// the hashes of recipes, format and lookups, the entity and the source's
+// columns. Whatever of these changes, no raw fingerprint of an earlier
+// import matches, and every row takes the full path again (and stores its
+// new raw fingerprint).
+
+// skipVersion names the layout of the skip data (raw fingerprint,
+// record fingerprint, cross values).
+const skipVersion = "handover skip 1"
+
+// rawFP is the 128-bit xxh3 of a raw source row, salted with the context.
+type rawFP struct{ hi, lo uint64 }
+
+const skipHead = 16 + load.FingerprintSize // raw fingerprint, then the record's fingerprint
+
+// skipContext is the salt of an entity's raw fingerprints.
+func skipContext(o Options, pl *preparedEntity) [16]byte {
+	h := sha256.New()
+	put := func(s string) {
+		h.Write(binary.AppendUvarint(nil, uint64(len(s))))
+		h.Write([]byte(s))
+	}
+	hs := o.Project.Hashes
+	for _, s := range []string{skipVersion, o.Version, hs.Recipes, hs.Format, hs.Lookups, pl.entity.Name} {
+		put(s)
+	}
+	for _, c := range pl.reader.Columns() {
+		put(c)
+	}
+	var out [16]byte
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
+// rawHasher fingerprints raw rows; one per worker.
+type rawHasher struct {
+	buf []byte
+}
+
+func (h *rawHasher) sum(salt *[16]byte, values []string) rawFP {
+	b := append(h.buf[:0], salt[:]...)
+	b = binary.AppendUvarint(b, uint64(len(values)))
+	for _, v := range values {
+		b = binary.AppendUvarint(b, uint64(len(v)))
+		b = append(b, v...)
+	}
+	h.buf = b
+	u := xxh3.Hash128(b)
+	return rawFP{hi: u.Hi, lo: u.Lo}
+}
+
+func (r rawFP) bytes(b []byte) []byte {
+	b = binary.BigEndian.AppendUint64(b, r.hi)
+	return binary.BigEndian.AppendUint64(b, r.lo)
+}
+
+// crossFields lists the fields whose values the cross-row checks need
+// besides the key: unique fields and references.
+func crossFields(e *format.Entity) []int {
+	var out []int
+	for i, f := range e.Fields {
+		if i != e.KeyIndex() && (f.Unique || f.Type == format.Ref) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// skipper is what one entity's stream needs for skipping: the salt, the
+// index of the environment's skip data, and where new skip data is cut
+// from.
+type skipper struct {
+	salt  [16]byte
+	index *skipIndex
+	cross []int
+	slab  []byte
+}
+
+// record returns the skip data of a transformed valid row.
+func (s *skipper) record(raw rawFP, fp *rowDigest, values []string) []byte {
+	n := skipHead
+	for _, i := range s.cross {
+		n += binary.MaxVarintLen32 + len(values[i])
+	}
+	if cap(s.slab)-len(s.slab) < n {
+		s.slab = make([]byte, 0, max(64<<10, n))
+	}
+	start := len(s.slab)
+	b := raw.bytes(s.slab)
+	b = append(b, fp[:]...)
+	for _, i := range s.cross {
+		b = binary.AppendUvarint(b, uint64(len(values[i])))
+		b = append(b, values[i]...)
+	}
+	s.slab = b
+	return b[start:len(b):len(b)]
+}
+
+// newSkipper reads the environment's skip data of the entity when the
+// transaction keeps it; nil when it does not.
+func newSkipper(ctx context.Context, o Options, pl *preparedEntity) (*skipper, error) {
+	sr, ok := o.Tx.(load.SkipReader)
+	if !ok || o.Kind != protocol.KindImport {
+		return nil, nil
+	}
+	s := &skipper{salt: skipContext(o, pl), cross: crossFields(pl.entity), index: newSkipIndex()}
+	err := sr.Skips(ctx, pl.entity.Name, func(key string, fp, skip []byte) error {
+		s.index.add(key, fp, skip, len(s.cross))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read skip data: %w", err)
+	}
+	return s, nil
+}
+
+// skipIndex maps raw fingerprints to what the bookkeeping says of the
+// record each one gave: key, fingerprint, cross values. Flat arrays,
+// about 80 bytes an entry with a 10-byte key and an e-mail address.
+type skipIndex struct {
+	slots []uint32 // open addressing on raw.lo: 0 empty, else entry+1
+	raws  []rawFP
+	fps   []rowDigest
+	data  []byte   // per entry: the key (length-prefixed), then the cross values as stored
+	ends  []uint64 // entry i's data is data[ends[i-1]:ends[i]]
+	used  []uint64 // a bit per entry: taken by a row of this import
+}
+
+func newSkipIndex() *skipIndex { return &skipIndex{slots: make([]uint32, 1024)} }
+
+func (x *skipIndex) len() int { return len(x.raws) }
+
+// add records one entry of the bookkeeping; entries that are stale (their
+// fingerprint is no longer the one the skip data was written with) or
+// malformed are left out, and so are repeated raw fingerprints.
+func (x *skipIndex) add(key string, fp, skip []byte, ncross int) {
+	if len(skip) < skipHead || len(fp) != load.FingerprintSize || string(skip[16:skipHead]) != string(fp) {
+		return
+	}
+	if !validCross(skip[skipHead:], ncross) {
+		return
+	}
+	raw := rawFP{hi: binary.BigEndian.Uint64(skip), lo: binary.BigEndian.Uint64(skip[8:])}
+	if _, ok := x.find(raw); ok {
+		return
+	}
+	if 2*(len(x.raws)+1) > len(x.slots) {
+		x.grow()
+	}
+	i := len(x.raws)
+	x.raws = append(x.raws, raw)
+	x.fps = append(x.fps, rowDigest(fp))
+	x.data = binary.AppendUvarint(x.data, uint64(len(key)))
+	x.data = append(x.data, key...)
+	x.data = append(x.data, skip[skipHead:]...)
+	x.ends = append(x.ends, uint64(len(x.data)))
+	if i%64 == 0 {
+		x.used = append(x.used, 0)
+	}
+	x.place(raw, i)
+}
+
+// validCross reports whether b holds exactly n length-prefixed values.
+func validCross(b []byte, n int) bool {
+	for range n {
+		l, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < l {
+			return false
+		}
+		b = b[k+int(l):]
+	}
+	return len(b) == 0
+}
+
+func (x *skipIndex) place(raw rawFP, i int) {
+	mask := uint64(len(x.slots) - 1)
+	s := raw.lo & mask
+	for x.slots[s] != 0 {
+		s = (s + 1) & mask
+	}
+	x.slots[s] = uint32(i + 1)
+}
+
+func (x *skipIndex) grow() {
+	x.slots = make([]uint32, 2*len(x.slots))
+	for i, r := range x.raws {
+		x.place(r, i)
+	}
+}
+
+// find returns the entry of raw. Safe for concurrent use with other finds.
+func (x *skipIndex) find(raw rawFP) (int, bool) {
+	mask := uint64(len(x.slots) - 1)
+	for s := raw.lo & mask; ; s = (s + 1) & mask {
+		e := x.slots[s]
+		if e == 0 {
+			return 0, false
+		}
+		if x.raws[e-1] == raw {
+			return int(e - 1), true
+		}
+	}
+}
+
+// take marks entry i as met; false when a row of this import met it before
+// (an identical raw row: it takes the full path, and is a duplicate).
+func (x *skipIndex) take(i int) bool {
+	if x.used[i/64]&(1<<(i%64)) != 0 {
+		return false
+	}
+	x.used[i/64] |= 1 << (i % 64)
+	return true
+}
+
+// values returns entry i as a sparse record: the key and the cross values
+// in their fields, every other field "".
+func (x *skipIndex) values(i int, e *format.Entity, cross []int) []string {
+	start := uint64(0)
+	if i > 0 {
+		start = x.ends[i-1]
+	}
+	b := x.data[start:x.ends[i]]
+	out := make([]string, len(e.Fields))
+	next := func() string {
+		l, k := binary.Uvarint(b)
+		v := string(b[k : k+int(l)])
+		b = b[k+int(l):]
+		return v
+	}
+	out[e.KeyIndex()] = next()
+	for _, f := range cross {
+		out[f] = next()
+	}
+	return out
+}
+
+// lateTransform settles, on the collector, the rows the workers found in
+// the skip index: the first row with a raw fingerprint takes its entry
+// (the key and cross values for the checks, the fingerprint for the
+// outputs); a later identical row is transformed after all.
+type lateTransform struct {
+	pl *preparedEntity
+	ev *recipe.Evaluator
+	dg rowDigester
+}
+
+func (l *lateTransform) resolve(row *source.Row, r *rowResult) {
+	if r.skip == 0 {
+		return
+	}
+	sk := l.pl.skip
+	if i := r.skip - 1; sk.index.take(i) {
+		r.values = sk.index.values(i, l.pl.entity, sk.cross)
+		r.digest = sk.index.fps[i]
+		return
+	}
+	if l.ev == nil {
+		l.ev = l.pl.program.NewEvaluator()
+	}
+	raw := r.raw
+	*r = transformRow(l.pl, l.ev, len(l.pl.reader.Columns()), row)
+	r.raw = raw
+	if r.values != nil && len(r.problems) == 0 {
+		l.dg.sum(r.values, &r.digest)
+	}
+}
