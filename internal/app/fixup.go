@@ -7,6 +7,7 @@ import (
 
 	"github.com/handover/handover/internal/engine"
 	"github.com/handover/handover/internal/extract"
+	"github.com/handover/handover/internal/load"
 	"github.com/handover/handover/internal/protocol"
 )
 
@@ -51,12 +52,14 @@ func (s *Service) Fixup(ctx context.Context, req FixupRequest) (*RunResult, erro
 	}
 	x := &extract.Extraction{}
 	x.Number = n
-	opts := engine.Options{Project: engineSpec(p), Extraction: x, Kind: protocol.KindFixup, Env: env.Name,
-		DryRun: req.DryRun, Version: s.cfg.Version, Now: s.cfg.Now}
+	spec := engine.SpecOf(p)
+	opts := engine.Options{Extraction: x, Env: env.Name, DryRun: req.DryRun, Version: s.cfg.Version, Now: s.cfg.Now}
 	j := &job{kind: protocol.KindFixup, env: env, extraction: n, dryRun: req.DryRun, actor: req.Actor, lock: req.Lock, runs: st}
 	j.execute = func(ctx context.Context, run int, artifacts string) (*execution, error) {
 		opts.Run, opts.Artifacts = run, artifacts
-		return s.inTransaction(ctx, j, run, opts, engine.ExecuteFixup)
+		return s.inTransaction(ctx, j, run, spec.Format, func(ctx context.Context, tx load.Tx) (*engine.Outcome, error) {
+			return engine.Fixup(ctx, spec, tx, opts)
+		})
 	}
 	return s.lifecycle(ctx, ss, j)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/handover/handover/internal/engine"
 	"github.com/handover/handover/internal/extract"
+	"github.com/handover/handover/internal/format"
 	"github.com/handover/handover/internal/load"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
@@ -175,20 +176,25 @@ func (s *Service) engineJob(ctx context.Context, ss *session, kind string, env *
 	if err != nil {
 		return nil, err
 	}
-	opts := engine.Options{Archive: store,
-		Project: engineSpec(ss.p), Extraction: x, Kind: kind, DryRun: dry, Version: s.cfg.Version, Now: s.cfg.Now,
+	spec := engine.SpecOf(ss.p)
+	opts := engine.Options{Archive: store, Extraction: x, DryRun: dry, Version: s.cfg.Version, Now: s.cfg.Now,
 		Progress: prog.engine(), Previous: prev, PreviousExtraction: s.previousExtraction(ctx, ss.p, x.Number),
 	}
 	j := &job{kind: kind, env: env, extraction: x.Number, dryRun: dry, actor: actor, runs: ss.st}
 	j.execute = func(ctx context.Context, run int, artifacts string) (*execution, error) {
 		opts.Run, opts.Artifacts = run, artifacts
 		if env == nil {
-			out, err := engine.Execute(ctx, opts)
+			out, err := engine.Check(ctx, spec, opts)
 			return &execution{proto: out.Protocol, outcome: out}, err
 		}
 		opts.Env = env.Name
 		opts.RefsFromEnvironment = env.References == project.ReferencesEnvironment
-		return s.inTransaction(ctx, j, run, opts, engine.Execute)
+		return s.inTransaction(ctx, j, run, spec.Format, func(ctx context.Context, tx load.Tx) (*engine.Outcome, error) {
+			if kind == protocol.KindDiff {
+				return engine.Diff(ctx, spec, tx.(load.DiffTx), opts) // inTransaction began a diff
+			}
+			return engine.Import(ctx, spec, tx, opts)
+		})
 	}
 	return j, nil
 }
@@ -196,8 +202,8 @@ func (s *Service) engineJob(ctx context.Context, ss *session, kind string, env *
 // inTransaction opens the environment, begins its transaction (for a diff
 // one that is always rolled back) and runs fn in it; the lifecycle settles
 // the transaction.
-func (s *Service) inTransaction(ctx context.Context, j *job, run int, opts engine.Options,
-	fn func(context.Context, engine.Options) (*engine.Outcome, error)) (*execution, error) {
+func (s *Service) inTransaction(ctx context.Context, j *job, run int, f *format.Format,
+	fn func(context.Context, load.Tx) (*engine.Outcome, error)) (*execution, error) {
 	env := j.env
 	target, err := s.cfg.OpenEnv(ctx, env.Database, load.Options{Env: env.Name, Now: s.cfg.Now,
 		Holder: s.holder(run, j.kind), LockWait: j.lock.timeout(), OnWait: j.onWait(ctx, run)})
@@ -205,10 +211,10 @@ func (s *Service) inTransaction(ctx context.Context, j *job, run int, opts engin
 		return nil, fmt.Errorf("open environment %s: %w", env.Name, err)
 	}
 	var tx load.Tx
-	if opts.Kind == protocol.KindDiff {
-		tx, err = load.BeginDiff(ctx, target, opts.Project.Format)
+	if j.kind == protocol.KindDiff {
+		tx, err = load.BeginDiff(ctx, target, f)
 	} else {
-		tx, err = target.Begin(ctx, opts.Project.Format)
+		tx, err = target.Begin(ctx, f)
 	}
 	if err != nil {
 		target.Close()
@@ -216,24 +222,14 @@ func (s *Service) inTransaction(ctx context.Context, j *job, run int, opts engin
 		if errors.As(err, &busy) && busy.Holder == "" && j.runs != nil {
 			busy.Holder = runningHolder(ctx, j.runs, env.Name, run)
 		}
-		return nil, fmt.Errorf("%s: %w", txWhat(opts.Kind, env.Name), err)
+		return nil, fmt.Errorf("%s: %w", txWhat(j.kind, env.Name), err)
 	}
-	opts.Tx = tx
-	out, runErr := fn(ctx, opts)
+	out, runErr := fn(ctx, tx)
 	ex := &execution{outcome: out, tx: tx, target: target}
 	if out != nil {
 		ex.proto = out.Protocol
 	}
 	return ex, runErr
-}
-
-// engineSpec is what the engine gets of the project: the format, recipes,
-// lookups, fix-ups, gate and hashes — without the environments' DSNs and
-// the webhooks' secrets, which the engine has no business with.
-func engineSpec(p *project.Project) *project.Project {
-	c := *p
-	c.Environments, c.EnvOrder, c.Webhooks = nil, nil, nil
-	return &c
 }
 
 // holder names a run as an import waiting for its lock sees it.

@@ -127,8 +127,7 @@ func BenchmarkCheck(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for i := range b.N {
-		proto, err := Run(context.Background(), Options{Project: p, Extraction: x, Kind: protocol.KindCheck,
-			Run: i + 1, Artifacts: filepath.Join(dir, "runs", strconv.Itoa(i)), Version: "bench"})
+		proto, err := runEngine(context.Background(), runOptions{Project: p, Kind: protocol.KindCheck, Options: Options{Extraction: x, Run: i + 1, Artifacts: filepath.Join(dir, "runs", strconv.Itoa(i)), Version: "bench"}})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -15,20 +15,55 @@ import (
 
 	"github.com/handover/handover/internal/extract"
 	"github.com/handover/handover/internal/files"
+	"github.com/handover/handover/internal/fixup"
+	"github.com/handover/handover/internal/format"
 	"github.com/handover/handover/internal/load"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/recipe"
 )
 
-// Options describe one run.
+// Spec is what a run needs of the project: its rules and the hashes over
+// them. It holds nothing about where the environments are or how to reach
+// them — no DSN, no webhook secret: the engine gets its target as a
+// transaction from its caller.
+type Spec struct {
+	Migration  string
+	Customer   string
+	Dir        string // the project directory: paths in errors are relative to it
+	RecipesDir string // where the recipes' fixture tests are
+	Format     *format.Format
+	Recipes    map[string]*recipe.Recipe // by entity name
+	Lookups    recipe.Lookups
+	Fixups     []*fixup.Rule // in the order they run
+	Gate       project.Gate
+	Hashes     project.Hashes
+	Files      project.Files // the bytes the hashes were computed over, archived with a run
+}
+
+// SpecOf takes the run's rules from a loaded project, leaving its
+// environments and webhooks behind.
+func SpecOf(p *project.Project) *Spec {
+	return &Spec{Migration: p.Migration, Customer: p.Customer, Dir: p.Dir, RecipesDir: p.RecipesDir,
+		Format: p.Format, Recipes: p.Recipes, Lookups: p.Lookups, Fixups: p.Fixups,
+		Gate: p.Gate, Hashes: p.Hashes, Files: p.Files}
+}
+
+// project is the spec in the shape the fixture tests and the archive read;
+// it has no environments and no webhooks.
+func (s *Spec) project() *project.Project {
+	return &project.Project{Migration: s.Migration, Customer: s.Customer, Dir: s.Dir, RecipesDir: s.RecipesDir,
+		Format: s.Format, Recipes: s.Recipes, Lookups: s.Lookups, Fixups: s.Fixups,
+		Gate: s.Gate, Hashes: s.Hashes, Files: s.Files}
+}
+
+// Options describe one run, apart from the project's rules (Spec) and the
+// environment's transaction.
 type Options struct {
-	Project    *project.Project
 	Extraction *extract.Extraction
-	Kind       string // protocol.KindCheck, KindImport or KindDiff (Tx a load.DiffTx)
 	Env        string
 	Run        int
-	Artifacts  string  // directory for protocol.json, report.html, rejects/
-	Tx         load.Tx // nil for a check
+	Artifacts  string // directory for protocol.json, report.html, rejects/
 	// RefsFromEnvironment also resolves ref fields against the keys the
 	// environment already holds (references: environment); otherwise a
 	// reference resolves within the extraction, in an import as in a check.
@@ -52,8 +87,17 @@ type Options struct {
 	// tests, format, lookups, gate) are archived in; the protocol's
 	// hashes.archive names them (handover replay, explain).
 	Archive files.Store
+}
 
-	reads *extract.Reads // what the run read of Extraction (Execute)
+// execution is one run as the engine's steps see it: the caller's options,
+// the spec, the kind and the transaction (nil for a check).
+type execution struct {
+	Options
+	spec *Spec
+	kind string // protocol.KindCheck, KindImport, KindDiff or KindFixup
+	tx   load.Tx
+
+	reads *extract.Reads // what the run read of Extraction (execute)
 }
 
 // ConfigError is a problem of the project's configuration found while
@@ -70,19 +114,43 @@ func IsConfig(err error) bool {
 	return errors.As(err, &ce)
 }
 
-// Run executes the run, writes its artifacts and returns its protocol. A
-// returned error means the run failed (the protocol, when not nil, says how
-// far it came); per-row problems are never errors, they are rejects.
-func Run(ctx context.Context, o Options) (*protocol.Protocol, error) {
-	out, err := Execute(ctx, o)
-	return out.written(err)
+// Check validates the extraction against the spec without a target: every
+// row is read, transformed and validated, nothing is loaded.
+func Check(ctx context.Context, spec *Spec, o Options) (*Outcome, error) {
+	return execute(ctx, &execution{Options: o, spec: spec, kind: protocol.KindCheck})
 }
 
-// Execute executes the run and returns its outcome without writing
+// Import loads the extraction into tx, which the caller commits or rolls
+// back once the outcome (the gate) is known.
+func Import(ctx context.Context, spec *Spec, tx load.Tx, o Options) (*Outcome, error) {
+	if tx == nil {
+		return nil, errors.New("import: no environment transaction")
+	}
+	return execute(ctx, &execution{Options: o, spec: spec, kind: protocol.KindImport, tx: tx})
+}
+
+// Diff computes what an import into tx would do; tx writes nothing.
+func Diff(ctx context.Context, spec *Spec, tx load.DiffTx, o Options) (*Outcome, error) {
+	if tx == nil {
+		return nil, errors.New("diff: no environment transaction")
+	}
+	return execute(ctx, &execution{Options: o, spec: spec, kind: protocol.KindDiff, tx: tx})
+}
+
+// Written writes the artifacts of a run that has no transaction to settle
+// (a check, or a caller that settled it already) and returns its protocol:
+// a failure to write them fails the run. Per-row problems are never errors,
+// they are rejects; a returned error means the run failed (the protocol,
+// when not nil, says how far it came).
+func Written(out *Outcome, runErr error) (*protocol.Protocol, error) {
+	return out.written(runErr)
+}
+
+// execute executes the run and returns its outcome without writing
 // protocol.json and report.html: the caller settles the outcome first
 // (commit or roll back) and then calls Outcome.WriteArtifacts once. The
 // rejects are written while the rows are read.
-func Execute(ctx context.Context, o Options) (*Outcome, error) {
+func execute(ctx context.Context, o *execution) (*Outcome, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -124,8 +192,8 @@ func Execute(ctx context.Context, o Options) (*Outcome, error) {
 			if rerr := o.reads.Err(); rerr != nil { // the cause: a stored file changed
 				err = rerr
 			}
-			err = relative(err, o.Extraction.Dir, o.Project.Dir)
-			return finish(o, p, results, fmt.Errorf("%s %s: %w", o.Kind, pl.entity.Name, err))
+			err = relative(err, o.Extraction.Dir, o.spec.Dir)
+			return finish(o, p, results, fmt.Errorf("%s %s: %w", o.kind, pl.entity.Name, err))
 		}
 	}
 	if err := measureInputs(ctx, o.reads, prepared, p); err != nil {
@@ -134,13 +202,13 @@ func Execute(ctx context.Context, o Options) (*Outcome, error) {
 	if err := runFixups(ctx, o, p); err != nil {
 		return finish(o, p, results, err)
 	}
-	if err := checkAccounting(p, o.Tx != nil); err != nil {
+	if err := checkAccounting(p, o.tx != nil); err != nil {
 		return finish(o, p, results, err)
 	}
 	addDiffs(o, p)
-	p.Gate = evaluateGate(o.Project, p, o.Previous)
-	addTestsCheck(o.Project, p)
-	p.Warnings = append(p.Warnings, countWarnings(o.Project, p, o.Previous)...)
+	p.Gate = evaluateGate(o.spec, p, o.Previous)
+	addTestsCheck(o.spec, p)
+	p.Warnings = append(p.Warnings, countWarnings(o.spec, p, o.Previous)...)
 	return finish(o, p, results, nil)
 }
 
@@ -156,10 +224,10 @@ func memoryBudget(m int64) int64 {
 	return 0
 }
 
-func newProtocol(o Options) *protocol.Protocol {
-	h := o.Project.Hashes
+func newProtocol(o *execution) *protocol.Protocol {
+	h := o.spec.Hashes
 	return &protocol.Protocol{
-		Run: o.Run, Kind: o.Kind, Env: o.Env, Extraction: o.Extraction.Number,
+		Run: o.Run, Kind: o.kind, Env: o.Env, Extraction: o.Extraction.Number,
 		Status: protocol.StatusRunning, DryRun: o.DryRun, References: references(o),
 		Started: o.Now().UTC(), Version: o.Version,
 		Hashes:   protocol.Hashes{Recipes: h.Recipes, Format: h.Format, Lookups: h.Lookups, Fixups: h.Fixups, Inputs: map[string]string{}},
@@ -171,9 +239,9 @@ func newProtocol(o Options) *protocol.Protocol {
 // references is where the run resolves ref fields, as the protocol says:
 // "environment" when it also looks at the environment's rows, "delivery"
 // for other imports, "" for a check (always the delivery).
-func references(o Options) string {
+func references(o *execution) string {
 	switch {
-	case o.Tx == nil && o.Kind == protocol.KindCheck:
+	case o.tx == nil && o.kind == protocol.KindCheck:
 		return ""
 	case o.RefsFromEnvironment:
 		return project.ReferencesEnvironment
@@ -182,7 +250,7 @@ func references(o Options) string {
 }
 
 // finish sets the final status and returns the outcome.
-func finish(o Options, p *protocol.Protocol, results []*entityResult, runErr error) (*Outcome, error) {
+func finish(o *execution, p *protocol.Protocol, results []*entityResult, runErr error) (*Outcome, error) {
 	p.Finished = o.Now().UTC()
 	switch {
 	case runErr != nil:
@@ -194,7 +262,7 @@ func finish(o Options, p *protocol.Protocol, results []*entityResult, runErr err
 		p.Status = protocol.StatusSucceeded
 	}
 	p.Artifacts = o.Artifacts
-	return &Outcome{Protocol: p, migration: o.Project.Migration, customer: o.Project.Customer, results: results}, runErr
+	return &Outcome{Protocol: p, migration: o.spec.Migration, customer: o.spec.Customer, results: results}, runErr
 }
 
 // checkAccounting enforces read = filtered + rejected + valid, and for an

@@ -86,13 +86,12 @@ func newFixture(t *testing.T, files map[string]string) *fixture {
 	return &fixture{t: t, project: p, x: x, artifact: filepath.Join(dir, "runs", "1")}
 }
 
-func (f *fixture) options(tx load.Tx) Options {
+func (f *fixture) options(tx load.Tx) runOptions {
 	kind := protocol.KindCheck
 	if tx != nil {
 		kind = protocol.KindImport
 	}
-	return Options{Project: f.project, Extraction: f.x, Kind: kind, Run: 1, Artifacts: f.artifact,
-		Tx: tx, Version: "test", Now: func() time.Time { return time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC) }}
+	return runOptions{Project: f.project, Kind: kind, Tx: tx, Options: Options{Extraction: f.x, Run: 1, Artifacts: f.artifact, Version: "test", Now: func() time.Time { return time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC) }}}
 }
 
 const firmen = "ID;Name\nS1;Alpha AG\nS2;   \nS3;Gamma GmbH\n"
@@ -110,7 +109,7 @@ const kontakte = "ID;Nachname;EMail;Geburtsdatum;Firma;Status\n" +
 
 func TestCheckAccountsForEveryRow(t *testing.T) {
 	f := newFixture(t, map[string]string{"firmen.csv": firmen, "kontakte.csv": kontakte})
-	p, err := Run(context.Background(), f.options(nil))
+	p, err := runEngine(context.Background(), f.options(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +154,7 @@ func TestGateFailsAboveRejectRate(t *testing.T) {
 	f := newFixture(t, map[string]string{"firmen.csv": firmen, "kontakte.csv": kontakte})
 	limit := 0.2
 	f.project.Gate.MaxRejectRate = &limit
-	p, err := Run(context.Background(), f.options(nil))
+	p, err := runEngine(context.Background(), f.options(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +188,7 @@ func TestRejectsAreReproducibleAndOrderedWithManyWorkers(t *testing.T) {
 		f := newFixture(t, files)
 		o := f.options(nil)
 		o.Workers = workers
-		p, err := Run(context.Background(), o)
+		p, err := runEngine(context.Background(), o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,7 +214,7 @@ func TestRejectsAreReproducibleAndOrderedWithManyWorkers(t *testing.T) {
 func TestUnknownColumnIsConfigError(t *testing.T) {
 	f := newFixture(t, map[string]string{"firmen.csv": firmen, "kontakte.csv": kontakte})
 	f.project.Recipes["contacts"].Fields[1].Expr = "trim(Nachnahme)"
-	_, err := Run(context.Background(), f.options(nil))
+	_, err := runEngine(context.Background(), f.options(nil))
 	if !IsConfig(err) {
 		t.Fatalf("err = %v, want a configuration error", err)
 	}
@@ -234,7 +233,7 @@ func TestMalformedLinesAreRejectsOfTheirLine(t *testing.T) {
 			"C2;\"Meier\"x;;;S1;aktiv\n" + // 3: text after the closing quote
 			"C3;Bell\x07;;;S1;aktiv\n" + // 4: a control character
 			"\ufeffC4;Fine;;;S1;aktiv\n"}) // 5: valid once the BOM is gone
-	p, err := Run(context.Background(), f.options(nil))
+	p, err := runEngine(context.Background(), f.options(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +293,7 @@ func TestImportHandsValidRowsToTheTarget(t *testing.T) {
 		keys: map[string]map[string]struct{}{"structures": {"S9": {}}}} // S9 exists from an earlier import
 	o := f.options(tx)
 	o.RefsFromEnvironment = true // references: environment
-	p, err := Run(context.Background(), o)
+	p, err := runEngine(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +314,7 @@ func TestImportHandsValidRowsToTheTarget(t *testing.T) {
 func TestImportFailsWhenTheTargetFails(t *testing.T) {
 	f := newFixture(t, map[string]string{"firmen.csv": firmen, "kontakte.csv": kontakte})
 	tx := &recordingTx{loaded: map[string][]load.Record{}, fail: "contacts"}
-	p, err := Run(context.Background(), f.options(tx))
+	p, err := runEngine(context.Background(), f.options(tx))
 	if err == nil || !strings.Contains(err.Error(), "connection lost") {
 		t.Fatalf("err = %v, want the target's error", err)
 	}
@@ -355,7 +354,7 @@ func TestColumnChangesSincePreviousExtraction(t *testing.T) {
 	f := newFixture(t, map[string]string{"firmen.csv": firmen, "kontakte.csv": renamed})
 	o := f.options(nil)
 	o.PreviousExtraction = prev.x
-	_, err := Run(context.Background(), o)
+	_, err := runEngine(context.Background(), o)
 	if !IsConfig(err) {
 		t.Fatalf("err = %v, want a configuration error (the recipe reads EMail)", err)
 	}
@@ -363,7 +362,7 @@ func TestColumnChangesSincePreviousExtraction(t *testing.T) {
 		t.Errorf("the error does not say the column was renamed: %v", err)
 	}
 	f.project.Recipes["contacts"].Fields[2].Expr = `lower(trim(col("E-Mail")))`
-	p, err := Run(context.Background(), o)
+	p, err := runEngine(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ type entityResult struct {
 
 // runEntity streams one entity: accounts every row, writes its rejects and,
 // for an import, loads its valid rows.
-func runEntity(ctx context.Context, o Options, pl *preparedEntity, st *runState) (*entityResult, error) {
+func runEntity(ctx context.Context, o *execution, pl *preparedEntity, st *runState) (*entityResult, error) {
 	start := time.Now()
 	e := pl.entity
 	_, total := pl.reader.Progress()
@@ -43,7 +43,7 @@ func runEntity(ctx context.Context, o Options, pl *preparedEntity, st *runState)
 	defer func() { c.Millis = time.Since(start).Milliseconds() }()
 
 	if o.RefsFromEnvironment {
-		if err := st.loadEnvKeys(ctx, o.Tx, e); err != nil {
+		if err := st.loadEnvKeys(ctx, o.tx, e); err != nil {
 			return res, err
 		}
 	}
@@ -68,7 +68,7 @@ func runEntity(ctx context.Context, o Options, pl *preparedEntity, st *runState)
 	if pl.skip, err = newSkipper(ctx, o, pl); err != nil {
 		return res, err
 	}
-	ld := startLoad(ctx, o.Tx, e)
+	ld := startLoad(ctx, o.tx, e)
 	var skipped int64 // valid rows left out of the transform (skip.go)
 	late := lateTransform{pl: pl}
 	var unkeyed int64 // rejected rows without a readable key

@@ -44,11 +44,11 @@ func (x *ruleExamples) note(line int, values []string, problems []format.Problem
 }
 
 // explain re-runs each example row with tracing, for the report.
-func (x *ruleExamples) explain(o Options, pl *preparedEntity, columns []string) []report.RuleExample {
+func (x *ruleExamples) explain(o *execution, pl *preparedEntity, columns []string) []report.RuleExample {
 	if len(x.rows) == 0 {
 		return nil
 	}
-	single, err := transform.Compile(pl.recipe, pl.entity, columns, o.Project.Lookups)
+	single, err := transform.Compile(pl.recipe, pl.entity, columns, o.spec.Lookups)
 	if err != nil {
 		single = nil // compiled once already; cannot happen, but the examples are only an aid
 	}

@@ -17,12 +17,12 @@ import (
 // runFixups runs the project's fix-up rules at the end of an import, in
 // its transaction, once every entity is loaded: a reference to a row
 // loaded later in the same run resolves too.
-func runFixups(ctx context.Context, o Options, p *protocol.Protocol) error {
-	if o.Tx == nil || o.Kind != protocol.KindImport || len(o.Project.Fixups) == 0 {
+func runFixups(ctx context.Context, o *execution, p *protocol.Protocol) error {
+	if o.tx == nil || o.kind != protocol.KindImport || len(o.spec.Fixups) == 0 {
 		return nil
 	}
-	if err := applyFixups(ctx, o.Tx, o.Project.Fixups, o.Artifacts, p); err != nil {
-		return fmt.Errorf("%s: %w", o.Kind, err)
+	if err := applyFixups(ctx, o.tx, o.spec.Fixups, o.Artifacts, p); err != nil {
+		return fmt.Errorf("%s: %w", o.kind, err)
 	}
 	return nil
 }
@@ -31,35 +31,31 @@ func runFixups(ctx context.Context, o Options, p *protocol.Protocol) error {
 // loads, so that they can rewrite the links whose target is known when a
 // row is written (load.FixupPreparer); the pass after the loads does the
 // rest.
-func prepareFixups(o Options) {
-	if o.Tx == nil || o.Kind != protocol.KindImport || len(o.Project.Fixups) == 0 {
+func prepareFixups(o *execution) {
+	if o.tx == nil || o.kind != protocol.KindImport || len(o.spec.Fixups) == 0 {
 		return
 	}
-	if fp, ok := o.Tx.(load.FixupPreparer); ok {
-		fp.PrepareFixups(o.Project.Fixups)
+	if fp, ok := o.tx.(load.FixupPreparer); ok {
+		fp.PrepareFixups(o.spec.Fixups)
 	}
 }
 
-// RunFixup is a fixup run: the project's fix-up rules re-run on the
-// environment's current rows in o.Tx, which the caller commits or (for a
-// dry run) rolls back. o.Extraction may be nil. It writes the run's
-// protocol.json, report.html and rejects/fixups.csv and returns the
-// protocol, kind fixup.
-func RunFixup(ctx context.Context, o Options) (*protocol.Protocol, error) {
-	out, err := ExecuteFixup(ctx, o)
-	return out.written(err)
+// Fixup is a fixup run: the spec's fix-up rules re-run on the
+// environment's current rows in tx, which the caller commits or (for a dry
+// run) rolls back. o.Extraction may be nil. Its rejects/fixups.csv is
+// written while it runs; protocol.json and report.html once the caller has
+// settled it (Outcome.WriteArtifacts, or Written).
+func Fixup(ctx context.Context, spec *Spec, tx load.Tx, o Options) (*Outcome, error) {
+	return executeFixup(ctx, &execution{Options: o, spec: spec, kind: protocol.KindFixup, tx: tx})
 }
 
-// ExecuteFixup is RunFixup without writing protocol.json and report.html
-// (see Execute).
-func ExecuteFixup(ctx context.Context, o Options) (*Outcome, error) {
+func executeFixup(ctx context.Context, o *execution) (*Outcome, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	o.Kind = protocol.KindFixup
-	h := o.Project.Hashes
+	h := o.spec.Hashes
 	p := &protocol.Protocol{
-		Run: o.Run, Kind: o.Kind, Env: o.Env, Status: protocol.StatusRunning, DryRun: o.DryRun,
+		Run: o.Run, Kind: o.kind, Env: o.Env, Status: protocol.StatusRunning, DryRun: o.DryRun,
 		Started: o.Now().UTC(), Version: o.Version,
 		Hashes:   protocol.Hashes{Recipes: h.Recipes, Format: h.Format, Lookups: h.Lookups, Fixups: h.Fixups, Inputs: map[string]string{}},
 		Entities: []*protocol.Entity{},
@@ -71,12 +67,12 @@ func ExecuteFixup(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	var err error
 	switch {
-	case o.Tx == nil:
+	case o.tx == nil:
 		err = fmt.Errorf("fix-up: no environment transaction")
-	case len(o.Project.Fixups) == 0:
+	case len(o.spec.Fixups) == 0:
 		p.Warnings = append(p.Warnings, "no fix-up rules: declare them under fixups: in a recipe or in handover.yaml")
 	default:
-		err = applyFixups(ctx, o.Tx, o.Project.Fixups, o.Artifacts, p)
+		err = applyFixups(ctx, o.tx, o.spec.Fixups, o.Artifacts, p)
 	}
 	return finish(o, p, nil, err)
 }

@@ -117,8 +117,7 @@ func benchImportProto(b *testing.B, p *project.Project, x *extract.Extraction, d
 	if pass != nil {
 		etx = timedTx{Tx: tx, spent: pass}
 	}
-	proto, err := Run(ctx, Options{Project: p, Extraction: x, Kind: protocol.KindImport, Env: "bench", Run: i + 1,
-		Artifacts: filepath.Join(b.TempDir(), "run"), Tx: etx, Version: "bench"})
+	proto, err := runEngine(ctx, runOptions{Project: p, Kind: protocol.KindImport, Tx: etx, Options: Options{Extraction: x, Env: "bench", Run: i + 1, Artifacts: filepath.Join(b.TempDir(), "run"), Version: "bench"}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -110,8 +110,7 @@ func importRun(t *testing.T, p *project.Project, x *extract.Extraction, dsn stri
 	}
 	defer tx.Rollback(ctx)
 	artifacts := filepath.Join(p.Dir, "runs", strconv.Itoa(run))
-	proto, err := Run(ctx, Options{Project: p, Extraction: x, Kind: protocol.KindImport, Env: "dev", Run: run,
-		Artifacts: artifacts, Tx: tx, Version: "test", Now: func() time.Time { return time.Unix(0, 0) }})
+	proto, err := runEngine(ctx, runOptions{Project: p, Kind: protocol.KindImport, Tx: tx, Options: Options{Extraction: x, Env: "dev", Run: run, Artifacts: artifacts, Version: "test", Now: func() time.Time { return time.Unix(0, 0) }}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +228,7 @@ func TestRunFixupDryRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		artifacts := filepath.Join(p.Dir, "runs", "fix"+strconv.FormatBool(dry))
-		proto, err := RunFixup(ctx, Options{Project: p, Env: "dev", Run: 2, Artifacts: artifacts, Tx: tx, DryRun: dry, Version: "test"})
+		proto, err := runEngine(ctx, runOptions{Kind: protocol.KindFixup, Project: p, Tx: tx, Options: Options{Env: "dev", Run: 2, Artifacts: artifacts, DryRun: dry, Version: "test"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -315,8 +314,7 @@ func TestImportFailsWhenTheFixupFails(t *testing.T) {
 	p := fixupProject(t)
 	x := writeExtraction(t, p.Dir, 1, map[string]string{"kontakte.csv": fixKontakte1})
 	tx := fixupFailsTx{&recordingTx{loaded: map[string][]load.Record{}}}
-	proto, err := Run(context.Background(), Options{Project: p, Extraction: x, Kind: protocol.KindImport, Env: "dev", Run: 1,
-		Artifacts: filepath.Join(p.Dir, "runs", "1"), Tx: tx, Version: "test"})
+	proto, err := runEngine(context.Background(), runOptions{Project: p, Kind: protocol.KindImport, Tx: tx, Options: Options{Extraction: x, Env: "dev", Run: 1, Artifacts: filepath.Join(p.Dir, "runs", "1"), Version: "test"}})
 	if err == nil || err.Error() != "import: fix-up contacts.notes: connection lost" {
 		t.Fatalf("err = %v", err)
 	}
@@ -347,7 +345,7 @@ func TestFixupNeedsTheCapability(t *testing.T) {
 	if _, ok := tx.(load.Fixer); !ok {
 		t.Fatal("the SQLite transaction lost its Fixup")
 	}
-	_, err = RunFixup(ctx, Options{Project: p, Env: "dev", Run: 1, Tx: noFixer{tx}, Version: "test"})
+	_, err = runEngine(ctx, runOptions{Kind: protocol.KindFixup, Project: p, Tx: noFixer{tx}, Options: Options{Env: "dev", Run: 1, Version: "test"}})
 	if err == nil || !strings.Contains(err.Error(), "cannot run fix-up rules") {
 		t.Fatalf("fix-up on a transaction without Fixup: %v", err)
 	}

@@ -6,13 +6,12 @@ import (
 	"strings"
 
 	"github.com/handover/handover/internal/format"
-	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
 )
 
 // evaluateGate runs the quality gate's checks of handover.yaml against the
 // run's counts.
-func evaluateGate(pr *project.Project, p *protocol.Protocol, prev map[string]int64) protocol.Gate {
+func evaluateGate(pr *Spec, p *protocol.Protocol, prev map[string]int64) protocol.Gate {
 	g := protocol.Gate{Passed: true, Checks: []protocol.Check{}}
 	add := func(name, entity string, value, limit float64, passed bool) {
 		g.Checks = append(g.Checks, protocol.Check{Name: name, Entity: entity,
@@ -61,7 +60,7 @@ func unresolvedRefs(e *protocol.Entity) int {
 
 // hasRefs reports whether entity has a ref field; true when the format is
 // unknown.
-func hasRefs(pr *project.Project, entity string) bool {
+func hasRefs(pr *Spec, entity string) bool {
 	if pr.Format == nil {
 		return true
 	}
@@ -79,7 +78,7 @@ func hasRefs(pr *project.Project, entity string) bool {
 
 // countWarnings warns when an entity's row count moved noticeably against
 // the previous extraction: the sign of a broken extraction.
-func countWarnings(pr *project.Project, p *protocol.Protocol, prev map[string]int64) []string {
+func countWarnings(pr *Spec, p *protocol.Protocol, prev map[string]int64) []string {
 	limit := 0.1
 	if pr.Gate.MaxCountChange != nil {
 		limit = *pr.Gate.MaxCountChange

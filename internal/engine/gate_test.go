@@ -35,7 +35,7 @@ func TestGateUnresolvedRefs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, nil)
 			f.project.Gate = project.Gate{MaxUnresolvedRefs: tt.limit}
-			g := evaluateGate(f.project, counts(tt.byRule), nil)
+			g := evaluateGate(SpecOf(f.project), counts(tt.byRule), nil)
 			var got []protocol.Check
 			for _, c := range g.Checks {
 				if c.Name == "max_unresolved_refs" {
@@ -63,7 +63,7 @@ func TestGateUnresolvedRefs(t *testing.T) {
 func TestRunFailsGateOnUnresolvedRefs(t *testing.T) {
 	f := newFixture(t, map[string]string{"firmen.csv": firmen, "kontakte.csv": kontakte})
 	f.project.Gate = project.Gate{MaxUnresolvedRefs: intp(1)}
-	p, err := Run(context.Background(), f.options(nil))
+	p, err := runEngine(context.Background(), f.options(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/handover/handover/internal/archive"
-	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
 	"github.com/handover/handover/internal/recipetest"
 )
@@ -13,11 +12,11 @@ import (
 // an artifact store, archives the run's inputs. A test file that cannot be
 // read or run is recorded as the tests' error: it fails the gate when
 // tests are required, and is a warning otherwise.
-func recordInputs(ctx context.Context, o Options, p *protocol.Protocol) error {
-	files, err := recipetest.Load(o.Project, "")
+func recordInputs(ctx context.Context, o *execution, p *protocol.Protocol) error {
+	files, err := recipetest.Load(o.spec.project(), "")
 	if err == nil && len(files) > 0 {
 		var rep *recipetest.Report
-		if rep, err = recipetest.Run(o.Project, files); rep != nil {
+		if rep, err = recipetest.Run(o.spec.project(), files); rep != nil {
 			p.Tests = &protocol.Tests{Hash: rep.Hash, Cases: rep.Cases, Passed: rep.Passed, Failed: rep.Failed}
 		}
 	}
@@ -31,7 +30,7 @@ func recordInputs(ctx context.Context, o Options, p *protocol.Protocol) error {
 	if o.Archive == nil {
 		return nil
 	}
-	h, err := archive.Save(ctx, o.Archive, o.Project, files)
+	h, err := archive.Save(ctx, o.Archive, o.spec.project(), files)
 	if err != nil {
 		return err
 	}
@@ -41,7 +40,7 @@ func recordInputs(ctx context.Context, o Options, p *protocol.Protocol) error {
 
 // addTestsCheck adds the gate's tests check when handover.yaml says
 // gate: {tests: required}: the fixture tests exist, ran and all passed.
-func addTestsCheck(pr *project.Project, p *protocol.Protocol) {
+func addTestsCheck(pr *Spec, p *protocol.Protocol) {
 	if !pr.Gate.TestsRequired {
 		return
 	}

@@ -101,7 +101,7 @@ func TestInputsAreHashedWhileRead(t *testing.T) {
 	objs := newMemObjects()
 	f := newFixture(t, nil)
 	f.x = receiveObjects(t, objs, map[string]string{"firmen.csv": firmen, "kontakte.csv": kontakte})
-	p, err := Run(context.Background(), f.options(nil))
+	p, err := runEngine(context.Background(), f.options(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestChangedObjectFailsTheRun(t *testing.T) {
 	f := newFixture(t, nil)
 	f.x = receiveObjects(t, objs, map[string]string{"firmen.csv": firmen, "kontakte.csv": kontakte})
 	objs.objs["extractions/1/kontakte.csv"] = []byte(strings.Replace(kontakte, "C8", "C9", 1))
-	p, err := Run(context.Background(), f.options(nil))
+	p, err := runEngine(context.Background(), f.options(nil))
 	want := "extraction 1 no longer matches its manifest: kontakte.csv: content changed"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("run on a changed object: %v, want %q", err, want)
@@ -132,7 +132,7 @@ func TestChangedObjectFailsTheRun(t *testing.T) {
 		t.Errorf("status %s, want failed", p.Status)
 	}
 	delete(objs.objs, "extractions/1/firmen.csv")
-	if _, err := Run(context.Background(), f.options(nil)); err == nil || !strings.Contains(err.Error(), "firmen.csv: missing") {
+	if _, err := runEngine(context.Background(), f.options(nil)); err == nil || !strings.Contains(err.Error(), "firmen.csv: missing") {
 		t.Fatalf("run with a missing object: %v", err)
 	}
 }

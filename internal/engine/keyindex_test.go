@@ -214,7 +214,7 @@ func TestSpilledKeyStateGivesIdenticalRejects(t *testing.T) {
 		f := newFixture(t, files)
 		o := f.options(nil)
 		o.Memory = memory
-		p, err := Run(context.Background(), o)
+		p, err := runEngine(context.Background(), o)
 		if err != nil {
 			t.Fatal(err)
 		}

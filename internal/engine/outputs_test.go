@@ -36,7 +36,7 @@ func TestOutputHashesStableAcrossWorkers(t *testing.T) {
 		o := f.options(nil)
 		o.Workers = workers
 		o.Artifacts = filepath.Join(t.TempDir(), fmt.Sprint(i))
-		p, err := Run(context.Background(), o)
+		p, err := runEngine(context.Background(), o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +65,7 @@ func TestOutputHashesStableAcrossWorkers(t *testing.T) {
 	}
 	// Another directory (another machine's paths) gives the same hashes.
 	f3 := newFixture(t, map[string]string{"firmen.csv": firmen, "kontakte.csv": bigKontakte(3000, "")})
-	p3, err := Run(context.Background(), f3.options(nil))
+	p3, err := runEngine(context.Background(), f3.options(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestOutputHashesStableAcrossWorkers(t *testing.T) {
 	}
 	// One changed value changes the valid rows' hash and nothing else.
 	f2 := newFixture(t, map[string]string{"firmen.csv": firmen, "kontakte.csv": bigKontakte(3000, "x")})
-	p, err := Run(context.Background(), f2.options(nil))
+	p, err := runEngine(context.Background(), f2.options(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestOutputHashesStableAcrossWorkers(t *testing.T) {
 func TestGateRequiresTests(t *testing.T) {
 	f := newFixture(t, map[string]string{"firmen.csv": firmen, "kontakte.csv": kontakte})
 	f.project.Gate.TestsRequired = true
-	p, _ := Run(context.Background(), f.options(nil))
+	p, _ := runEngine(context.Background(), f.options(nil))
 	if p.Gate.Passed {
 		t.Fatal("gate passed without tests")
 	}

@@ -41,16 +41,16 @@ type preparedEntity struct {
 
 // prepare opens every entity's source and compiles every recipe before any
 // row is read, so that all configuration problems are reported at once.
-func prepare(ctx context.Context, o Options) ([]*preparedEntity, error) {
-	if err := o.Project.Format.Compile(); err != nil {
+func prepare(ctx context.Context, o *execution) ([]*preparedEntity, error) {
+	if err := o.spec.Format.Compile(); err != nil {
 		return nil, &ConfigError{Err: err}
 	}
 	var prepared []*preparedEntity
 	var problems []error
-	for _, e := range o.Project.Format.Entities {
-		pl, err := prepareEntity(ctx, o.Project.Recipes[e.Name], e, o, o.Project.Lookups)
+	for _, e := range o.spec.Format.Entities {
+		pl, err := prepareEntity(ctx, o.spec.Recipes[e.Name], e, o, o.spec.Lookups)
 		if err != nil {
-			problems = append(problems, relative(err, o.Extraction.Dir, o.Project.Dir))
+			problems = append(problems, relative(err, o.Extraction.Dir, o.spec.Dir))
 			continue
 		}
 		prepared = append(prepared, pl)
@@ -62,7 +62,7 @@ func prepare(ctx context.Context, o Options) ([]*preparedEntity, error) {
 	return prepared, nil
 }
 
-func prepareEntity(ctx context.Context, r *recipe.Recipe, e *format.Entity, o Options, lookups recipe.Lookups) (*preparedEntity, error) {
+func prepareEntity(ctx context.Context, r *recipe.Recipe, e *format.Entity, o *execution, lookups recipe.Lookups) (*preparedEntity, error) {
 	if r == nil {
 		return nil, fmt.Errorf("entity %s has no recipe", e.Name)
 	}

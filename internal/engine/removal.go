@@ -22,8 +22,8 @@ func keyless(e *format.Entity, r *rowResult) bool {
 // has (valid and rejected rows alike) so that it can apply the entity's
 // removal policy to the rows that are absent. It records the counts in c
 // and returns the warnings a migration engineer must see.
-func sweep(ctx context.Context, o Options, e *format.Entity, keys *entityKeys, unkeyed int64, c *protocol.Entity) ([]string, error) {
-	sw, ok := o.Tx.(load.Sweeper)
+func sweep(ctx context.Context, o *execution, e *format.Entity, keys *entityKeys, unkeyed int64, c *protocol.Entity) ([]string, error) {
+	sw, ok := o.tx.(load.Sweeper)
 	if !ok {
 		return nil, nil
 	}
@@ -50,9 +50,9 @@ func sweep(ctx context.Context, o Options, e *format.Entity, keys *entityKeys, u
 
 // removalWarnings describes the absent rows left in the environment and the
 // references left pointing at deleted rows.
-func removalWarnings(o Options, entity string, r load.Removal, unkeyed int64) []string {
+func removalWarnings(o *execution, entity string, r load.Removal, unkeyed int64) []string {
 	kept, notDeleted, refer := "kept", "not deleted", "still refer"
-	if o.Kind == protocol.KindDiff {
+	if o.kind == protocol.KindDiff {
 		kept, notDeleted, refer = "would be kept", "would not be deleted", "would still refer"
 	}
 	var out []string
@@ -102,9 +102,9 @@ func keyList(keys []string, total int64) string {
 }
 
 // addDiffs puts a diff run's per-entity diffs into its protocol.
-func addDiffs(o Options, p *protocol.Protocol) {
-	d, ok := o.Tx.(load.DiffTx)
-	if !ok || o.Kind != protocol.KindDiff {
+func addDiffs(o *execution, p *protocol.Protocol) {
+	d, ok := o.tx.(load.DiffTx)
+	if !ok || o.kind != protocol.KindDiff {
 		return
 	}
 	p.Diff = map[string]*protocol.EntityDiff{}

@@ -52,7 +52,7 @@ func envRun(t *testing.T, path, kind string, files map[string]string, policies [
 	o := f.options(tx)
 	o.Kind, o.Env, o.Extraction.Number = kind, "dev", 2
 	o.RefsFromEnvironment = true // extraction 2 lacks a company its contacts name: references: environment
-	p, err := Run(ctx, o)
+	p, err := runEngine(ctx, o)
 	if err != nil {
 		t.Fatalf("%s: %v", kind, err)
 	}

@@ -42,13 +42,13 @@ type rawFP struct{ hi, lo uint64 }
 const skipHead = 16 + load.FingerprintSize // raw fingerprint, then the record's fingerprint
 
 // skipContext is the salt of an entity's raw fingerprints.
-func skipContext(o Options, pl *preparedEntity) [16]byte {
+func skipContext(o *execution, pl *preparedEntity) [16]byte {
 	h := sha256.New()
 	put := func(s string) {
 		h.Write(binary.AppendUvarint(nil, uint64(len(s))))
 		h.Write([]byte(s))
 	}
-	hs := o.Project.Hashes
+	hs := o.spec.Hashes
 	for _, s := range []string{skipVersion, o.Version, hs.Recipes, hs.Format, hs.Lookups, pl.entity.Name} {
 		put(s)
 	}
@@ -126,9 +126,9 @@ func (s *skipper) record(raw rawFP, fp *rowDigest, values []string) []byte {
 
 // newSkipper reads the environment's skip data of the entity when the
 // transaction keeps it; nil when it does not.
-func newSkipper(ctx context.Context, o Options, pl *preparedEntity) (*skipper, error) {
-	sr, ok := o.Tx.(load.SkipReader)
-	if !ok || o.Kind != protocol.KindImport {
+func newSkipper(ctx context.Context, o *execution, pl *preparedEntity) (*skipper, error) {
+	sr, ok := o.tx.(load.SkipReader)
+	if !ok || o.kind != protocol.KindImport {
 		return nil, nil
 	}
 	s := &skipper{salt: skipContext(o, pl), cross: crossFields(pl.entity), index: newSkipIndex()}

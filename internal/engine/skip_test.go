@@ -157,7 +157,7 @@ func importInto(t *testing.T, f *fixture, x *extract.Extraction, dsn string, run
 	o := f.options(etx)
 	o.Extraction, o.Run = x, run
 	o.Artifacts = filepath.Join(t.TempDir(), "run")
-	p, err := Run(ctx, o)
+	p, err := runEngine(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}

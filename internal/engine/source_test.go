@@ -21,7 +21,7 @@ func TestSourceOverSeveralFilesWithTitleAndFooter(t *testing.T) {
 	})
 	c := f.project.Recipes["contacts"]
 	c.Source.File, c.Source.HeaderRow, c.Source.FooterRows = "kontakte_*.csv", 2, 1
-	p, err := Run(context.Background(), f.options(nil))
+	p, err := runEngine(context.Background(), f.options(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestSourceWarningsReachTheProtocol(t *testing.T) {
 		"firmen.csv":   "ID;Name;Name;\nS1;Alpha;x;y\n",
 		"kontakte.csv": kontakte,
 	})
-	p, err := Run(context.Background(), f.options(nil))
+	p, err := runEngine(context.Background(), f.options(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestSourceWarningsReachTheProtocol(t *testing.T) {
 func TestDatabaseSourceWithoutSnapshot(t *testing.T) {
 	f := newFixture(t, map[string]string{"firmen.csv": firmen, "kontakte.csv": kontakte})
 	f.project.Recipes["contacts"].Source = recipeDBSource()
-	_, err := Run(context.Background(), f.options(nil))
+	_, err := runEngine(context.Background(), f.options(nil))
 	if err == nil || !strings.Contains(err.Error(), "source is a database: extraction 1 holds no snapshot of it (run handover receive --databases)") {
 		t.Errorf("error %v", err)
 	}
@@ -81,7 +81,7 @@ func TestSourceFromDumpTable(t *testing.T) {
 		"C3\tNoser\tn@x.ch\t\\N\tS3\taktiv\n" // line 5 valid; then the dump ends without \.
 	f := newFixture(t, map[string]string{"firmen.csv": firmen, "alt.sql": dump})
 	f.project.Recipes["contacts"].Source = recipe.Source{File: "alt.sql", Table: "kontakte"}
-	p, err := Run(context.Background(), f.options(nil))
+	p, err := runEngine(context.Background(), f.options(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

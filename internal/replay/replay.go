@@ -68,10 +68,10 @@ func Replay(ctx context.Context, req Request) (*Result, error) {
 	if err := sameInputs(req.Run.Hashes, req.Project.Hashes); err != nil {
 		return nil, fmt.Errorf("replay run %d: %w", req.Run.Run, err)
 	}
-	p, err := engine.Run(ctx, engine.Options{
-		Project: req.Project, Extraction: req.Extraction, Kind: protocol.KindCheck, Run: req.Run.Run,
+	p, err := engine.Written(engine.Check(ctx, engine.SpecOf(req.Project), engine.Options{
+		Extraction: req.Extraction, Run: req.Run.Run,
 		Artifacts: req.Scratch, DryRun: true, Version: req.Version, Workers: req.Workers, Now: time.Now,
-	})
+	}))
 	if err != nil {
 		return nil, fmt.Errorf("replay run %d: %w", req.Run.Run, err)
 	}

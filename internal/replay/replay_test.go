@@ -41,8 +41,8 @@ func sample(t *testing.T) (*project.Project, *extract.Extraction, files.Store) {
 
 func check(t *testing.T, p *project.Project, x *extract.Extraction, store files.Store, artifacts string) *protocol.Protocol {
 	t.Helper()
-	proto, err := engine.Run(context.Background(), engine.Options{Project: p, Extraction: x, Kind: protocol.KindCheck,
-		Run: 1, Artifacts: artifacts, Archive: store, Workers: 2})
+	proto, err := engine.Written(engine.Check(context.Background(), engine.SpecOf(p), engine.Options{Extraction: x,
+		Run: 1, Artifacts: artifacts, Archive: store, Workers: 2}))
 	if err != nil {
 		t.Fatal(err)
 	}
