@@ -126,13 +126,14 @@ func (s *Service) Deliver(ctx context.Context, req DeliverRequest) (*DeliverResu
 	if err != nil {
 		return nil, err
 	}
+	res := &DeliverResult{}
+	res.Files, res.Problems = detectDelivery(ctx, p, staged) // on the staged copies, wherever extractions are stored
 	x, err := s.receiveStaged(ctx, p, req, staged)
 	if err != nil {
 		return nil, err
 	}
 	cleanup() // the extraction holds the files now
-	res := &DeliverResult{Extraction: x.Number}
-	res.Files, res.Problems = detectDelivery(ctx, p, x)
+	res.Extraction = x.Number
 	if req.Queue != nil {
 		n, err := req.Queue(ctx, QueueRequest{Actor: req.Actor, Project: p.Dir, Kind: protocol.KindCheck, Extraction: x.Number})
 		if err != nil {

@@ -2,16 +2,12 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path"
-	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/handover/handover/internal/engine"
-	"github.com/handover/handover/internal/extract"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/recipe"
 	"github.com/handover/handover/internal/source"
@@ -54,18 +50,19 @@ type FileProblem struct {
 	Message string
 }
 
-// detectDelivery detects the format of every file of extraction x and
-// compares each with its recipe.
-func detectDelivery(ctx context.Context, p *project.Project, x *extract.Extraction) ([]DeliveredFile, []FileProblem) {
-	files := make([]DeliveredFile, 0, len(x.Files))
+// detectDelivery detects the format of every staged file of a delivery
+// and compares each with its recipe.
+func detectDelivery(ctx context.Context, p *project.Project, staged []stagedFile) ([]DeliveredFile, []FileProblem) {
+	files := make([]DeliveredFile, 0, len(staged))
 	matched := map[string]bool{}
-	for _, f := range x.Files {
-		r := recipeFor(p, f.Path)
+	for _, f := range staged {
+		r := recipeFor(p, f.name)
 		if r != nil {
 			matched[r.Entity] = true
 		}
-		files = append(files, detectFile(ctx, r, filepath.Join(x.Dir, filepath.FromSlash(f.Path)), f))
+		files = append(files, detectFile(ctx, r, f))
 	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	var problems []FileProblem
 	for _, e := range p.Format.Entities {
 		r := p.Recipes[e.Name]
@@ -97,8 +94,8 @@ func recipeFor(p *project.Project, name string) *recipe.Recipe {
 // detectFile reads how the file is encoded and delimited (detected, not
 // taken from the recipe, so that a wrong one shows), its columns and rows,
 // and compares them with what recipe r expects.
-func detectFile(ctx context.Context, r *recipe.Recipe, local string, f extract.File) DeliveredFile {
-	df := DeliveredFile{Name: f.Path, Size: f.Size, Columns: []string{}, Problems: []FileProblem{}}
+func detectFile(ctx context.Context, r *recipe.Recipe, f stagedFile) DeliveredFile {
+	df := DeliveredFile{Name: f.name, Size: f.size, Columns: []string{}, Problems: []FileProblem{}}
 	var opts source.Options
 	if r != nil {
 		df.Entity = r.Entity
@@ -106,15 +103,15 @@ func detectFile(ctx context.Context, r *recipe.Recipe, local string, f extract.F
 		opts.Encoding, opts.Delimiter = "", ""
 	} else {
 		df.Problems = append(df.Problems, FileProblem{Kind: ProblemNoRecipe,
-			Message: fmt.Sprintf("%s is not read by any entity of this migration: check its name", f.Path)})
+			Message: fmt.Sprintf("%s is not read by any entity of this migration: check its name", f.name)})
 	}
-	res, err := source.Peek(ctx, local, opts, 1)
+	res, err := source.Peek(ctx, f.local, opts, 1)
 	if res != nil {
 		df.Format, df.Encoding, df.Delimiter = res.Format, res.Encoding, res.Delimiter
 		df.Columns = append(df.Columns, res.Columns...)
 	}
 	if err != nil {
-		df.Problems = append(df.Problems, FileProblem{Kind: ProblemUnreadable, Message: fmt.Sprintf("%s cannot be read: %v", f.Path, err)})
+		df.Problems = append(df.Problems, FileProblem{Kind: ProblemUnreadable, Message: fmt.Sprintf("%s cannot be read: %v", f.name, unstaged(err, f))})
 		return df
 	}
 	if df.Format == "dump" {
@@ -123,7 +120,7 @@ func detectFile(ctx context.Context, r *recipe.Recipe, local string, f extract.F
 	if !opts.NoHeader && len(opts.Columns) == 0 {
 		df.Header = max(opts.HeaderRow, opts.SkipRows+1)
 	}
-	df.Rows = countRows(ctx, local, res, opts)
+	df.Rows = countRows(ctx, f, res, opts)
 	if r != nil {
 		df.Problems = append(df.Problems, formatProblems(r, &df)...)
 		df.Problems = append(df.Problems, columnProblems(recipe.ReferencedColumns(r), df.Columns)...)
@@ -224,25 +221,26 @@ func columnProblems(expected, columns []string) []FileProblem {
 	return out
 }
 
-// countRows counts the data rows of a file: for text, the records after
-// the header (a quoted line break does not end a CSV record; blank lines
-// are no rows), fast, without parsing fields; otherwise by reading them.
-func countRows(ctx context.Context, local string, res *source.PeekResult, opts source.Options) int64 {
+// countRows counts the data rows of a file: for text, the records (CSV)
+// or lines counted while it was staged, less those before the first data
+// row and the footer; otherwise by reading them.
+func countRows(ctx context.Context, f stagedFile, res *source.PeekResult, opts source.Options) int64 {
 	if len(res.Rows) == 0 {
 		return 0
 	}
 	text := res.Format == "csv" || res.Format == "jsonl" || res.Format == "fixed"
-	if text && !strings.HasPrefix(res.Encoding, "utf-16") && !strings.HasSuffix(strings.ToLower(local), ".gz") {
-		n, err := countRecords(ctx, local, res.Format == "csv")
-		if err == nil {
-			before := int64(0)
-			if len(res.Lines) > 0 {
-				before = int64(res.Lines[0] - 1)
-			}
-			return max(n-before-int64(opts.FooterRows), 0)
+	if text && !strings.HasPrefix(res.Encoding, "utf-16") && !strings.HasSuffix(strings.ToLower(f.name), ".gz") {
+		n := f.lines
+		if res.Format == "csv" {
+			n = f.records
 		}
+		before := int64(0)
+		if len(res.Lines) > 0 {
+			before = int64(res.Lines[0] - 1)
+		}
+		return max(n-before-int64(opts.FooterRows), 0)
 	}
-	rd, err := source.Open(ctx, local, opts)
+	rd, err := source.Open(ctx, f.local, opts)
 	if err != nil {
 		return 0
 	}
@@ -256,45 +254,8 @@ func countRows(ctx context.Context, local string, res *source.PeekResult, opts s
 	}
 }
 
-// countRecords counts the non-blank records of a text file; quotes: a
-// line break inside double quotes does not end a record.
-func countRecords(ctx context.Context, name string, quotes bool) (int64, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	buf := make([]byte, 256<<10)
-	var n int64
-	inQuote, content := false, false
-	for {
-		if err := ctx.Err(); err != nil {
-			return 0, err
-		}
-		k, err := f.Read(buf)
-		for _, c := range buf[:k] {
-			switch {
-			case c == '"' && quotes:
-				inQuote = !inQuote
-				content = true
-			case c == '\n' && !inQuote:
-				if content {
-					n++
-				}
-				content = false
-			case c != '\r':
-				content = true
-			}
-		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return 0, err
-		}
-	}
-	if content {
-		n++
-	}
-	return n, nil
+// unstaged names the file by its delivered name in a reader's message
+// instead of its staged one.
+func unstaged(err error, f stagedFile) string {
+	return strings.ReplaceAll(err.Error(), f.local, f.name)
 }

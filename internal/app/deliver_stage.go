@@ -29,6 +29,9 @@ type stagedFile struct {
 	from  string // what it came from, for messages
 	local string // the staged file
 	size  int64
+	// records and lines count its non-blank CSV records (a line break in
+	// double quotes does not end one) and text lines, counted while staged.
+	records, lines int64
 }
 
 // stager writes a delivery's files into one staging directory through an
@@ -153,7 +156,7 @@ func (g *stager) addFile(name, from string, r io.Reader, compressed int64) error
 		return err
 	}
 	g.seq++
-	local := fmt.Sprintf("%04d.part", g.seq)
+	local := fmt.Sprintf("%04d%s", g.seq, safeExt(name)) // the extension tells the reader the format
 	out, err := g.root.OpenFile(local, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("stage %s: %w", from, err)
@@ -162,7 +165,8 @@ func (g *stager) addFile(name, from string, r io.Reader, compressed int64) error
 	if compressed > 0 {
 		lim.ratio = max(memberRatio*compressed, ratioFloor)
 	}
-	n, err := io.Copy(out, lim)
+	var count recordCounter
+	n, err := io.Copy(io.MultiWriter(out, &count), lim)
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
@@ -175,8 +179,73 @@ func (g *stager) addFile(name, from string, r io.Reader, compressed int64) error
 		}
 		return fmt.Errorf("stage %s: %w", from, err)
 	}
-	g.files = append(g.files, stagedFile{name: name, from: from, local: filepath.Join(g.dir, local), size: n})
+	records, lines := count.finish()
+	g.files = append(g.files, stagedFile{name: name, from: from, local: filepath.Join(g.dir, local), size: n, records: records, lines: lines})
 	return nil
+}
+
+// safeExt is the extension of name ("kontakte.csv.gz" → ".csv.gz"),
+// lower-case, letters, digits and dots only, for a staged file's name.
+func safeExt(name string) string {
+	base := path.Base(name)
+	i := strings.IndexByte(base, '.')
+	if i < 0 {
+		return ""
+	}
+	ext := strings.ToLower(base[i:])
+	if len(ext) > 16 {
+		ext = ext[len(ext)-16:]
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '.' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, ext)
+}
+
+// recordCounter counts, as a file is written through it, its non-blank
+// CSV records (a line break inside double quotes does not end one) and
+// its non-blank lines.
+type recordCounter struct {
+	inQuote, record, line bool
+	records, lines        int64
+}
+
+func (c *recordCounter) Write(p []byte) (int, error) {
+	for _, b := range p {
+		switch b {
+		case '"':
+			c.inQuote = !c.inQuote
+			c.record, c.line = true, true
+		case '\n':
+			if !c.inQuote {
+				if c.record {
+					c.records++
+				}
+				c.record = false
+			}
+			if c.line {
+				c.lines++
+			}
+			c.line = false
+		case '\r':
+		default:
+			c.record, c.line = true, true
+		}
+	}
+	return len(p), nil
+}
+
+// finish counts the last record and line when no line break ends them.
+func (c *recordCounter) finish() (records, lines int64) {
+	if c.record {
+		c.records++
+	}
+	if c.line {
+		c.lines++
+	}
+	return c.records, c.lines
 }
 
 // limitReader fails once a file passes its limit, the delivery its limit,
