@@ -11,7 +11,7 @@ func TestRecordCounter(t *testing.T) {
 		{"a;b\r\n1;2\r\n", 2, 2},
 		{"a;b\n1;2", 2, 2},
 		{"a;b\n\n\r\n1;\"x\ny\"\n2;3\n", 3, 4}, // blank lines are no records; a quoted line break does not end one
-		{"a;b\n1;\"x \"\"q\"\" y\"\n", 2, 2},  // doubled quotes inside a quoted field
+		{"a;b\n1;\"x \"\"q\"\" y\"\n", 2, 2},   // doubled quotes inside a quoted field
 		{"{\"a\":1}\n{\"a\":2}\n", 2, 2},
 	}
 	for _, c := range cases {
