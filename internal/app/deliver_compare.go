@@ -2,9 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/handover/handover/internal/project"
@@ -80,7 +79,7 @@ func (s *Service) CompareDeliveries(ctx context.Context, req CompareRequest) (*C
 		}
 	}
 	for _, e := range cur.Protocol.Entities {
-		ec, err := compareEntity(ss.p, e, cur, prev)
+		ec, err := s.compareEntity(ctx, ss.p, e, cur, prev)
 		if err != nil {
 			return nil, err
 		}
@@ -93,9 +92,9 @@ func finishedCheck(r *Run) bool {
 	return r != nil && r.Protocol != nil && r.Status != StatusQueued && r.Status != protocol.StatusRunning && len(r.Protocol.Entities) > 0
 }
 
-func compareEntity(p *project.Project, e *protocol.Entity, cur, prev *Run) (EntityComparison, error) {
+func (s *Service) compareEntity(ctx context.Context, p *project.Project, e *protocol.Entity, cur, prev *Run) (EntityComparison, error) {
 	ec := EntityComparison{Entity: e.Name, Rows: e.Read, Rejected: e.Rejected}
-	now, err := rejectKeys(p, cur, e.Name)
+	now, err := s.rejectKeys(ctx, p, cur, e.Name)
 	if err != nil {
 		return ec, err
 	}
@@ -103,7 +102,7 @@ func compareEntity(p *project.Project, e *protocol.Entity, cur, prev *Run) (Enti
 	if prev != nil {
 		if pe := entityIn(prev.Protocol, e.Name); pe != nil {
 			ec.PreviousRows, ec.PreviousRejected = pe.Read, pe.Rejected
-			if before, err = rejectKeys(p, prev, e.Name); err != nil {
+			if before, err = s.rejectKeys(ctx, p, prev, e.Name); err != nil {
 				return ec, err
 			}
 		}
@@ -133,19 +132,21 @@ func entityIn(p *protocol.Protocol, name string) *protocol.Entity {
 	return nil
 }
 
-// rejectKeys reads the keys of the records run r rejected for entity.
-func rejectKeys(p *project.Project, r *Run, entity string) (map[string]bool, error) {
+// rejectKeys reads the keys of the records run r rejected for entity,
+// from the artifact store.
+func (s *Service) rejectKeys(ctx context.Context, p *project.Project, r *Run, entity string) (map[string]bool, error) {
 	out := map[string]bool{}
 	e := entityIn(r.Protocol, entity)
-	if e == nil || e.Rejects == "" || r.Artifacts == "" {
+	if e == nil || e.Rejects == "" {
 		return out, nil
 	}
-	f, err := os.Open(filepath.Join(r.Artifacts, filepath.FromSlash(e.Rejects)))
-	if os.IsNotExist(err) {
+	f, err := s.openArtifact(ctx, p, r.Number, e.Rejects)
+	var nf *NotFoundError
+	if errors.As(err, &nf) {
 		return out, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read the rejects of run %d: %w", r.Number, err)
+		return nil, err
 	}
 	defer f.Close()
 	columns, rows, err := report.ReadRejects(f)
