@@ -51,6 +51,16 @@ func (p *pages) addPortalScreens() error {
 	}
 	fm := template.FuncMap{
 		"delimiter": delimiterWords,
+		"signed": func(n int64) string {
+			if n > 0 {
+				return fmt.Sprintf("+%d", n)
+			}
+			return fmt.Sprint(n)
+		},
+		"deliveryStatus": func(s string) string {
+			return map[string]string{"received": "received", "checking": "being checked", "checked": "checked",
+				"check_failed": "could not be checked", "submitted": "submitted"}[s]
+		},
 		"bytes":     humanBytes,
 		"fieldPart": func(key string) string { f, _, ok := strings.Cut(key, "/"); return map[bool]string{true: f}[ok] },
 		"rulePart": func(key string) string {
@@ -81,6 +91,7 @@ func (s *Server) portalRoutes(mux *http.ServeMux) error {
 	s.page(mux, "GET", "/portal/{m}/runs/{n}", s.portalRun)
 	s.page(mux, "POST", "/portal/{m}/runs/{n}/signoff", s.portalSignOff)
 	s.page(mux, "POST", "/portal/{m}/deliveries", s.portalDeliver)
+	s.page(mux, "POST", "/portal/{m}/deliveries/{n}/submit", s.portalSubmit)
 	return nil
 }
 
@@ -125,17 +136,24 @@ type portalHomeScreen struct {
 	O          *Overview
 	Steps      []portalStep
 	Expect     expectation
-	Deliveries []portalDelivery
+	Deliveries []portalDelivery // newest first
+	Submitted  *DeliverySummary // the newest submitted delivery
 	SignOff    *signOffView
 	HasDocs    bool
 	Preview    bool // a team account looking at the customer's view
 	Upload     *uploadForm
 }
 
-// portalDelivery is one extraction with the check that validated it.
+// portalDelivery is one delivery on the portal's home.
 type portalDelivery struct {
-	Extraction
-	Check *RunSummary // the newest check of it, nil when none
+	DeliverySummary
+	CanSubmit bool
+}
+
+// canSubmit reports whether acc may submit delivery d now: a customer,
+// once its check has validated it, when it is not submitted yet.
+func canSubmit(acc *account.Account, d DeliverySummary) bool {
+	return acc.Role == account.RoleCustomer && d.Status == "checked"
 }
 
 func (s *Server) portalHome(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
@@ -147,7 +165,7 @@ func (s *Server) portalHome(w http.ResponseWriter, r *http.Request, acc *account
 	if err != nil {
 		return err
 	}
-	runs, err := s.svc.Runs(r.Context(), m)
+	ds, err := s.svc.Deliveries(r.Context(), m)
 	if err != nil {
 		return err
 	}
@@ -159,15 +177,11 @@ func (s *Server) portalHome(w http.ResponseWriter, r *http.Request, acc *account
 				Status: st.Status, Overdue: st.Overdue, Yours: st.Owner == account.RoleCustomer})
 		}
 	}
-	for _, x := range ov.Extractions {
-		d := portalDelivery{Extraction: x}
-		for i := len(runs) - 1; i >= 0; i-- {
-			if runs[i].Kind == "check" && runs[i].Extraction == x.Number {
-				d.Check = &runs[i]
-				break
-			}
+	for i := len(ds) - 1; i >= 0; i-- { // newest first
+		v.Deliveries = append(v.Deliveries, portalDelivery{DeliverySummary: ds[i], CanSubmit: canSubmit(acc, ds[i])})
+		if ds[i].Submitted != nil && v.Submitted == nil {
+			v.Submitted = &ds[i]
 		}
-		v.Deliveries = append(v.Deliveries, d)
 	}
 	if v.SignOff, err = s.signOffView(r.Context(), acc, m, ov, nil); err != nil {
 		return err
@@ -199,6 +213,18 @@ func customerTitle(st Step) string {
 // expect says what the customer should do now: the first of their steps
 // not done, worded as a task, with where to do it.
 func (s *Server) expect(m string, ov *Overview, v *portalHomeScreen) expectation {
+	if len(v.Deliveries) > 0 && v.Submitted == nil && v.Deliveries[0].By != "" {
+		d := v.Deliveries[0]
+		e := expectation{Headline: fmt.Sprintf("Fix and submit your delivery %d", d.Extraction),
+			Detail: "Look at the result of its check: fix the rows that would be rejected and upload again, or submit it to the team as it is. The team imports the delivery you submit."}
+		if d.Status == "checking" {
+			e.Detail = fmt.Sprintf("Delivery %d is being checked.", d.Extraction)
+		}
+		if d.Run > 0 {
+			e.Link, e.LinkText = fmt.Sprintf("%s/runs/%d", portalPath(m), d.Run), fmt.Sprintf("See the result of delivery %d", d.Extraction)
+		}
+		return e
+	}
 	var next *Step
 	for i := range ov.Plan {
 		st := &ov.Plan[i]
@@ -215,16 +241,22 @@ func (s *Server) expect(m string, ov *Overview, v *portalHomeScreen) expectation
 		return e
 	}
 	due := next.Relative + ", " + next.Due.Format("Monday 2 January 2006")
+	if next.Status == "blocked" && next.ID != stepExtraction1 && next.ID != stepExtraction2 { // a delivery is never too early
+		e := expectation{Headline: "Next for you: " + customerTitle(*next) + " (" + due + ")", Waiting: true}
+		if ov.Next != nil {
+			e.Detail = "The team is working on: " + ov.Next.Title + "."
+		}
+		if next.ID == stepValidation {
+			e.Detail = "The team imports your data into the test system (preprod) first; you validate it here."
+		}
+		return e
+	}
 	switch next.ID {
 	case stepExtraction1, stepExtraction2:
 		e := expectation{Headline: "Deliver your data by " + due,
 			Detail: "Fill in the template (or export in the agreed format) and upload it below. It is checked at once: you see which rows would be rejected and why, fix them, and upload again."}
 		if v.Upload != nil {
 			e.Link, e.LinkText = "#upload", "Upload your files"
-		}
-		if n := len(v.Deliveries); n > 0 && v.Deliveries[0].Check != nil {
-			e.Detail = fmt.Sprintf("Delivery %d is checked. Look at its result, fix the rows that would be rejected and upload again.", v.Deliveries[0].Number)
-			e.Link, e.LinkText = fmt.Sprintf("%s/runs/%d", portalPath(m), v.Deliveries[0].Check.Run), "See the result of delivery "+fmt.Sprint(v.Deliveries[0].Number)
 		}
 		return e
 	case stepValidation:

@@ -55,6 +55,9 @@ type portalRunScreen struct {
 	Problems []problem
 	Matching int
 	SignOff  *signOffView
+	Compare  *DeliveryComparison // with the previous delivery; nil when none
+	Delivery *DeliverySummary    // the checked delivery, when this is its newest check
+	Submit   bool                // the account may submit the delivery now
 }
 
 func (s *Server) portalRun(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
@@ -105,6 +108,10 @@ func (s *Server) portalRun(w http.ResponseWriter, r *http.Request, acc *account.
 		if v.SignOff != nil {
 			v.SignOff.From = "run"
 		}
+		if v.Compare, v.Delivery, err = s.comparisonOf(r, m, run); err != nil {
+			return err
+		}
+		v.Submit = v.Delivery != nil && canSubmit(acc, *v.Delivery)
 	}
 	return s.render(w, http.StatusOK, "portal_run", view{Title: v.Title, Account: acc, Flash: q.Get("flash"), Data: v})
 }

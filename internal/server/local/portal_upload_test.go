@@ -82,6 +82,9 @@ func TestPortalUploadBrowser(t *testing.T) {
 
 	// The fixed delivery: its check is the CLI's, count for count.
 	b.uploadFiles(filepath.Join(s.dir, "delivery", "firmen.csv"), filepath.Join(s.dir, "delivery", "kontakte.csv"), filepath.Join(s.dir, "delivery", "verkaeufe.csv"))
+	if loc := b.location(); !strings.HasSuffix(loc, portalURL) {
+		t.Errorf("after the upload the browser is at %s", loc)
+	}
 	if got := b.text("#detect-summary"); !strings.Contains(got, "Every file is read as expected") {
 		t.Errorf("the fixed delivery: %q", got)
 	}
@@ -97,6 +100,37 @@ func TestPortalUploadBrowser(t *testing.T) {
 	}
 	b.shot("upload-result")
 
+	// The customer submits delivery 2; delivery 3 fixes a contact, and
+	// its comparison with delivery 2 says so.
+	b.run("submit", chromedp.Click(chromedp.CSS(`#submit-delivery`)), chromedp.WaitVisible(chromedp.CSS(`p.flash`)))
+	if got := b.text("#delivery-2"); !strings.Contains(got, "submitted") {
+		t.Errorf("delivery 2 after its submission: %q", got)
+	}
+	b.shot("upload-submitted")
+	var fixed []string
+	dir3 := filepath.Join(dir, "3")
+	if err := os.Mkdir(dir3, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"firmen.csv", "kontakte.csv", "verkaeufe.csv"} {
+		data, err := os.ReadFile(filepath.Join(s.dir, "delivery", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir3, name)
+		if err := os.WriteFile(p, []byte(strings.Replace(string(data), ";not-an-email;", ";hanna.link@example.com;", 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fixed = append(fixed, p)
+	}
+	b.uploadFiles(fixed...)
+	b.run("result of delivery 3", chromedp.WaitVisible(chromedp.CSS(`#check-status.s-succeeded`)),
+		chromedp.Click(chromedp.CSS(`#result-link`)), chromedp.WaitVisible(chromedp.CSS(`#compare`)))
+	if cells := eval[[]string](b, `[...document.querySelectorAll('#compare-contacts td')].map(td => td.textContent)`); len(cells) != 7 || cells[4] != "1" || cells[6] != "0" {
+		t.Errorf("delivery 3 against 2, contacts: %q (want 1 fixed, none newly failing)", cells)
+	}
+	b.shot("upload-compare")
+
 	// An oversize file and a zip bomb: refused, nothing kept.
 	s.setPortal("{max_file_size: 100KB}")
 	b.uploadFiles(filepath.Join(s.dir, "delivery", "kontakte.csv"))
@@ -104,7 +138,7 @@ func TestPortalUploadBrowser(t *testing.T) {
 		t.Errorf("oversize file: %q", got)
 	}
 	b.shot("upload-oversize")
-	if left := s.leftBehind(2); len(left) != 0 {
+	if left := s.leftBehind(3); len(left) != 0 {
 		t.Errorf("left behind after the oversize file: %v", left)
 	}
 	cfg := filepath.Join(s.dir, "handover.yaml")
@@ -119,7 +153,7 @@ func TestPortalUploadBrowser(t *testing.T) {
 		t.Errorf("zip bomb: %q", got)
 	}
 	b.shot("upload-zip-bomb")
-	if left := s.leftBehind(2); len(left) != 0 {
+	if left := s.leftBehind(3); len(left) != 0 {
 		t.Errorf("left behind after the zip bomb: %v", left)
 	}
 }
