@@ -45,7 +45,8 @@ func (out *Outcome) WriteArtifacts() error {
 	return out.WriteArtifactsTo(out.Protocol.Artifacts)
 }
 
-// WriteArtifactsTo writes protocol.json and report.html into dir, beside
+// WriteArtifactsTo writes report.html, profile.json (the column profiles,
+// for the web server) and protocol.json into dir, beside
 // the rejects: the directory the run wrote them into, when the protocol's
 // artifacts name their place in a store the caller uploads them to.
 func (out *Outcome) WriteArtifactsTo(dir string) error {
@@ -68,6 +69,11 @@ func (out *Outcome) WriteArtifactsTo(dir string) error {
 		return err
 	}
 	p.Report = "report.html"
+	if err := writeFile(filepath.Join(dir, "profile.json"), func(f *os.File) error {
+		return report.WriteProfile(f, d)
+	}); err != nil {
+		return err
+	}
 	return WriteProtocol(filepath.Join(dir, "protocol.json"), p)
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
 	"github.com/handover/handover/internal/recipe"
+	"github.com/handover/handover/internal/report"
 )
 
 // fixture builds a small project (structures, contacts) and an extraction
@@ -143,10 +145,17 @@ func TestCheckAccountsForEveryRow(t *testing.T) {
 	if fmt.Sprint(lines) != "[3 5 6 7 8 9]" {
 		t.Errorf("reject lines %v, want [3 5 6 7 8 9] in source order", lines)
 	}
-	for _, name := range []string{"protocol.json", "report.html"} {
+	for _, name := range []string{"protocol.json", "report.html", "profile.json"} {
 		if _, err := os.Stat(filepath.Join(f.artifact, name)); err != nil {
 			t.Errorf("artifact %s: %v", name, err)
 		}
+	}
+	// profile.json holds each entity's column profile, for the web server.
+	data, err := os.ReadFile(filepath.Join(f.artifact, "profile.json"))
+	var pf report.ProfileFile
+	if err != nil || json.Unmarshal(data, &pf) != nil || len(pf.Entities) != 2 || pf.Entities[1].Entity != "contacts" ||
+		len(pf.Entities[1].Columns) == 0 || pf.Entities[1].Columns[0].Total == 0 {
+		t.Errorf("profile.json: %v\n%s", err, data)
 	}
 }
 

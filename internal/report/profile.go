@@ -25,15 +25,17 @@ const (
 
 // ColumnProfile describes one source column.
 type ColumnProfile struct {
-	Column         string
-	Filled, Total  int64        // non-blank values, rows
-	Distinct       int          // distinct non-blank values; MaxDistinct when capped
-	DistinctCapped bool         // more than MaxDistinct distinct values: show ">10000"
-	Top            []ValueCount // up to TopValues most frequent values, most frequent first
-	TopRows        int64        // rows Top was counted over: Total, or fewer once capped
-	Min, Max       string       // by number when every non-blank value is a number, else by text
-	Numeric        bool         // Min and Max were compared as numbers
-	MaxLen         int          // longest value, in characters
+	Column         string       `json:"column"`
+	Filled         int64        `json:"filled"`          // non-blank values
+	Total          int64        `json:"total"`           // rows
+	Distinct       int          `json:"distinct"`        // distinct non-blank values; MaxDistinct when capped
+	DistinctCapped bool         `json:"distinct_capped"` // more than MaxDistinct distinct values: show ">10000"
+	Top            []ValueCount `json:"top"`             // up to TopValues most frequent values, most frequent first
+	TopRows        int64        `json:"top_rows"`        // rows Top was counted over: Total, or fewer once capped
+	Min            string       `json:"min"`             // by number when every non-blank value is a number, else by text
+	Max            string       `json:"max"`
+	Numeric        bool         `json:"numeric"` // Min and Max were compared as numbers
+	MaxLen         int          `json:"max_len"` // longest value, in characters
 }
 
 // FillRate is Filled / Total, 0 for an empty column.
@@ -47,8 +49,8 @@ func (c ColumnProfile) FillRate() float64 {
 // ValueCount is a value and how many rows hold it. A value longer than 64
 // bytes is shown by its first 64 bytes and "…".
 type ValueCount struct {
-	Value string
-	Count int64
+	Value string `json:"value"`
+	Count int64  `json:"count"`
 }
 
 // Profiler accumulates the profile of the source columns, row by row.

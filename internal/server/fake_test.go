@@ -69,6 +69,9 @@ func (f *fakeService) Run(_ context.Context, m string, n int) (*RunDetail, error
 }
 
 func (f *fakeService) Artifact(_ context.Context, m string, n int, name string) (io.ReadCloser, error) {
+	if name == "profile.json" {
+		return io.NopCloser(strings.NewReader(fakeProfile)), nil
+	}
 	return io.NopCloser(strings.NewReader("line,errors,EMail\n2,email: not an e-mail address,<script>alert(1)</script>\n")), nil
 }
 
@@ -136,3 +139,8 @@ func (f *fakeService) CompareDelivery(_ context.Context, _ string, n int) (*Deli
 func (f *fakeService) SubmitDelivery(_ context.Context, req SubmitRequest) (*DeliverySummary, error) {
 	return &DeliverySummary{Extraction: req.Extraction, Status: "submitted", SubmittedBy: req.Actor.Email}, nil
 }
+
+// fakeProfile is a run's profile.json: two columns, one value a script.
+const fakeProfile = `{"entities":[{"entity":"contacts","columns":[
+{"column":"EMail","filled":3,"total":4,"distinct":3,"top":[{"value":"<script>alert(2)</script>","count":2},{"value":"a@b.example","count":1}],"top_rows":4,"min":"a","max":"z","max_len":25},
+{"column":"Name","filled":4,"total":4,"distinct":20000,"distinct_capped":true,"top":[],"top_rows":4,"max_len":9}]}]}`

@@ -55,8 +55,9 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("J+%d", -*d)
 	},
-	"path": url.PathEscape,
-	"join": strings.Join,
+	"path":  url.PathEscape,
+	"coord": func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
+	"join":  strings.Join,
 }
 
 func newPages() (*pages, error) {

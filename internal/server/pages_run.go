@@ -37,6 +37,7 @@ type runScreen struct {
 	Matching int
 	CanSign  bool
 	Entities []string
+	Profile  []profileChart // the column profile as charts; nil without profile.json
 }
 
 func (s *Server) runPage(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
@@ -52,6 +53,7 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request, acc *account.Ac
 		CanSign: may(acc.Role, "signoff") && run.Protocol != nil}
 	if p := run.Protocol; p != nil {
 		v.ByRule, v.ByField = rejectCounts(p)
+		v.Profile = s.loadProfile(r, m, run.Run)
 		for _, e := range p.Entities {
 			if e.Rejected > 0 {
 				v.Entities = append(v.Entities, e.Name)

@@ -23,8 +23,8 @@ type Service interface {
 	Runs(ctx context.Context, m string) ([]RunSummary, error)
 	// Run is one run with its protocol and sign-offs.
 	Run(ctx context.Context, m string, n int) (*RunDetail, error)
-	// Artifact opens one of a run's files: "protocol.json", "report.html"
-	// or "rejects/<entity>.csv".
+	// Artifact opens one of a run's files: "protocol.json", "report.html",
+	// "profile.json" (the column profiles) or "rejects/<entity>.csv".
 	Artifact(ctx context.Context, m string, n int, name string) (io.ReadCloser, error)
 	// Rejects reads a run's rejects of one entity.
 	Rejects(ctx context.Context, m string, n int, entity string) (*Rejects, error)

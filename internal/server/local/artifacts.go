@@ -14,8 +14,8 @@ import (
 	"github.com/handover/handover/internal/server"
 )
 
-// Artifact opens protocol.json, report.html or rejects/ENTITY.csv|.xlsx of
-// a finished run.
+// Artifact opens protocol.json, report.html, profile.json or
+// rejects/ENTITY.csv|.xlsx of a finished run.
 func (s *Service) Artifact(ctx context.Context, name string, n int, file string) (io.ReadCloser, error) {
 	sv, err := s.served(name)
 	if err != nil {
@@ -30,7 +30,7 @@ func (s *Service) Artifact(ctx context.Context, name string, n int, file string)
 	}
 	open := artifactOpener(ctx, sv, n)
 	switch file {
-	case "protocol.json", "report.html":
+	case "protocol.json", "report.html", "profile.json":
 		return open(file)
 	}
 	rest, ok := strings.CutPrefix(file, "rejects/")
