@@ -124,8 +124,11 @@ func (a *app) receiveCommand() *cobra.Command {
 		Short: "Store a delivery as the next extraction; prints its number",
 		Long: `receive stores a customer's delivery — files, a directory, or .zip / .tar /
 .tar.gz archives — as the next numbered extraction: immutable, with a
-manifest of every file's size and sha256. Paths are relative to the current
-directory, not to -C.
+manifest of every file's size and sha256 (hashed while it is copied in).
+Paths are relative to the current directory, not to -C. The extraction goes
+to the artifact store: the project's .handover/extractions by default, or the
+bucket artifacts: in handover.yaml names (s3://BUCKET/PREFIX?endpoint=…), so
+that workers on other machines read the same delivery.
 
 An archive may unpack to at most --max-ratio times its own size (at least
 16 MiB) and at most --max-size; a zip member to at most 100 times its

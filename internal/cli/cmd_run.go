@@ -23,7 +23,10 @@ func (a *app) checkCommand() *cobra.Command {
 		Long: `check reads every entity's source file, applies its recipe, validates the
 result against the format and writes the run's artifacts: protocol.json,
 report.html and rejects/<entity>.csv (every row that could not be imported,
-with the reasons). Exit code 3 when the quality gate fails.`,
+with the reasons), in runs/<N>/ of the artifact store (.handover/ by default,
+artifacts: in handover.yaml). Every source file is hashed while it is read: a
+file that no longer matches the extraction's manifest fails the run, naming
+it. Exit code 3 when the quality gate fails.`,
 		Example: `  handover check
   handover check --extraction 2 --json
   handover check --queue          # a worker runs it: prints "run N queued"`,

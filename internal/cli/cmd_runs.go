@@ -186,7 +186,8 @@ func (a *app) rejectsCommand() *cobra.Command {
 columns, the line and the reasons. --format xlsx writes a workbook a customer
 opens to fix the rows, with the bad cells highlighted. With several entities,
 -o FILE.xlsx is one workbook with a sheet per entity; any other -o names a
-directory that receives one file per entity.`,
+directory that receives one file per entity. The rejects are read from the
+artifact store, whichever machine ran the run.`,
 		Example: `  handover rejects 3 --entity contacts          # CSV on stdout
   handover rejects 3 --format xlsx -o rejects.xlsx`,
 		Args: cobra.ExactArgs(1),

@@ -35,7 +35,9 @@ func (a *app) workerCommand() *cobra.Command {
 --queue, files sync --queue) of the project in -C DIR, or with --root DIR of
 every project in DIR and its subdirectories one level down. Start workers on
 any machine that reaches the state store (--state, HANDOVER_STATE; a
-PostgreSQL one for several machines), the extractions and the environments.
+PostgreSQL one for several machines), the artifact store (artifacts: in
+handover.yaml, an S3 bucket for several machines: the extractions, and where
+the runs' protocol, report and rejects go) and the environments.
 Imports into one environment still run one at a time (the environment's lock).
 
 A run that exceeds --job-timeout fails and is rolled back. When a worker dies
