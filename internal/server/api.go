@@ -148,6 +148,11 @@ func (s *Server) apiMigrations(w http.ResponseWriter, r *http.Request, acc *acco
 	if err != nil {
 		return err
 	}
+	if acc.Role == account.RoleCustomer {
+		for i := range ms {
+			ms[i].Next = customerStep(ms[i].Next)
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"migrations": ms})
 	return nil
 }
@@ -161,6 +166,9 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request, acc *accoun
 	if err != nil {
 		return err
 	}
+	if acc.Role == account.RoleCustomer {
+		ov = customerOverview(ov)
+	}
 	writeJSON(w, http.StatusOK, ov)
 	return nil
 }
@@ -173,6 +181,9 @@ func (s *Server) apiPlan(w http.ResponseWriter, r *http.Request, acc *account.Ac
 	ov, err := s.svc.Overview(r.Context(), m)
 	if err != nil {
 		return err
+	}
+	if acc.Role == account.RoleCustomer {
+		ov = customerOverview(ov)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"migration": m, "cutover": ov.Cutover, "steps": ov.Plan})
 	return nil

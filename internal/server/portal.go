@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -353,4 +354,36 @@ func visibleOne(ms []Migration) string {
 		return ms[0].Name
 	}
 	return ""
+}
+
+// customerStep is st without what is the team's: its evidence and note.
+func customerStep(st *Step) *Step {
+	if st == nil {
+		return nil
+	}
+	c := *st
+	c.Evidence, c.Note = nil, ""
+	return &c
+}
+
+// customerOverview is what the API shows a customer of a migration: the
+// runbook without evidence or notes, sign-offs without the team's notes.
+func customerOverview(ov *Overview) *Overview {
+	c := *ov
+	c.Next = customerStep(ov.Next)
+	c.Plan = make([]Step, len(ov.Plan))
+	for i := range ov.Plan {
+		c.Plan[i] = *customerStep(&ov.Plan[i])
+	}
+	c.Lanes = make([]Lane, len(ov.Lanes))
+	for i, l := range ov.Lanes {
+		l.Signed = slices.Clone(l.Signed)
+		for j := range l.Signed {
+			if l.Signed[j].Role != account.RoleCustomer {
+				l.Signed[j].Note = ""
+			}
+		}
+		c.Lanes[i] = l
+	}
+	return &c
 }

@@ -282,10 +282,12 @@ func TestPortalBrowser(t *testing.T) {
 		t.Errorf("the portal after run %d still shows the void sign-off", pre2)
 	}
 
-	// No secret, no internal note, no server path on any customer page.
-	pages := []string{"/", portalURL, portalURL + "/format", portalURL + "/format/format.html", portalURL + "/format/format.md"}
+	// No secret, no internal note, no server path on any customer page,
+	// nor in what the API answers the customer.
+	pages := []string{"/", portalURL, portalURL + "/format", portalURL + "/format/format.html", portalURL + "/format/format.md",
+		"/api/v1/migrations", portalAPI, portalAPI + "/plan", portalAPI + "/runs", portalAPI + "/deliveries"}
 	for _, n := range []int{check, dev, pre, pre2} {
-		pages = append(pages, fmt.Sprintf("%s/runs/%d", portalURL, n))
+		pages = append(pages, fmt.Sprintf("%s/runs/%d", portalURL, n), fmt.Sprintf("%s/runs/%d", portalAPI, n))
 		for _, e := range []string{"structures", "contacts", "sales"} {
 			pages = append(pages, fmt.Sprintf("%s/runs/%d?entity=%s", portalURL, n, e))
 		}
