@@ -53,9 +53,24 @@ func s3Fixtures(t *testing.T) (a, b *fixture, srv testenv.S3Server) {
 func TestArtifactsInS3AreSharedByTwoCopies(t *testing.T) {
 	ctx := context.Background()
 	a, b, srv := s3Fixtures(t)
-	n := a.receive(-1)
+	delivery := filepath.Join(t.TempDir(), "delivery")
+	if err := os.CopyFS(delivery, os.DirFS(filepath.Join(a.dir, "sample"))); err != nil {
+		t.Fatal(err)
+	}
+	scan := []byte("%PDF-1.4 a scanned contract")
+	if err := os.MkdirAll(filepath.Join(delivery, "files"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(delivery, "files", "scan.pdf"), scan, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	x, err := a.svc.Receive(ctx, ReceiveRequest{Actor: tester, Project: a.dir, Paths: []string{delivery}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := x.Number
 	q := &recordingQueue{}
-	for _, req := range []QueueRequest{{Kind: protocol.KindCheck}, {Kind: protocol.KindImport, Env: "dev"}} {
+	for _, req := range []QueueRequest{{Kind: protocol.KindCheck}, {Kind: protocol.KindImport, Env: "dev"}, {Kind: protocol.KindSync, Env: "dev"}} {
 		req.Actor, req.Project = tester, a.dir
 		if _, err := a.svc.Queue(ctx, req, q); err != nil {
 			t.Fatal(err)
@@ -67,6 +82,10 @@ func TestArtifactsInS3AreSharedByTwoCopies(t *testing.T) {
 		if err != nil || res.Protocol.Status != protocol.StatusSucceeded {
 			t.Fatalf("worker executes run %d: %+v, %v", qr.Run, res, err)
 		}
+	}
+	// The attachment went from the bucket to the worker's file store.
+	if got, err := os.ReadFile(filepath.Join(b.dir, ".handover", "dev-files", "scan.pdf")); err != nil || !bytes.Equal(got, scan) {
+		t.Errorf("files sync from the bucket: %q, %v", got, err)
 	}
 	for _, run := range []int{1, 2} {
 		res, err := a.svc.Show(ctx, ShowRequest{Actor: tester, Project: a.dir, Run: run})
@@ -109,6 +128,11 @@ func TestArtifactsInS3AreSharedByTwoCopies(t *testing.T) {
 				t.Errorf("%s/.handover/%s exists (%v): artifacts belong in the bucket", f.dir, sub, err)
 			}
 		}
+	}
+	// replay reads the run's recorded artifacts from the bucket.
+	rp, err := a.svc.Replay(ctx, ReplayRequest{Actor: tester, Project: a.dir, Run: 1, Workers: 1})
+	if err != nil || !rp.Identical {
+		t.Errorf("replay of run 1 from the bucket: %+v, %v", rp, err)
 	}
 	// The second copy sees the same delivery.
 	if x, err := b.svc.extraction(ctx, mustProject(t, b), 0); err != nil || x.Number != n || len(x.Files) == 0 {
