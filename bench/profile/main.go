@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/handover/handover/internal/cli"
+	"github.com/handover/handover/internal/wire"
 )
 
 func main() {
@@ -40,7 +41,7 @@ func main() {
 			fail(err)
 		}
 	}
-	code := cli.Main(flag.Args(), os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	code := cli.Main(cli.Backend{Service: wire.Service, Served: wire.Served}, flag.Args(), os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	if *cpu != "" {
 		pprof.StopCPUProfile()
 	}

@@ -6,8 +6,10 @@ import (
 	"os"
 
 	"github.com/handover/handover/internal/cli"
+	"github.com/handover/handover/internal/wire"
 )
 
 func main() {
-	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+	b := cli.Backend{Service: wire.Service, Served: wire.Served}
+	os.Exit(cli.Main(b, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 }

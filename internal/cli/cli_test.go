@@ -21,7 +21,7 @@ func runCLI(t testing.TB, env map[string]string, args ...string) (int, string, s
 		}
 		return os.Getenv(k)
 	}
-	code := Main(args, strings.NewReader(""), &out, &errb, getenv)
+	code := Main(backend(), args, strings.NewReader(""), &out, &errb, getenv)
 	return code, out.String(), errb.String()
 }
 

@@ -10,12 +10,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	svc "github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/extract"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/recipe"
 	"github.com/handover/handover/internal/source"
 	"github.com/handover/handover/internal/source/dbsource"
+	svc "github.com/handover/handover/internal/usecase"
 )
 
 func (a *app) initCommand() *cobra.Command {

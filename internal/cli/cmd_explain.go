@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	svc "github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/explain"
+	svc "github.com/handover/handover/internal/usecase"
 )
 
 func (a *app) explainCommand() *cobra.Command {

@@ -8,9 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	svc "github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/files"
 	"github.com/handover/handover/internal/protocol"
+	svc "github.com/handover/handover/internal/usecase"
 )
 
 func (a *app) filesCommand() *cobra.Command {

@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	svc "github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/recipetest"
+	svc "github.com/handover/handover/internal/usecase"
 )
 
 // errTestsFailed makes `handover test` exit 1 after printing its report.

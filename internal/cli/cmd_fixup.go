@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	svc "github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/protocol"
+	svc "github.com/handover/handover/internal/usecase"
 )
 
 func (a *app) fixupCommand() *cobra.Command {

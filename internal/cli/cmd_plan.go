@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	svc "github.com/handover/handover/internal/app"
+	svc "github.com/handover/handover/internal/usecase"
 )
 
 func (a *app) planCommand() *cobra.Command {

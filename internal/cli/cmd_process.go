@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	svc "github.com/handover/handover/internal/app"
+	svc "github.com/handover/handover/internal/usecase"
 )
 
 // processCommands are the commands of the migration process: sign-offs,

@@ -9,9 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	svc "github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/jobs"
 	"github.com/handover/handover/internal/protocol"
+	svc "github.com/handover/handover/internal/usecase"
 )
 
 const timeoutHelp = "with --queue: the run's time limit on the worker (default: the worker's --job-timeout)"
@@ -45,7 +45,7 @@ func fromArgs(a jobs.RunArgs) svc.QueuedRun {
 }
 
 // openQueue opens River on the project's state store.
-func (a *app) openQueue(ctx context.Context, s *svc.Service, dir string) (*jobs.Queue, string, error) {
+func (a *app) openQueue(ctx context.Context, s svc.Service, dir string) (*jobs.Queue, string, error) {
 	p, err := s.Project(dir)
 	if err != nil {
 		return nil, "", err
@@ -155,7 +155,7 @@ func (a *app) wait(ctx context.Context, args []string, every time.Duration) erro
 
 // waitRuns looks at the runs every interval (one read of the state store
 // and one of the job queue for all of them) until each has finished.
-func (a *app) waitRuns(ctx context.Context, s *svc.Service, q *jobs.Queue, migration string, nums []int, every time.Duration) (map[int]waited, error) {
+func (a *app) waitRuns(ctx context.Context, s svc.Service, q *jobs.Queue, migration string, nums []int, every time.Duration) (map[int]waited, error) {
 	done := map[int]waited{}
 	for {
 		if err := a.lookAtRuns(ctx, s, q, migration, nums, done); err != nil {
@@ -175,7 +175,7 @@ func (a *app) waitRuns(ctx context.Context, s *svc.Service, q *jobs.Queue, migra
 // lookAtRuns adds to done the runs of nums that have finished. A queued or
 // interrupted run has finished when no job is left to execute it; as a
 // worker may have finished it since it was read, it is read again then.
-func (a *app) lookAtRuns(ctx context.Context, s *svc.Service, q *jobs.Queue, migration string, nums []int, done map[int]waited) error {
+func (a *app) lookAtRuns(ctx context.Context, s svc.Service, q *jobs.Queue, migration string, nums []int, done map[int]waited) error {
 	runs, err := s.Runs(ctx, svc.RunsRequest{Actor: a.actor(), Project: a.dir})
 	if err != nil {
 		return err

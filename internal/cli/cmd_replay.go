@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	svc "github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/replay"
+	svc "github.com/handover/handover/internal/usecase"
 )
 
 // runNumber parses a RUN argument.

@@ -12,9 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	svc "github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/protocol"
 	"github.com/handover/handover/internal/report"
+	svc "github.com/handover/handover/internal/usecase"
 )
 
 func (a *app) runsCommand() *cobra.Command {

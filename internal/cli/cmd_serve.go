@@ -14,12 +14,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	svc "github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/jobs"
 	"github.com/handover/handover/internal/oidc"
+	svc "github.com/handover/handover/internal/usecase"
 
 	"github.com/handover/handover/internal/server"
-	"github.com/handover/handover/internal/server/local"
 )
 
 // shutdownGrace is how long serve waits, after SIGTERM, for requests and
@@ -169,7 +168,7 @@ func (a *app) serve(ctx context.Context, addr, root string, workers int, limits 
 		return err
 	}
 	defer accounts.Close()
-	cfg := local.Config{Root: root, App: a.service(), ServerAudit: accounts.Audit, Now: a.now, Workers: workers, DeliveryLimits: limits}
+	cfg := svc.ServeConfig{Root: root, ServerAudit: accounts.Audit, Now: a.now, Workers: workers, DeliveryLimits: limits}
 	if root == "" {
 		cfg.Project = abs
 	}
@@ -179,26 +178,26 @@ func (a *app) serve(ctx context.Context, addr, root string, workers int, limits 
 	}
 	defer stopWorkers()
 	cfg.Enqueue = enqueue
-	svc, err := local.New(ctx, cfg)
+	served, err := a.backend.Served(ctx, a.config(), cfg)
 	if err != nil {
 		return configErr(err)
 	}
 	log := slog.New(slog.NewTextHandler(a.stderr, nil))
-	srv, err := server.New(server.Config{Service: svc, Accounts: accounts, Log: log, Now: a.now, QueueDepth: func() int { return depth() + svc.QueueDepth() }, OIDC: sso})
+	srv, err := server.New(server.Config{Service: served, Accounts: accounts, Log: log, Now: a.now, QueueDepth: func() int { return depth() + served.QueueDepth() }, OIDC: sso})
 	if err != nil {
-		svc.Close(0)
+		served.Close(0)
 		return err
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		svc.Close(0)
+		served.Close(0)
 		return usageErr("listen on %s: %w", addr, err)
 	}
-	ms, _ := svc.Migrations(ctx)
+	ms, _ := served.Migrations(ctx)
 	fmt.Fprintf(a.stderr, "serving %d migration(s) on http://%s\n", len(ms), ln.Addr())
 	serr := srv.Serve(ctx, ln, shutdownGrace)
 	fmt.Fprintln(a.stderr, "shutting down: waiting for running runs")
-	if err := svc.Close(shutdownGrace); err != nil && serr == nil {
+	if err := served.Close(shutdownGrace); err != nil && serr == nil {
 		serr = err
 	}
 	return serr

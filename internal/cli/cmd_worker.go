@@ -14,9 +14,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	svc "github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/jobs"
 	"github.com/handover/handover/internal/project"
+	svc "github.com/handover/handover/internal/usecase"
 )
 
 // workerConfig is what handover worker was asked.
@@ -186,7 +186,7 @@ func (a *app) servedProjects(root string) (map[string][]*project.Project, error)
 // runExecutor executes queued runs through the application layer, as the
 // project's own handover would in-process.
 type runExecutor struct {
-	s        *svc.Service
+	s        svc.Service
 	projects map[string]string // migration → project directory on this machine
 }
 

@@ -78,7 +78,7 @@ func (w *story) at(s string) {
 // run runs handover -C dir args... in-process with the story's clock.
 func (w *story) run(args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
-	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+	a := &app{backend: backend(), stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
 		getenv: func(k string) string { return w.env[k] }, now: func() time.Time { return w.now }}
 	root := a.rootCommand()
 	root.SetArgs(append([]string{"-C", w.dir}, args...))

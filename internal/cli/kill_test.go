@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 			hooks.AfterCommit = func() { syscall.Kill(os.Getpid(), syscall.SIGKILL) }
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		code := mainWith(ctx, hooks, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+		code := mainWith(ctx, backend(), hooks, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 		stop()
 		os.Exit(code)
 	}

@@ -13,8 +13,8 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
-	svc "github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/protocol"
+	svc "github.com/handover/handover/internal/usecase"
 )
 
 func (a *app) printJSON(v any) error {

@@ -54,7 +54,7 @@ func (s *syncBuffer) String() string {
 func inProcessWorker(t *testing.T, env map[string]string, args ...string) (stop func() string) {
 	t.Helper()
 	out := &syncBuffer{}
-	a := &app{stdin: strings.NewReader(""), stdout: out, stderr: out, now: time.Now,
+	a := &app{backend: backend(), stdin: strings.NewReader(""), stdout: out, stderr: out, now: time.Now,
 		getenv: func(k string) string { return env[k] }}
 	root := a.rootCommand()
 	root.SetArgs(append(args, "worker"))

@@ -15,7 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	svc "github.com/handover/handover/internal/app"
+	"github.com/handover/handover/internal/server"
+	svc "github.com/handover/handover/internal/usecase"
 )
 
 // Version is handover's version, written into every protocol.
@@ -49,14 +50,35 @@ type app struct {
 	cpuProfile, memProfile string
 	profileFile            *os.File
 
-	hooks svc.Hooks // test hooks of the application layer
+	hooks   svc.Hooks // test hooks of the application layer
+	backend Backend
 }
 
-// service is the application layer with the command line's clock,
-// environment and state store.
-func (a *app) service() *svc.Service {
-	return svc.New(svc.Config{Version: Version, Now: a.now, Getenv: a.getenv, State: a.state, Hooks: a.hooks})
+// Backend is what cmd/handover wires the command line to (package wire):
+// the application layer, and the web server's backend built on it for
+// handover serve. The command line knows only their contract (package
+// usecase).
+type Backend struct {
+	Service svc.New
+	Served  func(ctx context.Context, c svc.Config, sc svc.ServeConfig) (Served, error)
 }
+
+// Served is the web server's backend: the server's use cases, the runs
+// waiting for a worker, and Close, which waits for running runs up to grace.
+type Served = interface {
+	server.Service
+	QueueDepth() int
+	Close(grace time.Duration) error
+}
+
+// config is the application layer's configuration for this command: the
+// command line's clock, environment and state store.
+func (a *app) config() svc.Config {
+	return svc.Config{Version: Version, Now: a.now, Getenv: a.getenv, State: a.state, Hooks: a.hooks}
+}
+
+// service is the application layer for this command.
+func (a *app) service() svc.Service { return a.backend.Service(a.config()) }
 
 // actor is who runs handover: $HANDOVER_USER, else the OS user name,
 // unauthenticated.
@@ -81,22 +103,22 @@ func configErr(err error) error { return &exitError{code: exitUsage, err: err} }
 var errGateFailed = errors.New("the quality gate failed")
 
 // Main runs the command line and returns the exit code.
-func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+func Main(b Backend, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return MainContext(ctx, args, stdin, stdout, stderr, getenv)
+	return MainContext(ctx, b, args, stdin, stdout, stderr, getenv)
 }
 
 // MainContext is Main under ctx, without signal handling: the server runs
 // commands in-process with it.
-func MainContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	return mainWith(ctx, svc.Hooks{}, args, stdin, stdout, stderr, getenv)
+func MainContext(ctx context.Context, b Backend, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	return mainWith(ctx, b, svc.Hooks{}, args, stdin, stdout, stderr, getenv)
 }
 
 // mainWith is MainContext with the application layer's test hooks.
-func mainWith(ctx context.Context, hooks svc.Hooks, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+func mainWith(ctx context.Context, b Backend, hooks svc.Hooks, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	out := &watchedWriter{w: stdout}
-	a := &app{stdin: stdin, stdout: out, stderr: stderr, getenv: getenv, now: time.Now, out: out, hooks: hooks}
+	a := &app{stdin: stdin, stdout: out, stderr: stderr, getenv: getenv, now: time.Now, out: out, hooks: hooks, backend: b}
 	a.jsonArg = wantsJSON(args) // seen before flag parsing, so that a usage error is JSON too
 	root := a.rootCommand()
 	root.SetArgs(args)

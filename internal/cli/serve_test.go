@@ -31,7 +31,7 @@ func TestServeQueuesRuns(t *testing.T) {
 	var stderr syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- MainContext(ctx, []string{"-C", dir, "serve", "--addr", "127.0.0.1:0", "--workers", "1"},
+		done <- MainContext(ctx, backend(), []string{"-C", dir, "serve", "--addr", "127.0.0.1:0", "--workers", "1"},
 			strings.NewReader(""), &bytes.Buffer{}, &stderr, func(k string) string {
 				if k == "HANDOVER_STATE" {
 					return ""

@@ -20,7 +20,7 @@ func runUsers(t *testing.T, stdin string, args ...string) (int, string, string) 
 		}
 		return os.Getenv(k)
 	}
-	code := Main(args, strings.NewReader(stdin), &out, &errb, getenv)
+	code := Main(backend(), args, strings.NewReader(stdin), &out, &errb, getenv)
 	return code, out.String(), errb.String()
 }
 
