@@ -156,8 +156,6 @@ type skipIndex struct {
 
 func newSkipIndex() *skipIndex { return &skipIndex{slots: make([]uint32, 1024)} }
 
-func (x *skipIndex) len() int { return len(x.raws) }
-
 // add records one entry of the bookkeeping; entries that are stale (their
 // fingerprint is no longer the one the skip data was written with) or
 // malformed are left out, and so are repeated raw fingerprints.

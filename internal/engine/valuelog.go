@@ -86,15 +86,6 @@ func (l *valueLog) equal(off uint32, v string) (bool, int, error) {
 	return string(b) == v, line, nil
 }
 
-// line returns the line of the record at off.
-func (l *valueLog) line(off uint32) (int, error) {
-	head, err := l.read(int64(off)*8, 4)
-	if err != nil {
-		return 0, err
-	}
-	return int(binary.LittleEndian.Uint32(head)), nil
-}
-
 // read returns n bytes at off: from the unwritten buffer, a cached page, or
 // the file. The result is valid until the next call.
 func (l *valueLog) read(off int64, n int) ([]byte, error) {

@@ -33,7 +33,7 @@ func (c *testClock) at(cutover string, days int) {
 		panic(err)
 	}
 	target := j.AddDate(0, 0, days).Add(12 * time.Hour)
-	c.offset.Store(int64(target.Sub(time.Now())))
+	c.offset.Store(int64(time.Until(target)))
 }
 
 // acmeCutover is examples/acme's day J.
