@@ -58,6 +58,7 @@ type portalRunScreen struct {
 	Compare  *DeliveryComparison // with the previous delivery; nil when none
 	Delivery *DeliverySummary    // the checked delivery, when this is its newest check
 	Submit   bool                // the account may submit the delivery now
+	Stopped  bool                // the run failed before it read a row
 }
 
 func (s *Server) portalRun(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
@@ -68,6 +69,7 @@ func (s *Server) portalRun(w http.ResponseWriter, r *http.Request, acc *account.
 	q := r.URL.Query()
 	v := &portalRunScreen{M: m, Run: run, Running: run.Protocol == nil, Title: runTitle(run), Field: q.Get("field"), Rule: q.Get("rule")}
 	if p := run.Protocol; p != nil {
+		v.Stopped = p.Error != "" && len(p.Entities) == 0
 		for _, e := range p.Entities {
 			pe := portalEntity{Name: e.Name, Read: e.Read, Filtered: e.Filtered, Rejected: e.Rejected, Pass: e.Valid}
 			for key, n := range e.RejectsByRule {

@@ -257,8 +257,10 @@ func TestPortalBrowser(t *testing.T) {
 			t.Errorf("bob GET %s: %d", path, code)
 		}
 	}
-	if code, _ := s.call(bob, "POST", portalURL+"/runs/"+itoa(pre)+"/signoff", ""); code != http.StatusNotFound {
-		t.Errorf("bob POST sign-off: %d", code)
+	for _, path := range []string{portalURL + "/runs/" + itoa(pre) + "/signoff", portalURL + "/deliveries/1/submit"} {
+		if code, _ := s.form(bob, path, url.Values{"protocol_hash": {"sha256:00"}}); code != http.StatusNotFound {
+			t.Errorf("bob POST %s: %d", path, code)
+		}
 	}
 	b.login(bob)
 	if loc := b.location(); !strings.HasSuffix(loc, "/portal/beta-rollout") {

@@ -76,6 +76,11 @@ func TestPortalUploadBrowser(t *testing.T) {
 	}
 	b.run("the check ends", chromedp.WaitVisible(chromedp.CSS(`#check-status.s-succeeded, #check-status.s-failed`)))
 	b.shot("upload-detection")
+	b.run("the failed check", chromedp.Click(chromedp.CSS(`#result-link`)), chromedp.WaitVisible(chromedp.CSS(`h1 #status`)))
+	if body := b.text("#stopped"); !strings.Contains(body, "could not be checked") || !strings.Contains(body, `did you mean "E-Mail"`) || strings.Contains(body, s.dir) {
+		t.Errorf("the result of a check that failed on the missing column: %.400q", body)
+	}
+	b.shot("upload-check-failed")
 	if left := s.leftBehind(1); len(left) != 0 {
 		t.Errorf("left behind: %v", left)
 	}
