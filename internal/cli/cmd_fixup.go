@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -59,7 +58,7 @@ func writeFixups(w io.Writer, p *protocol.Protocol, artifacts string) {
 	}
 	for _, f := range p.Fixups {
 		if f.Unresolved > 0 && artifacts != "" {
-			fmt.Fprintf(w, "unresolved references: %s\n", filepath.Join(artifacts, filepath.FromSlash(protocol.FixupRejects)))
+			fmt.Fprintf(w, "unresolved references: %s\n", artifactPath(artifacts, protocol.FixupRejects))
 			return
 		}
 	}

@@ -111,7 +111,7 @@ func writeSummary(w io.Writer, p *protocol.Protocol, artifacts string, withError
 		fmt.Fprintf(w, "error: %s\n", p.Error)
 	}
 	if artifacts != "" && p.Report != "" { // only a report that was written
-		fmt.Fprintf(w, "report: %s\n", filepath.Join(artifacts, filepath.FromSlash(p.Report)))
+		fmt.Fprintf(w, "report: %s\n", artifactPath(artifacts, p.Report))
 	}
 }
 
@@ -131,6 +131,15 @@ func sortedKeys(m map[string]int) []string {
 		}
 	}
 	return keys
+}
+
+// artifactPath names a file of a run's artifacts: below their directory,
+// or their folder of a store URL (s3://BUCKET/PREFIX/runs/N).
+func artifactPath(artifacts, name string) string {
+	if strings.Contains(artifacts, "://") {
+		return strings.TrimSuffix(artifacts, "/") + "/" + name
+	}
+	return filepath.Join(artifacts, filepath.FromSlash(name))
 }
 
 func relTo(base, path string) string {
