@@ -109,9 +109,9 @@ func (f *Fixer) rewrite(ri int, r *Rule, row *Row, locs [][]int, ids map[string]
 	out, done, err := f.render(r, row.Text, locs, c, func(key string) (int64, bool) {
 		id, ok := ids[key]
 		return id, ok
-	}, func(match, reason string) error {
+	}, func(match, key string) error {
 		c.Unresolved++
-		return f.unresolved(r, row, match, reason)
+		return f.unresolved(r, row, match, notFound(r.Entity, key))
 	})
 	if err != nil || len(done) == 0 {
 		return err
@@ -137,9 +137,9 @@ func (f *Fixer) rewrite(ri int, r *Rule, row *Row, locs [][]int, ids map[string]
 
 // render replaces the matches locs of r in t whose key look resolves
 // (every match when r has no lookup) and returns the new text and the
-// matches replaced; miss receives the others with the reason. It counts
+// matches replaced; miss receives the others with the key they captured. It counts
 // the matches, and a replacement r finds again, in c.
-func (f *Fixer) render(r *Rule, t string, locs [][]int, c *Counts, look func(key string) (int64, bool), miss func(match, reason string) error) (string, []string, error) {
+func (f *Fixer) render(r *Rule, t string, locs [][]int, c *Counts, look func(key string) (int64, bool), miss func(match, key string) error) (string, []string, error) {
 	out := f.buf[:0]
 	done := f.done[:0] // the matches replaced
 	groups := f.groups[:0]
@@ -159,7 +159,7 @@ func (f *Fixer) render(r *Rule, t string, locs [][]int, c *Counts, look func(key
 		if r.Entity != "" {
 			tid, ok := look(groups[1])
 			if !ok || groups[1] == "" {
-				if err := miss(groups[0], notFound(r.Entity, groups[1])); err != nil {
+				if err := miss(groups[0], groups[1]); err != nil {
 					f.buf, f.done, f.groups = out, done, groups
 					return t, nil, err
 				}
