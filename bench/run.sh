@@ -5,6 +5,9 @@
 #
 #   bench/run.sh                  # 1M contacts, 3 runs each, writes docs/BENCHMARKS.md
 #   bench/run.sh --rss-10m        # the same, plus the peak RSS of an import of 10M contacts
+#   bench/run.sh --fixup          # the same, plus BenchmarkFixup (internal/engine) at --rows:
+#                                 # an import without and with a fix-up rule linking every row,
+#                                 # SQLite and PostgreSQL; its output goes to the logs (section 12)
 #   bench/run.sh --quick          # 10k contacts, 1 run: the smoke test (bench/out/BENCHMARKS.quick.md)
 #   bench/run.sh --rows N --runs R [--pgloader-runs R] [--out FILE] [--work DIR] [--only check,pg,sqlite,delta,files,mysql]
 #   bench/run.sh --report         # only rewrite the report from the last run's measurements
@@ -21,7 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-rows=1000000 runs=3 pgl_runs="" quick=0 big=0 out="" work=bench/out only="check,pg,sqlite,delta,files,mysql"
+rows=1000000 runs=3 pgl_runs="" quick=0 big=0 fix=0 out="" work=bench/out only="check,pg,sqlite,delta,files,mysql"
 allow_missing=0 report_only=0
 while [ $# -gt 0 ]; do
   case $1 in
@@ -31,11 +34,12 @@ while [ $# -gt 0 ]; do
     --report) report_only=1 ;;
     --quick) quick=1 ;;
     --rss-10m) big=1 ;;
+    --fixup) fix=1 ;;
     --out) out=$2; shift ;;
     --work) work=$2; shift ;;
     --only) only=$2; shift ;;
     --allow-missing) allow_missing=1 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -254,6 +258,12 @@ if [ $big = 1 ]; then
   HOBENCH_DB=$(dsn "$db") measure rss-10m handover 11000000 1 "$H" -C "$bigproj" --json import --env bench
   dropdb "$db"
   rm -rf "$bigproj"
+fi
+
+if [ $fix = 1 ]; then
+  say "fix-ups: BenchmarkFixup at $rows rows ($logs/fixup.txt)"
+  HANDOVER_BENCH_ROWS=$rows HANDOVER_TEST_POSTGRES=${HANDOVER_TEST_POSTGRES:-$(dsn postgres)} \
+    go test ./internal/engine -run '^$' -bench Fixup -benchtime "${runs}x" | tee "$logs/fixup.txt" >&2
 fi
 
 if want files; then
