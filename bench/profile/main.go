@@ -41,7 +41,7 @@ func main() {
 			fail(err)
 		}
 	}
-	code := cli.Main(cli.Backend{Service: wire.Service, Served: wire.Served}, flag.Args(), os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	code := cli.Main(cli.Backend{Service: wire.Service, Served: wire.Served, Accounts: wire.Accounts}, flag.Args(), os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	if *cpu != "" {
 		pprof.StopCPUProfile()
 	}

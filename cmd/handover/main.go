@@ -10,6 +10,6 @@ import (
 )
 
 func main() {
-	b := cli.Backend{Service: wire.Service, Served: wire.Served}
+	b := cli.Backend{Service: wire.Service, Served: wire.Served, Accounts: wire.Accounts}
 	os.Exit(cli.Main(b, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 }

@@ -58,7 +58,7 @@ func (a *app) accounts(ctx context.Context) (*account.Store, error) {
 		}
 		dsn = "sqlite://" + filepath.Join(dir, ".handover", "state.db")
 	}
-	return account.OpenDSN(ctx, dsn)
+	return a.backend.Accounts(ctx, dsn)
 }
 
 func (a *app) usersAddCommand() *cobra.Command {

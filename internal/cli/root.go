@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/handover/handover/internal/account"
 	"github.com/handover/handover/internal/server"
 	svc "github.com/handover/handover/internal/usecase"
 )
@@ -61,6 +62,8 @@ type app struct {
 type Backend struct {
 	Service svc.New
 	Served  func(ctx context.Context, c svc.Config, sc svc.ServeConfig) (Served, error)
+	// Accounts opens the accounts in the state store named by dsn.
+	Accounts func(ctx context.Context, dsn string) (*account.Store, error)
 }
 
 // Served is the web server's backend: the server's use cases, the runs

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/handover/handover/internal/account"
+	"github.com/handover/handover/internal/account/accountdb"
 )
 
 func runUsers(t *testing.T, stdin string, args ...string) (int, string, string) {
@@ -70,7 +70,7 @@ func TestUsersCommands(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(tok, "hot_") || strings.ContainsAny(tok, " \n") {
 		t.Fatalf("users token printed %q", out)
 	}
-	st, err := account.OpenDSN(context.Background(), "sqlite://"+dir+"/.handover/state.db")
+	st, err := accountdb.OpenDSN(context.Background(), "sqlite://"+dir+"/.handover/state.db")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/handover/handover/internal/account"
+	"github.com/handover/handover/internal/account/accountdb"
 	"github.com/handover/handover/internal/oidc"
 )
 
@@ -19,7 +20,7 @@ func newOIDCEnv(t *testing.T) (*env, *fakeIdP) {
 	t.Helper()
 	idp := newFakeIdP(t)
 	e := &env{t: t, svc: newFake(), now: t0}
-	accs, err := account.OpenDSN(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "state.db"),
+	accs, err := accountdb.OpenDSN(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "state.db"),
 		account.WithArgon2(account.Argon2{Time: 1, Memory: 64, Threads: 1}))
 	if err != nil {
 		t.Fatal(err)

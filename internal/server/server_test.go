@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/handover/handover/internal/account"
+	"github.com/handover/handover/internal/account/accountdb"
 )
 
 const pw = "a long password"
@@ -31,7 +32,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{t: t, svc: newFake(), now: t0}
-	accs, err := account.OpenDSN(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "state.db"),
+	accs, err := accountdb.OpenDSN(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "state.db"),
 		account.WithArgon2(account.Argon2{Time: 1, Memory: 64, Threads: 1}))
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/handover/handover/internal/account"
+	"github.com/handover/handover/internal/account/accountdb"
 	"github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/server"
 	"github.com/handover/handover/internal/server/local"
@@ -36,4 +38,9 @@ func Served(ctx context.Context, c usecase.Config, sc usecase.ServeConfig) (inte
 		return nil, err
 	}
 	return s, nil
+}
+
+// Accounts opens the accounts in the state store named by dsn.
+func Accounts(ctx context.Context, dsn string) (*account.Store, error) {
+	return accountdb.OpenDSN(ctx, dsn)
 }

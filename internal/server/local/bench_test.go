@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/handover/handover/internal/account"
+	"github.com/handover/handover/internal/account/accountdb"
 	"github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/protocol"
 	"github.com/handover/handover/internal/server"
@@ -50,7 +51,7 @@ func benchFleet(b *testing.B, migrations, runs int) (http.Handler, string) {
 		}
 		fillRuns(b, ctx, "sqlite://"+filepath.Join(dir, ".handover", "state.db"), name, runs)
 	}
-	accs, err := account.OpenDSN(ctx, "sqlite://"+filepath.Join(root, ".handover", "state.db"), account.WithArgon2(account.Argon2{Time: 1, Memory: 64, Threads: 1}))
+	accs, err := accountdb.OpenDSN(ctx, "sqlite://"+filepath.Join(root, ".handover", "state.db"), account.WithArgon2(account.Argon2{Time: 1, Memory: 64, Threads: 1}))
 	if err != nil {
 		b.Fatal(err)
 	}

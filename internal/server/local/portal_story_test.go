@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/handover/handover/internal/account"
+	"github.com/handover/handover/internal/account/accountdb"
 	"github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/report"
 	"github.com/handover/handover/internal/server"
@@ -130,7 +131,7 @@ func newPortalStory(t *testing.T, clock *testClock, receive bool) *story {
 		}
 	}
 	var err error
-	s.accounts, err = account.OpenDSN(ctx, "sqlite://"+filepath.Join(root, "accounts.db"),
+	s.accounts, err = accountdb.OpenDSN(ctx, "sqlite://"+filepath.Join(root, "accounts.db"),
 		account.WithArgon2(account.Argon2{Time: 1, Memory: 64, Threads: 1}))
 	if err != nil {
 		t.Fatal(err)

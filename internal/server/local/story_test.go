@@ -17,6 +17,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/handover/handover/internal/account"
+	"github.com/handover/handover/internal/account/accountdb"
 	"github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/server"
 )
@@ -86,7 +87,7 @@ func newStory(t *testing.T) *story {
 	if _, err := s.app.Receive(ctx, app.ReceiveRequest{Actor: app.Actor{Name: "setup"}, Project: dir, Paths: []string{filepath.Join(dir, "delivery")}}); err != nil {
 		t.Fatal(err)
 	}
-	s.accounts, err = account.OpenDSN(ctx, "sqlite://"+filepath.Join(dir, ".handover", "state.db"),
+	s.accounts, err = accountdb.OpenDSN(ctx, "sqlite://"+filepath.Join(dir, ".handover", "state.db"),
 		account.WithArgon2(account.Argon2{Time: 1, Memory: 64, Threads: 1}))
 	if err != nil {
 		t.Fatal(err)
