@@ -54,6 +54,13 @@ Customers upload deliveries through the portal (POST
 /api/v1/migrations/M/deliveries): each file may hold at most --max-file-size
 and one delivery at most --max-delivery-size, unzipped (default: the
 project's portal: max_file_size / max_delivery_size, else 1GiB and 4GiB).
+A customer account lands on the portal of its migration (/portal/M): its
+dates from the runbook, the import format (as handover docs) and the
+template (as handover template) to download, the upload form with what was
+detected in each file, each check's result in the customer's words with the
+rejects workbook, the comparison with the previous delivery, Submit, and the
+J-2 sign-off of preprod (refused before the runbook's customer_validation
+step is due).
 
 Browsers accept the session cookie (Secure, __Host-) on https:// and on
 http://localhost; put a TLS proxy in front for anything else.
