@@ -60,30 +60,36 @@ for _ in $(seq 100); do curl -fsS "$base/healthz" >/dev/null 2>&1 && break; slee
 results=$work/results.jsonl
 : > "$results"
 declare -a cli portal cli_load portal_load cli_cpu portal_cpu
-for run in $(seq "$runs"); do
-  say "run $run: handover check (CLI)"
-  "$work/measure" -o "$results" -scenario portal -tool cli-check -rows "$rows" -run "$run" -- \
+cli_run() {
+  say "run $1: handover check (CLI)"
+  "$work/measure" -o "$results" -scenario portal -tool cli-check -rows "$rows" -run "$1" -- \
     "$H" -C "$project" check --extraction 1 >&2 || true
-  cli[$run]=$(tail -1 "$results" | jq -r .wall_s)
-  cli_load[$run]=$(tail -1 "$results" | jq -r .load1)
-  cli_cpu[$run]=$(tail -1 "$results" | jq -r '.user_s + .sys_s')
-
-  say "run $run: upload + queued check through the server"
-  portal_load[$run]=$(load1)
+  cli[$1]=$(tail -1 "$results" | jq -r .wall_s)
+  cli_load[$1]=$(tail -1 "$results" | jq -r .load1)
+  cli_cpu[$1]=$(tail -1 "$results" | jq -r '.user_s + .sys_s')
+}
+portal_run() {
+  say "run $1: upload + queued check through the server"
+  portal_load[$1]=$(load1)
+  local c0 t0 t1 resp n st form=()
   c0=$(cpu "$server")
   t0=$(now)
-  form=()
   for f in "${files[@]}"; do form+=(-F "file=@$f"); done
   resp=$(curl -fsS -H "Authorization: Bearer $token" "${form[@]}" "$base/api/v1/migrations/bench/deliveries")
   n=$(jq -r .run <<<"$resp")
   while :; do
     st=$(curl -fsS -H "Authorization: Bearer $token" "$base/api/v1/migrations/bench/runs/$n" | jq -r .status)
-    case $st in queued|running|null|"") sleep 0.05 ;; *) break ;; esac
+    case $st in queued|running|null|"") sleep 0.25 ;; *) break ;; esac
   done
   t1=$(now)
-  portal[$run]=$(echo "$t1 - $t0" | bc)
-  portal_cpu[$run]=$(echo "$(cpu "$server") - $c0" | bc)
-  say "run $run: cli ${cli[$run]} s (CPU ${cli_cpu[$run]} s), portal ${portal[$run]} s (CPU ${portal_cpu[$run]} s; check run $n: $st)"
+  portal[$1]=$(echo "$t1 - $t0" | bc)
+  portal_cpu[$1]=$(echo "$(cpu "$server") - $c0" | bc)
+  say "run $1: portal ${portal[$1]} s (CPU ${portal_cpu[$1]} s; check run $n: $st)"
+}
+# Odd runs measure the command line first, even runs the server first:
+# neither always follows the other on a shared machine.
+for run in $(seq "$runs"); do
+  if [ $((run % 2)) = 1 ]; then cli_run "$run"; portal_run "$run"; else portal_run "$run"; cli_run "$run"; fi
 done
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
 
