@@ -145,7 +145,12 @@ func (s *fakeStore) SetFact(_ context.Context, key, value string, _ time.Time) e
 	return nil
 }
 
-func (s *fakeStore) Close() error { return nil }
+func (s *fakeStore) DeleteFact(_ context.Context, key string) error {
+	delete(s.facts, key)
+	return nil
+}
+func (s *fakeStore) RunsHead(context.Context) (string, error) { return fmt.Sprint(len(s.runs)), nil }
+func (s *fakeStore) Close() error                             { return nil }
 
 // fakeTarget is an environment that counts every loaded row as inserted.
 type fakeTarget struct {

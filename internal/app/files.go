@@ -63,7 +63,10 @@ func (s *Service) FilesSync(ctx context.Context, req FilesSyncRequest) (*FilesSy
 	}
 	defer ss.close()
 	out := &FilesSyncResult{}
-	j := &job{kind: protocol.KindSync, env: env, extraction: x.Number, dryRun: req.DryRun, actor: req.Actor, queued: req.queued}
+	if req.Progress == nil {
+		req.Progress = new(Progress) // published to the state store while the run executes
+	}
+	j := &job{kind: protocol.KindSync, env: env, extraction: x.Number, dryRun: req.DryRun, actor: req.Actor, queued: req.queued, progress: req.Progress}
 	j.execute = func(ctx context.Context, run int, artifacts string) (*execution, error) {
 		proto := s.filesProtocol(ss.p, run, protocol.KindSync, env.Name, x.Number, req.DryRun, artifacts)
 		plan, err := files.PlanSync(ctx, x.Files, x.Dir, dst, files.SelectOptions{Prefix: prefix(req.Prefix)})

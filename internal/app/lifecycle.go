@@ -42,6 +42,7 @@ type job struct {
 	queued     int // a queued run to claim and execute; 0: a new run
 	lock       LockWait
 	runs       runLister // names the lock's holder when the database cannot
+	progress   *Progress // the run's counters, published to the state store; nil: none
 	// execute does the run's work into the artifacts directory.
 	execute func(ctx context.Context, run int, artifacts string) (*execution, error)
 }
@@ -77,6 +78,7 @@ func (s *Service) lifecycle(ctx context.Context, ss *session, j *job) (*RunResul
 	defer arts.discard()
 	execCtx, lost := context.WithCancelCause(ctx)
 	stopLease := s.keepLease(execCtx, ss.st, run, lost)
+	stopProgress := s.publishProgress(execCtx, ss.st, run.Number, j.progress)
 	var ex *execution
 	if runErr == nil {
 		ex, runErr = j.execute(execCtx, run.Number, arts.dir)
@@ -96,6 +98,7 @@ func (s *Service) lifecycle(ctx context.Context, ss *session, j *job) (*RunResul
 	if ex.target != nil {
 		ex.target.Close()
 	}
+	stopProgress()
 	stopLease()
 	lost(nil)
 	if proto.Artifacts != "" {

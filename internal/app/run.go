@@ -163,6 +163,9 @@ func (s *Service) Diff(ctx context.Context, req DiffRequest) (*RunResult, error)
 // inside the environment's transaction when there is an environment.
 func (s *Service) engineJob(ctx context.Context, ss *session, kind string, env *project.Environment,
 	x *extract.Extraction, actor Actor, dry bool, prog *Progress) (*job, error) {
+	if prog == nil {
+		prog = new(Progress) // published to the state store while the run executes
+	}
 	if kind == protocol.KindCheck {
 		if err := s.auditConfig(ctx, ss.st, ss.p, actor); err != nil {
 			return nil, fmt.Errorf("record configuration: %w", err)
@@ -180,7 +183,7 @@ func (s *Service) engineJob(ctx context.Context, ss *session, kind string, env *
 	opts := engine.Options{Archive: store, Extraction: x, DryRun: dry, Version: s.cfg.Version, Now: s.cfg.Now,
 		Progress: prog.engine(), Previous: prev, PreviousExtraction: s.previousExtraction(ctx, ss.p, x.Number),
 	}
-	j := &job{kind: kind, env: env, extraction: x.Number, dryRun: dry, actor: actor, runs: ss.st}
+	j := &job{kind: kind, env: env, extraction: x.Number, dryRun: dry, actor: actor, runs: ss.st, progress: prog}
 	j.execute = func(ctx context.Context, run int, artifacts string) (*execution, error) {
 		opts.Run, opts.Artifacts = run, artifacts
 		if env == nil {

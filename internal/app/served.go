@@ -250,15 +250,20 @@ func (sv *Served) Void(ctx context.Context, r *Run) (bool, error) {
 
 // Version identifies the state a front end may cache views of: it changes
 // with every audited record (run outcome, sign-off, receive, config change,
-// server action) and when handover.yaml changes. Runs that began but have
-// not finished are not audited yet: cache with a short lifetime too.
+// server action), when a run begins, is queued or ends — also one begun on
+// the command line or by a worker elsewhere, which is audited only when it
+// ends — and when handover.yaml changes.
 func (sv *Served) Version(ctx context.Context) (string, error) {
 	head, err := sv.st.AuditHead(ctx)
+	if err != nil {
+		return "", err
+	}
+	runs, err := sv.st.RunsHead(ctx)
 	if err != nil {
 		return "", err
 	}
 	sv.mu.Lock()
 	mod := sv.mod
 	sv.mu.Unlock()
-	return fmt.Sprintf("%d:%s:%d", head.Seq, head.Hash, mod.UnixNano()), nil
+	return fmt.Sprintf("%d:%s:%s:%d", head.Seq, head.Hash, runs, mod.UnixNano()), nil
 }

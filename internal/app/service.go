@@ -25,6 +25,9 @@ type Config struct {
 	// LeaseTTL is the lease a run holds in the state store, renewed every
 	// third of it while the run executes; state.DefaultLeaseTTL when 0.
 	LeaseTTL time.Duration
+	// ProgressEvery is how often a running run's counters are written to
+	// the state store for other processes' front ends; progressEvery when 0.
+	ProgressEvery time.Duration
 
 	// OpenState opens the state store; state.Open when nil.
 	OpenState func(ctx context.Context, dsn string, opts state.Options) (Store, error)

@@ -31,6 +31,8 @@ type Store interface {
 
 	Fact(ctx context.Context, key string) (value string, at time.Time, ok bool, err error)
 	SetFact(ctx context.Context, key, value string, at time.Time) error
+	DeleteFact(ctx context.Context, key string) error
+	RunsHead(ctx context.Context) (string, error)
 
 	Close() error
 }

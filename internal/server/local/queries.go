@@ -39,10 +39,9 @@ type cached struct {
 }
 
 // summary is a migration's line and its runbook steps, reused while the
-// migration's state version (its audit head and handover.yaml) and the day
-// stay the same. A run begun outside the server (the command line, a
-// worker) is audited when it finishes: its lane badge says "running" only
-// from then on; runs the server starts are audited at once ("run start").
+// migration's state version (its audit head, its runs' head and
+// handover.yaml) and the day stay the same: a run begun outside the server
+// (the command line, a worker) shows as running at once.
 func (s *Service) summary(ctx context.Context, name string) (*server.Migration, []server.Step, error) {
 	sv, err := s.served(name)
 	if err != nil {
@@ -290,8 +289,9 @@ func (s *Service) Runs(ctx context.Context, name string) ([]server.RunSummary, e
 	return out, nil
 }
 
-// Run returns one run with its sign-offs and, while it runs here, its
-// progress.
+// Run returns one run with its sign-offs and, while it runs, its progress:
+// this process's counters, or those the executing process (the command
+// line, a worker elsewhere) writes to the state store.
 func (s *Service) Run(ctx context.Context, name string, n int) (*server.RunDetail, error) {
 	sv, err := s.served(name)
 	if err != nil {
@@ -306,14 +306,20 @@ func (s *Service) Run(ctx context.Context, name string, n int) (*server.RunDetai
 		return nil, err
 	}
 	d := &server.RunDetail{RunSummary: summaryOf(r), Protocol: r.Protocol, ProtocolHash: app.ProtocolHash(r.Protocol), SignOffs: signOffs(as, void)}
+	if r.Protocol != nil {
+		return d, nil
+	}
 	s.mu.Lock()
 	pr := s.running[runKey{name, n}]
 	s.mu.Unlock()
-	if pr != nil && r.Protocol == nil {
-		snap := pr.Snapshot()
-		if snap.Phase != "" {
-			d.Progress = []server.EntityProgress{{Entity: snap.Phase, Read: snap.Rows}}
+	snap, ok := pr.Snapshot(), pr != nil
+	if !ok { // executed by another process: as it last wrote it to the state store
+		if snap, ok, err = sv.Progress(ctx, n); err != nil {
+			return nil, err
 		}
+	}
+	if ok && snap.Phase != "" {
+		d.Progress = []server.EntityProgress{{Entity: snap.Phase, Read: snap.Rows}}
 	}
 	return d, nil
 }
