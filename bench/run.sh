@@ -7,7 +7,7 @@
 #   bench/run.sh --rss-10m        # the same, plus the peak RSS of an import of 10M contacts
 #   bench/run.sh --fixup          # the same, plus BenchmarkFixup (internal/engine) at --rows:
 #                                 # an import without and with a fix-up rule linking every row,
-#                                 # SQLite and PostgreSQL; its output goes to the logs (section 12)
+#                                 # SQLite and PostgreSQL; its output goes to the logs (docs/BENCHMARKS.md section 13)
 #   bench/run.sh --quick          # 10k contacts, 1 run: the smoke test (bench/out/BENCHMARKS.quick.md)
 #   bench/run.sh --rows N --runs R [--pgloader-runs R] [--out FILE] [--work DIR] [--only check,pg,sqlite,delta,files,mysql]
 #   bench/run.sh --report         # only rewrite the report from the last run's measurements

@@ -25,10 +25,11 @@ type Held struct {
 // of a large load costs disk, not memory. The zero value is empty; Close
 // removes the file.
 type Spill struct {
-	f   *os.File
-	w   *bufio.Writer
-	n   int
-	buf []byte
+	f        *os.File
+	w        *bufio.Writer
+	n        int
+	buf      []byte
+	unlinked bool
 }
 
 // Len is the number of records held.
@@ -41,6 +42,9 @@ func (s *Spill) Add(h Held) error {
 		if err != nil {
 			return fmt.Errorf("hold rows: %w", err)
 		}
+		// Unlinked at once where the system allows it, so that a killed
+		// import leaves no file behind; Close removes it otherwise.
+		s.unlinked = os.Remove(f.Name()) == nil
 		s.f, s.w = f, bufio.NewWriterSize(f, 256<<10)
 	}
 	b := binary.AppendUvarint(s.buf[:0], uint64(h.Record.Line))
@@ -150,7 +154,9 @@ func readHeld(r *bufio.Reader) (Held, error) {
 func (s *Spill) Close() {
 	if s.f != nil {
 		s.f.Close()
-		os.Remove(s.f.Name())
+		if !s.unlinked {
+			os.Remove(s.f.Name())
+		}
 		s.f = nil
 	}
 }
