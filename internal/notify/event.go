@@ -14,37 +14,26 @@ import (
 
 	"github.com/handover/handover/internal/protocol"
 	"github.com/handover/handover/internal/state"
+	"github.com/handover/handover/internal/webhook"
 )
 
-// Event types.
+// Event types (package webhook, which handover.yaml's notify.webhooks
+// are checked against).
 const (
-	EventRunFinished = "run_finished"
-	EventGateFailed  = "gate_failed"
-	EventSignoff     = "signoff_recorded"
-	EventStepOverdue = "step_overdue"
-	// EventPromotionRefused: an import was refused by the promotion rules.
-	EventPromotionRefused = "promotion_refused"
-	// EventPromotionForced: an import overrode the promotion rules (--force).
-	EventPromotionForced = "promotion_forced"
-	// EventFrozen: the source was recorded read-only (handover freeze).
-	EventFrozen = "source_frozen"
+	EventRunFinished      = webhook.EventRunFinished
+	EventGateFailed       = webhook.EventGateFailed
+	EventSignoff          = webhook.EventSignoff
+	EventStepOverdue      = webhook.EventStepOverdue
+	EventPromotionRefused = webhook.EventPromotionRefused
+	EventPromotionForced  = webhook.EventPromotionForced
+	EventFrozen           = webhook.EventFrozen
 )
 
 // Events lists the event types.
-func Events() []string {
-	return []string{EventRunFinished, EventGateFailed, EventSignoff, EventStepOverdue,
-		EventPromotionRefused, EventPromotionForced, EventFrozen}
-}
+func Events() []string { return webhook.Events() }
 
 // KnownEvent reports whether name is an event type.
-func KnownEvent(name string) bool {
-	switch name {
-	case EventRunFinished, EventGateFailed, EventSignoff, EventStepOverdue,
-		EventPromotionRefused, EventPromotionForced, EventFrozen:
-		return true
-	}
-	return false
-}
+func KnownEvent(name string) bool { return webhook.KnownEvent(name) }
 
 // Event is the JSON body a webhook receives.
 type Event struct {

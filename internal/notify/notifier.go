@@ -177,7 +177,7 @@ func (n *Notifier) Send(ctx context.Context, ev Event) {
 
 // fail records a failure; n.mu must be held.
 func (n *Notifier) fail(h Webhook, event string, attempts int, msg string) {
-	n.report.Failures = append(n.report.Failures, Failure{Webhook: h.Label(), Event: event, Attempts: attempts, Err: h.scrub(msg)})
+	n.report.Failures = append(n.report.Failures, Failure{Webhook: h.Label(), Event: event, Attempts: attempts, Err: h.Scrub(msg)})
 }
 
 // Close stops accepting events, waits for the pending deliveries until

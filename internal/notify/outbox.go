@@ -2,8 +2,6 @@ package notify
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -19,16 +17,6 @@ type Outbox interface {
 	ClaimEvents(ctx context.Context, limit int, hold time.Duration) ([]state.OutboxEvent, error)
 	Delivered(ctx context.Context, ev state.OutboxEvent) error
 	DeliveryFailed(ctx context.Context, ev state.OutboxEvent, msg string, retry time.Time) error
-}
-
-// Key identifies w in the outbox without its URL or secret: its Name, or
-// a hash of its URL.
-func (w Webhook) Key() string {
-	if w.Name != "" {
-		return w.Name
-	}
-	sum := sha256.Sum256([]byte(w.URL))
-	return "url:" + hex.EncodeToString(sum[:8])
 }
 
 // Outboxed turns events into outbox rows: one per event and webhook that
@@ -116,7 +104,7 @@ func (s *Sender) deliverOne(ctx context.Context, n *Notifier, hooks map[string]W
 		r.Delivered++
 		return s.Outbox.Delivered(record, ev)
 	}
-	msg := h.scrub(err.Error())
+	msg := h.Scrub(err.Error())
 	r.Failures = append(r.Failures, Failure{Webhook: h.Label(), Event: ev.Type, Attempts: attempts, Err: msg + " (queued: a later command or a worker retries it)"})
 	return s.Outbox.DeliveryFailed(record, ev, msg, now().Add(s.backoff(ev.Attempts)))
 }

@@ -8,8 +8,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/handover/handover/internal/notify"
 	"github.com/handover/handover/internal/project/conf"
+	"github.com/handover/handover/internal/webhook"
 )
 
 // This file reads the process half of handover.yaml: freeze:, plan: and
@@ -156,7 +156,7 @@ func parseWebhooks(p *Project, d *conf.Doc, n *yaml.Node) {
 	names := map[string]int{}
 	for i, item := range d.Seq(n, "notify.webhooks") {
 		where := fmt.Sprintf("notify.webhooks[%d]", i)
-		var w notify.Webhook
+		var w webhook.Webhook
 		expanded := true // false when a ${VAR} failed: the value is not checked further
 		str := func(v *yaml.Node, key string) string {
 			before := d.Errs.Len()

@@ -11,8 +11,8 @@ import (
 
 	"github.com/handover/handover/internal/fixup"
 	"github.com/handover/handover/internal/format"
-	"github.com/handover/handover/internal/notify"
 	"github.com/handover/handover/internal/recipe"
+	"github.com/handover/handover/internal/webhook"
 )
 
 // Project is a loaded, validated project.
@@ -29,14 +29,14 @@ type Project struct {
 	EnvOrder     []string // environment names in file order
 	Gate         Gate
 	Hashes       Hashes
-	Freeze       Freeze           // freeze: the source freeze policy
-	Plan         []PlanStep       // plan: changes to the default runbook, in file order
-	Webhooks     []notify.Webhook // notify.webhooks: receivers of events, validated
-	PublicURL    string           // notify.public_url: handover serve's address, for links in events; "" when unset
-	Fixups       []*fixup.Rule    // fix-up rules of the recipes and handover.yaml, in the order they run
-	RecipesDir   string           // absolute directory of the recipes (and their <entity>.test.yaml files)
-	Files        Files            // the bytes the hashes were computed over, for archiving a run's inputs
-	Portal       Portal           // portal: upload limits of the customer portal
+	Freeze       Freeze            // freeze: the source freeze policy
+	Plan         []PlanStep        // plan: changes to the default runbook, in file order
+	Webhooks     []webhook.Webhook // notify.webhooks: receivers of events, validated
+	PublicURL    string            // notify.public_url: handover serve's address, for links in events; "" when unset
+	Fixups       []*fixup.Rule     // fix-up rules of the recipes and handover.yaml, in the order they run
+	RecipesDir   string            // absolute directory of the recipes (and their <entity>.test.yaml files)
+	Files        Files             // the bytes the hashes were computed over, for archiving a run's inputs
+	Portal       Portal            // portal: upload limits of the customer portal
 	// Artifacts is the store of the extractions and the runs' artifacts
 	// (artifacts: in handover.yaml): dir:///ABS or s3://BUCKET/PREFIX?…;
 	// "" is the project's .handover/ directory.
