@@ -274,3 +274,76 @@ func mustProject(t *testing.T, f *fixture) *project.Project {
 	}
 	return p
 }
+
+// Receives into one bucket from two copies at the same moment take
+// distinct numbers, and each extraction holds its own delivery; a number
+// a failed receive claimed stays taken without hiding the ones after it.
+func TestConcurrentReceivesIntoS3TakeDistinctNumbers(t *testing.T) {
+	ctx := context.Background()
+	a, b, srv := s3Fixtures(t)
+	// A receive that claimed 1 and died before its manifest.
+	if _, err := srv.Client(t).PutObject(ctx, srv.Bucket, "teams/acme/extractions/1.claim", strings.NewReader("{}"), 2, minio.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	const each = 3
+	var wg sync.WaitGroup
+	got := make(chan [2]string, 2*each)
+	for _, f := range []*fixture{a, b} {
+		for i := range each {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				src := filepath.Join(t.TempDir(), "d")
+				label := filepath.Base(f.dir) + "-" + strconv.Itoa(i)
+				if err := os.MkdirAll(src, 0o755); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := os.WriteFile(filepath.Join(src, "who.txt"), []byte(label+"\n"), 0o644); err != nil {
+					t.Error(err)
+					return
+				}
+				x, err := f.svc.Receive(ctx, ReceiveRequest{Actor: tester, Project: f.dir, Paths: []string{src}, Label: label})
+				if err != nil {
+					t.Errorf("receive %s: %v", label, err)
+					return
+				}
+				got <- [2]string{strconv.Itoa(x.Number), label}
+			}()
+		}
+	}
+	wg.Wait()
+	close(got)
+	seen := map[string]string{}
+	for g := range got {
+		if other, dup := seen[g[0]]; dup {
+			t.Errorf("extraction %s taken by %s and %s", g[0], other, g[1])
+		}
+		seen[g[0]] = g[1]
+	}
+	if len(seen) != 2*each || seen["1"] != "" {
+		t.Fatalf("extractions: %v; want %d distinct numbers from 2 on", seen, 2*each)
+	}
+	p := mustProject(t, a)
+	for num, label := range seen {
+		n, _ := strconv.Atoi(num)
+		x, err := a.svc.extraction(ctx, p, n)
+		if err != nil || x.Label != label {
+			t.Fatalf("extraction %d: %+v, %v; want label %s", n, x, err, label)
+		}
+		reads := x.Reads()
+		rc, _, err := reads.Open(ctx, "who.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || string(body) != label+"\n" {
+			t.Errorf("extraction %d holds %q (%v), want %s's delivery", n, body, err, label)
+		}
+	}
+	latest, err := a.svc.extraction(ctx, p, 0)
+	if err != nil || latest.Number != 2*each+1 {
+		t.Errorf("the newest extraction: %+v, %v; want %d", latest, err, 2*each+1)
+	}
+}

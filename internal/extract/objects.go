@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 )
 
 // ObjectPrefix is the folder of a store the extractions live in: object
@@ -32,12 +33,24 @@ func NewObjectStore(objects Objects) *Store {
 
 func objectRoot(n int) string { return ObjectPrefix + strconv.Itoa(n) }
 
+// claimPath is the object by which a receive takes number n before it
+// uploads anything: written only if absent (see creator), so that two
+// receives at the same moment, on any machines, never share a number.
+func claimPath(n int) string { return objectRoot(n) + ".claim" }
+
+// creator is the optional capability of Objects to store an object only
+// where none is (a conditional PUT); *files.S3Store has it. An object
+// there already is an error matching fs.ErrExist.
+type creator interface {
+	Create(ctx context.Context, path string, data []byte) error
+}
+
 // getObject reads extraction n's manifest from the store.
 func (s *Store) getObject(ctx context.Context, n int) (*Extraction, error) {
 	root := objectRoot(n)
 	rc, err := s.objects.Open(ctx, root+"/"+ManifestName)
 	if errors.Is(err, fs.ErrNotExist) {
-		nums, lerr := s.objectNumbers(ctx)
+		nums, _, lerr := s.objectList(ctx)
 		if lerr != nil {
 			return nil, lerr
 		}
@@ -57,28 +70,85 @@ func (s *Store) getObject(ctx context.Context, n int) (*Extraction, error) {
 	return &Extraction{Manifest: m, objects: s.objects, root: root}, nil
 }
 
-// objectNumbers lists the extractions of the store: 1, 2, … up to the
-// first number without a manifest (numbers are taken in order and never
-// given back).
+// objectNumbers lists the extractions of the store.
 func (s *Store) objectNumbers(ctx context.Context) ([]int, error) {
-	var nums []int
+	nums, _, err := s.objectList(ctx)
+	return nums, err
+}
+
+// objectList lists the extractions of the store — 1, 2, … up to the
+// first number neither received nor claimed (numbers are taken in order
+// and never given back; a claimed number without a manifest is a receive
+// under way or one that failed) — and the next free number.
+func (s *Store) objectList(ctx context.Context) (nums []int, next int, err error) {
 	for n := 1; ; n++ {
-		rc, err := s.objects.Open(ctx, objectRoot(n)+"/"+ManifestName)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nums, nil
-		}
+		ok, err := s.exists(ctx, objectRoot(n)+"/"+ManifestName)
 		if err != nil {
-			return nil, fmt.Errorf("list extractions: %w", err)
+			return nil, 0, fmt.Errorf("list extractions: %w", err)
 		}
-		rc.Close()
-		nums = append(nums, n)
+		if ok {
+			nums = append(nums, n)
+			continue
+		}
+		if _, canClaim := s.objects.(creator); !canClaim {
+			return nums, n, nil
+		}
+		if ok, err = s.exists(ctx, claimPath(n)); err != nil {
+			return nil, 0, fmt.Errorf("list extractions: %w", err)
+		}
+		if !ok {
+			return nums, n, nil
+		}
 	}
 }
 
+func (s *Store) exists(ctx context.Context, path string) (bool, error) {
+	rc, err := s.objects.Open(ctx, path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	rc.Close()
+	return true, nil
+}
+
+// claim takes the next free number for a receive: with a store that can
+// create an object only where none is, by its claim object (retrying with
+// the following number when another receive took it); otherwise the next
+// number, checked again before the manifest is written.
+func (s *Store) claim(ctx context.Context, m Manifest) (int, error) {
+	_, n, err := s.objectList(ctx)
+	if err != nil {
+		return 0, err
+	}
+	c, ok := s.objects.(creator)
+	if !ok {
+		return n, nil
+	}
+	note, err := json.Marshal(struct {
+		Received time.Time `json:"received"`
+		Sources  []string  `json:"sources"`
+	}{m.Received, m.Sources})
+	if err != nil {
+		return 0, err
+	}
+	for range maxNumberAttempts {
+		err := c.Create(ctx, claimPath(n), note)
+		if err == nil {
+			return n, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return 0, fmt.Errorf("store extraction %d: %w", n, err)
+		}
+		n++
+	}
+	return 0, fmt.Errorf("store extraction: no free number after %d attempts", maxNumberAttempts)
+}
+
 // receiveObjects stages a delivery locally and uploads it as the next
-// extraction. Two receives into one bucket at the same moment may pick
-// the same number: the second finds the manifest there before it writes
-// its own and fails, naming the number.
+// extraction, under a number it claimed first (see claim).
 func (s *Store) receiveObjects(ctx context.Context, d Delivery) (*Extraction, error) {
 	tmp, err := os.MkdirTemp("", "handover-receive-")
 	if err != nil {
@@ -89,11 +159,9 @@ func (s *Store) receiveObjects(ctx context.Context, d Delivery) (*Extraction, er
 	if err != nil {
 		return nil, err
 	}
-	nums, err := s.objectNumbers(ctx)
-	if err != nil {
+	if m.Number, err = s.claim(ctx, m); err != nil {
 		return nil, err
 	}
-	m.Number = len(nums) + 1
 	root := objectRoot(m.Number)
 	for _, f := range m.Files {
 		if err := s.upload(ctx, tmp, root, f); err != nil {

@@ -1,7 +1,9 @@
 package files
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -243,6 +245,18 @@ func (s *S3Store) Open(ctx context.Context, p string) (io.ReadCloser, error) {
 // server itself refuses a body that is cut short or altered in transit
 // (some servers would otherwise store a truncated streaming upload).
 func (s *S3Store) Put(ctx context.Context, p string, r io.Reader, size int64, sha256hex string) error {
+	return s.put(ctx, p, r, size, sha256hex, false)
+}
+
+// Create stores data under path only when no object is there (a
+// conditional PUT, If-None-Match: *); an object there already is an error
+// matching fs.ErrExist. Writers on several machines claim a name with it.
+func (s *S3Store) Create(ctx context.Context, p string, data []byte) error {
+	sum := sha256.Sum256(data)
+	return s.put(ctx, p, bytes.NewReader(data), int64(len(data)), hex.EncodeToString(sum[:]), true)
+}
+
+func (s *S3Store) put(ctx context.Context, p string, r io.Reader, size int64, sha256hex string, create bool) error {
 	if err := CheckPath(p); err != nil {
 		return s.errorf("put", p, err)
 	}
@@ -254,12 +268,19 @@ func (s *S3Store) Put(ctx context.Context, p string, r io.Reader, size int64, sh
 		raw, _ := hex.DecodeString(sha256hex)
 		meta[checksumHeader] = base64.StdEncoding.EncodeToString(raw)
 	}
-	info, err := s.client.PutObject(ctx, s.bucket, s.key(p), newCheckedReader(ctx, r, size, sha256hex), size, minio.PutObjectOptions{
+	opts := minio.PutObjectOptions{
 		UserMetadata:         meta,
 		ContentType:          "application/octet-stream",
 		PartSize:             s.partSize,
 		DisableContentSha256: true, // the checksum header, part checksums and our own check cover integrity
-	})
+	}
+	if create {
+		opts.SetMatchETagExcept("*")
+	}
+	info, err := s.client.PutObject(ctx, s.bucket, s.key(p), newCheckedReader(ctx, r, size, sha256hex), size, opts)
+	if resp := minio.ToErrorResponse(err); create && (resp.StatusCode == http.StatusPreconditionFailed || resp.Code == "PreconditionFailed") {
+		return s.errorf("create", p, fmt.Errorf("%w (%s)", fs.ErrExist, resp.Code))
+	}
 	if err != nil {
 		return s.errorf("put", p, err)
 	}

@@ -2,6 +2,9 @@ package files
 
 import (
 	"context"
+	"errors"
+	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -81,4 +84,25 @@ func TestS3HashIndex(t *testing.T) {
 	}
 	resync(20, 0) // no index: every object is asked, nothing uploaded
 	resync(0, 0)  // and the index is back
+}
+
+// Create stores an object only where none is: the second one is refused
+// with fs.ErrExist and the first stays.
+func TestS3CreateIsConditional(t *testing.T) {
+	s := newS3Store(t)
+	ctx := context.Background()
+	if err := s.Create(ctx, "claims/1", []byte("first")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create(ctx, "claims/1", []byte("second")); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("second Create: %v, want fs.ErrExist", err)
+	}
+	rc, err := s.Open(ctx, "claims/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if b, err := io.ReadAll(rc); err != nil || string(b) != "first" {
+		t.Errorf("claims/1 holds %q, %v; want the first", b, err)
+	}
 }
