@@ -151,8 +151,10 @@ func ruleWords(e *format.Entity, f *format.Field) []string {
 	switch {
 	case f.PatternHint != "":
 		out = append(out, "must be "+f.PatternHint)
+	case f.Pattern != "" && patternExample(f.Pattern) != "":
+		out = append(out, "must have the form the example shows") // never the expression: the customer reads this
 	case f.Pattern != "":
-		out = append(out, "must have the form "+f.Pattern)
+		out = append(out, "must have a particular form: ask the team (the format gives no pattern_hint)")
 	}
 	if f.Type == format.Ref {
 		out = append(out, "the "+f.Entity+" record must be in the delivery and be importable itself")

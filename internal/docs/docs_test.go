@@ -63,7 +63,7 @@ func TestDescribe(t *testing.T) {
 		words         []string // in Format or Rules
 	}{
 		{"structures", "external_id", "Text", "", true, []string{"the key", "at most 40 characters"}},
-		{"structures", "uid", "Text", "CHE-111.111.111", false, []string{"must have the form"}},
+		{"structures", "uid", "Text", "CHE-111.111.111", false, []string{"must have the form the example shows"}},
 		{"structures", "employees", "Whole number", "42", false, []string{"at least 1", "at most 100000"}},
 		{"structures", "active", "Yes or no", "yes", false, []string{"ja/nein"}},
 		{"structures", "phone", "Phone number", "021 234 56 78", false, []string{"national number of CH"}},
@@ -103,6 +103,19 @@ func TestPatternHintReplacesTheExpression(t *testing.T) {
 	all := d.Format + " | " + strings.Join(d.Rules, " | ")
 	if strings.Contains(all, "[A-Z]") || !strings.Contains(all, "two letters and four digits") {
 		t.Errorf("described as %q", all)
+	}
+}
+
+// TestPatternWithoutHint: without a hint the customer reads words, never
+// the expression.
+func TestPatternWithoutHint(t *testing.T) {
+	e := &format.Entity{Name: "c", Key: "k"}
+	for pattern, want := range map[string]string{"[A-Z]{2}[0-9]{4}": "must have the form the example shows", "[^|]*": "ask the team"} {
+		d := Describe(e, &format.Field{Name: "code", Type: format.String, Pattern: pattern}, Options{})
+		all := d.Format + " | " + strings.Join(d.Rules, " | ")
+		if strings.Contains(all, pattern) || !strings.Contains(all, want) {
+			t.Errorf("%s described as %q", pattern, all)
+		}
 	}
 }
 
