@@ -7,12 +7,14 @@ import (
 	"path/filepath"
 
 	"github.com/handover/handover/internal/archive"
+	"github.com/handover/handover/internal/engine"
 	"github.com/handover/handover/internal/explain"
 	"github.com/handover/handover/internal/extract"
 	"github.com/handover/handover/internal/files"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/recipetest"
 	"github.com/handover/handover/internal/replay"
+	"github.com/handover/handover/internal/replay/rerun"
 	"github.com/handover/handover/internal/report"
 )
 
@@ -150,7 +152,7 @@ func (s *Service) Explain(ctx context.Context, req ExplainRequest) (*explain.Exp
 		}
 	}
 	x, err := explain.Explain(ctx, explain.Request{Project: pr.restored, Extraction: pr.x,
-		Entity: req.Entity, Line: req.Line, File: req.File, Field: req.Field, Recorded: recorded})
+		Entity: req.Entity, Line: req.Line, File: req.File, Field: req.Field, Recorded: recorded, Open: engine.OpenSource})
 	if err != nil {
 		return nil, &InvalidError{Err: err}
 	}
@@ -186,7 +188,7 @@ func (s *Service) Replay(ctx context.Context, req ReplayRequest) (*replay.Result
 	if err != nil {
 		return nil, err
 	}
-	return replay.Replay(ctx, replay.Request{Run: pr.run.Protocol, Artifacts: recorded, Project: pr.restored,
+	return rerun.Replay(ctx, replay.Request{Run: pr.run.Protocol, Artifacts: recorded, Project: pr.restored,
 		Extraction: pr.x, Scratch: filepath.Join(pr.scratch, "artifacts"), Workers: req.Workers, Version: s.cfg.Version})
 }
 

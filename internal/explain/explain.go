@@ -12,7 +12,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/handover/handover/internal/engine"
 	"github.com/handover/handover/internal/extract"
 	"github.com/handover/handover/internal/format"
 	"github.com/handover/handover/internal/project"
@@ -32,6 +31,9 @@ type Request struct {
 	// Recorded is what the run wrote for the row in its rejects file
 	// (errors column); "" when the run accepted or filtered it, or unknown.
 	Recorded string
+	// Open opens the entity's source in the extraction as a run reads it
+	// (engine.OpenSource).
+	Open func(ctx context.Context, x *extract.Extraction, r *recipe.Recipe) (source.Reader, error)
 }
 
 // Explanation is the answer; its JSON is what explain --json prints.
@@ -94,7 +96,7 @@ func Explain(ctx context.Context, req Request) (*Explanation, error) {
 	if err := e.Compile(); err != nil {
 		return nil, fmt.Errorf("explain: %w", err)
 	}
-	row, columns, enc, err := readRow(ctx, req.Extraction, r, req.Line, req.File)
+	row, columns, enc, err := readRow(ctx, req.Open, req.Extraction, r, req.Line, req.File)
 	if err != nil {
 		return nil, err
 	}
@@ -216,8 +218,12 @@ func steps(s []recipe.Step) []recipe.Step {
 
 // readRow opens the entity's source in the extraction and reads up to the
 // row that starts on line.
-func readRow(ctx context.Context, x *extract.Extraction, r *recipe.Recipe, line int, file string) (source.Row, []string, string, error) {
-	rd, err := engine.OpenSource(ctx, x, r)
+func readRow(ctx context.Context, open func(context.Context, *extract.Extraction, *recipe.Recipe) (source.Reader, error),
+	x *extract.Extraction, r *recipe.Recipe, line int, file string) (source.Row, []string, string, error) {
+	if open == nil {
+		return source.Row{}, nil, "", errors.New("explain: no way to open the source (Request.Open)")
+	}
+	rd, err := open(ctx, x, r)
 	if err != nil {
 		return source.Row{}, nil, "", fmt.Errorf("explain: %w", err)
 	}

@@ -1,4 +1,4 @@
-package replay
+package rerun
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/handover/handover/internal/files"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/replay"
 )
 
 // sample is the init sample project, received, with an artifact store.
@@ -61,7 +62,7 @@ func TestReplayIdenticalThenDifferent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := Request{Run: proto, Artifacts: artifacts, Project: restored, Extraction: x, Scratch: filepath.Join(t.TempDir(), "a"), Workers: 1}
+	req := replay.Request{Run: proto, Artifacts: artifacts, Project: restored, Extraction: x, Scratch: filepath.Join(t.TempDir(), "a"), Workers: 1}
 	res, err := Replay(context.Background(), req)
 	if err != nil || !res.Identical || len(res.Entities) != 2 {
 		t.Fatalf("replay: %v %+v", err, res)
@@ -69,7 +70,7 @@ func TestReplayIdenticalThenDifferent(t *testing.T) {
 	// Inputs that do not hash as the run recorded are refused.
 	bad := *proto
 	bad.Hashes.Recipes = "sha256:00"
-	if _, err := Replay(context.Background(), Request{Run: &bad, Artifacts: artifacts, Project: restored, Extraction: x,
+	if _, err := Replay(context.Background(), replay.Request{Run: &bad, Artifacts: artifacts, Project: restored, Extraction: x,
 		Scratch: filepath.Join(t.TempDir(), "c")}); err == nil || !strings.Contains(err.Error(), "the archived recipes hash") {
 		t.Fatalf("mismatched archive: %v", err)
 	}
@@ -81,7 +82,7 @@ func TestReplayIdenticalThenDifferent(t *testing.T) {
 	if err != nil || res.Identical {
 		t.Fatalf("replay after a change: %v %+v", err, res)
 	}
-	want := Mismatch{Entity: "contacts", Output: "valid", Line: 6, Detail: "the replay accepts this row; the run did not"}
+	want := replay.Mismatch{Entity: "contacts", Output: "valid", Line: 6, Detail: "the replay accepts this row; the run did not"}
 	if *res.First != want {
 		t.Fatalf("first difference %+v, want %+v", *res.First, want)
 	}
@@ -101,7 +102,7 @@ func TestReplayRejectsDifference(t *testing.T) {
 	if err := os.WriteFile(path, []byte(string(data[:len(data)-10])+"tampered\r\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res, err := Replay(context.Background(), Request{Run: proto, Artifacts: artifacts, Project: p, Extraction: x, Scratch: t.TempDir()})
+	res, err := Replay(context.Background(), replay.Request{Run: proto, Artifacts: artifacts, Project: p, Extraction: x, Scratch: t.TempDir()})
 	if err != nil || res.Identical || res.First.Output != "rejects" || res.First.Line == 0 {
 		t.Fatalf("%v %+v %+v", err, res, res.First)
 	}
@@ -114,7 +115,7 @@ func TestDiffRunsNamesChanges(t *testing.T) {
 		Entities: []*protocol.Entity{{Name: "contacts", Read: 11, Valid: 7}}}
 	ma := &archive.Manifest{Format: archive.Blob{Name: "format.yaml", SHA256: "f"}, Lookups: map[string]archive.Blob{"kat": {Name: "lookups/kat.csv", SHA256: "1"}}}
 	mb := &archive.Manifest{Format: archive.Blob{Name: "format.yaml", SHA256: "f"}, Lookups: map[string]archive.Blob{"kat": {Name: "lookups/kat.csv", SHA256: "2"}}}
-	d := DiffRuns(a, b, ma, mb)
+	d := replay.DiffRuns(a, b, ma, mb)
 	if len(d.Changes) != 3 || d.Changes[0].What != "lookup" || d.Changes[1].What != "extraction" || d.Changes[2].Name != "k.csv" {
 		t.Fatalf("changes %+v", d.Changes)
 	}
