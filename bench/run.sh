@@ -8,6 +8,9 @@
 #   bench/run.sh --fixup          # the same, plus BenchmarkFixup (internal/engine) at --rows:
 #                                 # an import without and with a fix-up rule linking every row,
 #                                 # SQLite and PostgreSQL; its output goes to the logs (docs/BENCHMARKS.md section 13)
+#   bench/run.sh --scale-10m      # plus 10M contacts + 5M sales → PostgreSQL (peak RSS ≤ 512 MB; ~15 min)
+#   bench/run.sh --scale-100m     # plus a 100M-row delivery (20M contacts + 80M sales): import
+#                                 # → PostgreSQL and check, each peak RSS < 1 GB (hours, ~25 GB of disk)
 #   bench/run.sh --quick          # 10k contacts, 1 run: the smoke test (bench/out/BENCHMARKS.quick.md)
 #   bench/run.sh --rows N --runs R [--pgloader-runs R] [--out FILE] [--work DIR] [--only check,pg,sqlite,delta,files,mysql]
 #   bench/run.sh --report         # only rewrite the report from the last run's measurements
@@ -24,7 +27,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-rows=1000000 runs=3 pgl_runs="" quick=0 big=0 fix=0 out="" work=bench/out only="check,pg,sqlite,delta,files,mysql"
+rows=1000000 runs=3 pgl_runs="" quick=0 big=0 fix=0 scale10=0 scale100=0 out="" work=bench/out only="check,pg,sqlite,delta,files,mysql"
 allow_missing=0 report_only=0
 while [ $# -gt 0 ]; do
   case $1 in
@@ -35,11 +38,13 @@ while [ $# -gt 0 ]; do
     --quick) quick=1 ;;
     --rss-10m) big=1 ;;
     --fixup) fix=1 ;;
+    --scale-10m) scale10=1 ;;
+    --scale-100m) scale100=1 ;;
     --out) out=$2; shift ;;
     --work) work=$2; shift ;;
     --only) only=$2; shift ;;
     --allow-missing) allow_missing=1 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -126,6 +131,8 @@ db=hobench_$$
 args="--rows $rows --runs $runs"
 [ "$pgl_runs" != "$runs" ] && args+=" --pgloader-runs $pgl_runs"
 [ $big = 1 ] && args+=" --rss-10m"
+[ $scale10 = 1 ] && args+=" --scale-10m"
+[ $scale100 = 1 ] && args+=" --scale-100m"
 [ $quick = 1 ] && args="--quick"
 note command "bench/run.sh $args"
 note date "$(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -265,6 +272,28 @@ if [ $fix = 1 ]; then
   HANDOVER_BENCH_ROWS=$rows HANDOVER_TEST_POSTGRES=${HANDOVER_TEST_POSTGRES:-$(dsn postgres)} \
     go test ./internal/engine -run '^$' -bench Fixup -benchtime "${runs}x" | tee "$logs/fixup.txt" >&2
 fi
+
+# scale NAME CONTACTS SALES [check]: one import of a big delivery into a
+# fresh PostgreSQL database (and, with check, a check of it), measured
+# once each; the data is generated on the first run and kept.
+scale() {
+  local name=$1 n=$2 sales=$3 also=${4:-}
+  local dir=$work/data-$name/x1 sproj=$work/project-$name
+  say "generating $n contacts + $sales sales for $name"
+  generate "$dir" "$n" -sales "$sales"
+  rm -rf "$sproj" && cp -R "$dir/project" "$sproj"
+  "$H" -C "$sproj" receive "$dir/delivery" > /dev/null
+  local total=$(( n + n / 10 + sales ))
+  freshdb "$db"
+  HOBENCH_DB=$(dsn "$db") measure "$name" handover "$total" 1 "$H" -C "$sproj" --json import --env bench
+  dropdb "$db"
+  if [ "$also" = check ]; then
+    measure "$name-check" handover "$total" 1 "$H" -C "$sproj" --json check
+  fi
+  rm -rf "$sproj"
+}
+[ $scale10 = 1 ] && scale scale-10m 10000000 5000000
+[ $scale100 = 1 ] && scale scale-100m 20000000 80000000 check
 
 if want files; then
   bench/files.sh "$work" "$runs" "$H" "$bin/measure" "$results" "$meta" "$quick" "$x1/project" || {

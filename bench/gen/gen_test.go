@@ -283,3 +283,55 @@ func compareTable(t *testing.T, db, dir string) {
 		}
 	}
 }
+
+// With -sales, handover rejects exactly the sales the manifest says and
+// loads the others, each linked to the contact the clean file names.
+func TestSalesAgree(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs handover")
+	}
+	bin := handover(t)
+	dir, m := genDir(t, options{sales: 3000})
+	if m.Sales == nil || m.Sales.Rejected == 0 || m.Sales.Valid == 0 {
+		t.Fatalf("manifest sales %+v: want both valid and rejected sales", m.Sales)
+	}
+	project := filepath.Join(dir, "project")
+	db := filepath.Join(dir, "env.db")
+	run(t, bin, project, db, "receive", filepath.Join(dir, "delivery"))
+	got := run(t, bin, project, db, "import", "--env", "bench", "--extraction", "1")
+	if s := got["sales"]; s.Read != m.Sales.Read || s.Rejected != m.Sales.Rejected || s.Valid != m.Sales.Valid {
+		t.Fatalf("import: sales %+v, manifest %+v", s, *m.Sales)
+	}
+	conn, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	want := map[string]string{}
+	for _, r := range records(t, dir, "clean/sales.csv")[1:] {
+		n, err := strconv.Atoi(r[2])
+		if err != nil {
+			t.Fatalf("clean sales: contact %q", r[2])
+		}
+		want[r[1]] = fmt.Sprintf("K%08d|%s|%s|%s", n, r[3], r[4], r[5])
+	}
+	rows, err := conn.Query(`SELECT s.external_id, c.external_id, s.sold_on, s.amount, s.product
+		FROM sales s JOIN contacts c ON c.id = s.contact`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, contact, on, amount, product string
+		if err := rows.Scan(&id, &contact, &on, &amount, &product); err != nil {
+			t.Fatal(err)
+		}
+		if g := strings.Join([]string{contact, on, amount, product}, "|"); g != want[id] {
+			t.Errorf("sale %s: loaded %q, clean file has %q", id, g, want[id])
+		}
+		delete(want, id)
+	}
+	if len(want) > 0 {
+		t.Errorf("%d clean sales were not loaded", len(want))
+	}
+}

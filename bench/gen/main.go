@@ -3,7 +3,7 @@
 // on the flags: the same seed gives the same bytes. It streams, so 10M rows
 // need no more memory than 1k.
 //
-//	go run ./bench/gen -rows 1000000 -out DIR [-seed S] [-extraction 2 -change 0.01]
+//	go run ./bench/gen -rows 1000000 -out DIR [-seed S] [-extraction 2 -change 0.01] [-sales N]
 //
 // DIR receives:
 //
@@ -41,6 +41,7 @@ func main() {
 	flag.IntVar(&o.extraction, "extraction", 1, "extraction number: 2 changes -change of the contacts")
 	flag.Float64Var(&o.change, "change", 0.01, "share of contacts extraction 2 changes")
 	flag.Float64Var(&o.bad, "bad", 0.01, "share of rows handover must reject")
+	flag.IntVar(&o.sales, "sales", 0, "also write this many sales (verkaeufe.csv, each referring to a contact) and the sales entity")
 	flag.IntVar(&o.files, "files", 0, "write this many attachments to OUT/attachments/files/ instead of the delivery")
 	flag.Parse()
 	if o.files > 0 {
@@ -61,8 +62,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("gen: %d contacts (%d rejected, %d changed), %d structures (%d rejected) in %s\n",
-		m.Contacts.Read, m.Contacts.Rejected, m.Contacts.Changed, m.Structures.Read, m.Structures.Rejected, o.out)
+	sales := ""
+	if m.Sales != nil {
+		sales = fmt.Sprintf(", %d sales (%d rejected)", m.Sales.Read, m.Sales.Rejected)
+	}
+	fmt.Printf("gen: %d contacts (%d rejected, %d changed), %d structures (%d rejected)%s in %s\n",
+		m.Contacts.Read, m.Contacts.Rejected, m.Contacts.Changed, m.Structures.Read, m.Structures.Rejected, sales, o.out)
 }
 
 // options are the generator's flags.
@@ -73,15 +78,17 @@ type options struct {
 	extraction int
 	change     float64
 	bad        float64
+	sales      int
 	files      int
 }
 
 // manifest is what handover must report for the delivery.
 type manifest struct {
-	Seed       uint64 `json:"seed"`
-	Extraction int    `json:"extraction"`
-	Structures counts `json:"structures"`
-	Contacts   counts `json:"contacts"`
+	Seed       uint64  `json:"seed"`
+	Extraction int     `json:"extraction"`
+	Structures counts  `json:"structures"`
+	Contacts   counts  `json:"contacts"`
+	Sales      *counts `json:"sales,omitempty"`
 }
 
 // counts are one entity's expected figures; Changed counts valid rows that
@@ -101,6 +108,8 @@ func (o options) validate() error {
 		return errors.New("-rows must be at least 1")
 	case o.extraction != 1 && o.extraction != 2:
 		return errors.New("-extraction must be 1 or 2")
+	case o.sales < 0:
+		return errors.New("-sales must not be negative")
 	case o.change < 0 || o.change > 1 || o.bad < 0 || o.bad > 0.5:
 		return errors.New("-change must be in [0, 1] and -bad in [0, 0.5]")
 	}
@@ -122,6 +131,11 @@ func generate(o options) (*manifest, error) {
 	if err := writeProject(filepath.Join(o.out, "project")); err != nil {
 		return nil, err
 	}
+	if o.sales > 0 {
+		if err := addSalesProject(filepath.Join(o.out, "project")); err != nil {
+			return nil, err
+		}
+	}
 	m := &manifest{Seed: o.seed, Extraction: o.extraction}
 	err := writeEntity(o.out, "firmen.csv", "structures.csv", structureHeader, cleanStructureHeader,
 		g.structures, g.structure, &m.Structures)
@@ -132,6 +146,13 @@ func generate(o options) (*manifest, error) {
 		g.rows, g.contact, &m.Contacts)
 	if err != nil {
 		return nil, err
+	}
+	if o.sales > 0 {
+		m.Sales = &counts{}
+		err = writeEntity(o.out, "verkaeufe.csv", "sales.csv", salesHeader, cleanSalesHeader, o.sales, g.sale, m.Sales)
+		if err != nil {
+			return nil, err
+		}
 	}
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {

@@ -41,4 +41,6 @@ const (
 	streamStructureBad
 	streamChange
 	streamFile
+	streamSale
+	streamSaleBad
 )

@@ -48,6 +48,11 @@ var targets = []target{
 	{what: "MySQL/MariaDB import ≤ 2× `LOAD DATA`", a: key{"mysql-import", "handover"}, b: key{"mysql-import", "mariadb"}, limit: 2},
 	{what: "delta ≤ 0.25× the full import", a: key{"delta", "handover-delta"}, b: key{"delta", "handover-full"}, limit: 0.25},
 	{what: "peak RSS ≤ 256 MB at 10M rows (import → PostgreSQL)", a: key{"rss-10m", "handover"}, limit: 256, rss: true},
+	{what: "peak RSS ≤ 256 MB, 1M contacts import → PostgreSQL", a: key{"pg-import", "handover"}, limit: 256, rss: true},
+	{what: "peak RSS ≤ 256 MB, 1M contacts import → SQLite", a: key{"sqlite-import", "handover"}, limit: 256, rss: true},
+	{what: "peak RSS ≤ 512 MB, 10M contacts + 5M sales import → PostgreSQL", a: key{"scale-10m", "handover"}, limit: 512, rss: true},
+	{what: "peak RSS < 1 GB, 100M-row delivery import → PostgreSQL", a: key{"scale-100m", "handover"}, limit: 1024, rss: true},
+	{what: "peak RSS < 1 GB, 100M-row delivery check", a: key{"scale-100m-check", "handover"}, limit: 1024, rss: true},
 }
 
 func render(st map[key]stat, m meta, notes string) string {
@@ -144,11 +149,15 @@ func renderMemory(w func(string, ...any), st map[key]stat) {
 		{"→ SQLite", key{"sqlite-import", "handover"}},
 		{"→ MySQL/MariaDB", key{"mysql-import", "handover"}},
 		{"→ PostgreSQL, 10M contacts", key{"rss-10m", "handover"}},
+		{"→ PostgreSQL, 10M contacts + 5M sales", key{"scale-10m", "handover"}},
+		{"→ PostgreSQL, 20M contacts + 80M sales", key{"scale-100m", "handover"}},
+		{"check, 20M contacts + 80M sales", key{"scale-100m-check", "handover"}},
 	} {
 		s, ok := st[r.k]
+		flag := map[string]string{"rss-10m": "--rss-10m", "scale-10m": "--scale-10m", "scale-100m": "--scale-100m", "scale-100m-check": "--scale-100m"}[r.k.scenario]
 		switch {
-		case !ok && r.k.scenario == "rss-10m":
-			w("| %s | – | – | not measured (`bench/run.sh --rss-10m`) |\n", r.name)
+		case !ok && flag != "":
+			w("| %s | – | – | not measured (`bench/run.sh %s`) |\n", r.name, flag)
 			continue
 		case !ok:
 			w("| %s | – | – | not measured |\n", r.name)

@@ -68,6 +68,11 @@ func runEntity(ctx context.Context, o *execution, pl *preparedEntity, st *runSta
 	if pl.skip, err = newSkipper(ctx, o, pl); err != nil {
 		return res, err
 	}
+	if o.tx != nil {
+		if err := st.loadHeld(ctx, o.tx, e, keys); err != nil {
+			return res, err
+		}
+	}
 	ld := startLoad(ctx, o.tx, e)
 	var skipped int64 // valid rows left out of the transform (skip.go)
 	late := lateTransform{pl: pl}

@@ -81,18 +81,24 @@ type found struct {
 
 // lookup finds v in the table and the runs.
 func (k *keyIndex) lookup(v string, h uint64) (found, int, error) {
+	return k.find(h, func(off uint32) (bool, int, error) { return k.log.equal(off, v) })
+}
+
+// find looks for an entry with hash h that verify accepts; it returns the
+// table slot where h would go when there is none.
+func (k *keyIndex) find(h uint64, verify func(off uint32) (bool, int, error)) (found, int, error) {
 	mask := uint64(len(k.hashes) - 1)
 	s := slotOf(h, mask)
 	for ; k.hashes[s] != 0; s = (s + 1) & mask {
 		if k.hashes[s]&^rejectedID != h {
 			continue
 		}
-		eq, line, err := k.log.equal(k.offs[s], v)
+		eq, line, err := verify(k.offs[s])
 		if err != nil || eq {
 			return found{ok: eq, line: line, rejected: k.hashes[s]&rejectedID != 0}, int(s), err
 		}
 	}
-	f, err := k.runs.lookup(h, func(off uint32) (bool, int, error) { return k.log.equal(off, v) })
+	f, err := k.runs.lookup(h, verify)
 	return f, int(s), err
 }
 
@@ -123,6 +129,46 @@ func (k *keyIndex) put(v string, line int, rejected bool) (found, error) {
 		err = k.makeRoom()
 	}
 	return found{}, err
+}
+
+// An index of owned values (the unique values the environment holds)
+// logs each value followed by its owner's key, the line field holding the
+// value's length.
+
+// putOwned records that owner holds v; an index is either owned or not.
+func (k *keyIndex) putOwned(v, owner string) error {
+	h := k.hash(v)
+	_, s, err := k.find(h, func(uint32) (bool, int, error) { return false, 0, nil })
+	if err != nil {
+		return err
+	}
+	off, err := k.log.append(v+owner, len(v))
+	if err != nil {
+		return err
+	}
+	k.hashes[s], k.offs[s] = h, off
+	k.n++
+	if 4*k.n > 3*len(k.hashes) {
+		err = k.makeRoom()
+	}
+	return err
+}
+
+// heldByOther reports whether a key other than key holds v, and which.
+func (k *keyIndex) heldByOther(v, key string) (string, bool, error) {
+	var other string
+	_, _, err := k.find(k.hash(v), func(off uint32) (bool, int, error) {
+		n, data, err := k.log.record(off)
+		if err != nil || n != len(v) || len(data) < n || string(data[:n]) != v {
+			return false, 0, err
+		}
+		if owner := string(data[n:]); owner != key {
+			other = owner
+			return true, 0, nil
+		}
+		return false, 0, nil // held by key itself: look on for another holder
+	})
+	return other, other != "", err
 }
 
 // makeRoom doubles the table, or spills it when that would pass the budget.

@@ -29,10 +29,13 @@ type entityKeys struct {
 	unique []uniqueField
 }
 
-// uniqueField tracks the values of one unique field.
+// uniqueField tracks the values of one unique field: those of this run,
+// and for an import those the environment holds (nil when the target
+// cannot tell), each with the key that holds it.
 type uniqueField struct {
 	index int
 	seen  *keyIndex
+	held  *keyIndex
 }
 
 // 1/stateShare of the memory budget is what the key indexes' tables may
@@ -99,6 +102,28 @@ func (s *runState) close() error {
 	return err
 }
 
+// loadHeld reads, for an import, the values the environment holds in e's
+// unique fields, when the target can list them (load.UniqueValues).
+func (s *runState) loadHeld(ctx context.Context, tx load.Tx, e *format.Entity, k *entityKeys) error {
+	uv, ok := tx.(load.UniqueValues)
+	if !ok {
+		return nil
+	}
+	for i := range k.unique {
+		u := &k.unique[i]
+		held, err := s.index()
+		if err != nil {
+			return err
+		}
+		err = uv.UniqueValues(ctx, e, u.index, func(v, key string) error { return held.putOwned(v, key) })
+		if err != nil {
+			return fmt.Errorf("read the %s values the environment holds: %w", e.Fields[u.index].Name, err)
+		}
+		u.held = held
+	}
+	return nil
+}
+
 // loadEnvKeys reads, for an import, the keys the environment already holds
 // for every entity e references.
 func (s *runState) loadEnvKeys(ctx context.Context, tx load.Tx, e *format.Entity) error {
@@ -135,14 +160,29 @@ func (k *entityKeys) check(e *format.Entity, s *runState, line int, r *rowResult
 	}
 	for _, u := range k.unique {
 		name := e.Fields[u.index].Name
-		if v := r.values[u.index]; v != "" && !hasProblem(r.problems, name) {
-			first, err := u.seen.put(v, line, false)
+		v := r.values[u.index]
+		if v == "" || hasProblem(r.problems, name) {
+			continue
+		}
+		if u.held != nil {
+			// Held by another key of the environment: rejected, and not
+			// claimed in this run, so that the key holding it may keep it.
+			other, held, err := u.held.heldByOther(v, key)
 			if err != nil {
 				return nil, fmt.Errorf("check %s: %w", name, err)
 			}
-			if first.ok {
-				ps = append(ps, duplicate(name, v, first.line))
+			if held {
+				ps = append(ps, format.Problem{Field: name, Rule: "unique",
+					Message: fmt.Sprintf("%s: %q is already loaded for the key %q in the environment", name, v, other)})
+				continue
 			}
+		}
+		first, err := u.seen.put(v, line, false)
+		if err != nil {
+			return nil, fmt.Errorf("check %s: %w", name, err)
+		}
+		if first.ok {
+			ps = append(ps, duplicate(name, v, first.line))
 		}
 	}
 	for i, f := range e.Fields {

@@ -86,6 +86,17 @@ func (l *valueLog) equal(off uint32, v string) (bool, int, error) {
 	return string(b) == v, line, nil
 }
 
+// record returns the line field and the bytes of the record at off.
+func (l *valueLog) record(off uint32) (int, []byte, error) {
+	head, err := l.read(int64(off)*8, 8)
+	if err != nil {
+		return 0, nil, err
+	}
+	line, n := int(binary.LittleEndian.Uint32(head)), int(binary.LittleEndian.Uint32(head[4:]))
+	b, err := l.read(int64(off)*8+8, n)
+	return line, b, err
+}
+
 // read returns n bytes at off: from the unwritten buffer, a cached page, or
 // the file. The result is valid until the next call.
 func (l *valueLog) read(off int64, n int) ([]byte, error) {

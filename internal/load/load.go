@@ -153,3 +153,16 @@ func (e *SchemaError) Error() string {
 
 // Redact returns dsn with its credentials replaced by *** (see redact.DSN).
 func Redact(dsn string) string { return redact.DSN(dsn) }
+
+// UniqueValues is an optional capability of a Tx (found by type
+// assertion): the values the environment already holds in an entity's
+// unique fields, so that an import rejects a value another key holds
+// instead of failing on the table's UNIQUE constraint. Values stream in
+// canonical text form; the caller keeps them as hashes (the engine's key
+// indexes), not as a map.
+type UniqueValues interface {
+	// UniqueValues calls fn with every non-null value of the entity's
+	// field e.Fields[field] in its table and the key of the row that
+	// holds it.
+	UniqueValues(ctx context.Context, e *format.Entity, field int, fn func(value, key string) error) error
+}

@@ -49,9 +49,7 @@ func pgCreateTable(p *core.Mapping) string {
 	for i, f := range p.Entity.Fields {
 		name, _ := pgType(f.Type)
 		b.WriteString(", " + pgQuote(p.Columns[i]) + " " + name)
-		if i == p.KeyIndex {
-			b.WriteString(" NOT NULL UNIQUE")
-		}
+		b.WriteString(core.Constraints(p, i))
 	}
 	b.WriteString(")")
 	return b.String()

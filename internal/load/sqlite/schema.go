@@ -56,9 +56,7 @@ func sqliteCreateTable(p *core.Mapping) string {
 	b.WriteString("CREATE TABLE " + sqliteQuote(p.Table) + " (" + sqliteQuote(core.IDColumn) + " INTEGER PRIMARY KEY")
 	for i, f := range p.Entity.Fields {
 		b.WriteString(", " + sqliteQuote(p.Columns[i]) + " " + sqliteType(f.Type))
-		if i == p.KeyIndex {
-			b.WriteString(" NOT NULL UNIQUE")
-		}
+		b.WriteString(core.Constraints(p, i))
 	}
 	b.WriteString(")")
 	return b.String()

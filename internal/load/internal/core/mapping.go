@@ -179,3 +179,26 @@ const SkipColumn = "skip"
 
 // SchemaVersion is the version of the bookkeeping tables this code writes.
 const SchemaVersion = "1"
+
+// Constraints is what a created table declares for field i's column: the
+// key NOT NULL UNIQUE, a unique field UNIQUE (nulls may repeat), a
+// required field NOT NULL — except a reference, whose column may be
+// written empty first and filled once the row it refers to is loaded
+// (a reference to a later row of the same entity). Existing tables are
+// not altered (README: "Constraints of created tables").
+func Constraints(p *Mapping, i int) string {
+	f := p.Entity.Fields[i]
+	switch {
+	case i == p.KeyIndex:
+		return " NOT NULL UNIQUE"
+	case f.Type == format.Ref:
+		return ""
+	case f.Required && f.Unique:
+		return " NOT NULL UNIQUE"
+	case f.Unique:
+		return " UNIQUE"
+	case f.Required:
+		return " NOT NULL"
+	}
+	return ""
+}
