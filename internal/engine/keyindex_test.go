@@ -144,12 +144,15 @@ func TestKeyIndexCollisionsAreVerified(t *testing.T) {
 	}
 }
 
-// The run state's files are gone once it is closed.
-func TestRunStateRemovesItsFiles(t *testing.T) {
-	s, err := newRunState(1 << 20)
+// The run state's files are unlinked as soon as they are created: a killed
+// run leaves nothing behind.
+func TestRunStateLeavesNoFiles(t *testing.T) {
+	dir := t.TempDir()
+	s, err := newRunStateIn(dir, 1<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer s.close()
 	k, err := s.index()
 	if err != nil {
 		t.Fatal(err)
@@ -159,11 +162,14 @@ func TestRunStateRemovesItsFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.close(); err != nil {
-		t.Fatal(err)
+	if len(k.runs.runs) == 0 {
+		t.Fatal("nothing spilled")
 	}
-	if _, err := os.Stat(s.budget.dir); !os.IsNotExist(err) {
-		t.Fatalf("key state directory left behind: %v", err)
+	if left, _ := os.ReadDir(dir); len(left) > 0 {
+		t.Fatalf("%d files in the directory while the run state is open", len(left))
+	}
+	if got, err := k.get("7"); err != nil || !got.ok || got.line != 8 {
+		t.Fatalf("get(7) = %+v, %v", got, err)
 	}
 }
 

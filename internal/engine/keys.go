@@ -45,13 +45,12 @@ type uniqueField struct {
 // the share is small.
 const stateShare = 8
 
-// newRunState starts the run's key state; its files go to a temporary
-// directory that close removes. memory is the run's budget (0: none).
-func newRunState(memory int64) (*runState, error) {
-	dir, err := os.MkdirTemp("", "handover-keys-")
-	if err != nil {
-		return nil, fmt.Errorf("create a directory for the key state: %w", err)
-	}
+// newRunState starts the run's key state; its files go to the temporary
+// directory, unlinked as soon as they are created (a killed run leaves
+// nothing behind). memory is the run's budget (0: none).
+func newRunState(memory int64) (*runState, error) { return newRunStateIn(os.TempDir(), memory) }
+
+func newRunStateIn(dir string, memory int64) (*runState, error) {
 	limit := int64(math.MaxInt64)
 	if memory > 0 {
 		limit = memory / stateShare
@@ -88,16 +87,13 @@ func (s *runState) entity(e *format.Entity) (*entityKeys, error) {
 	return k, nil
 }
 
-// close removes the key state's files.
+// close closes (and so frees) the key state's files.
 func (s *runState) close() error {
 	var err error
 	for _, k := range s.indexes {
 		if cerr := k.close(); err == nil {
 			err = cerr
 		}
-	}
-	if rerr := os.RemoveAll(s.budget.dir); err == nil {
-		err = rerr
 	}
 	return err
 }

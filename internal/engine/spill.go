@@ -3,8 +3,10 @@ package engine
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"sort"
@@ -206,9 +208,21 @@ func removeRuns(runs []*run) error {
 	return err
 }
 
+// tempFile creates a file in dir and unlinks it at once: it lives while
+// open, and a killed run leaves nothing behind. Where an open file cannot
+// be unlinked (Windows) removeFile removes it.
+func tempFile(dir, pattern string) (*os.File, error) {
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return nil, err
+	}
+	_ = os.Remove(f.Name())
+	return f, nil
+}
+
 func removeFile(f *os.File) error {
 	err := f.Close()
-	if rerr := os.Remove(f.Name()); err == nil {
+	if rerr := os.Remove(f.Name()); err == nil && !errors.Is(rerr, fs.ErrNotExist) {
 		err = rerr
 	}
 	return err
@@ -222,7 +236,7 @@ type runWriter struct {
 }
 
 func newRunWriter(dir string, n int) (*runWriter, error) {
-	f, err := os.CreateTemp(dir, "run-*")
+	f, err := tempFile(dir, "handover-keys-run-*")
 	if err != nil {
 		return nil, fmt.Errorf("spill keys to disk: %w", err)
 	}

@@ -26,7 +26,7 @@ const (
 )
 
 func newValueLog(dir string) (*valueLog, error) {
-	f, err := os.CreateTemp(dir, "values-*")
+	f, err := tempFile(dir, "handover-keys-*")
 	if err != nil {
 		return nil, fmt.Errorf("create the key log: %w", err)
 	}
