@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"hash/maphash"
+	"unsafe"
 
 	"github.com/zeebo/xxh3"
 
@@ -147,14 +149,20 @@ func newSkipper(ctx context.Context, o *execution, pl *preparedEntity) (*skipper
 // about 80 bytes an entry with a 10-byte key and an e-mail address.
 type skipIndex struct {
 	slots []uint32 // open addressing on raw.lo: 0 empty, else entry+1
-	raws  []rawFP
-	fps   []rowDigest
-	data  []byte   // per entry: the key (length-prefixed), then the cross values as stored
-	ends  []uint64 // entry i's data is data[ends[i-1]:ends[i]]
-	used  []uint64 // a bit per entry: taken by a row of this import
+	// keySlots finds entries by key (open addressing on the key's maphash),
+	// so that the sweep asks the skipped rows' keys here, in memory.
+	seed     maphash.Seed
+	keySlots []uint32
+	raws     []rawFP
+	fps      []rowDigest
+	data     []byte   // per entry: the key (length-prefixed), then the cross values as stored
+	ends     []uint64 // entry i's data is data[ends[i-1]:ends[i]]
+	used     []uint64 // a bit per entry: taken by a row of this import
 }
 
-func newSkipIndex() *skipIndex { return &skipIndex{slots: make([]uint32, 1024)} }
+func newSkipIndex() *skipIndex {
+	return &skipIndex{slots: make([]uint32, 1024), keySlots: make([]uint32, 1024), seed: maphash.MakeSeed()}
+}
 
 // add records one entry of the bookkeeping; entries that are stale (their
 // fingerprint is no longer the one the skip data was written with) or
@@ -184,6 +192,7 @@ func (x *skipIndex) add(key string, fp, skip []byte, ncross int) {
 		x.used = append(x.used, 0)
 	}
 	x.place(raw, i)
+	x.placeKey(maphash.String(x.seed, key), i)
 }
 
 // validCross reports whether b holds exactly n length-prefixed values.
@@ -209,8 +218,50 @@ func (x *skipIndex) place(raw rawFP, i int) {
 
 func (x *skipIndex) grow() {
 	x.slots = make([]uint32, 2*len(x.slots))
+	x.keySlots = make([]uint32, 2*len(x.keySlots))
 	for i, r := range x.raws {
 		x.place(r, i)
+		x.placeKey(maphash.Bytes(x.seed, x.key(i)), i)
+	}
+}
+
+func (x *skipIndex) placeKey(h uint64, i int) {
+	mask := uint64(len(x.keySlots) - 1)
+	s := h & mask
+	for x.keySlots[s] != 0 {
+		s = (s + 1) & mask
+	}
+	x.keySlots[s] = uint32(i + 1)
+}
+
+// entry returns entry i's data: the key, then the cross values.
+func (x *skipIndex) entry(i int) []byte {
+	start := uint64(0)
+	if i > 0 {
+		start = x.ends[i-1]
+	}
+	return x.data[start:x.ends[i]]
+}
+
+// key returns entry i's key.
+func (x *skipIndex) key(i int) []byte {
+	b := x.entry(i)
+	l, k := binary.Uvarint(b)
+	return b[k : k+int(l)]
+}
+
+// taken reports whether a row of this import took the entry of key: the
+// row was skipped, so the extraction has the key.
+func (x *skipIndex) taken(key string) bool {
+	mask := uint64(len(x.keySlots) - 1)
+	for s := maphash.String(x.seed, key) & mask; ; s = (s + 1) & mask {
+		e := x.keySlots[s]
+		if e == 0 {
+			return false
+		}
+		if i := int(e - 1); string(x.key(i)) == key {
+			return x.used[i/64]&(1<<(i%64)) != 0
+		}
 	}
 }
 
@@ -238,20 +289,22 @@ func (x *skipIndex) take(i int) bool {
 	return true
 }
 
-// values returns entry i as a sparse record: the key and the cross values
-// in their fields, every other field "".
-func (x *skipIndex) values(i int, e *format.Entity, cross []int) []string {
-	start := uint64(0)
-	if i > 0 {
-		start = x.ends[i-1]
-	}
-	b := x.data[start:x.ends[i]]
-	out := make([]string, len(e.Fields))
+// values fills out (len(e.Fields), reused row after row) with entry i as
+// a sparse record: the key and the cross values in their fields, every
+// other field "". The strings share the index's memory, which is never
+// written again once read: nothing keeps them past the row's checks (the
+// key indexes copy what they store).
+func (x *skipIndex) values(i int, e *format.Entity, cross []int, out []string) []string {
+	b := x.entry(i)
+	clear(out)
 	next := func() string {
 		l, k := binary.Uvarint(b)
-		v := string(b[k : k+int(l)])
+		v := b[k : k+int(l)]
 		b = b[k+int(l):]
-		return v
+		if len(v) == 0 {
+			return ""
+		}
+		return unsafe.String(&v[0], len(v))
 	}
 	out[e.KeyIndex()] = next()
 	for _, f := range cross {
@@ -265,9 +318,10 @@ func (x *skipIndex) values(i int, e *format.Entity, cross []int) []string {
 // (the key and cross values for the checks, the fingerprint for the
 // outputs); a later identical row is transformed after all.
 type lateTransform struct {
-	pl *preparedEntity
-	ev *recipe.Evaluator
-	dg rowDigester
+	pl     *preparedEntity
+	ev     *recipe.Evaluator
+	dg     rowDigester
+	sparse []string
 }
 
 func (l *lateTransform) resolve(row *source.Row, r *rowResult) {
@@ -276,7 +330,10 @@ func (l *lateTransform) resolve(row *source.Row, r *rowResult) {
 	}
 	sk := l.pl.skip
 	if i := r.skip - 1; sk.index.take(i) {
-		r.values = sk.index.values(i, l.pl.entity, sk.cross)
+		if l.sparse == nil {
+			l.sparse = make([]string, len(l.pl.entity.Fields))
+		}
+		r.values = sk.index.values(i, l.pl.entity, sk.cross, l.sparse)
 		r.digest = sk.index.fps[i]
 		return
 	}

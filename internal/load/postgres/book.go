@@ -13,12 +13,22 @@ import (
 // readBook reads an entity's bookkeeping into a bookIndex with one binary
 // COPY, parsed as it streams in: about 45 bytes of memory per key.
 func (x *pgTx) readBook(ctx context.Context, entity string) (*core.Book, error) {
+	return x.readBookSkips(ctx, entity, nil)
+}
+
+// readBookSkips reads an entity's bookkeeping and, when skip is not nil,
+// calls it with every entry that holds skip data, in the same pass.
+func (x *pgTx) readBookSkips(ctx context.Context, entity string, skip func(key string, fp, skip []byte) error) (*core.Book, error) {
 	if err := x.freshenStats(ctx); err != nil {
 		return nil, err
 	}
-	q := "COPY (SELECT key, fingerprint, target_id FROM handover_rows WHERE entity = " + pgLiteral(entity) +
+	cols := "key, fingerprint, target_id"
+	if skip != nil {
+		cols += ", " + core.SkipColumn
+	}
+	q := "COPY (SELECT " + cols + " FROM handover_rows WHERE entity = " + pgLiteral(entity) +
 		") TO STDOUT (FORMAT binary)"
-	w := &bookCopy{book: x.sizedBook(ctx, entity)}
+	w := &bookCopy{book: x.sizedBook(ctx, entity), skip: skip}
 	if _, err := x.tx.Conn().PgConn().CopyTo(ctx, w, q); err != nil {
 		if w.err != nil {
 			err = w.err
@@ -94,6 +104,9 @@ type bookCopy struct {
 	header  bool
 	ended   bool
 	err     error
+	// skip, when set, takes a fourth column (skip data, may be null) and
+	// is called for every row that has it.
+	skip func(key string, fp, skip []byte) error
 }
 
 var errBookCopy = errors.New("unexpected COPY output")
@@ -134,44 +147,61 @@ func (c *bookCopy) parse(b []byte) ([]byte, error) {
 			c.ended = true
 			return b[2:], nil
 		}
-		if fields != 3 {
+		want := 3
+		if c.skip != nil {
+			want = 4
+		}
+		if int(fields) != want {
 			return nil, errBookCopy
 		}
-		key, fp, id, size, ok, err := bookTuple(b[2:])
+		f, size, ok, err := bookTuple(b[2:], want)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
 			break
 		}
-		if len(fp) != len(core.Fingerprint{}) || len(id) != 8 {
+		key, fp, id := f[0], f[1], f[2]
+		if key == nil || len(fp) != len(core.Fingerprint{}) || len(id) != 8 {
 			return nil, fmt.Errorf("bookkeeping of key %q: fingerprint of %d bytes, id of %d", key, len(fp), len(id))
 		}
-		c.book.Add(string(key), core.Fingerprint(fp), int64(binary.BigEndian.Uint64(id)))
+		k := string(key)
+		c.book.Add(k, core.Fingerprint(fp), int64(binary.BigEndian.Uint64(id)))
+		if want == 4 && f[3] != nil {
+			if err := c.skip(k, fp, f[3]); err != nil {
+				return nil, err
+			}
+		}
 		b = b[2+size:]
 	}
 	return b, nil
 }
 
-// bookTuple splits the three fields of a row (after its field count); ok
-// is false when b does not hold the whole row yet.
-func bookTuple(b []byte) (key, fp, id []byte, size int, ok bool, err error) {
-	var f [3][]byte
+// bookTuple splits the n fields of a row (after its field count); ok is
+// false when b does not hold the whole row yet. Only the fourth may be
+// null (nil).
+func bookTuple(b []byte, n int) (f [4][]byte, size int, ok bool, err error) {
 	off := 0
-	for i := range f {
+	for i := range n {
 		if len(b)-off < 4 {
-			return nil, nil, nil, 0, false, nil
+			return f, 0, false, nil
 		}
-		n := int(int32(binary.BigEndian.Uint32(b[off:])))
+		l := int(int32(binary.BigEndian.Uint32(b[off:])))
 		off += 4
-		if n < 0 {
-			return nil, nil, nil, 0, false, errBookCopy // a null: the columns are NOT NULL
+		if l < 0 {
+			if i < 3 {
+				return f, 0, false, errBookCopy // a null: the columns are NOT NULL
+			}
+			continue
 		}
-		if len(b)-off < n {
-			return nil, nil, nil, 0, false, nil
+		if len(b)-off < l {
+			return f, 0, false, nil
 		}
-		f[i] = b[off : off+n]
-		off += n
+		f[i] = b[off : off+l : off+l]
+		if f[i] == nil {
+			f[i] = []byte{}
+		}
+		off += l
 	}
-	return f[0], f[1], f[2], off, true, nil
+	return f, off, true, nil
 }

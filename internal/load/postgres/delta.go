@@ -21,14 +21,17 @@ func (x *pgTx) State() *core.DeltaState {
 }
 
 // loadDelta loads an entity the environment already holds rows of. Its
-// bookkeeping is read first (one binary COPY into a bookIndex); each record
-// is fingerprinted and compared with it on the client, so that unchanged
-// records cost a hash and a lookup and never reach the server. Only new and
-// changed records go through the staging table and the merge.
-func (x *pgTx) loadDelta(ctx context.Context, p *core.Mapping, rows load.Batches) (load.Counts, error) {
-	book, err := x.readBook(ctx, p.Entity.Name)
-	if err != nil {
-		return load.Counts{}, err
+// bookkeeping is read first (one binary COPY into a bookIndex; book, when
+// Skips read it already); each record is fingerprinted and compared with
+// it on the client, so that unchanged records cost a hash and a lookup and
+// never reach the server. Only new and changed records go through the
+// staging table and the merge.
+func (x *pgTx) loadDelta(ctx context.Context, p *core.Mapping, book *core.Book, rows load.Batches) (load.Counts, error) {
+	if book == nil {
+		var err error
+		if book, err = x.readBook(ctx, p.Entity.Name); err != nil {
+			return load.Counts{}, err
+		}
 	}
 	stale := core.StaleEntries(book)
 	next, stop := core.HashAhead(ctx, rows)

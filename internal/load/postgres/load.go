@@ -28,6 +28,7 @@ func (x *pgTx) Load(ctx context.Context, e *format.Entity, rows load.Batches) (l
 }
 
 func (x *pgTx) load(ctx context.Context, p *core.Mapping, rows load.Batches) (load.Counts, error) {
+	pre := x.takeBook(p.Entity.Name)
 	var known bool
 	var seq string
 	const q = `SELECT EXISTS (SELECT 1 FROM handover_rows WHERE entity = $1), coalesce(pg_get_serial_sequence($2, 'id'), '')`
@@ -38,7 +39,7 @@ func (x *pgTx) load(ctx context.Context, p *core.Mapping, rows load.Batches) (lo
 		x.State().Books[p.Entity.Name] = core.NewBook() // delta.go: nothing can be absent
 		return x.loadDirect(ctx, p, seq, rows)
 	}
-	return x.loadDelta(ctx, p, rows) // delta_postgres.go
+	return x.loadDelta(ctx, p, pre, rows) // delta.go
 }
 
 // copyError prefers the source's own error (a bad record, a failed read)

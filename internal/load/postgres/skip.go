@@ -3,8 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/binary"
-
-	"github.com/jackc/pgx/v5"
+	"fmt"
 
 	"github.com/handover/handover/internal/load/internal/core"
 )
@@ -51,22 +50,21 @@ func (x *pgTx) storeSkips(ctx context.Context, p *core.Mapping, keys []string, s
 }
 
 // Skips calls fn with every bookkeeping entry of entity that holds skip
-// data.
+// data. The entries are read once (one binary COPY): the bookkeeping the
+// entity's Load then needs is kept from the same pass.
 func (x *pgTx) Skips(ctx context.Context, entity string, fn func(key string, fp, skip []byte) error) error {
-	const q = `SELECT key, fingerprint, ` + core.SkipColumn + ` FROM handover_rows WHERE entity = $1 AND ` + core.SkipColumn + ` IS NOT NULL`
-	rows, err := x.tx.Query(ctx, q, pgx.QueryResultFormats{pgx.BinaryFormatCode}, entity)
+	b, err := x.readBookSkips(ctx, entity, fn)
 	if err != nil {
-		return x.t.fail("read skip data of "+entity, err)
+		return fmt.Errorf("read skip data: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		v := rows.RawValues()
-		if err := fn(string(v[0]), v[1], v[2]); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return x.t.fail("read skip data of "+entity, err)
-	}
+	x.prefetched = map[string]*core.Book{entity: b}
 	return nil
+}
+
+// takeBook returns the bookkeeping Skips read for entity, once; nil when
+// there is none.
+func (x *pgTx) takeBook(entity string) *core.Book {
+	b := x.prefetched[entity]
+	x.prefetched = nil
+	return b
 }

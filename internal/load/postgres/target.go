@@ -201,6 +201,7 @@ type pgTx struct {
 	tables       map[string]*pgTable   // by entity
 	refs         map[string]*core.Book // bookkeeping of referenced entities, once read
 	delta        *core.DeltaState      // delta.go: what Sweep needs; nil until used
+	prefetched   map[string]*core.Book // skip.go: the bookkeeping Skips read for the next Load
 }
 
 const pgBookkeeping = `

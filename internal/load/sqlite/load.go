@@ -61,6 +61,8 @@ func (x *sqliteTx) load(ctx context.Context, p *core.Mapping, rows load.Batches)
 	load.AfterCopy(ctx, p.Entity.Name)
 	if x.referenced[p.Entity.Name] {
 		x.cache[p.Entity.Name] = book
+	} else {
+		delete(x.cache, p.Entity.Name) // read by Skips for this load only
 	}
 	return c, nil
 }

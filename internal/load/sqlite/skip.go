@@ -26,25 +26,45 @@ func (x *sqliteTx) setupSkip(ctx context.Context) error {
 }
 
 // Skips calls fn with every bookkeeping entry of entity that holds skip
-// data.
+// data. The entries are read once: the bookkeeping the entity's Load then
+// needs is kept from the same pass.
 func (x *sqliteTx) Skips(ctx context.Context, entity string, fn func(key string, fp, skip []byte) error) error {
-	q := "SELECT key, fingerprint, " + core.SkipColumn + " FROM handover_rows WHERE entity = ? AND " + core.SkipColumn + " IS NOT NULL"
+	_, cached := x.cache[entity]
+	q := "SELECT key, target_id, fingerprint, " + core.SkipColumn + " FROM handover_rows WHERE entity = ?"
+	if cached {
+		q += " AND " + core.SkipColumn + " IS NOT NULL"
+	}
 	rows, err := x.tx.QueryContext(ctx, q, entity)
 	if err != nil {
 		return fmt.Errorf("read skip data of %s: %w", entity, err)
 	}
 	defer rows.Close()
+	b := core.NewBook()
 	var k, fp, skip sql.RawBytes
+	var id int64
 	for rows.Next() {
-		if err := rows.Scan(&k, &fp, &skip); err != nil {
+		if err := rows.Scan(&k, &id, &fp, &skip); err != nil {
 			return fmt.Errorf("read skip data of %s: %w", entity, err)
 		}
-		if err := fn(string(k), fp, skip); err != nil {
+		if len(fp) != len(core.Fingerprint{}) {
+			return fmt.Errorf("read bookkeeping of %s: key %q has a fingerprint of %d bytes", entity, k, len(fp))
+		}
+		key := string(k)
+		if !cached {
+			b.Add(key, core.Fingerprint(fp), id)
+		}
+		if skip == nil {
+			continue
+		}
+		if err := fn(key, fp, skip); err != nil {
 			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read skip data of %s: %w", entity, err)
+	}
+	if !cached {
+		x.cache[entity] = b // for the entity's Load (bookkeeping)
 	}
 	return nil
 }
