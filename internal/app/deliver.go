@@ -136,10 +136,18 @@ func (s *Service) Deliver(ctx context.Context, req DeliverRequest) (*DeliverResu
 	res.Extraction = x.Number
 	if req.Queue != nil {
 		n, err := req.Queue(ctx, QueueRequest{Actor: req.Actor, Project: p.Dir, Kind: protocol.KindCheck, Extraction: x.Number})
-		if err != nil {
+		switch {
+		case IsInvalid(err):
+			// The delivery is stored, but the project refuses to check it
+			// (a file a recipe reads is missing, …): the uploader is told
+			// why, as a problem of the delivery, not with a server error.
+			res.Problems = append(res.Problems, FileProblem{Kind: ProblemCheckNotStarted,
+				Message: fmt.Sprintf("the check of extraction %d could not start: %v", x.Number, err)})
+		case err != nil:
 			return res, fmt.Errorf("extraction %d stored, but its check was not queued: %w", x.Number, err)
+		default:
+			res.Run = n
 		}
-		res.Run = n
 	}
 	if err := s.recordDelivery(ctx, p, req.Actor, res); err != nil {
 		return res, err

@@ -16,14 +16,15 @@ import (
 
 // Kinds of FileProblem.
 const (
-	ProblemMissingColumn = "missing_column" // the recipe reads a column the file lacks
-	ProblemRenamedColumn = "renamed_column" // … and a column of the file looks like it
-	ProblemExtraColumn   = "extra_column"   // the file has a column the recipe does not read
-	ProblemDelimiter     = "delimiter"      // the file is delimited otherwise than the recipe says
-	ProblemEncoding      = "encoding"       // the file is encoded otherwise than the recipe says
-	ProblemNoRecipe      = "no_recipe"      // no recipe reads the file
-	ProblemUnreadable    = "unreadable"     // the file cannot be read as its format
-	ProblemMissingFile   = "missing_file"   // a recipe's source file is not in the delivery
+	ProblemMissingColumn   = "missing_column"    // the recipe reads a column the file lacks
+	ProblemRenamedColumn   = "renamed_column"    // … and a column of the file looks like it
+	ProblemExtraColumn     = "extra_column"      // the file has a column the recipe does not read
+	ProblemDelimiter       = "delimiter"         // the file is delimited otherwise than the recipe says
+	ProblemEncoding        = "encoding"          // the file is encoded otherwise than the recipe says
+	ProblemNoRecipe        = "no_recipe"         // no recipe reads the file
+	ProblemUnreadable      = "unreadable"        // the file cannot be read as its format
+	ProblemCheckNotStarted = "check_not_started" // the delivery is stored, but its check was refused
+	ProblemMissingFile     = "missing_file"      // a recipe's source file is not in the delivery
 )
 
 // DeliveredFile is what was detected of one file of a delivery, before

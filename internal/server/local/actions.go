@@ -167,7 +167,7 @@ func mapErr(err error) error {
 		return fmt.Errorf("%w: %s", server.ErrRefused, four.Reason)
 	case errors.As(err, &nf):
 		return fmt.Errorf("%w: %v", server.ErrNotFound, err)
-	case errors.As(err, &inv):
+	case errors.As(err, &inv), app.IsInvalid(err): // the latter: a configuration problem found preparing the run
 		return fmt.Errorf("%w: %v", server.ErrInvalid, err)
 	}
 	return err

@@ -33,7 +33,11 @@ func (s *Service) Deliver(ctx context.Context, req server.DeliverRequest) (*serv
 		return nil, err
 	}
 	queue := func(ctx context.Context, q app.QueueRequest) (int, error) {
-		return s.Start(ctx, server.StartRequest{Actor: req.Actor, Migration: req.Migration, Kind: protocol.KindCheck, Extraction: q.Extraction})
+		n, err := s.Start(ctx, server.StartRequest{Actor: req.Actor, Migration: req.Migration, Kind: protocol.KindCheck, Extraction: q.Extraction})
+		if errors.Is(err, server.ErrInvalid) || errors.Is(err, server.ErrRefused) {
+			err = &app.InvalidError{Err: err} // the delivery stays; Deliver names why its check did not start
+		}
+		return n, err
 	}
 	res, err := s.cfg.App.Deliver(ctx, app.DeliverRequest{Actor: actor(req.Actor), Project: sv.Dir(), Parts: req.Parts,
 		Limits: s.cfg.DeliveryLimits, Queue: queue})
