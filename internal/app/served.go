@@ -32,6 +32,44 @@ type Served struct {
 	p   *project.Project
 	mod time.Time
 	st  Store
+
+	heads      sync.Mutex
+	head       string    // the runs' head (Store.RunsHead) …
+	headAt     time.Time // … as read then (wall clock)
+	refreshing bool      // a read of it is under way
+}
+
+// runsHeadEvery is how old a runs' head Version may use: a dashboard
+// listing many migrations asks each for its version on every request.
+const runsHeadEvery = time.Second
+
+// runsHead is the store's runs head. The first read waits for it; after
+// that an older one than runsHeadEvery is answered as it is and read again
+// in the background, so no request pays for the reads of every migration.
+func (sv *Served) runsHead(ctx context.Context) (string, error) {
+	sv.heads.Lock()
+	defer sv.heads.Unlock()
+	if sv.headAt.IsZero() {
+		h, err := sv.st.RunsHead(ctx)
+		if err != nil {
+			return "", err
+		}
+		sv.head, sv.headAt = h, time.Now()
+		return h, nil
+	}
+	if time.Since(sv.headAt) >= runsHeadEvery && !sv.refreshing {
+		sv.refreshing = true
+		go func() {
+			h, err := sv.st.RunsHead(context.WithoutCancel(ctx))
+			sv.heads.Lock()
+			defer sv.heads.Unlock()
+			if err == nil {
+				sv.head = h
+			}
+			sv.headAt, sv.refreshing = time.Now(), false
+		}()
+	}
+	return sv.head, nil
 }
 
 // Serve loads the project in dir and opens its state store.
@@ -252,13 +290,13 @@ func (sv *Served) Void(ctx context.Context, r *Run) (bool, error) {
 // with every audited record (run outcome, sign-off, receive, config change,
 // server action), when a run begins, is queued or ends — also one begun on
 // the command line or by a worker elsewhere, which is audited only when it
-// ends — and when handover.yaml changes.
+// ends: seen within runsHeadEvery — and when handover.yaml changes.
 func (sv *Served) Version(ctx context.Context) (string, error) {
 	head, err := sv.st.AuditHead(ctx)
 	if err != nil {
 		return "", err
 	}
-	runs, err := sv.st.RunsHead(ctx)
+	runs, err := sv.runsHead(ctx)
 	if err != nil {
 		return "", err
 	}

@@ -3,6 +3,10 @@ package state
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
+
+	"github.com/handover/handover/internal/protocol"
 )
 
 // DeleteFact removes a fact; an unknown one is no error.
@@ -20,14 +24,34 @@ func (s *Store) DeleteFact(ctx context.Context, key string) error {
 // of them: it changes when a run begins, is queued, ends, or a running
 // run's lease runs out (it reads as interrupted from then on) — also for
 // runs that are not audited yet, such as one begun on the command line.
+// Both of its queries are answered from indexes: the newest run number,
+// and the runs that are running or queued (few).
 func (s *Store) RunsHead(ctx context.Context) (string, error) {
-	var count, newest, active, expired int64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COALESCE(MAX(number), 0),
-		COALESCE(SUM(CASE WHEN status IN ('running', 'queued') THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN status = 'running' AND lease_expires < ? THEN 1 ELSE 0 END), 0)
-		FROM runs WHERE migration = ?`), s.t(s.now()), s.migration).Scan(&count, &newest, &active, &expired)
+	var newest int64
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COALESCE(MAX(number), 0) FROM runs WHERE migration = ?`), s.migration).Scan(&newest); err != nil {
+		return "", fmt.Errorf("read the runs' head: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT number, status, lease_expires FROM runs
+		WHERE status IN (?, ?) AND migration = ? ORDER BY number`), protocol.StatusRunning, StatusQueued, s.migration)
 	if err != nil {
 		return "", fmt.Errorf("read the runs' head: %w", err)
 	}
-	return fmt.Sprintf("%d.%d.%d.%d", count, newest, active, expired), nil
+	defer rows.Close()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d", newest)
+	now := norm(s.now())
+	for rows.Next() {
+		var n int64
+		var status string
+		var lease time.Time
+		if err := rows.Scan(&n, &status, nullTime{&lease}); err != nil {
+			return "", fmt.Errorf("read the runs' head: %w", err)
+		}
+		expired := status == protocol.StatusRunning && !lease.IsZero() && lease.Before(now)
+		fmt.Fprintf(&b, ".%d:%s:%t", n, status, expired)
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("read the runs' head: %w", err)
+	}
+	return b.String(), nil
 }
