@@ -134,6 +134,9 @@ func newSkipper(ctx context.Context, o *execution, pl *preparedEntity) (*skipper
 		return nil, nil
 	}
 	s := &skipper{salt: skipContext(o, pl), cross: crossFields(pl.entity), index: newSkipIndex()}
+	if m := memoryBudget(o.Memory); m > 0 {
+		s.index.limit = m / skipShare
+	}
 	err := sr.Skips(ctx, pl.entity.Name, func(key string, fp, skip []byte) error {
 		s.index.add(key, fp, skip, len(s.cross))
 		return nil
@@ -147,7 +150,20 @@ func newSkipper(ctx context.Context, o *execution, pl *preparedEntity) (*skipper
 // skipIndex maps raw fingerprints to what the bookkeeping says of the
 // record each one gave: key, fingerprint, cross values. Flat arrays,
 // about 80 bytes an entry with a 10-byte key and an e-mail address.
+// 1/skipShare of the run's memory budget is what an entity's skip index
+// may take (1M contacts with an e-mail address and a reference: about 85
+// MB); the rows whose entries do not fit take the full path (the key
+// indexes, the bookkeeping and the rows in flight need the rest).
+const skipShare = 2
+
+// skipEntryBytes is what an entry takes besides its key and cross values:
+// two fingerprints, its end offset, its share of the two slot tables (1.5
+// slots of 4 bytes each on average) and the key's length.
+const skipEntryBytes = 16 + 16 + 8 + 2*6 + 1
+
 type skipIndex struct {
+	limit int64 // bytes the index may take; 0: no limit
+	bytes int64
 	slots []uint32 // open addressing on raw.lo: 0 empty, else entry+1
 	// keySlots finds entries by key (open addressing on the key's maphash),
 	// so that the sweep asks the skipped rows' keys here, in memory.
@@ -178,6 +194,11 @@ func (x *skipIndex) add(key string, fp, skip []byte, ncross int) {
 	if _, ok := x.find(raw); ok {
 		return
 	}
+	cost := int64(skipEntryBytes + len(key) + len(skip) - skipHead)
+	if x.limit > 0 && x.bytes+cost > x.limit {
+		return // past the budget: the row takes the full path
+	}
+	x.bytes += cost
 	if 2*(len(x.raws)+1) > len(x.slots) {
 		x.grow()
 	}

@@ -494,3 +494,25 @@ func expect(ok bool, what string) string {
 	}
 	return "want " + what
 }
+
+// TestSkipIndexLimit: past its share of the memory budget the skip index
+// takes no more entries; their rows take the full path.
+func TestSkipIndexLimit(t *testing.T) {
+	x := newSkipIndex()
+	x.limit = 3 * (skipEntryBytes + 2 + 1)
+	var fp [16]byte
+	for i := range 10 {
+		skip := rawFP{hi: uint64(i), lo: uint64(i)}.bytes(nil)
+		skip = append(append(skip, fp[:]...), 0) // one empty cross value
+		x.add(fmt.Sprint("K", i), fp[:], skip, 1)
+	}
+	if len(x.raws) != 3 {
+		t.Fatalf("%d entries within a limit of 3", len(x.raws))
+	}
+	if _, ok := x.find(rawFP{hi: 3, lo: 3}); ok {
+		t.Error("an entry past the limit was found")
+	}
+	if i, ok := x.find(rawFP{hi: 2, lo: 2}); !ok || string(x.key(i)) != "K2" {
+		t.Errorf("entry K2: %d %v", i, ok)
+	}
+}
