@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -95,6 +96,13 @@ func planBase(p *project.Project) runbook.Config {
 	}
 	if prod, ok := p.Environments[cfg.Envs.Prod]; ok {
 		cfg.Files = prod.Files != ""
+	}
+	for _, name := range p.EnvOrder {
+		for _, role := range p.Environments[name].Authenticated {
+			if !slices.Contains(cfg.Authenticated, role) {
+				cfg.Authenticated = append(cfg.Authenticated, role)
+			}
+		}
 	}
 	for _, s := range p.Plan {
 		cfg.Overrides = append(cfg.Overrides, runbook.Override{ID: s.ID, Title: s.Title, Owner: s.Owner,

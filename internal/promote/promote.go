@@ -257,7 +257,7 @@ func signoffs(ctx context.Context, ev Evidence, r *state.Run, env *project.Envir
 		as, ask := all, fmt.Sprintf(`"handover approve %d --as %s --by NAME"`, r.Number, role)
 		authenticated := env.NeedsAuthenticated(role)
 		if authenticated {
-			as = countingAuthenticated(all)
+			as = CountingAuthenticated(all)
 			ask = fmt.Sprintf("%s requires it authenticated: the %s signs run %d in the web server (handover serve), logged in with their account", env.Name, role, r.Number)
 		}
 		a, ok := Latest(as, role)
@@ -287,10 +287,10 @@ func signoffs(ctx context.Context, ev Evidence, r *state.Run, env *project.Envir
 	return lacking, found, nil
 }
 
-// countingAuthenticated keeps what can satisfy or block a role that must
+// CountingAuthenticated keeps what can satisfy or block a role that must
 // sign authenticated: the sign-offs of accounts, and every refusal (a
 // refusal only ever blocks, whoever gave it).
-func countingAuthenticated(as []state.Approval) []state.Approval {
+func CountingAuthenticated(as []state.Approval) []state.Approval {
 	var out []state.Approval
 	for _, a := range as {
 		if a.Authenticated || a.Refused {

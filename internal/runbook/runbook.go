@@ -41,6 +41,10 @@ type Config struct {
 	Hashes      project.Hashes // the project's current hashes; when set, imports with other recipes or format count only once prod is imported
 	Extractions []Extraction
 	Overrides   []Override
+	// Authenticated are the roles an environment requires signed from an
+	// account of the web server: for them a sign-off on the command line
+	// does not complete a step either.
+	Authenticated []string
 }
 
 // Extraction is one received delivery.

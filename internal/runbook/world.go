@@ -3,6 +3,7 @@ package runbook
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/handover/handover/internal/project"
@@ -168,9 +169,21 @@ func (w *world) signedRun(ctx context.Context, runs []*state.Run, role string) (
 		if err != nil {
 			return result{}, err
 		}
+		if slices.Contains(w.cfg.Authenticated, role) {
+			as = promote.CountingAuthenticated(as)
+		}
 		if a, ok := promote.Approved(as, role); ok {
 			return result{done: true, run: r, evidence: []string{runName(r), promote.Describe(a)}}, nil
 		}
+	}
+	if slices.Contains(w.cfg.Authenticated, role) {
+		r := runs[0]
+		as, _ := w.approvalsOf(ctx, r.Number)
+		note := fmt.Sprintf("run %d needs a sign-off by %s from an account of the web server (handover serve)", r.Number, role)
+		if a, ok := promote.Approved(as, role); ok {
+			note += fmt.Sprintf("; %s on the command line is unauthenticated and does not count", promote.Describe(a))
+		}
+		return result{note: note}, nil
 	}
 	r := runs[0]
 	as, _ := w.approvalsOf(ctx, r.Number)
