@@ -19,6 +19,7 @@ import (
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
 	"github.com/handover/handover/internal/redact"
+	"github.com/handover/handover/internal/usecase"
 )
 
 // artifactStore is the store of the project's extractions, its runs'
@@ -222,14 +223,7 @@ func (s *Service) storeProtocol(ctx context.Context, p *project.Project, proto *
 	}
 }
 
-// ArtifactRequest names one file of a run's artifacts: protocol.json,
-// report.html, or a file below rejects/ (as the protocol names them).
-type ArtifactRequest struct {
-	Actor   Actor
-	Project string
-	Run     int
-	Name    string
-}
+type ArtifactRequest = usecase.ArtifactRequest
 
 // OpenArtifact opens a file of a run's artifacts from the artifact store,
 // as a stream; a missing run or file is a *NotFoundError.

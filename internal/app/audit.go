@@ -8,6 +8,7 @@ import (
 
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/usecase"
 )
 
 // Audit actions.
@@ -109,9 +110,4 @@ func runDetail(p *protocol.Protocol) string {
 }
 
 // Where is "import into dev" or "check".
-func Where(kind, env string) string {
-	if env == "" {
-		return kind
-	}
-	return kind + " into " + env
-}
+func Where(kind, env string) string { return usecase.Where(kind, env) }

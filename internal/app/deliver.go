@@ -12,6 +12,7 @@ import (
 	"github.com/handover/handover/internal/extract"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/usecase"
 )
 
 // Defaults of the portal's upload limits (handover.yaml portal:, serve
@@ -27,23 +28,7 @@ const (
 // portal (the extraction itself is audited as a receive).
 const ActionDeliver = "deliver"
 
-// DeliveryLimits bound one delivery: each file (an uploaded file or a zip
-// member, unzipped) and the whole delivery, unzipped.
-type DeliveryLimits struct {
-	MaxFileSize     int64
-	MaxDeliverySize int64
-}
-
-// Or fills the zero fields of l from o.
-func (l DeliveryLimits) Or(o DeliveryLimits) DeliveryLimits {
-	if l.MaxFileSize <= 0 {
-		l.MaxFileSize = o.MaxFileSize
-	}
-	if l.MaxDeliverySize <= 0 {
-		l.MaxDeliverySize = o.MaxDeliverySize
-	}
-	return l
-}
+type DeliveryLimits = usecase.DeliveryLimits
 
 // DeliveryLimitsOf are the limits of project p: req (the server's flags)
 // first, then handover.yaml portal:, then the defaults.

@@ -12,51 +12,26 @@ import (
 	"github.com/handover/handover/internal/files"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/usecase"
 )
 
-// FilesSyncRequest asks to ship an extraction's binary files to an
-// environment's file store.
-type FilesSyncRequest struct {
-	Actor      Actor
-	Project    string
-	Env        string
-	Extraction int    // 0: the newest
-	Prefix     string // which extraction files ("." for all); files.DefaultPrefix when empty
-	DryRun     bool   // plan only
-	Delete     bool   // remove destination files the extraction lacks
-	Parallel   int    // concurrent transfers
-	Progress   *Progress
-	queued     int // Execute: the queued run to claim
-}
+type FilesSyncRequest = usecase.FilesSyncRequest
 
-// FilesSyncResult is a sync run and its plan.
-type FilesSyncResult struct {
-	RunResult
-	SyncPlan *files.SyncPlan // what the sync decided, file by file
-}
+type FilesSyncResult = usecase.FilesSyncResult
 
-// FilesVerifyRequest asks to compare an environment's file store with an
-// extraction.
-type FilesVerifyRequest struct {
-	Actor      Actor
-	Project    string
-	Env        string
-	Extraction int
-	Prefix     string
-	Deep       bool // download and hash every object
-}
+type FilesVerifyRequest = usecase.FilesVerifyRequest
 
-// FilesVerifyResult is a verify run and what it found; the run's status
-// is gate_failed when a file is missing or differs.
-type FilesVerifyResult struct {
-	RunResult
-	Extraction int
-	Verify     *files.VerifyResult
-}
+type FilesVerifyResult = usecase.FilesVerifyResult
 
 // FilesSync uploads the extraction's new and changed files, as a run of
 // kind sync.
 func (s *Service) FilesSync(ctx context.Context, req FilesSyncRequest) (*FilesSyncResult, error) {
+	return s.filesSync(ctx, req, 0)
+}
+
+// filesSync is FilesSync, or with queued > 0 Execute's claim of that
+// queued run.
+func (s *Service) filesSync(ctx context.Context, req FilesSyncRequest, queued int) (*FilesSyncResult, error) {
 	ss, x, env, dst, err := s.openFiles(ctx, req.Project, req.Env, req.Extraction)
 	if err != nil {
 		return nil, err
@@ -66,7 +41,7 @@ func (s *Service) FilesSync(ctx context.Context, req FilesSyncRequest) (*FilesSy
 	if req.Progress == nil {
 		req.Progress = new(Progress) // published to the state store while the run executes
 	}
-	j := &job{kind: protocol.KindSync, env: env, extraction: x.Number, dryRun: req.DryRun, actor: req.Actor, queued: req.queued, progress: req.Progress}
+	j := &job{kind: protocol.KindSync, env: env, extraction: x.Number, dryRun: req.DryRun, actor: req.Actor, queued: queued, progress: req.Progress}
 	j.execute = func(ctx context.Context, run int, artifacts string) (*execution, error) {
 		proto := s.filesProtocol(ss.p, run, protocol.KindSync, env.Name, x.Number, req.DryRun, artifacts)
 		plan, err := files.PlanSync(ctx, x.Files, x.Dir, dst, files.SelectOptions{Prefix: prefix(req.Prefix)})
@@ -75,7 +50,7 @@ func (s *Service) FilesSync(ctx context.Context, req FilesSyncRequest) (*FilesSy
 		}
 		var res *files.Result
 		if err == nil && !req.DryRun {
-			res, err = files.Apply(ctx, plan, dst, files.ApplyOptions{Parallel: req.Parallel, Delete: req.Delete, Progress: req.Progress.transfer()})
+			res, err = files.Apply(ctx, plan, dst, files.ApplyOptions{Parallel: req.Parallel, Delete: req.Delete, Progress: req.Progress.Files()})
 		}
 		out.SyncPlan = plan
 		proto.Files = filesCounts(dst.String(), plan, res)

@@ -9,16 +9,10 @@ import (
 	"github.com/handover/handover/internal/extract"
 	"github.com/handover/handover/internal/load"
 	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/usecase"
 )
 
-// FixupRequest asks to re-run the fix-up rules on an environment's rows.
-type FixupRequest struct {
-	Actor   Actor
-	Project string
-	Env     string
-	DryRun  bool
-	Lock    LockWait
-}
+type FixupRequest = usecase.FixupRequest
 
 // Fixup re-runs the project's fix-up rules on an environment, as a run of
 // kind fixup in one transaction (rolled back for a dry run).

@@ -13,23 +13,10 @@ import (
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
 	"github.com/handover/handover/internal/state"
+	"github.com/handover/handover/internal/usecase"
 )
 
-// RunResult is a run that happened: its protocol (status succeeded,
-// failed, gate_failed or interrupted) and what a front end shows with it.
-// A use case that returns a RunResult and an error ran and failed: the
-// protocol says how far it came.
-type RunResult struct {
-	Protocol   *protocol.Protocol
-	ProjectDir string     // the project's directory, for showing artifacts relative to it
-	Promotion  *Promotion // an import into an environment with promotion rules
-	Warnings   []string   // events not delivered to a webhook
-}
-
-// GateFailed reports whether the run finished but its gate failed (exit 3).
-func (r *RunResult) GateFailed() bool {
-	return r != nil && r.Protocol != nil && r.Protocol.Status == protocol.StatusGateFailed
-}
+type RunResult = usecase.RunResult
 
 // job is one run on its way through the lifecycle.
 type job struct {

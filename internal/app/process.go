@@ -3,10 +3,8 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/handover/handover/internal/notify"
 	"github.com/handover/handover/internal/project"
@@ -14,6 +12,7 @@ import (
 	"github.com/handover/handover/internal/protocol"
 	"github.com/handover/handover/internal/runbook"
 	"github.com/handover/handover/internal/state"
+	"github.com/handover/handover/internal/usecase"
 )
 
 // The state store's records, for front ends.
@@ -29,30 +28,9 @@ type (
 // DescribeApproval is "approved by NAME (ROLE) DATE: note" or the refusal.
 func DescribeApproval(ap Approval) string { return promote.Describe(ap) }
 
-// SignOffRequest asks to sign off (or, Refused, to refuse) a run in a role.
-type SignOffRequest struct {
-	Actor   Actor
-	Project string
-	Run     int
-	Role    string // reviewer, customer or lead
-	By      string // who signs; empty: the actor (on the command line $HANDOVER_USER or the OS user)
-	Note    string // required for a refusal
-	Refused bool
-}
+type SignOffRequest = usecase.SignOffRequest
 
-// SignOffResult is the recorded sign-off and the run it is on.
-type SignOffResult struct {
-	Run      *Run
-	Approval Approval
-	// NotCounting, when not empty, says why the sign-off cannot satisfy a
-	// promotion ("was a dry run").
-	NotCounting string
-	// NeedsAuthenticated names the environments whose promotion requires
-	// this role's sign-off from an account of the web server: an
-	// unauthenticated sign-off does not count for them.
-	NeedsAuthenticated []string
-	Warnings           []string
-}
+type SignOffResult = usecase.SignOffResult
 
 // SignOff records a sign-off or refusal of a run, audits it and tells the
 // webhooks. It is unauthenticated (the command line's): only the web
@@ -127,31 +105,11 @@ func notCounting(r *Run) string {
 	return "did not succeed (" + r.Status + ")"
 }
 
-// ConfirmRequest asks to record that a runbook step was done outside
-// handover (kickoff, preprod_refreshed, freeze, steps added in plan:).
-type ConfirmRequest struct {
-	Actor   Actor
-	Project string
-	Step    string
-	By      string
-	Note    string
-}
+type ConfirmRequest = usecase.ConfirmRequest
 
-// ConfirmResult is the recorded confirmation. Already is set when the
-// source was frozen before: then By and At are the first freeze's.
-type ConfirmResult struct {
-	Step    string
-	By      string
-	Note    string
-	At      time.Time
-	Already bool
-	// Warnings are events not delivered to a webhook (a later command
-	// delivers them).
-	Warnings []string
-}
+type ConfirmResult = usecase.ConfirmResult
 
 // Detail is the confirmation as the audit log words it.
-func (r *ConfirmResult) Detail() string { return confirmDetail(r.Step, r.By, r.Note) }
 
 // Freeze records that the source system is read-only (the freeze step).
 func (s *Service) Freeze(ctx context.Context, req ConfirmRequest) (*ConfirmResult, error) {
@@ -203,16 +161,7 @@ func (s *Service) Confirm(ctx context.Context, req ConfirmRequest) (*ConfirmResu
 	return res, nil
 }
 
-func confirmDetail(step, by, note string) string {
-	s := fmt.Sprintf("%s confirmed by %s", step, by)
-	if step == runbook.StepFreeze {
-		s = "source frozen (read-only) by " + by
-	}
-	if note != "" {
-		s += fmt.Sprintf(": %q", note)
-	}
-	return s
-}
+func confirmDetail(step, by, note string) string { return usecase.ConfirmDetail(step, by, note) }
 
 // confirmable checks that step is done by a confirmation: kickoff,
 // preprod_refreshed, freeze, or a step added in handover.yaml.

@@ -10,16 +10,10 @@ import (
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/promote"
 	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/usecase"
 )
 
-// Promotion is what the promotion rules said about an import that went
-// ahead.
-type Promotion struct {
-	Evidence       []string // the runs and sign-offs that satisfy the rules
-	Forced         string   // the reason of --force, when the rules were overridden
-	Overridden     []string // what --force overrode
-	NothingToForce bool     // --force was given but the rules were met
-}
+type Promotion = usecase.Promotion
 
 // promote applies the promotion rules to an import. A refusal is audited
 // and returned as a *Refusal; with force it is audited as forced and the
@@ -41,7 +35,7 @@ func (s *Service) promote(ctx context.Context, ss *session, x *extract.Extractio
 	case len(ref.Missing) == 0:
 		return &Promotion{Evidence: d.Evidence, NothingToForce: req.Force}, nil
 	case req.Force:
-		detail := fmt.Sprintf("%s forced: %q; overriding: %s", ref.what(), req.Reason, strings.Join(ref.Missing, "; "))
+		detail := fmt.Sprintf("%s forced: %q; overriding: %s", refusalWhat(ref), req.Reason, strings.Join(ref.Missing, "; "))
 		if err := ss.st.Audit(ctx, req.Actor.String(), ActionForce, detail, s.now()); err != nil {
 			return nil, err
 		}
@@ -49,7 +43,7 @@ func (s *Service) promote(ctx context.Context, ss *session, x *extract.Extractio
 			Missing: ref.Missing, Reason: req.Reason, By: req.Actor.String()}, true, s.now()))
 		return &Promotion{Evidence: d.Evidence, Forced: req.Reason, Overridden: ref.Missing}, nil
 	}
-	if err := ss.st.Audit(ctx, req.Actor.String(), ActionRefused, ref.what()+": "+strings.Join(ref.Missing, "; "), s.now()); err != nil {
+	if err := ss.st.Audit(ctx, req.Actor.String(), ActionRefused, refusalWhat(ref)+": "+strings.Join(ref.Missing, "; "), s.now()); err != nil {
 		return nil, err
 	}
 	s.emit(ctx, ss.st, p, notify.PromotionEvent(p.Migration, notify.Promotion{Env: req.Env, Extraction: x.Number,
@@ -87,4 +81,9 @@ func gateBlocks(ctx context.Context, ev promote.Evidence, env *project.Environme
 		}
 	}
 	return b, nil
+}
+
+// refusalWhat names the import a refusal is about.
+func refusalWhat(r *Refusal) string {
+	return fmt.Sprintf("import into %s, extraction %d", r.Env, r.Extraction)
 }

@@ -7,14 +7,10 @@ import (
 	"github.com/handover/handover/internal/extract"
 	"github.com/handover/handover/internal/source/dbsource"
 	"github.com/handover/handover/internal/state"
+	"github.com/handover/handover/internal/usecase"
 )
 
-// RunsRequest asks for the runs of a project, of one environment or all.
-type RunsRequest struct {
-	Actor   Actor
-	Project string
-	Env     string // "": every run
-}
+type RunsRequest = usecase.RunsRequest
 
 // Runs lists runs, ascending by number.
 func (s *Service) Runs(ctx context.Context, req RunsRequest) ([]*Run, error) {
@@ -30,19 +26,9 @@ func (s *Service) Runs(ctx context.Context, req RunsRequest) ([]*Run, error) {
 	return runs, nil
 }
 
-// ShowRequest asks for one run.
-type ShowRequest struct {
-	Actor   Actor
-	Project string
-	Run     int
-}
+type ShowRequest = usecase.ShowRequest
 
-// ShowResult is a run with its sign-offs and refusals.
-type ShowResult struct {
-	Run        *Run
-	Approvals  []Approval
-	ProjectDir string
-}
+type ShowResult = usecase.ShowResult
 
 // Show returns run n with its sign-offs; a missing run is a NotFoundError.
 func (s *Service) Show(ctx context.Context, req ShowRequest) (*ShowResult, error) {
@@ -65,26 +51,9 @@ func (s *Service) Show(ctx context.Context, req ShowRequest) (*ShowResult, error
 	return &ShowResult{Run: r, Approvals: as, ProjectDir: ss.p.Dir}, nil
 }
 
-// AuditRequest asks for the audit log; Verify walks its chain.
-type AuditRequest struct {
-	Actor   Actor
-	Project string
-	Verify  bool
-}
+type AuditRequest = usecase.AuditRequest
 
-// AuditResult is the audit log, oldest first. With Verify, Problems lists
-// what VerifyAudit found (none: the chain is intact) and FirstBad is the
-// first damaged entry (0: none named).
-type AuditResult struct {
-	Entries  []AuditEntry
-	Verified bool
-	FirstBad int64
-	Problems []AuditProblem
-	// Anchors are the chain heads the environments recorded with their
-	// newest run, by environment: the verification checks the chain still
-	// reaches each (a cut tail does not).
-	Anchors map[string]state.Anchor
-}
+type AuditResult = usecase.AuditResult
 
 // AuditProblem is one finding of the verification: a changed or removed
 // entry, a removed tail, a forged sign-off row, or keyed entries without
@@ -119,17 +88,7 @@ func (s *Service) Audit(ctx context.Context, req AuditRequest) (*AuditResult, er
 	return res, nil
 }
 
-// ReceiveRequest asks to store a delivery as the next extraction.
-type ReceiveRequest struct {
-	Actor   Actor
-	Project string
-	Paths   []string // files, directories, archives
-	Label   string
-	Limits  extract.Limits // what an archive may unpack to (zero: the defaults)
-	// Databases adds a snapshot of every recipe source that names a
-	// database (source: {database: …, query: …}).
-	Databases bool
-}
+type ReceiveRequest = usecase.ReceiveRequest
 
 // Receive stores a delivery as the next extraction and audits it.
 func (s *Service) Receive(ctx context.Context, req ReceiveRequest) (*extract.Extraction, error) {

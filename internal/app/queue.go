@@ -8,6 +8,7 @@ import (
 
 	"github.com/handover/handover/internal/protocol"
 	"github.com/handover/handover/internal/state"
+	"github.com/handover/handover/internal/usecase"
 )
 
 // StatusQueued is the status of a run waiting for a worker.
@@ -16,53 +17,11 @@ const StatusQueued = state.StatusQueued
 // ActionQueue is the audit action of a run queued for a worker.
 const ActionQueue = "queue"
 
-// QueueRequest asks to queue a check, an import or a files sync for a
-// worker: the run is numbered and recorded as queued now, and executed
-// later by Execute on whichever machine takes its job.
-type QueueRequest struct {
-	Actor      Actor
-	Project    string
-	Kind       string // protocol.KindCheck, KindImport or KindSync
-	Env        string // import, sync
-	Extraction int    // 0: the newest (resolved now)
-	DryRun     bool
-	Force      bool          // import: override the promotion rules
-	Reason     string        // why; required with Force
-	Prefix     string        // sync: which extraction files
-	Delete     bool          // sync: remove destination files the extraction lacks
-	Parallel   int           // sync: concurrent transfers
-	Timeout    time.Duration // the run's time limit on the worker; 0: the worker's
-	// LockTimeout is how long the worker waits for the environment's
-	// lock, as LockWait.Timeout: 0 is DefaultLockTimeout, negative: no wait.
-	LockTimeout time.Duration
-}
+type QueueRequest = usecase.QueueRequest
 
-// QueuedRun is a queued run: everything a worker needs to execute it,
-// and no secret.
-type QueuedRun struct {
-	Migration  string `json:"migration"`
-	Project    string `json:"project"` // the project's directory where it was queued
-	Run        int    `json:"run"`
-	Kind       string `json:"kind"`
-	Env        string `json:"env,omitempty"`
-	Extraction int    `json:"extraction"`
-	Actor      string `json:"actor"` // who queued it
-	DryRun     bool   `json:"dry_run,omitempty"`
-	Force      bool   `json:"force,omitempty"`
-	Reason     string `json:"reason,omitempty"`
-	Prefix     string `json:"prefix,omitempty"`
-	Delete     bool   `json:"delete,omitempty"`
-	Parallel   int    `json:"parallel,omitempty"`
-	Timeout    int    `json:"timeout,omitempty"` // seconds; 0: the worker's limit
-	// LockTimeout is how long to wait for the environment's lock, in
-	// seconds: 0 the default, negative: do not wait.
-	LockTimeout int `json:"lock_timeout,omitempty"`
-}
+type QueuedRun = usecase.QueuedRun
 
-// Enqueuer hands a queued run to the workers (a job queue).
-type Enqueuer interface {
-	Enqueue(ctx context.Context, r QueuedRun) error
-}
+type Enqueuer = usecase.Enqueuer
 
 // queueStore is the optional capability of a Store to queue runs;
 // *state.Store has it.
@@ -71,26 +30,7 @@ type queueStore interface {
 	ClaimRun(ctx context.Context, n int) (*state.Run, error)
 }
 
-// ClaimError is Execute's error for a queued run that this call does not
-// execute: it has finished already (a retried job does nothing), or a
-// live worker holds it.
-type ClaimError struct {
-	Run    int
-	Status string
-	Holder string // running: who holds its lease
-}
-
-func (e *ClaimError) Error() string {
-	if e.Finished() {
-		return fmt.Sprintf("run %d has finished already (%s)", e.Run, e.Status)
-	}
-	return fmt.Sprintf("run %d is %s, held by %s", e.Run, e.Status, e.Holder)
-}
-
-// Finished reports whether the run has finished: there is nothing to do.
-func (e *ClaimError) Finished() bool {
-	return e.Status != protocol.StatusRunning && e.Status != StatusQueued && e.Status != protocol.StatusInterrupted
-}
+type ClaimError = usecase.ClaimError
 
 // Queue records a queued run and hands it to q; a run q refuses is
 // recorded as failed. Problems of the request are *InvalidError or
@@ -158,14 +98,14 @@ func (s *Service) Execute(ctx context.Context, r QueuedRun) (*RunResult, error) 
 	var err error
 	switch r.Kind {
 	case protocol.KindCheck:
-		res, err = s.Check(ctx, CheckRequest{Actor: actor, Project: r.Project, Extraction: r.Extraction, queued: r.Run})
+		res, err = s.check(ctx, CheckRequest{Actor: actor, Project: r.Project, Extraction: r.Extraction}, r.Run)
 	case protocol.KindImport:
-		res, err = s.Import(ctx, ImportRequest{Actor: actor, Project: r.Project, Env: r.Env, Extraction: r.Extraction,
-			DryRun: r.DryRun, Force: r.Force, Reason: r.Reason, Lock: lock, queued: r.Run})
+		res, err = s.importRun(ctx, ImportRequest{Actor: actor, Project: r.Project, Env: r.Env, Extraction: r.Extraction,
+			DryRun: r.DryRun, Force: r.Force, Reason: r.Reason, Lock: lock}, r.Run)
 	case protocol.KindSync:
 		var fr *FilesSyncResult
-		fr, err = s.FilesSync(ctx, FilesSyncRequest{Actor: actor, Project: r.Project, Env: r.Env, Extraction: r.Extraction,
-			Prefix: r.Prefix, DryRun: r.DryRun, Delete: r.Delete, Parallel: max(r.Parallel, 1), queued: r.Run})
+		fr, err = s.filesSync(ctx, FilesSyncRequest{Actor: actor, Project: r.Project, Env: r.Env, Extraction: r.Extraction,
+			Prefix: r.Prefix, DryRun: r.DryRun, Delete: r.Delete, Parallel: max(r.Parallel, 1)}, r.Run)
 		if fr != nil {
 			res = &fr.RunResult
 		}

@@ -16,14 +16,10 @@ import (
 	"github.com/handover/handover/internal/replay"
 	"github.com/handover/handover/internal/replay/rerun"
 	"github.com/handover/handover/internal/report"
+	"github.com/handover/handover/internal/usecase"
 )
 
-// TestRequest asks to run the recipes' fixture tests.
-type TestRequest struct {
-	Actor   Actor
-	Project string
-	Entity  string // "": every entity's tests
-}
+type TestRequest = usecase.TestRequest
 
 // Test runs the fixture tests (recipes/<entity>.test.yaml). A broken test
 // file, or none at all, is an InvalidError; failing cases are in the
@@ -113,16 +109,7 @@ func (s *Service) restore(ctx context.Context, ss *session, n int) (*pastRun, er
 	return pr, nil
 }
 
-// ExplainRequest names one row of a past run.
-type ExplainRequest struct {
-	Actor   Actor
-	Project string
-	Run     int
-	Entity  string
-	Line    int
-	File    string // a source of several files: the file the line is in
-	Field   string // "": every field
-}
+type ExplainRequest = usecase.ExplainRequest
 
 // Explain re-runs one row of a past run against its archived inputs and
 // says how it became what it is (see package explain).
@@ -159,13 +146,7 @@ func (s *Service) Explain(ctx context.Context, req ExplainRequest) (*explain.Exp
 	return x, nil
 }
 
-// ReplayRequest names a past run to re-execute.
-type ReplayRequest struct {
-	Actor   Actor
-	Project string
-	Run     int
-	Workers int // 0: one per CPU
-}
+type ReplayRequest = usecase.ReplayRequest
 
 // Replay re-executes a past check or import as a dry run without a target,
 // from its archived inputs and stored extraction, and compares the output
@@ -192,12 +173,7 @@ func (s *Service) Replay(ctx context.Context, req ReplayRequest) (*replay.Result
 		Extraction: pr.x, Scratch: filepath.Join(pr.scratch, "artifacts"), Workers: req.Workers, Version: s.cfg.Version})
 }
 
-// DiffRunsRequest names two runs to compare.
-type DiffRunsRequest struct {
-	Actor   Actor
-	Project string
-	A, B    int
-}
+type DiffRunsRequest = usecase.DiffRunsRequest
 
 // DiffRuns lists what changed between two runs' inputs and their counts.
 // A run without an archive is compared by its protocol's hashes.
@@ -223,27 +199,11 @@ func (s *Service) DiffRuns(ctx context.Context, req DiffRunsRequest) (*replay.Ru
 	return replay.DiffRuns(ra.Protocol, rb.Protocol, ma, mb), nil
 }
 
-// RunRecipesRequest asks for the recipes a run archived.
-type RunRecipesRequest struct {
-	Actor   Actor
-	Project string
-	Run     int
-}
+type RunRecipesRequest = usecase.RunRecipesRequest
 
-// RunRecipes are the recipes of a run, exactly as it used them.
-type RunRecipes struct {
-	Run     int          `json:"run"`
-	Archive string       `json:"archive"`
-	Recipes []RecipeFile `json:"recipes"`
-}
+type RunRecipes = usecase.RunRecipes
 
-// RecipeFile is one archived recipe.
-type RecipeFile struct {
-	Entity  string `json:"entity"`
-	Name    string `json:"name"`
-	SHA256  string `json:"sha256"`
-	Content string `json:"content"`
-}
+type RecipeFile = usecase.RecipeFile
 
 // RunRecipes reads the recipes run n archived.
 func (s *Service) RunRecipes(ctx context.Context, req RunRecipesRequest) (*RunRecipes, error) {

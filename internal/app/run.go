@@ -13,49 +13,20 @@ import (
 	"github.com/handover/handover/internal/load"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/usecase"
 )
 
-// CheckRequest asks to transform and validate an extraction without a
-// target.
-type CheckRequest struct {
-	Actor      Actor
-	Project    string // the project's directory
-	Extraction int    // 0: the newest
-	Progress   *Progress
-	queued     int // Execute: the queued run to claim
-}
+type CheckRequest = usecase.CheckRequest
 
-// ImportRequest asks to load an extraction into an environment.
-type ImportRequest struct {
-	Actor      Actor
-	Project    string
-	Env        string
-	Extraction int // 0: the newest the customer submitted, else the newest
-	DryRun     bool
-	Force      bool   // import although the promotion rules are not met
-	Reason     string // why; required with Force
-	Progress   *Progress
-	queued     int // Execute: the queued run to claim
-	Lock       LockWait
-}
+type ImportRequest = usecase.ImportRequest
 
-// LockWait says how long a run waits for another import's lock on its
-// environment, and whom to tell while it waits.
-type LockWait struct {
-	// Timeout is the longest wait: 0 is DefaultLockTimeout, a negative
-	// value refuses at once.
-	Timeout time.Duration
-	// OnWait, when set, is called while the run waits, once per holder
-	// ("run 12 import, host h, since 2026-12-06T10:04Z"; "" when the
-	// database cannot tell).
-	OnWait func(holder string)
-}
+type LockWait = usecase.LockWait
 
 // DefaultLockTimeout is how long a run waits for its environment's lock
 // when the request does not say.
-const DefaultLockTimeout = 60 * time.Second
+const DefaultLockTimeout = usecase.DefaultLockTimeout
 
-func (l LockWait) timeout() time.Duration {
+func lockTimeout(l LockWait) time.Duration {
 	switch {
 	case l.Timeout == 0:
 		return DefaultLockTimeout
@@ -65,19 +36,15 @@ func (l LockWait) timeout() time.Duration {
 	return l.Timeout
 }
 
-// DiffRequest asks what an import of an extraction would do to an
-// environment.
-type DiffRequest struct {
-	Actor      Actor
-	Project    string
-	Env        string
-	Extraction int // 0: as an import, the newest submitted, else the newest
-	Progress   *Progress
-	Lock       LockWait
-}
+type DiffRequest = usecase.DiffRequest
 
 // Check transforms and validates an extraction and records the run.
 func (s *Service) Check(ctx context.Context, req CheckRequest) (*RunResult, error) {
+	return s.check(ctx, req, 0)
+}
+
+// check is Check, or with queued > 0 Execute's claim of that queued run.
+func (s *Service) check(ctx context.Context, req CheckRequest, queued int) (*RunResult, error) {
 	ss, err := s.open(ctx, req.Project)
 	if err != nil {
 		return nil, err
@@ -91,13 +58,19 @@ func (s *Service) Check(ctx context.Context, req CheckRequest) (*RunResult, erro
 	if err != nil {
 		return nil, err
 	}
-	j.queued = req.queued
+	j.queued = queued
 	return s.lifecycle(ctx, ss, j)
 }
 
 // Import loads an extraction into an environment in one transaction,
 // under the promotion rules; a refusal is a *Refusal and nothing ran.
 func (s *Service) Import(ctx context.Context, req ImportRequest) (*RunResult, error) {
+	return s.importRun(ctx, req, 0)
+}
+
+// importRun is Import, or with queued > 0 Execute's claim of that queued
+// run.
+func (s *Service) importRun(ctx context.Context, req ImportRequest, queued int) (*RunResult, error) {
 	switch {
 	case req.Env == "":
 		return nil, invalid("import needs an environment")
@@ -128,7 +101,7 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (*RunResult, er
 	if err != nil {
 		return nil, err
 	}
-	j.promotion, j.queued, j.lock = prom, req.queued, req.Lock
+	j.promotion, j.queued, j.lock = prom, queued, req.Lock
 	return s.lifecycle(ctx, ss, j)
 }
 
@@ -181,7 +154,7 @@ func (s *Service) engineJob(ctx context.Context, ss *session, kind string, env *
 	}
 	spec := engine.SpecOf(ss.p)
 	opts := engine.Options{Archive: store, Extraction: x, DryRun: dry, Version: s.cfg.Version, Now: s.cfg.Now,
-		Progress: prog.engine(), Previous: prev, PreviousExtraction: s.previousExtraction(ctx, ss.p, x.Number),
+		Progress: prog.Rows(), Previous: prev, PreviousExtraction: s.previousExtraction(ctx, ss.p, x.Number),
 	}
 	j := &job{kind: kind, env: env, extraction: x.Number, dryRun: dry, actor: actor, runs: ss.st, progress: prog}
 	j.execute = func(ctx context.Context, run int, artifacts string) (*execution, error) {
@@ -209,7 +182,7 @@ func (s *Service) inTransaction(ctx context.Context, j *job, run int, f *format.
 	fn func(context.Context, load.Tx) (*engine.Outcome, error)) (*execution, error) {
 	env := j.env
 	target, err := s.cfg.OpenEnv(ctx, env.Database, load.Options{Env: env.Name, Now: s.cfg.Now,
-		Holder: s.holder(run, j.kind), LockWait: j.lock.timeout(), OnWait: j.onWait(ctx, run)})
+		Holder: s.holder(run, j.kind), LockWait: lockTimeout(j.lock), OnWait: j.onWait(ctx, run)})
 	if err != nil {
 		return nil, fmt.Errorf("open environment %s: %w", env.Name, err)
 	}

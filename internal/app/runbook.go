@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/handover/handover/internal/notify"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/runbook"
+	"github.com/handover/handover/internal/usecase"
 )
 
 // The runbook's types, for front ends.
@@ -27,23 +27,9 @@ const StepDone = runbook.Done
 // Relative names a day relative to J: "J-7", "J", "J+2".
 func Relative(offset int) string { return runbook.Relative(offset) }
 
-// RunbookRequest asks for the runbook, dated from today.
-type RunbookRequest struct {
-	Actor   Actor
-	Project string
-}
+type RunbookRequest = usecase.RunbookRequest
 
-// RunbookResult is the runbook and the migration it belongs to.
-type RunbookResult struct {
-	Migration string
-	Runbook   *Runbook
-	Warnings  []string // overdue steps not delivered to a webhook
-}
-
-// WriteICS writes the runbook's steps as iCalendar events.
-func (r *RunbookResult) WriteICS(w io.Writer) error {
-	return runbook.WriteICS(w, r.Runbook, r.Migration)
-}
+type RunbookResult = usecase.RunbookResult
 
 // Runbook derives the runbook from the state store, dated from today, and
 // sends overdue steps once to the webhooks that want step_overdue.

@@ -17,6 +17,7 @@ import (
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
 	"github.com/handover/handover/internal/state"
+	"github.com/handover/handover/internal/usecase"
 )
 
 // Served is a project held open by a long-running front end (the web
@@ -187,15 +188,7 @@ func ProtocolHash(p *protocol.Protocol) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// CountersignRequest is an authenticated account's sign-off or refusal.
-type CountersignRequest struct {
-	Actor        Actor // Authenticated, Name: the account's e-mail
-	Run          int
-	Role         string
-	Note         string
-	Refused      bool
-	ProtocolHash string // when set, must be the run's current ProtocolHash
-}
+type CountersignRequest = usecase.CountersignRequest
 
 // Countersign records an authenticated sign-off under the four-eyes rules:
 // whoever started a run cannot sign it as reviewer; an account signs one

@@ -2,14 +2,13 @@ package app
 
 import (
 	"context"
-	"os/user"
-	"strings"
 	"time"
 
 	"github.com/handover/handover/internal/load"
 	"github.com/handover/handover/internal/load/targets"
 	"github.com/handover/handover/internal/notify"
 	"github.com/handover/handover/internal/state"
+	"github.com/handover/handover/internal/usecase"
 )
 
 // Config is what a Service is built from. Every field is optional; the
@@ -41,12 +40,7 @@ type Config struct {
 	Hooks Hooks
 }
 
-// Hooks are test hooks; nil in production.
-type Hooks struct {
-	// AfterCommit runs right after an environment's transaction committed,
-	// before anything else is recorded (a test kills the process here).
-	AfterCommit func()
-}
+type Hooks = usecase.Hooks
 
 // Service is handover's application layer: one method per use case. It
 // never prints; front ends render its results. It is safe for concurrent
@@ -82,30 +76,8 @@ func New(cfg Config) *Service {
 
 func (s *Service) now() time.Time { return s.cfg.Now() }
 
-// Actor is who asks for a use case: an account of the web front end, or on
-// the command line the OS user (unauthenticated).
-type Actor struct {
-	Name          string
-	Authenticated bool   // the front end verified who this is (a login, a token)
-	Account       string // the account's id, when there is one
-}
-
-// String is the actor's name as the audit log records it.
-func (a Actor) String() string {
-	if n := strings.TrimSpace(a.Name); n != "" {
-		return n
-	}
-	return "unknown"
-}
+type Actor = usecase.Actor
 
 // LocalActor is the command line's actor: $HANDOVER_USER, else the OS
 // user, unauthenticated.
-func LocalActor(getenv func(string) string) Actor {
-	if u := strings.TrimSpace(getenv("HANDOVER_USER")); u != "" {
-		return Actor{Name: u}
-	}
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return Actor{Name: u.Username}
-	}
-	return Actor{Name: "unknown"}
-}
+func LocalActor(getenv func(string) string) Actor { return usecase.LocalActor(getenv) }

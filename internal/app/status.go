@@ -7,42 +7,14 @@ import (
 
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/runbook"
+	"github.com/handover/handover/internal/usecase"
 )
 
-// StatusRequest asks where the migration stands.
-type StatusRequest struct {
-	Actor   Actor
-	Project string
-}
+type StatusRequest = usecase.StatusRequest
 
-// Status is where the migration stands: the runbook's progress and the
-// latest run into each environment. It is what status --json prints.
-type Status struct {
-	Migration string      `json:"migration"`
-	Customer  string      `json:"customer,omitempty"`
-	Cutover   string      `json:"cutover,omitempty"`
-	Today     string      `json:"today"`
-	DaysToGo  *int        `json:"days_to_cutover,omitempty"`
-	Done      int         `json:"steps_done"`
-	Total     int         `json:"steps_total"`
-	LastDone  *Step       `json:"last_done,omitempty"`
-	Next      *Step       `json:"next,omitempty"`
-	Overdue   []*Step     `json:"overdue"`
-	Envs      []EnvStatus `json:"environments"`
-	Check     *EnvStatus  `json:"latest_check,omitempty"`
-	// Warnings are overdue steps not delivered to a webhook.
-	Warnings []string `json:"-"`
-}
+type Status = usecase.Status
 
-// EnvStatus is the latest run into an environment; Run is 0 when none.
-type EnvStatus struct {
-	Env        string `json:"env,omitempty"`
-	Run        int    `json:"run,omitempty"`
-	Kind       string `json:"kind,omitempty"`
-	Extraction int    `json:"extraction,omitempty"`
-	Status     string `json:"status,omitempty"`
-	Started    string `json:"started,omitempty"`
-}
+type EnvStatus = usecase.EnvStatus
 
 // Status says where the migration stands and sends overdue steps once to
 // the webhooks that want step_overdue.
@@ -59,18 +31,18 @@ func (s *Service) Status(ctx context.Context, req StatusRequest) (*Status, error
 		if err != nil {
 			return nil, err
 		}
-		v.fromRunbook(pl)
+		statusFromRunbook(v, pl)
 		if v.Warnings, err = s.notifyOverdue(ctx, ss.st, p, pl); err != nil {
 			return nil, err
 		}
 	}
-	if err := v.fromRuns(ctx, ss.st, p); err != nil {
+	if err := statusFromRuns(ctx, v, ss.st, p); err != nil {
 		return nil, err
 	}
 	return v, nil
 }
 
-func (v *Status) fromRunbook(pl *runbook.Runbook) {
+func statusFromRunbook(v *Status, pl *runbook.Runbook) {
 	days := DaysTo(pl.Today, pl.Cutover)
 	v.Cutover, v.DaysToGo, v.Total = pl.Cutover.Format(time.DateOnly), &days, len(pl.Steps)
 	for _, s := range pl.Steps {
@@ -83,7 +55,7 @@ func (v *Status) fromRunbook(pl *runbook.Runbook) {
 	v.Overdue = append(v.Overdue, pl.Overdue()...)
 }
 
-func (v *Status) fromRuns(ctx context.Context, st Store, p *project.Project) error {
+func statusFromRuns(ctx context.Context, v *Status, st Store, p *project.Project) error {
 	runs, err := st.Runs(ctx, "")
 	if err != nil {
 		return fmt.Errorf("read runs: %w", err)
@@ -112,10 +84,4 @@ func runStatus(r *Run) EnvStatus {
 }
 
 // DaysTo is the number of calendar days from today to day.
-func DaysTo(today, day time.Time) int {
-	y1, m1, d1 := today.Date()
-	y2, m2, d2 := day.Date()
-	a := time.Date(y1, m1, d1, 0, 0, 0, 0, time.UTC)
-	b := time.Date(y2, m2, d2, 0, 0, 0, 0, time.UTC)
-	return int(b.Sub(a).Hours() / 24)
-}
+func DaysTo(today, day time.Time) int { return usecase.DaysTo(today, day) }

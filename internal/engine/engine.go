@@ -108,6 +108,10 @@ type ConfigError struct{ Err error }
 func (e *ConfigError) Error() string { return e.Err.Error() }
 func (e *ConfigError) Unwrap() error { return e.Err }
 
+// Invalid marks a configuration problem as a problem of the request:
+// usecase.IsInvalid reports it.
+func (e *ConfigError) Invalid() bool { return true }
+
 // IsConfig reports whether err is a configuration problem.
 func IsConfig(err error) bool {
 	var ce *ConfigError

@@ -37,7 +37,7 @@ func runEntity(ctx context.Context, o *execution, pl *preparedEntity, st *runSta
 	start := time.Now()
 	e := pl.entity
 	_, total := pl.reader.Progress()
-	o.Progress.start(e.Name, total)
+	o.Progress.Start(e.Name, total)
 	c := &protocol.Entity{Name: e.Name, Source: pl.file, RejectsByRule: map[string]int{}}
 	res := &entityResult{counts: c, columns: pl.reader.Columns()}
 	defer func() { c.Millis = time.Since(start).Milliseconds() }()

@@ -98,7 +98,7 @@ func readBatches(ctx context.Context, pl *preparedEntity, prog *Progress, work, 
 			b.rows = append(b.rows, row)
 		}
 		done, _ := pl.reader.Progress()
-		prog.advance(len(b.rows), done)
+		prog.Advance(len(b.rows), done)
 		last := b.err != nil || len(b.rows) < batchRows
 		select {
 		case work <- b:

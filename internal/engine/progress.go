@@ -1,50 +1,10 @@
 package engine
 
-import "sync/atomic"
+import "github.com/handover/handover/internal/progress"
 
 // Progress is the counters object a front end draws: the CLI as a bar, the
-// server as a stream. All fields are safe for concurrent use.
-type Progress struct {
-	entity    atomic.Pointer[string]
-	rows      atomic.Int64
-	bytesDone atomic.Int64
-	bytesAll  atomic.Int64
-}
+// server as a stream. It is safe for concurrent use.
+type Progress = progress.Progress
 
 // Snapshot is a consistent-enough view of the counters.
-type Snapshot struct {
-	Entity    string
-	Rows      int64
-	BytesDone int64
-	BytesAll  int64
-}
-
-// Snapshot reads the counters.
-func (p *Progress) Snapshot() Snapshot {
-	if p == nil {
-		return Snapshot{}
-	}
-	s := Snapshot{Rows: p.rows.Load(), BytesDone: p.bytesDone.Load(), BytesAll: p.bytesAll.Load()}
-	if e := p.entity.Load(); e != nil {
-		s.Entity = *e
-	}
-	return s
-}
-
-func (p *Progress) start(entity string, total int64) {
-	if p == nil {
-		return
-	}
-	p.entity.Store(&entity)
-	p.rows.Store(0)
-	p.bytesDone.Store(0)
-	p.bytesAll.Store(total)
-}
-
-func (p *Progress) advance(rows int, done int64) {
-	if p == nil {
-		return
-	}
-	p.rows.Add(int64(rows))
-	p.bytesDone.Store(done)
-}
+type Snapshot = progress.Snapshot

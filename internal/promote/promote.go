@@ -12,6 +12,7 @@ import (
 
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/record"
 	"github.com/handover/handover/internal/state"
 )
 
@@ -328,17 +329,7 @@ func Approved(as []state.Approval, role string) (state.Approval, bool) {
 
 // Describe renders an approval as "approved by Anna (customer) 2026-12-13"
 // or "refused by …", with its note.
-func Describe(a state.Approval) string {
-	verb := "approved"
-	if a.Refused {
-		verb = "refused"
-	}
-	s := fmt.Sprintf("%s by %s (%s) %s", verb, a.By, a.Role, day(a.At))
-	if a.Note != "" {
-		s += fmt.Sprintf(": %q", a.Note)
-	}
-	return s
-}
+func Describe(a state.Approval) string { return record.Describe(a) }
 
 func runEvidence(r *state.Run, found []state.Approval) string {
 	s := fmt.Sprintf("%s: run %d, extraction %d, passed the gate %s", r.Env, r.Number, r.Extraction, day(r.Finished))

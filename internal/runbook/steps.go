@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/sheet"
 	"github.com/handover/handover/internal/state"
 )
 
@@ -21,7 +22,7 @@ const (
 	StepPreprodImport      = "preprod_import"
 	StepRejects            = "rejects_published"
 	StepCustomerValidation = "customer_validation"
-	StepFreeze             = "freeze"
+	StepFreeze             = sheet.StepFreeze
 	StepExtraction2        = "extraction_2"
 	StepProdImport         = "prod_import"
 	StepFileDelta          = "files_delta"

@@ -6,21 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/handover/handover/internal/record"
 )
 
-// Approval is a sign-off on a run by a role, or a refusal. By is who
-// signs: an account's id or e-mail when Authenticated, else the OS user
-// (or $HANDOVER_USER); four-eyes rules compare it.
-type Approval struct {
-	Run           int
-	Role          string
-	By            string
-	Authenticated bool
-	Note          string
-	At            time.Time
-	Refused       bool
-	Seq           int64 // its audit entry; set by AddApproval and Approvals
-}
+// Approval is a sign-off on a run by a role, or a refusal.
+type Approval = record.Approval
 
 // AddApproval records a sign-off (or refusal) on an existing run of the
 // migration, its audit entry (action approve or reject; a zero At is the

@@ -13,6 +13,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/handover/handover/internal/record"
 )
 
 // Audit actions the store writes itself; callers add their own (such as
@@ -35,29 +37,11 @@ const (
 // audit chain by a store opened without the key.
 var ErrAuditKeyRequired = errors.New("the audit chain is keyed: set HANDOVER_AUDIT_KEY or HANDOVER_AUDIT_KEY_FILE")
 
-// AuditEntry is one entry of the migration's append-only audit chain.
-// Hash covers PrevHash and every other field, so a changed or removed
-// entry breaks the chain; with an audit key it is an HMAC.
-type AuditEntry struct {
-	Seq      int64
-	At       time.Time
-	Actor    string
-	Action   string
-	Detail   string // for people
-	Run      int    // the run it is about; 0: none
-	Data     string // for machines: JSON, such as a sign-off
-	Alg      string // "v1", "sha256" or "hmac-sha256"
-	PrevHash string
-	Hash     string
-}
+// AuditEntry is one entry of the audit chain.
+type AuditEntry = record.AuditEntry
 
-// Anchor is a chain head, {seq, hash}: written into an environment's
-// database with each import and sent with each event, it lets VerifyAudit
-// notice a chain cut back behind it.
-type Anchor struct {
-	Seq  int64  `json:"seq"`
-	Hash string `json:"hash"`
-}
+// Anchor is a chain head.
+type Anchor = record.Anchor
 
 // Audit appends an entry to the migration's audit chain; a zero at is the
 // store's clock.

@@ -9,30 +9,15 @@ import (
 	"time"
 
 	"github.com/handover/handover/internal/protocol"
+	"github.com/handover/handover/internal/record"
 )
 
 // StatusQueued is the status of a run waiting for a worker (QueueRun);
 // the other statuses are protocol's.
-const StatusQueued = "queued"
+const StatusQueued = record.StatusQueued
 
 // Run is one recorded run.
-type Run struct {
-	Number       int
-	Kind         string
-	Env          string
-	Extraction   int
-	Status       string             // queued, running, or a final status of protocol
-	Started      time.Time          // when it began (queued: when it was queued)
-	Finished     time.Time          // zero until finished, and for an interrupted run
-	StartedBy    string             // who started or queued it (account, or OS user)
-	Queued       time.Time          // when it was queued; zero for a run begun in-process
-	Holder       string             // lease holder (worker id) while running
-	LeaseExpires time.Time          // end of the lease; zero when none is held
-	PID          int                // process that runs it
-	Host         string             // host (worker) that runs it
-	Artifacts    string             // artifacts directory
-	Protocol     *protocol.Protocol // nil until finished
-}
+type Run = record.Run
 
 // NewRun describes a run to begin or queue.
 type NewRun struct {

@@ -509,7 +509,7 @@ func testAudit(t *testing.T, dsn string) {
 	if got, err := s.AuditHead(ctx); err != nil || got != head {
 		t.Errorf("AuditHead = %+v, %v; want %+v", got, err, head)
 	}
-	if v, err := s.VerifyAudit(ctx, Anchor{3, log[2].Hash}, head); err != nil || !v.OK() || v.Entries != 10 || v.Head != head {
+	if v, err := s.VerifyAudit(ctx, Anchor{Seq: 3, Hash: log[2].Hash}, head); err != nil || !v.OK() || v.Entries != 10 || v.Head != head {
 		t.Errorf("VerifyAudit = %+v, %v; want intact", v, err)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/handover/handover/internal/record"
 )
 
 // Kinds of audit problems VerifyAudit reports.
@@ -16,14 +18,7 @@ const (
 )
 
 // Problem is one finding of VerifyAudit.
-type Problem struct {
-	Kind   string
-	Seq    int64 // the entry concerned: for removed entries the one after the gap; for a forged sign-off the entry its row names
-	Run    int   // forged sign-off: its run
-	Detail string
-}
-
-func (p Problem) String() string { return p.Kind + ": " + p.Detail }
+type Problem = record.Problem
 
 // Verification is VerifyAudit's report.
 type Verification struct {

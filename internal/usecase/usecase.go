@@ -4,22 +4,26 @@
 // depends on this package only; cmd/handover wires the concrete
 // application layer (internal/app) to it.
 //
-// During the move of the request and result types out of internal/app the
-// names below are aliases of app's; front ends use them from here, so that
-// the move changes no front end.
+// The types are defined here and aliased in internal/app; the package
+// imports none of the business logic (load, engine, state, promote,
+// notify, runbook), so neither does a front end built on it.
 package usecase
 
 import (
 	"context"
+	"errors"
 	"io"
+	"os/user"
+	"strings"
 	"time"
 
-	"github.com/handover/handover/internal/app"
 	"github.com/handover/handover/internal/explain"
 	"github.com/handover/handover/internal/extract"
 	"github.com/handover/handover/internal/project"
 	"github.com/handover/handover/internal/recipetest"
+	"github.com/handover/handover/internal/record"
 	"github.com/handover/handover/internal/replay"
+	"github.com/handover/handover/internal/sheet"
 )
 
 // Service is the application layer as a front end sees it: one method per
@@ -72,87 +76,69 @@ type Config struct {
 // New builds a Service for a Config; cmd/handover supplies it.
 type New func(Config) Service
 
-// Requests, results and refusals (aliases during the move out of app).
+// The state store's records and the runbook, as the front ends see them.
 type (
-	Actor              = app.Actor
-	Approval           = app.Approval
-	ArtifactRequest    = app.ArtifactRequest
-	AuditEntry         = app.AuditEntry
-	AuditProblem       = app.AuditProblem
-	AuditRequest       = app.AuditRequest
-	AuditResult        = app.AuditResult
-	CheckRequest       = app.CheckRequest
-	ClaimError         = app.ClaimError
-	ConfirmRequest     = app.ConfirmRequest
-	ConfirmResult      = app.ConfirmResult
-	CountersignRequest = app.CountersignRequest
-	DeliveryLimits     = app.DeliveryLimits
-	DiffRequest        = app.DiffRequest
-	DiffRunsRequest    = app.DiffRunsRequest
-	Enqueuer           = app.Enqueuer
-	EnvStatus          = app.EnvStatus
-	ExplainRequest     = app.ExplainRequest
-	FilesSyncRequest   = app.FilesSyncRequest
-	FilesSyncResult    = app.FilesSyncResult
-	FilesVerifyRequest = app.FilesVerifyRequest
-	FilesVerifyResult  = app.FilesVerifyResult
-	FixupRequest       = app.FixupRequest
-	Hooks              = app.Hooks
-	ImportRequest      = app.ImportRequest
-	LockWait           = app.LockWait
-	Progress           = app.Progress
-	Promotion          = app.Promotion
-	QueueRequest       = app.QueueRequest
-	QueuedRun          = app.QueuedRun
-	ReceiveRequest     = app.ReceiveRequest
-	Refusal            = app.Refusal
-	ReplayRequest      = app.ReplayRequest
-	Run                = app.Run
-	RunRecipes         = app.RunRecipes
-	RunRecipesRequest  = app.RunRecipesRequest
-	RunResult          = app.RunResult
-	Runbook            = app.Runbook
-	RunbookRequest     = app.RunbookRequest
-	RunbookResult      = app.RunbookResult
-	RunsRequest        = app.RunsRequest
-	ShowRequest        = app.ShowRequest
-	ShowResult         = app.ShowResult
-	SignOffRequest     = app.SignOffRequest
-	SignOffResult      = app.SignOffResult
-	Status             = app.Status
-	StatusRequest      = app.StatusRequest
-	TestRequest        = app.TestRequest
+	// Run is one recorded run.
+	Run = record.Run
+	// Approval is a sign-off on a run by a role, or a refusal.
+	Approval = record.Approval
+	// AuditEntry is one entry of the audit log.
+	AuditEntry = record.AuditEntry
+	// AuditProblem is one finding of the audit log's verification.
+	AuditProblem = record.Problem
+	// Runbook is the migration's steps with each one's status.
+	Runbook = sheet.Runbook
+	// Step is one step of the runbook.
+	Step = sheet.Step
 )
 
 // StatusQueued is the status of a run waiting for a worker.
-const StatusQueued = app.StatusQueued
+const StatusQueued = record.StatusQueued
 
 // DefaultLockTimeout is how long a run waits for an environment's lock
 // when its request does not say.
-const DefaultLockTimeout = app.DefaultLockTimeout
+const DefaultLockTimeout = 60 * time.Second
 
-// LocalActor is who runs handover on this machine: $HANDOVER_USER, else
-// the OS user name, unauthenticated.
-func LocalActor(getenv func(string) string) Actor { return app.LocalActor(getenv) }
+// LocalActor is the command line's actor: $HANDOVER_USER, else the OS
+// user, unauthenticated.
+func LocalActor(getenv func(string) string) Actor {
+	if u := strings.TrimSpace(getenv("HANDOVER_USER")); u != "" {
+		return Actor{Name: u}
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return Actor{Name: u.Username}
+	}
+	return Actor{Name: "unknown"}
+}
 
-// IsInvalid reports whether err is a problem of the request or the
-// project's configuration (the command line exits with 2).
-func IsInvalid(err error) bool { return app.IsInvalid(err) }
+// IsInvalid reports whether err means the request could not be carried
+// out as asked: an InvalidError, a NotFoundError, a Refusal or a
+// configuration problem found while preparing a run (an error with an
+// Invalid method, such as the engine's).
+func IsInvalid(err error) bool {
+	var ie *InvalidError
+	var nf *NotFoundError
+	var r *Refusal
+	var iv interface{ Invalid() bool }
+	return errors.As(err, &ie) || errors.As(err, &nf) || errors.As(err, &r) || (errors.As(err, &iv) && iv.Invalid())
+}
 
 // ParseSize reads a size such as 200MB or 2GiB.
-func ParseSize(s string) (int64, error) { return app.ParseSize(s) }
+func ParseSize(s string) (int64, error) { return extract.ParseSize(s) }
 
-// DescribeApproval renders a sign-off: who, in which role, when, how.
-func DescribeApproval(ap Approval) string { return app.DescribeApproval(ap) }
+// DescribeApproval is "approved by NAME (ROLE) DATE: note" or the refusal.
+func DescribeApproval(ap Approval) string { return record.Describe(ap) }
 
 // Relative names a day relative to J: "J-7", "J", "J+2".
-func Relative(offset int) string { return app.Relative(offset) }
-
-// DaysTo is the number of calendar days from today to day.
-func DaysTo(today, day time.Time) int { return app.DaysTo(today, day) }
+func Relative(offset int) string { return sheet.Relative(offset) }
 
 // Where is "import into dev" or "check".
-func Where(kind, env string) string { return app.Where(kind, env) }
+func Where(kind, env string) string {
+	if env == "" {
+		return kind
+	}
+	return kind + " into " + env
+}
 
 // ServeConfig is what handover serve chooses of the web server's backend:
 // the projects served (every directory under Root with a handover.yaml, or
@@ -167,4 +153,13 @@ type ServeConfig struct {
 	Workers        int
 	Enqueue        func(ctx context.Context, req QueueRequest) (int, error)
 	DeliveryLimits DeliveryLimits
+}
+
+// DaysTo is the number of calendar days from today to day.
+func DaysTo(today, day time.Time) int {
+	y1, m1, d1 := today.Date()
+	y2, m2, d2 := day.Date()
+	a := time.Date(y1, m1, d1, 0, 0, 0, 0, time.UTC)
+	b := time.Date(y2, m2, d2, 0, 0, 0, 0, time.UTC)
+	return int(b.Sub(a).Hours() / 24)
 }

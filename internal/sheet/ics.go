@@ -1,4 +1,4 @@
-package runbook
+package sheet
 
 import (
 	"bufio"
