@@ -51,16 +51,27 @@ func Open(ctx context.Context, dsn string, opts load.Options) (load.Target, erro
 	}
 	uri := "file:" + sqliteURIPath(path) + "?_pragma=busy_timeout(2000)" +
 		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
-	db, err := sql.Open("sqlite", uri)
-	if err != nil {
-		return nil, fmt.Errorf("open database sqlite://%s: %w", path, err)
-	}
-	db.SetMaxOpenConns(1)
-	if err := db.PingContext(ctx); err != nil {
+	// Switching a new database to WAL needs its lock: while another import
+	// holds it (it has just created the file), opening waits as Begin does.
+	w := load.NewWaiter(opts)
+	for {
+		db, err := sql.Open("sqlite", uri)
+		if err != nil {
+			return nil, fmt.Errorf("open database sqlite://%s: %w", path, err)
+		}
+		db.SetMaxOpenConns(1)
+		err = db.PingContext(ctx)
+		if err == nil {
+			return &sqliteTarget{db: db, path: path, opts: opts}, nil
+		}
 		db.Close()
-		return nil, fmt.Errorf("open database sqlite://%s: %w", path, err)
+		if !isSQLiteBusy(err) {
+			return nil, fmt.Errorf("open database sqlite://%s: %w", path, err)
+		}
+		if err := w.Wait(ctx, ""); err != nil {
+			return nil, err
+		}
 	}
-	return &sqliteTarget{db: db, path: path, opts: opts}, nil
 }
 
 // sqliteURIPath escapes the characters a SQLite URI filename gives a meaning.
