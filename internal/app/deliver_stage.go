@@ -13,6 +13,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/handover/handover/internal/extract"
 )
 
 // Zip bomb bounds: a member may unpack to at most memberRatio times its
@@ -302,7 +304,7 @@ func (g *stager) addZip(name string, body io.Reader) error {
 		if f.Mode().IsDir() || strings.HasSuffix(f.Name, "/") {
 			continue
 		}
-		rel, _ := memberPath(f.Name) // checked by checkZip
+		rel, _ := extract.MemberPath(f.Name) // checked by checkZip
 		from := fmt.Sprintf("%s (member %s)", name, f.Name)
 		rc, err := f.Open()
 		if err != nil {
@@ -333,14 +335,14 @@ func (g *stager) checkZip(name string, zr *zip.Reader) error {
 		case mode&fs.ModeSymlink != 0:
 			return invalid("%s is a symbolic link: a delivery may not contain links", from)
 		case mode.IsDir() || strings.HasSuffix(f.Name, "/"):
-			if _, err := memberPath(f.Name); err != nil {
+			if _, err := extract.MemberPath(f.Name); err != nil {
 				return invalid("%s: %v", name, err)
 			}
 			continue
 		case !mode.IsRegular():
 			return invalid("%s is not a regular file (device, pipe or socket)", from)
 		}
-		rel, err := memberPath(f.Name)
+		rel, err := extract.MemberPath(f.Name)
 		if err != nil {
 			return invalid("%s: %v", name, err)
 		}
@@ -360,32 +362,6 @@ func (g *stager) checkZip(name string, zr *zip.Reader) error {
 		}
 	}
 	return nil
-}
-
-// memberPath turns a zip member name into a clean slash-separated path
-// inside the extraction, refusing names that would escape it; "" for the
-// archive's top directory.
-func memberPath(name string) (string, error) {
-	n := strings.ReplaceAll(name, `\`, "/")
-	switch {
-	case strings.ContainsRune(n, 0):
-		return "", fmt.Errorf("member %q has a NUL byte in its name", name)
-	case strings.HasPrefix(n, "/") || len(n) >= 2 && n[1] == ':':
-		return "", fmt.Errorf("member %q has an absolute path: it would be written outside the extraction", name)
-	}
-	for _, elem := range strings.Split(n, "/") {
-		if elem == ".." {
-			return "", fmt.Errorf("member %q contains \"..\": it would be written outside the extraction", name)
-		}
-	}
-	clean := path.Clean(n)
-	if clean == "." {
-		return "", nil
-	}
-	if !filepath.IsLocal(filepath.FromSlash(clean)) {
-		return "", fmt.Errorf("member %q is not a local path: it would be written outside the extraction", name)
-	}
-	return clean, nil
 }
 
 // validMemberPath accepts a path whose every element is a valid file name.

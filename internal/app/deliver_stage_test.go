@@ -1,6 +1,10 @@
 package app
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/handover/handover/internal/extract"
+)
 
 func TestRecordCounter(t *testing.T) {
 	cases := []struct {
@@ -46,11 +50,11 @@ func TestUploadName(t *testing.T) {
 
 func TestMemberPath(t *testing.T) {
 	for _, bad := range []string{"../x.csv", "a/../../x.csv", "/etc/passwd", `C:\x.csv`, `..\x.csv`, "a\x00b"} {
-		if _, err := memberPath(bad); err == nil {
-			t.Errorf("memberPath(%q) accepted", bad)
+		if _, err := extract.MemberPath(bad); err == nil {
+			t.Errorf("extract.MemberPath(%q) accepted", bad)
 		}
 	}
-	if p, err := memberPath("./dir//kontakte.csv"); err != nil || p != "dir/kontakte.csv" {
+	if p, err := extract.MemberPath("./dir//kontakte.csv"); err != nil || p != "dir/kontakte.csv" {
 		t.Errorf("memberPath: %q %v", p, err)
 	}
 }

@@ -63,7 +63,7 @@ func (g *stager) addZip(name string) error {
 }
 
 func (g *stager) addZipMember(archive string, f *zip.File, b *budget) error {
-	rel, err := memberPath(f.Name)
+	rel, err := MemberPath(f.Name)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (g *stager) addTarMember(archive string, hdr *tar.Header, r io.Reader) erro
 	if hdr.Typeflag == tar.TypeXGlobalHeader {
 		return nil
 	}
-	rel, err := memberPath(hdr.Name)
+	rel, err := MemberPath(hdr.Name)
 	if err != nil {
 		return err
 	}
@@ -152,10 +152,10 @@ func memberFrom(archive, member string) string {
 	return fmt.Sprintf("%s (member %s)", archive, member)
 }
 
-// memberPath turns an archive member name into a clean slash-separated
+// MemberPath turns an archive member name into a clean slash-separated
 // path inside the extraction, refusing names that would escape it. It
 // returns "" for the archive's top directory ("./").
-func memberPath(name string) (string, error) {
+func MemberPath(name string) (string, error) {
 	n := strings.ReplaceAll(name, `\`, "/")
 	switch {
 	case strings.ContainsRune(n, 0):

@@ -485,9 +485,9 @@ func TestMemberPath(t *testing.T) {
 		{"a\x00b", "", "NUL"},
 	}
 	for _, tt := range tests {
-		got, err := memberPath(tt.in)
+		got, err := MemberPath(tt.in)
 		if got != tt.want || (err == nil) != (tt.err == "") || (err != nil && !strings.Contains(err.Error(), tt.err)) {
-			t.Errorf("memberPath(%q) = %q, %v; want %q, error containing %q", tt.in, got, err, tt.want, tt.err)
+			t.Errorf("MemberPath(%q) = %q, %v; want %q, error containing %q", tt.in, got, err, tt.want, tt.err)
 		}
 	}
 }
