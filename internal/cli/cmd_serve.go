@@ -47,7 +47,9 @@ server's own audit entries live in the state store of --state (or
 HANDOVER_STATE), else in DIR/.handover/state.db. Checks, imports and file
 syncs started from the browser or the API are queued as River jobs and run
 by --workers workers in this process (or by handover worker elsewhere),
-under the account that started them. SIGTERM stops accepting requests, lets running
+under the account that started them. The process keeps to --memory (or
+HANDOVER_MEMORY, default 256MiB) as check and import do: past it, their key
+indexes spill to disk. SIGTERM stops accepting requests, lets running
 runs finish (up to 30 s; after that they roll back) and exits.
 
 Customers upload deliveries through the portal (POST

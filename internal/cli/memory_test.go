@@ -68,6 +68,9 @@ func TestMemoryLimitApplied(t *testing.T) {
 		{env: "1GiB", args: []string{"--memory", "64MB", "diff", "--env", "dev"}, want: 64e6},
 		{args: []string{"fixup", "--env", "dev"}, want: defaultMemory},
 		{args: []string{"--memory=2GiB", "check"}, want: 2 << 30},
+		// serve runs imports in its own workers: the same budget applies
+		// (--workers 0 is refused after the limit is set).
+		{env: "512MiB", args: []string{"serve", "--workers", "0"}, want: 512 << 20},
 	} {
 		debug.SetMemoryLimit(before)
 		runCLI(t, map[string]string{memoryEnv: tc.env, "HANDOVER_STATE": ""}, append([]string{"-C", dir}, tc.args...)...)

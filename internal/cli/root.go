@@ -177,7 +177,7 @@ prod, delta re-imports, binary file transfer and a cut-over runbook.`,
 	pf.StringVarP(&a.dir, "dir", "C", ".", "project directory")
 	pf.BoolVar(&a.json, "json", false, "machine-readable output on stdout")
 	pf.StringVar(&a.state, "state", "", "state store DSN (default: sqlite in DIR/.handover; env HANDOVER_STATE)")
-	pf.StringVar(&a.memory, "memory", "", "memory budget of check, import, diff, fixup and worker, like 512MB or 1GiB (default 256MiB; env HANDOVER_MEMORY)")
+	pf.StringVar(&a.memory, "memory", "", "memory budget of check, import, diff, fixup, worker and serve, like 512MB or 1GiB (default 256MiB; env HANDOVER_MEMORY)")
 	pf.StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile to FILE (for performance work)")
 	pf.StringVar(&a.memProfile, "memprofile", "", "write a heap profile to FILE at the end (for performance work)")
 	_ = pf.MarkHidden("cpuprofile")
@@ -201,7 +201,7 @@ prod, delta re-imports, binary file transfer and a cut-over runbook.`,
 	root.Version = buildVersion().String()
 	root.SetVersionTemplate("handover {{.Version}}\n")
 	root.AddCommand(a.testCommand(), a.explainCommand(), a.replayCommand(), a.diffRunsCommand())
-	root.AddCommand(a.usersCommand(), a.serveCommand())
+	root.AddCommand(a.usersCommand(), markRunsRows(a.serveCommand()))
 	typeUsageErrors(root)
 	return root
 }
