@@ -31,31 +31,51 @@ var comparisons = []comparison{
 		"`rclone copy` to the same server"},
 	{"8. import → MySQL/MariaDB", key{"mysql-import", "handover"}, key{"mysql-import", "mariadb"},
 		"`mariadb` LOAD DATA LOCAL INFILE of the clean file (floor)"},
+	{"13. fix-ups → PostgreSQL", key{"fixup-postgres", "handover-fixup"}, key{"fixup-postgres", "handover"},
+		"the same import without the fix-up rule, same process (`--fixup`)"},
+	{"13. fix-ups → SQLite", key{"fixup-sqlite", "handover-fixup"}, key{"fixup-sqlite", "handover"},
+		"the same import without the fix-up rule, same process (`--fixup`)"},
 }
 
-// target is one goal of the benchmark issue.
+// target is one goal of the benchmark issues; before is issue 15's
+// figure from before its work (its table), "" when it has none.
 type target struct {
 	what   string
-	a, b   key     // the measure is a/b (wall time), or a's RSS when b is empty
-	limit  float64 // a/b ≤ limit, or b/a ≥ limit when faster
+	a, b   key     // the measure is a/b (wall time), or a's RSS when rss
+	limit  float64 // a/b ≤ limit, or b/a ≥ limit when faster, or a's RSS ≤ limit MB
 	faster bool
 	rss    bool
+	added  bool   // shown as what a adds to b: +24 %
+	flag   string // the run.sh flag that measures it, when a default run does not
+	before string
 }
 
 var targets = []target{
 	{what: "check ≤ 2× DuckDB", a: key{"check", "handover"}, b: key{"check", "duckdb"}, limit: 2},
-	{what: "PostgreSQL import ≤ 1.5× `psql \\copy` (goal 1.25×)", a: key{"pg-import", "handover"}, b: key{"pg-import", "psql"}, limit: 1.5},
+	{what: "check at least as fast as DuckDB, same transforms, per row (≤ 1×)", a: key{"check", "handover"}, b: key{"check", "duckdb"}, limit: 1,
+		before: "1.38×"},
+	{what: "PostgreSQL import ≤ 1.5× `psql \\copy` (goal 1.25×)", a: key{"pg-import", "handover"}, b: key{"pg-import", "psql"}, limit: 1.5,
+		before: "2.51×"},
 	{what: "PostgreSQL import ≥ 8× faster than pgloader", a: key{"pg-import", "handover"}, b: key{"pg-import", "pgloader"}, limit: 8, faster: true},
-	{what: "SQLite import ≤ 1.5× `sqlite3 .import`", a: key{"sqlite-import", "handover"}, b: key{"sqlite-import", "sqlite3"}, limit: 1.5},
+	{what: "SQLite import ≤ 2× `sqlite3 .import` (goal 1.5×)", a: key{"sqlite-import", "handover"}, b: key{"sqlite-import", "sqlite3"}, limit: 2,
+		before: "3.26×"},
 	{what: "MySQL/MariaDB import ≤ 2× `LOAD DATA`", a: key{"mysql-import", "handover"}, b: key{"mysql-import", "mariadb"}, limit: 2},
-	{what: "delta ≤ 0.25× the full import (PostgreSQL; goal 0.1×)", a: key{"delta", "handover-delta"}, b: key{"delta", "handover-full"}, limit: 0.25},
-	{what: "delta ≤ 0.25× the full import (SQLite; goal 0.1×)", a: key{"delta-sqlite", "handover-delta"}, b: key{"delta-sqlite", "handover-full"}, limit: 0.25},
-	{what: "peak RSS ≤ 256 MB at 10M rows (import → PostgreSQL)", a: key{"rss-10m", "handover"}, limit: 256, rss: true},
-	{what: "peak RSS ≤ 256 MB, 1M contacts import → PostgreSQL", a: key{"pg-import", "handover"}, limit: 256, rss: true},
-	{what: "peak RSS ≤ 256 MB, 1M contacts import → SQLite", a: key{"sqlite-import", "handover"}, limit: 256, rss: true},
-	{what: "peak RSS ≤ 512 MB, 10M contacts + 5M sales import → PostgreSQL", a: key{"scale-10m", "handover"}, limit: 512, rss: true},
-	{what: "peak RSS < 1 GB, 100M-row delivery import → PostgreSQL", a: key{"scale-100m", "handover"}, limit: 1024, rss: true},
-	{what: "peak RSS < 1 GB, 100M-row delivery check", a: key{"scale-100m-check", "handover"}, limit: 1024, rss: true},
+	{what: "1 % delta ≤ 0.25× the full import, PostgreSQL (goal 0.1×)", a: key{"delta", "handover-delta"}, b: key{"delta", "handover-full"}, limit: 0.25,
+		before: "0.52×"},
+	{what: "1 % delta ≤ 0.25× the full import, SQLite (goal 0.1×)", a: key{"delta-sqlite", "handover-delta"}, b: key{"delta-sqlite", "handover-full"}, limit: 0.25},
+	{what: "fix-ups, 100 % of rows linked, add ≤ 30 % to the import, PostgreSQL", a: key{"fixup-postgres", "handover-fixup"}, b: key{"fixup-postgres", "handover"},
+		limit: 1.3, added: true, flag: "--fixup", before: "+213 %"},
+	{what: "fix-ups, 100 % of rows linked, add ≤ 30 % to the import, SQLite", a: key{"fixup-sqlite", "handover-fixup"}, b: key{"fixup-sqlite", "handover"},
+		limit: 1.3, added: true, flag: "--fixup"},
+	{what: "peak RSS ≤ 256 MB, 1M contacts import → PostgreSQL", a: key{"pg-import", "handover"}, limit: 256, rss: true, before: "475 MB"},
+	{what: "peak RSS ≤ 256 MB, 1M contacts import → SQLite", a: key{"sqlite-import", "handover"}, limit: 256, rss: true, before: "451 MB"},
+	{what: "peak RSS ≤ 256 MB, 10M contacts import → PostgreSQL", a: key{"rss-10m", "handover"}, limit: 256, rss: true,
+		flag: "--rss-10m", before: "2.57 GB"},
+	{what: "peak RSS ≤ 512 MB (goal 256 MB), 10M contacts + 5M sales import → PostgreSQL", a: key{"scale-10m", "handover"}, limit: 512, rss: true,
+		flag: "--scale-10m", before: "2.57 GB (10M contacts alone)"},
+	{what: "peak RSS < 1 GB, 100M-row delivery import → PostgreSQL", a: key{"scale-100m", "handover"}, limit: 1024, rss: true,
+		flag: "--scale-100m", before: "could not run"},
+	{what: "peak RSS < 1 GB, 100M-row delivery check", a: key{"scale-100m-check", "handover"}, limit: 1024, rss: true, flag: "--scale-100m"},
 }
 
 func render(st map[key]stat, m meta, notes string) string {
@@ -143,7 +163,7 @@ func failed(s stat) string {
 }
 
 func renderMemory(w func(string, ...any), st map[key]stat) {
-	w("## 5. Memory: handover's peak RSS\n\n| import | rows | wall | peak RSS |\n|---|---|---|---|\n")
+	w("## Memory: handover's peak RSS\n\n| import | rows | wall | peak RSS |\n|---|---|---|---|\n")
 	for _, r := range []struct {
 		name string
 		k    key
@@ -172,24 +192,34 @@ func renderMemory(w func(string, ...any), st map[key]stat) {
 }
 
 func renderTargets(w func(string, ...any), st map[key]stat) {
-	w("## Targets\n\n| target | measured | |\n|---|---|---|\n")
+	w("## Targets\n\n| target | before (issue 15) | measured | |\n|---|---|---|---|\n")
 	for _, t := range targets {
+		before := t.before
+		if before == "" {
+			before = "–"
+		}
 		a, okA := st[t.a]
 		bs, okB := st[t.b]
 		switch {
+		case (!okA || (!t.rss && !okB)) && t.flag != "":
+			w("| %s | %s | not measured (`bench/run.sh %s`) | – |\n", t.what, before, t.flag)
 		case !okA || (!t.rss && !okB):
-			w("| %s | not measured | – |\n", t.what)
+			w("| %s | %s | not measured | – |\n", t.what, before)
 		case t.rss:
-			w("| %s | %s | %s |\n", t.what, mb(a.rssMB), verdict(a.rssMB <= t.limit))
+			w("| %s | %s | %s | %s |\n", t.what, before, mb(a.rssMB), verdict(a.rssMB <= t.limit))
 		case t.faster:
 			v := 1 / ratio(a, bs)
-			w("| %s | %.1f× faster | %s |\n", t.what, v, verdict(v >= t.limit))
+			w("| %s | %s | %.1f× faster | %s |\n", t.what, before, v, verdict(v >= t.limit))
+		case t.added:
+			v := ratio(a, bs)
+			w("| %s | %s | %+.0f %% (%.2f×) | %s |\n", t.what, before, 100*(v-1), v, verdict(v <= t.limit))
 		default:
 			v := ratio(a, bs)
-			w("| %s | %.2f× | %s |\n", t.what, v, verdict(v <= t.limit))
+			w("| %s | %s | %.2f× | %s |\n", t.what, before, v, verdict(v <= t.limit))
 		}
 	}
-	w("\n")
+	w("\nbefore: issue 15's figures (1M contacts + 500k sales, one quiet run each; the 10M import from this\n")
+	w("file's earlier run). Ratios are wall times, each the median of the runs' ratios.\n\n")
 }
 
 func verdict(ok bool) string {

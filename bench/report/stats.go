@@ -101,6 +101,9 @@ func thousands(n int64) string {
 }
 
 func mb(v float64) string {
+	if v == 0 { // measured inside a process (BenchmarkFixup): no RSS of its own
+		return "–"
+	}
 	if v >= 1024 {
 		return fmt.Sprintf("%.2f GB", v/1024)
 	}

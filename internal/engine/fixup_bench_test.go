@@ -12,17 +12,26 @@ package engine
 //	  go test ./internal/engine -run '^$' -bench Fixup -benchtime 1x
 //
 // HANDOVER_BENCH_LINK_EVERY=n puts a link in every n-th row only (default 1).
+//
+// With HANDOVER_BENCH_RESULTS=FILE every pair of imports is appended to
+// FILE as two samples of bench/measure's shape (scenario fixup-sqlite or
+// fixup-postgres, tools handover and handover-fixup, run
+// HANDOVER_BENCH_RUN + the iteration): what `bench/run.sh --fixup` reports.
 
 import (
 	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -57,16 +66,19 @@ func benchFixup(b *testing.B, fresh func(*testing.B) string) {
 	p, x := fixupBenchProject(b, rows, every)
 	rules := p.Fixups
 	var without, with, pass time.Duration
+	firstRun, _ := strconv.Atoi(os.Getenv("HANDOVER_BENCH_RUN"))
 	b.ResetTimer()
 	for i := range b.N {
 		p.Fixups = nil
-		start := time.Now()
-		benchImportProto(b, p, x, fresh(b), i, nil)
-		without += time.Since(start)
+		dsn := fresh(b) // creating the database is not the import's time
+		plain := startSample(b, "handover", rows, firstRun+i)
+		benchImportProto(b, p, x, dsn, i, nil)
+		without += plain.stop(b)
 		p.Fixups = rules
-		start = time.Now()
-		proto := benchImportProto(b, p, x, fresh(b), i, &pass)
-		with += time.Since(start)
+		dsn = fresh(b)
+		fixed := startSample(b, "handover-fixup", rows, firstRun+i)
+		proto := benchImportProto(b, p, x, dsn, i, &pass)
+		with += fixed.stop(b)
 		if f := proto.Fixups[0]; f.Rows != int64((rows+every-1)/every) || f.Unresolved != 0 {
 			b.Fatalf("fix-up %+v", f)
 		}
@@ -79,6 +91,64 @@ func benchFixup(b *testing.B, fresh func(*testing.B) string) {
 	// a shared machine than the difference of the two imports.
 	b.ReportMetric(100*pass.Seconds()/without.Seconds(), "overhead_%")
 	b.ReportMetric(100*(with.Seconds()-without.Seconds())/without.Seconds(), "diff_%")
+}
+
+// benchSample is one import of BenchmarkFixup in bench/measure's shape.
+type benchSample struct {
+	Scenario string  `json:"scenario"`
+	Tool     string  `json:"tool"`
+	Rows     int     `json:"rows"`
+	Run      int     `json:"run"`
+	Wall     float64 `json:"wall_s"`
+	User     float64 `json:"user_s"`
+	Sys      float64 `json:"sys_s"`
+	Load1    float64 `json:"load1"`
+
+	start time.Time
+	ru    syscall.Rusage
+}
+
+// startSample starts timing one import of the benchmark b.
+func startSample(b *testing.B, tool string, rows, run int) *benchSample {
+	s := &benchSample{Scenario: "fixup-" + path.Base(b.Name()), Tool: tool, Rows: rows, Run: run}
+	if data, err := os.ReadFile("/proc/loadavg"); err == nil {
+		s.Load1, _ = strconv.ParseFloat(strings.Fields(string(data) + " 0")[0], 64)
+	}
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &s.ru); err != nil {
+		b.Fatal(err)
+	}
+	s.start = time.Now()
+	return s
+}
+
+// stop returns the import's wall time and appends the sample to
+// HANDOVER_BENCH_RESULTS when it is set.
+func (s *benchSample) stop(b *testing.B) time.Duration {
+	wall := time.Since(s.start)
+	file := os.Getenv("HANDOVER_BENCH_RESULTS")
+	if file == "" {
+		return wall
+	}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	s.Wall = wall.Seconds()
+	s.User = time.Duration(ru.Utime.Nano() - s.ru.Utime.Nano()).Seconds()
+	s.Sys = time.Duration(ru.Stime.Nano() - s.ru.Stime.Nano()).Seconds()
+	line, err := json.Marshal(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		b.Fatal(err)
+	}
+	return wall
 }
 
 // timedTx measures the fix-up pass of an import.
