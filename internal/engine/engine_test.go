@@ -318,6 +318,12 @@ func TestImportHandsValidRowsToTheTarget(t *testing.T) {
 	if fmt.Sprint(got[0].Values) != fmt.Sprint(want) {
 		t.Errorf("first record %q, want %q", got[0].Values, want)
 	}
+	// Every record carries its fingerprint, so the target need not hash it again.
+	for _, r := range append(tx.loaded["structures"], got...) {
+		if fp, _ := load.Fingerprint(r.Values, nil); !r.HasFingerprint || r.Fingerprint != fp {
+			t.Errorf("line %d: fingerprint %x (%v), want %x", r.Line, r.Fingerprint, r.HasFingerprint, fp)
+		}
+	}
 }
 
 func TestImportFailsWhenTheTargetFails(t *testing.T) {

@@ -123,7 +123,7 @@ func runEntity(ctx context.Context, o *execution, pl *preparedEntity, st *runSta
 				skipped++
 				continue
 			}
-			rec := load.Record{Line: row.Line, Values: r.values}
+			rec := load.Record{Line: row.Line, Values: r.values, Fingerprint: r.digest, HasFingerprint: true}
 			if pl.skip != nil {
 				rec.Skip = pl.skip.record(r.raw, &r.digest, r.values)
 			}

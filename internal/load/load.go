@@ -29,6 +29,11 @@ type Record struct {
 	// Skip is the engine's data for skipping the record's raw row on the
 	// next import (SkipReader); nil when the import does not skip.
 	Skip []byte
+	// Fingerprint is Fingerprint(Values), when HasFingerprint: the engine
+	// computes it on its workers (for the protocol's hash of the valid
+	// rows), so a backend need not hash the record a second time.
+	Fingerprint    [FingerprintSize]byte
+	HasFingerprint bool
 }
 
 // Batches yields the valid records of one entity, in source order, batch by

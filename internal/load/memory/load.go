@@ -77,7 +77,7 @@ func (w *writer) add(r *load.Record) error {
 	if err := w.p.Check(r); err != nil {
 		return err
 	}
-	fp := w.h.Sum(r.Values)
+	fp := w.h.Of(r)
 	key := r.Values[w.p.KeyIndex]
 	i, known := w.book.Find(key)
 	switch {

@@ -104,7 +104,7 @@ func (s *pgSource) appendRow(buf []byte) ([]byte, bool, error) {
 		if s.seen.Add(k) {
 			s.suspects = append(s.suspects, suspect{key: key, line: r.Line})
 		}
-		fp := s.h.Sum(r.Values)
+		fp := s.h.Of(r)
 		rec := r
 		if s.fix != nil {
 			vals, later := s.fix.Apply(r.Values)

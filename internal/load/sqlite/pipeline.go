@@ -142,7 +142,7 @@ func (s *sorter) add(b *sqliteBatch, r *load.Record) error {
 	if err := s.p.Check(r); err != nil {
 		return err
 	}
-	fp := s.h.Sum(r.Values)
+	fp := s.h.Of(r)
 	key := r.Values[s.p.KeyIndex]
 	i, known := s.book.Find(key)
 	switch {

@@ -34,7 +34,7 @@ func HashAhead(ctx context.Context, rows load.Batches) (next func() HashedBatch,
 			if b.Err == nil {
 				b.FPs = make([]Fingerprint, len(b.Records))
 				for i := range b.Records {
-					b.FPs[i] = h.Sum(b.Records[i].Values)
+					b.FPs[i] = h.Of(&b.Records[i])
 				}
 			}
 			select {

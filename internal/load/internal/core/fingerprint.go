@@ -12,6 +12,15 @@ type Hasher struct {
 	buf []byte
 }
 
+// Of returns r's fingerprint: the one it carries (Record.HasFingerprint),
+// else computed.
+func (h *Hasher) Of(r *load.Record) Fingerprint {
+	if r.HasFingerprint {
+		return r.Fingerprint
+	}
+	return h.Sum(r.Values)
+}
+
 func (h *Hasher) Sum(values []string) Fingerprint {
 	fp, b := load.Fingerprint(values, h.buf)
 	h.buf = b
