@@ -30,6 +30,12 @@ func (f *Field) Normalize(v any) (string, *Problem) {
 	if !ok {
 		return "", f.problem(string(f.Type), fmt.Sprintf("%v is not a value", v))
 	}
+	return f.NormalizeText(s)
+}
+
+// NormalizeText is Normalize of a text, for the hot path: a string passed
+// as any is boxed, an allocation per field and row.
+func (f *Field) NormalizeText(s string) (string, *Problem) {
 	if s == "" {
 		if f.Required {
 			return "", f.problem("required", "is required")

@@ -47,7 +47,7 @@ func Normalize(e *format.Entity, converted []bool, values []string, problems []f
 		if converted[i] {
 			values[i], p = f.NormalizeCanonical(values[i])
 		} else {
-			values[i], p = f.Normalize(values[i])
+			values[i], p = f.NormalizeText(values[i])
 		}
 		if p != nil {
 			problems = append(problems, *p)
