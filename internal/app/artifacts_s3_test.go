@@ -347,3 +347,42 @@ func TestConcurrentReceivesIntoS3TakeDistinctNumbers(t *testing.T) {
 		t.Errorf("the newest extraction: %+v, %v; want %d", latest, err, 2*each+1)
 	}
 }
+
+// A portal upload into a project whose artifacts are in a bucket is
+// stored as objects with the hashes measured while it streamed to the
+// staging directory (Verify reads them back), and no staged file is left
+// on this machine.
+func TestDeliverIntoS3(t *testing.T) {
+	ctx := context.Background()
+	a, _, _ := s3Fixtures(t)
+	data, err := os.ReadFile(filepath.Join(a.dir, "sample", "kontakte.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := filepath.Glob(filepath.Join(os.TempDir(), "handover-receive-*"))
+	res, err := a.svc.Deliver(ctx, DeliverRequest{Actor: tester, Project: a.dir, Parts: &oneFile{name: "kontakte.csv", data: data}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := a.svc.Project(a.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := a.svc.extraction(ctx, p, res.Extraction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Dir != "" || len(x.Files) != 1 || x.Files[0].Path != "kontakte.csv" || x.Files[0].Size != int64(len(data)) {
+		t.Fatalf("extraction %d: dir %q, files %+v", x.Number, x.Dir, x.Files)
+	}
+	if bad, err := x.Verify(ctx); err != nil || len(bad) > 0 {
+		t.Errorf("verify the uploaded objects: %v %v", bad, err)
+	}
+	after, _ := filepath.Glob(filepath.Join(os.TempDir(), "handover-receive-*"))
+	if len(after) > len(before) {
+		t.Errorf("staging directories left: %v (before: %v)", after, before)
+	}
+	if _, err := os.Stat(filepath.Join(a.dir, ".handover", "extractions")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf(".handover/extractions exists beside the bucket: %v", err)
+	}
+}

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/handover/handover/internal/extract"
@@ -89,14 +87,16 @@ func (e *TooLargeError) Error() string {
 }
 
 // Deliver stores the uploaded files as the next numbered extraction —
-// through the same receive as `handover receive` — detects the format of
-// each file against its recipe, queues a check of the extraction and
-// audits the delivery. The files are first staged under generated names
-// in .handover/uploads (flat memory, each file and the delivery under
-// their limits; a .zip is unpacked there after its members are checked
-// against traversal, links and bombs). A problem of the upload is an
-// *InvalidError (400) or a *TooLargeError (413), and leaves nothing
-// behind.
+// numbered, checked and made read-only as `handover receive` does —
+// detects the format of each file against its recipe, queues a check of
+// the extraction and audits the delivery. The files stream to disk
+// under generated names in the extraction store's staging directory
+// (extract.Upload: flat memory, each file and the delivery under their
+// limits, hashed and counted as they are written; a .zip is unpacked
+// there after its members are checked against traversal, links and
+// bombs), and are moved, not copied, into the extraction. A problem of
+// the upload is an *InvalidError (400) or a *TooLargeError (413), and
+// leaves nothing behind.
 func (s *Service) Deliver(ctx context.Context, req DeliverRequest) (*DeliverResult, error) {
 	if req.Parts == nil {
 		return nil, invalid("a delivery needs at least one file")
@@ -106,18 +106,25 @@ func (s *Service) Deliver(ctx context.Context, req DeliverRequest) (*DeliverResu
 		return nil, err
 	}
 	limits := DeliveryLimitsOf(p, req.Limits)
-	staged, cleanup, err := stageUpload(ctx, filepath.Join(handoverDir(p), "uploads"), req.Parts, limits)
-	defer cleanup()
+	xs, err := s.extractions(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	up, err := xs.NewUpload()
+	if err != nil {
+		return nil, fmt.Errorf("stage the delivery: %w", err)
+	}
+	defer up.Close()
+	staged, err := stageUpload(ctx, up, req.Parts, limits)
 	if err != nil {
 		return nil, err
 	}
 	res := &DeliverResult{}
-	res.Files, res.Problems = detectDelivery(ctx, p, staged) // on the staged copies, wherever extractions are stored
-	x, err := s.receiveStaged(ctx, p, req, staged)
+	res.Files, res.Problems = detectDelivery(ctx, p, staged)
+	x, err := up.Commit(ctx, uploaded(staged), req.Label, s.now())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store the delivery: %w", err)
 	}
-	cleanup() // the extraction holds the files now
 	res.Extraction = x.Number
 	if req.Queue != nil {
 		n, err := req.Queue(ctx, QueueRequest{Actor: req.Actor, Project: p.Dir, Kind: protocol.KindCheck, Extraction: x.Number})
@@ -138,34 +145,6 @@ func (s *Service) Deliver(ctx context.Context, req DeliverRequest) (*DeliverResu
 		return res, err
 	}
 	return res, nil
-}
-
-// receiveStaged hands the staged files to the extraction store, under the
-// names the client gave them.
-func (s *Service) receiveStaged(ctx context.Context, p *project.Project, req DeliverRequest, staged []stagedFile) (*extract.Extraction, error) {
-	d := extract.Delivery{Label: req.Label, Now: s.now()}
-	for _, f := range staged {
-		local := f.local
-		d.Generated = append(d.Generated, extract.Generated{Path: f.name, From: "upload " + f.from,
-			Write: func(ctx context.Context, w io.Writer) error {
-				r, err := os.Open(local)
-				if err != nil {
-					return err
-				}
-				defer r.Close()
-				_, err = io.Copy(w, ctxReader{ctx, r})
-				return err
-			}})
-	}
-	xs, err := s.extractions(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	x, err := xs.ReceiveDelivery(ctx, d)
-	if err != nil {
-		return nil, fmt.Errorf("store the delivery: %w", err)
-	}
-	return x, nil
 }
 
 // recordDelivery audits the receive (as `handover receive` does) and the

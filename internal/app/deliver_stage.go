@@ -2,14 +2,15 @@ package app
 
 import (
 	"archive/zip"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -29,19 +30,21 @@ const (
 type stagedFile struct {
 	name  string // its path in the extraction: the client's name, checked
 	from  string // what it came from, for messages
-	local string // the staged file
+	gen   string // its generated name in the upload
+	local string // the staged file, for readers that open by path
 	size  int64
+	sha   string // hex SHA-256, measured while staged
 	// records and lines count its non-blank CSV records (a line break in
 	// double quotes does not end one) and text lines, counted while staged.
 	records, lines int64
 }
 
-// stager writes a delivery's files into one staging directory through an
-// os.Root: generated names only, nothing outside it.
+// stager writes a delivery's files into the extraction store's staging
+// directory (extract.Upload, an os.Root): generated names only, nothing
+// outside it; each file is hashed and counted as it streams to disk.
 type stager struct {
 	ctx    context.Context
-	root   *os.Root
-	dir    string
+	up     *extract.Upload
 	limits DeliveryLimits
 	used   int64 // bytes of the delivery so far (unzipped)
 	seq    int
@@ -49,34 +52,26 @@ type stager struct {
 	names  map[string]bool
 }
 
-// stageUpload stages every part of the delivery in a new directory under
-// dir. cleanup removes it (always call it); on an error nothing is left.
-func stageUpload(ctx context.Context, dir string, parts Parts, limits DeliveryLimits) ([]stagedFile, func(), error) {
-	cleanup := func() {}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, cleanup, fmt.Errorf("stage the delivery: %w", err)
-	}
-	tmp, err := os.MkdirTemp(dir, "delivery-")
-	if err != nil {
-		return nil, cleanup, fmt.Errorf("stage the delivery: %w", err)
-	}
-	root, err := os.OpenRoot(tmp)
-	if err != nil {
-		os.RemoveAll(tmp)
-		return nil, cleanup, fmt.Errorf("stage the delivery: %w", err)
-	}
-	cleanup = func() {
-		root.Close()
-		os.RemoveAll(tmp)
-	}
-	g := &stager{ctx: ctx, root: root, dir: tmp, limits: limits, names: map[string]bool{}}
+// stageUpload stages every part of the delivery in up. On an error the
+// caller's up.Close leaves nothing behind.
+func stageUpload(ctx context.Context, up *extract.Upload, parts Parts, limits DeliveryLimits) ([]stagedFile, error) {
+	g := &stager{ctx: ctx, up: up, limits: limits, names: map[string]bool{}}
 	if err := g.addParts(parts); err != nil {
-		return nil, cleanup, err
+		return nil, err
 	}
 	if len(g.files) == 0 {
-		return nil, cleanup, invalid("the delivery holds no file: upload at least one file or a .zip")
+		return nil, invalid("the delivery holds no file: upload at least one file or a .zip")
 	}
-	return g.files, cleanup, nil
+	return g.files, nil
+}
+
+// uploaded lists the staged files for extract.Upload.Commit.
+func uploaded(staged []stagedFile) []extract.StagedFile {
+	out := make([]extract.StagedFile, 0, len(staged))
+	for _, f := range staged {
+		out = append(out, extract.StagedFile{Name: f.gen, Path: f.name, From: "upload " + f.from, Size: f.size, SHA256: f.sha})
+	}
+	return out
 }
 
 func (g *stager) addParts(parts Parts) error {
@@ -159,7 +154,7 @@ func (g *stager) addFile(name, from string, r io.Reader, compressed int64) error
 	}
 	g.seq++
 	local := fmt.Sprintf("%04d%s", g.seq, safeExt(name)) // the extension tells the reader the format
-	out, err := g.root.OpenFile(local, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	out, err := g.up.Create(local)
 	if err != nil {
 		return fmt.Errorf("stage %s: %w", from, err)
 	}
@@ -168,7 +163,8 @@ func (g *stager) addFile(name, from string, r io.Reader, compressed int64) error
 		lim.ratio = max(memberRatio*compressed, ratioFloor)
 	}
 	var count recordCounter
-	n, err := io.Copy(io.MultiWriter(out, &count), lim)
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(out, h, &count), lim)
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
@@ -182,7 +178,8 @@ func (g *stager) addFile(name, from string, r io.Reader, compressed int64) error
 		return fmt.Errorf("stage %s: %w", from, err)
 	}
 	records, lines := count.finish()
-	g.files = append(g.files, stagedFile{name: name, from: from, local: filepath.Join(g.dir, local), size: n, records: records, lines: lines})
+	g.files = append(g.files, stagedFile{name: name, from: from, gen: local, local: g.up.Path(local), size: n,
+		sha: hex.EncodeToString(h.Sum(nil)), records: records, lines: lines})
 	return nil
 }
 
@@ -215,6 +212,44 @@ type recordCounter struct {
 }
 
 func (c *recordCounter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		line := p // up to and with the next line break
+		if i := bytes.IndexByte(p, '\n'); i >= 0 {
+			line = p[:i+1]
+		}
+		p = p[len(line):]
+		if c.inQuote || bytes.IndexByte(line, '"') >= 0 {
+			c.bytewise(line)
+			continue
+		}
+		// No quote: the line is a record of its own, non-blank when any
+		// byte but the line break is there.
+		text := bytes.TrimSuffix(line, []byte{'\n'})
+		if len(bytes.Trim(text, "\r")) > 0 {
+			c.record, c.line = true, true
+		}
+		if len(text) < len(line) {
+			c.endLine()
+		}
+	}
+	return n, nil
+}
+
+// endLine counts the record and the line a line break ends (outside
+// quotes).
+func (c *recordCounter) endLine() {
+	if c.record {
+		c.records++
+	}
+	if c.line {
+		c.lines++
+	}
+	c.record, c.line = false, false
+}
+
+// bytewise counts p byte by byte: a line with quotes.
+func (c *recordCounter) bytewise(p []byte) {
 	for _, b := range p {
 		switch b {
 		case '"':
@@ -236,7 +271,6 @@ func (c *recordCounter) Write(p []byte) (int, error) {
 			c.record, c.line = true, true
 		}
 	}
-	return len(p), nil
 }
 
 // finish counts the last record and line when no line break ends them.
@@ -280,13 +314,13 @@ func (l *limitReader) Read(p []byte) (int, error) {
 func (g *stager) addZip(name string, body io.Reader) error {
 	g.seq++
 	local := fmt.Sprintf("%04d.zip", g.seq)
-	out, err := g.root.OpenFile(local, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	out, err := g.up.Create(local)
 	if err != nil {
 		return fmt.Errorf("stage %s: %w", name, err)
 	}
 	defer func() {
 		out.Close()
-		_ = g.root.Remove(local)
+		_ = g.up.Remove(local)
 	}()
 	lim := &limitReader{r: ctxReader{g.ctx, body}, file: g.limits.MaxFileSize, delivery: g.limits.MaxDeliverySize - g.used, what: name, limits: g.limits}
 	size, err := io.Copy(out, lim)

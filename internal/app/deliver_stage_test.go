@@ -1,6 +1,7 @@
 package app
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/handover/handover/internal/extract"
@@ -26,6 +27,49 @@ func TestRecordCounter(t *testing.T) {
 		if r, l := rc.finish(); r != c.records || l != c.lines {
 			t.Errorf("%q: %d records, %d lines; want %d, %d", c.in, r, l, c.records, c.lines)
 		}
+	}
+}
+
+// TestRecordCounterChunks: the counts do not depend on how the file is
+// cut into writes (the line-at-a-time path and the byte loop agree).
+func TestRecordCounterChunks(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	const alphabet = "ab;\"\r\n\n "
+	for range 500 {
+		in := make([]byte, rnd.IntN(200))
+		for i := range in {
+			in[i] = alphabet[rnd.IntN(len(alphabet))]
+		}
+		var want recordCounter
+		want.bytewise(in)
+		wr, wl := want.finish()
+		var got recordCounter
+		for rest := in; len(rest) > 0; {
+			n := min(1+rnd.IntN(40), len(rest))
+			got.Write(rest[:n])
+			rest = rest[n:]
+		}
+		if r, l := got.finish(); r != wr || l != wl {
+			t.Fatalf("%q: %d records, %d lines; byte by byte %d, %d", in, r, l, wr, wl)
+		}
+	}
+}
+
+func BenchmarkRecordCounter(b *testing.B) {
+	line := []byte("4711;Müller;Hans;hans@example.ch;+41 44 123 45 67;01.02.1970;\"a note; with a semicolon\";VIP\r\n")
+	plain := []byte("4712;Meier;Anna;anna@example.ch;+41 44 765 43 21;03.04.1980;;REGULAR\r\n")
+	var buf []byte
+	for i := range 400 {
+		if i%10 == 0 {
+			buf = append(buf, line...)
+		} else {
+			buf = append(buf, plain...)
+		}
+	}
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		var c recordCounter
+		c.Write(buf)
 	}
 }
 

@@ -159,6 +159,13 @@ func (s *Store) receiveObjects(ctx context.Context, d Delivery) (*Extraction, er
 	if err != nil {
 		return nil, err
 	}
+	return s.storeObjects(ctx, tmp, m)
+}
+
+// storeObjects uploads the files staged in tmp as the next extraction,
+// under a number it claims first (see claim).
+func (s *Store) storeObjects(ctx context.Context, tmp string, m Manifest) (*Extraction, error) {
+	var err error
 	if m.Number, err = s.claim(ctx, m); err != nil {
 		return nil, err
 	}

@@ -78,16 +78,16 @@ func exampleFiles(t *testing.T, edit func(string) string) []upload {
 	return out
 }
 
-// leftBehind lists what the uploads directory and the extractions hold
-// besides extractions 1..n.
+// leftBehind lists what .handover and the extractions hold besides
+// extractions 1..n and the stores: an upload's staging directory
+// (extractions/.receiving-*) or an older uploads/ directory.
 func (s *story) leftBehind(n int) []string {
 	s.t.Helper()
 	var out []string
-	entries, _ := os.ReadDir(filepath.Join(s.dir, ".handover", "uploads"))
-	for _, e := range entries {
-		out = append(out, "uploads/"+e.Name())
+	if _, err := os.Stat(filepath.Join(s.dir, ".handover", "uploads")); err == nil {
+		out = append(out, "uploads")
 	}
-	entries, _ = os.ReadDir(filepath.Join(s.dir, ".handover", "extractions"))
+	entries, _ := os.ReadDir(filepath.Join(s.dir, ".handover", "extractions"))
 	for _, e := range entries {
 		if num, err := strconv.Atoi(e.Name()); err != nil || num < 1 || num > n {
 			out = append(out, "extractions/"+e.Name())
