@@ -136,27 +136,39 @@ func (p *PhoneParser) fast(s string) (string, bool) {
 			return "", false
 		}
 	}
-	d := string(buf[:n])
+	// e is the number in E.164 form, built once: "+", the calling code,
+	// the national number.
+	var e164 [24]byte
+	e, d := e164[:1], buf[:n]
+	e[0] = '+'
 	switch {
 	case plus:
-		return p.international(d)
+		e = append(e, d...)
 	case p.home == nil:
 		return "", false
-	case p.home.idd != "" && strings.HasPrefix(d, p.home.idd):
-		return p.international(d[len(p.home.idd):])
-	case p.home.trunk != "" && strings.HasPrefix(d, p.home.trunk):
-		return p.international(p.home.cc + d[len(p.home.trunk):])
+	case p.home.idd != "" && hasPrefix(d, p.home.idd):
+		e = append(e, d[len(p.home.idd):]...)
+	case p.home.trunk != "" && hasPrefix(d, p.home.trunk):
+		e = append(append(e, p.home.cc...), d[len(p.home.trunk):]...)
+	default:
+		return "", false
 	}
-	return "", false
+	return p.international(string(e))
 }
 
-// international validates digits that start with a calling code.
-func (p *PhoneParser) international(d string) (string, bool) {
+func hasPrefix(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && string(b[:len(prefix)]) == prefix
+}
+
+// international validates a number in E.164 form ("+" and digits that
+// start with a calling code) and returns it.
+func (p *PhoneParser) international(e string) (string, bool) {
+	d := e[1:]
 	if d == "" || d[0] == '0' {
 		return "", false
 	}
 	if p.home != nil && strings.HasPrefix(d, p.home.cc) {
-		return "+" + d, validForAny(p.homes, d[len(p.home.cc):])
+		return e, validForAny(p.homes, d[len(p.home.cc):])
 	}
 	for l := 1; l <= 3 && l < len(d); l++ {
 		cc, _ := strconv.Atoi(d[:l])
@@ -167,7 +179,7 @@ func (p *PhoneParser) international(d string) (string, bool) {
 		if !ok || !validForAny(plans, d[l:]) {
 			return "", false
 		}
-		return "+" + d, true
+		return e, true
 	}
 	return "", false
 }

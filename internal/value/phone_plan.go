@@ -25,11 +25,17 @@ type phonePlan struct {
 type numberDesc struct {
 	lengths []int32
 	re      *regexp.Regexp
+	dfa     *digitDFA // re for digits alone; nil when it could not be built
 }
 
 func (d numberDesc) match(nsn string) bool {
 	if len(d.lengths) > 0 && !slices.Contains(d.lengths, int32(len(nsn))) {
 		return false
+	}
+	if d.dfa != nil {
+		if m, ok := d.dfa.match(nsn); ok {
+			return m
+		}
 	}
 	return d.re.MatchString(nsn)
 }
@@ -110,6 +116,10 @@ func compilePlan(md *phonenumbers.PhoneMetadata) (*phonePlan, error) {
 }
 
 func compileDesc(d *phonenumbers.PhoneNumberDesc) (numberDesc, error) {
-	re, err := regexp.Compile("^(?:" + d.GetNationalNumberPattern() + ")$")
-	return numberDesc{lengths: d.GetPossibleLength(), re: re}, err
+	pattern := "^(?:" + d.GetNationalNumberPattern() + ")$"
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return numberDesc{}, err
+	}
+	return numberDesc{lengths: d.GetPossibleLength(), re: re, dfa: newDigitDFA(pattern)}, nil
 }
