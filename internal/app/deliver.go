@@ -52,10 +52,17 @@ type DeliverRequest struct {
 	// Limits override the project's portal: limits (zero fields: the
 	// project's, else the defaults).
 	Limits DeliveryLimits
-	// Queue queues the check of the new extraction and returns its run
-	// number: a front end's closure over Service.Queue with its Enqueuer.
-	// Nil: no check is queued (Run is 0).
-	Queue func(ctx context.Context, req QueueRequest) (int, error)
+	// Queue queues the check of the new extraction (a front end's job
+	// queue or workers). Nil: no check is queued (Run is 0).
+	Queue Queuer
+}
+
+// Queuer queues a run on a front end's job queue or workers and returns
+// its number: Deliver queues a delivery's check with it. Its errors are
+// the application's: one IsInvalid reports, or a *RefusedError, when the
+// project refuses the run.
+type Queuer interface {
+	QueueRun(ctx context.Context, req QueueRequest) (int, error)
 }
 
 // DeliverResult is the new extraction, the queued check of it and what
@@ -127,9 +134,10 @@ func (s *Service) Deliver(ctx context.Context, req DeliverRequest) (*DeliverResu
 	}
 	res.Extraction = x.Number
 	if req.Queue != nil {
-		n, err := req.Queue(ctx, QueueRequest{Actor: req.Actor, Project: p.Dir, Kind: protocol.KindCheck, Extraction: x.Number})
+		n, err := req.Queue.QueueRun(ctx, QueueRequest{Actor: req.Actor, Project: p.Dir, Kind: protocol.KindCheck, Extraction: x.Number})
+		var refused *RefusedError
 		switch {
-		case IsInvalid(err):
+		case IsInvalid(err) || errors.As(err, &refused):
 			// The delivery is stored, but the project refuses to check it
 			// (a file a recipe reads is missing, …): the uploader is told
 			// why, as a problem of the delivery, not with a server error.

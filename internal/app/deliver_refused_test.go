@@ -10,6 +10,11 @@ import (
 	"testing"
 )
 
+// queueFunc is a Queuer of a function.
+type queueFunc func(ctx context.Context, req QueueRequest) (int, error)
+
+func (f queueFunc) QueueRun(ctx context.Context, req QueueRequest) (int, error) { return f(ctx, req) }
+
 // oneFile is a Parts of a single file.
 type oneFile struct {
 	name string
@@ -35,9 +40,9 @@ func TestDeliverCheckRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	refuse := func(context.Context, QueueRequest) (int, error) {
+	refuse := queueFunc(func(context.Context, QueueRequest) (int, error) {
 		return 0, invalid("extraction 1 has no file \"firmen.csv\"")
-	}
+	})
 	res, err := f.svc.Deliver(ctx, DeliverRequest{Actor: tester, Project: f.dir, Parts: &oneFile{name: "kontakte.csv", data: data}, Queue: refuse})
 	if err != nil {
 		t.Fatalf("deliver whose check is refused: %v; want the delivery stored with a problem", err)
@@ -51,7 +56,7 @@ func TestDeliverCheckRefused(t *testing.T) {
 	if res.Extraction != 1 || res.Run != 0 || !found {
 		t.Fatalf("delivery %+v; want extraction 1, no run, a %s problem naming firmen.csv", res, ProblemCheckNotStarted)
 	}
-	down := func(context.Context, QueueRequest) (int, error) { return 0, errors.New("queue down") }
+	down := queueFunc(func(context.Context, QueueRequest) (int, error) { return 0, errors.New("queue down") })
 	if _, err := f.svc.Deliver(ctx, DeliverRequest{Actor: tester, Project: f.dir, Parts: &oneFile{name: "kontakte.csv", data: data}, Queue: down}); err == nil || !strings.Contains(err.Error(), "queue down") {
 		t.Fatalf("deliver with the queue down: %v; want the queue's error", err)
 	}

@@ -21,8 +21,10 @@ func actor(a server.Actor) app.Actor {
 	return app.Actor{Name: a.Email, Authenticated: true, Account: strconv.FormatInt(a.ID, 10)}
 }
 
-// Start executes a check or import on a worker slot and returns the run's
-// number once the state store has it; a refusal comes back at once.
+// Start queues a check, import or files sync (River jobs, or this
+// Service's workers) or executes a fix-up on a worker slot, and returns
+// the run's number once the state store has it; a refusal comes back at
+// once.
 func (s *Service) Start(ctx context.Context, req server.StartRequest) (int, error) {
 	sv, err := s.served(req.Migration)
 	if err != nil {
@@ -37,14 +39,28 @@ func (s *Service) Start(ctx context.Context, req server.StartRequest) (int, erro
 			return 0, fmt.Errorf("%w: no environment %q in %s (have: %s)", server.ErrInvalid, req.Env, req.Migration, strings.Join(p.EnvOrder, ", "))
 		}
 	}
+	n, err := runQueue{s, req.Migration, sv}.QueueRun(ctx, app.QueueRequest{Actor: actor(req.Actor), Project: p.Dir, Kind: req.Kind, Env: req.Env, Extraction: req.Extraction})
+	return n, mapErr(err)
+}
+
+// runQueue queues the runs of one served project for the application
+// (app.Queuer: a delivery's check): on the job queue when the server has
+// one, else on this Service's workers. Its errors are the application's.
+type runQueue struct {
+	s  *Service
+	m  string // the migration
+	sv *app.Served
+}
+
+func (q runQueue) QueueRun(ctx context.Context, req app.QueueRequest) (int, error) {
+	s := q.s
 	if s.cfg.Enqueue != nil && req.Kind != protocol.KindFixup {
-		n, err := s.cfg.Enqueue(ctx, app.QueueRequest{Actor: actor(req.Actor), Project: p.Dir, Kind: req.Kind, Env: req.Env, Extraction: req.Extraction})
-		return n, mapErr(err)
+		return s.cfg.Enqueue(ctx, req)
 	}
 	if err := s.acquire(ctx); err != nil {
 		return 0, err
 	}
-	runs, err := sv.Runs(ctx, "")
+	runs, err := q.sv.Runs(ctx, "")
 	if err != nil {
 		<-s.slots
 		return 0, err
@@ -59,27 +75,27 @@ func (s *Service) Start(ctx context.Context, req server.StartRequest) (int, erro
 	go func() {
 		defer s.wg.Done()
 		defer func() { <-s.slots }()
-		done <- s.execute(p.Dir, req, progress)
+		done <- s.execute(req, progress)
 	}()
-	n, err := s.awaitRun(ctx, sv, req, before, done)
+	n, err := s.awaitRun(ctx, q.sv, req, before, done)
 	if err == nil {
-		s.track(req.Migration, n, progress, done)
+		s.track(q.m, n, progress, done)
 	}
 	return n, err
 }
 
 // execute runs the use case; its outcome is in the state store.
-func (s *Service) execute(dir string, req server.StartRequest, progress *app.Progress) error {
+func (s *Service) execute(req app.QueueRequest, progress *app.Progress) error {
 	var err error
 	switch req.Kind {
 	case protocol.KindCheck:
-		_, err = s.cfg.App.Check(s.base, app.CheckRequest{Actor: actor(req.Actor), Project: dir, Extraction: req.Extraction, Progress: progress})
+		_, err = s.cfg.App.Check(s.base, app.CheckRequest{Actor: req.Actor, Project: req.Project, Extraction: req.Extraction, Progress: progress})
 	case protocol.KindFixup:
-		_, err = s.cfg.App.Fixup(s.base, app.FixupRequest{Actor: actor(req.Actor), Project: dir, Env: req.Env})
+		_, err = s.cfg.App.Fixup(s.base, app.FixupRequest{Actor: req.Actor, Project: req.Project, Env: req.Env})
 	case protocol.KindSync:
-		_, err = s.cfg.App.FilesSync(s.base, app.FilesSyncRequest{Actor: actor(req.Actor), Project: dir, Env: req.Env, Extraction: req.Extraction, Progress: progress})
+		_, err = s.cfg.App.FilesSync(s.base, app.FilesSyncRequest{Actor: req.Actor, Project: req.Project, Env: req.Env, Extraction: req.Extraction, Progress: progress})
 	default:
-		_, err = s.cfg.App.Import(s.base, app.ImportRequest{Actor: actor(req.Actor), Project: dir, Env: req.Env, Extraction: req.Extraction, Progress: progress})
+		_, err = s.cfg.App.Import(s.base, app.ImportRequest{Actor: req.Actor, Project: req.Project, Env: req.Env, Extraction: req.Extraction, Progress: progress})
 	}
 	return err
 }
@@ -120,7 +136,7 @@ func (s *Service) acquire(ctx context.Context) error {
 
 // awaitRun waits for the run the use case began: the first newer run of
 // its kind and environment started by this account.
-func (s *Service) awaitRun(ctx context.Context, sv *app.Served, req server.StartRequest, before int, done chan error) (int, error) {
+func (s *Service) awaitRun(ctx context.Context, sv *app.Served, req app.QueueRequest, before int, done chan error) (int, error) {
 	tick := time.NewTicker(startPoll)
 	defer tick.Stop()
 	finished := false
@@ -130,7 +146,7 @@ func (s *Service) awaitRun(ctx context.Context, sv *app.Served, req server.Start
 			return 0, err
 		}
 		for _, r := range runs {
-			if r.Number > before && r.Kind == req.Kind && r.Env == req.Env && r.StartedBy == req.Actor.Email {
+			if r.Number > before && r.Kind == req.Kind && r.Env == req.Env && r.StartedBy == req.Actor.String() {
 				if finished {
 					done <- nil // for track
 				}
@@ -138,12 +154,12 @@ func (s *Service) awaitRun(ctx context.Context, sv *app.Served, req server.Start
 			}
 		}
 		if finished {
-			return 0, fmt.Errorf("%w: the %s did not start", server.ErrRefused, req.Kind)
+			return 0, &app.RefusedError{Reason: fmt.Sprintf("the %s did not start", req.Kind)}
 		}
 		select {
 		case err := <-done:
 			if err != nil && app.IsInvalid(err) {
-				return 0, mapErr(err)
+				return 0, err
 			}
 			finished = true // one more look: it may have begun and ended between two polls
 		case <-tick.C:

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/handover/handover/internal/app"
-	"github.com/handover/handover/internal/protocol"
 	"github.com/handover/handover/internal/server"
 )
 
@@ -25,22 +24,15 @@ func (s *Service) DeliveryLimits(_ context.Context, m string) (server.DeliveryLi
 	return server.DeliveryLimits{MaxFileSize: l.MaxFileSize, MaxDeliverySize: l.MaxDeliverySize}, nil
 }
 
-// Deliver stores an upload through app.Deliver and queues its check the
-// way Start queues one (River jobs, or this Service's workers).
+// Deliver stores an upload through app.Deliver, which queues its check
+// on this Service's run queue (River jobs, or its workers).
 func (s *Service) Deliver(ctx context.Context, req server.DeliverRequest) (*server.Delivery, error) {
 	sv, err := s.served(req.Migration)
 	if err != nil {
 		return nil, err
 	}
-	queue := func(ctx context.Context, q app.QueueRequest) (int, error) {
-		n, err := s.Start(ctx, server.StartRequest{Actor: req.Actor, Migration: req.Migration, Kind: protocol.KindCheck, Extraction: q.Extraction})
-		if errors.Is(err, server.ErrInvalid) || errors.Is(err, server.ErrRefused) {
-			err = &app.InvalidError{Err: err} // the delivery stays; Deliver names why its check did not start
-		}
-		return n, err
-	}
 	res, err := s.cfg.App.Deliver(ctx, app.DeliverRequest{Actor: actor(req.Actor), Project: sv.Dir(), Parts: req.Parts,
-		Limits: s.cfg.DeliveryLimits, Queue: queue})
+		Limits: s.cfg.DeliveryLimits, Queue: runQueue{s, req.Migration, sv}})
 	if err != nil {
 		var tl *app.TooLargeError
 		if errors.As(err, &tl) {
