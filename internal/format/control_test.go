@@ -66,3 +66,44 @@ func TestPatternHint(t *testing.T) {
 		t.Errorf("problem %+v", p)
 	}
 }
+
+// TestControlAtTable: the table-driven scan finds what a byte-by-byte
+// check does, on every one- and two-byte text and every three-byte text
+// starting with E2, with a prefix before it.
+func TestControlAtTable(t *testing.T) {
+	slow := func(s string) int {
+		for i := 0; i < len(s); i++ {
+			switch b := s[i]; {
+			case b < 0x20:
+				if b != '\t' && b != '\r' && b != '\n' {
+					return i
+				}
+			case b == 0x7F:
+				return i
+			case b == 0xC2:
+				if i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9F {
+					return i
+				}
+			case b == 0xE2 && i+2 < len(s):
+				if s[i+1] == 0x80 && s[i+2] >= 0xAA && s[i+2] <= 0xAE || s[i+1] == 0x81 && s[i+2] >= 0xA6 && s[i+2] <= 0xA9 {
+					return i
+				}
+			}
+		}
+		return -1
+	}
+	var texts []string
+	for a := range 256 {
+		texts = append(texts, string([]byte{byte(a)}))
+		for b := range 256 {
+			texts = append(texts, string([]byte{byte(a), byte(b)}), string([]byte{0xE2, byte(a), byte(b)}))
+		}
+	}
+	for _, s := range texts {
+		for _, in := range []string{s, "Müller " + s, s + "x"} {
+			if got, want := controlAt(in), slow(in); got != want {
+				t.Fatalf("controlAt(%q) = %d, want %d", in, got, want)
+			}
+		}
+	}
+}

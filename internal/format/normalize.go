@@ -262,14 +262,15 @@ func (f *Field) controls(s string) *Problem {
 // controlAt returns the byte offset of the first refused character in s,
 // or -1. It looks at bytes: C1 controls are C2 80–C2 9F in UTF-8, the bidi
 // controls U+202A–U+202E and U+2066–U+2069 are E2 80 AA–AE and E2 81 A6–A9.
+// Every value of every row passes here, so a table skips the bytes that
+// cannot start one.
 func controlAt(s string) int {
 	for i := 0; i < len(s); i++ {
+		if !controlLead[s[i]] {
+			continue
+		}
 		switch b := s[i]; {
-		case b < 0x20:
-			if b != '\t' && b != '\r' && b != '\n' {
-				return i
-			}
-		case b == 0x7F:
+		case b < 0x20 || b == 0x7F:
 			return i
 		case b == 0xC2:
 			if i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9F {
@@ -283,3 +284,13 @@ func controlAt(s string) int {
 	}
 	return -1
 }
+
+// controlLead marks the bytes controlAt must look at: the refused ASCII
+// controls and the first bytes of the refused multi-byte characters.
+var controlLead = func() (t [256]bool) {
+	for b := range 0x20 {
+		t[b] = b != '\t' && b != '\r' && b != '\n'
+	}
+	t[0x7F], t[0xC2], t[0xE2] = true, true, true
+	return t
+}()

@@ -45,7 +45,10 @@ func Email(s string) (string, error) {
 	if !ok || len(s) > 254 || !validLocal(local) || !validDomain(domain) {
 		return "", fail("email", s, "is not a valid e-mail address")
 	}
-	return local + "@" + strings.ToLower(domain), nil
+	if lower := strings.ToLower(domain); lower != domain {
+		return local + "@" + lower, nil
+	}
+	return s, nil // already canonical: no copy
 }
 
 // validLocal accepts the dot-atom of RFC 5322 plus non-ASCII letters.
@@ -65,11 +68,12 @@ func validLocal(s string) bool {
 // validDomain accepts labels of letters, digits and inner hyphens, at least
 // two of them, the last one letters only and at least two long.
 func validDomain(s string) bool {
-	labels := strings.Split(s, ".")
-	if len(labels) < 2 || len(s) > 253 {
+	if !strings.Contains(s, ".") || len(s) > 253 {
 		return false
 	}
-	for _, l := range labels {
+	for rest, more := s, true; more; {
+		var l string
+		l, rest, more = strings.Cut(rest, ".")
 		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
 			return false
 		}
@@ -79,7 +83,7 @@ func validDomain(s string) bool {
 			}
 		}
 	}
-	tld := labels[len(labels)-1]
+	tld := s[strings.LastIndexByte(s, '.')+1:]
 	if strings.HasPrefix(tld, "xn--") {
 		return true // an internationalised top-level domain in punycode
 	}

@@ -21,6 +21,12 @@ func TestBool(t *testing.T) {
 	}
 }
 
+func TestEmailCanonicalDoesNotAllocate(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { Email("anna.muster@example.ch") }); n != 0 {
+		t.Errorf("%v allocations for an address already canonical", n)
+	}
+}
+
 func TestEmail(t *testing.T) {
 	tests := []struct{ in, want, err string }{
 		{"", "", ""},
@@ -43,6 +49,9 @@ func TestEmail(t *testing.T) {
 		{"anna@example.123", "", `"anna@example.123" is not a valid e-mail address`},
 		{"@example.ch", "", `"@example.ch" is not a valid e-mail address`},
 		{"anna@", "", `"anna@" is not a valid e-mail address`},
+		{"anna@example.ch.", "", `"anna@example.ch." is not a valid e-mail address`},
+		{"anna@.example.ch", "", `"anna@.example.ch" is not a valid e-mail address`},
+		{"anna@example.ch-", "", `"anna@example.ch-" is not a valid e-mail address`},
 		{strings.Repeat("a", 65) + "@example.ch", "", `"` + strings.Repeat("a", 65) + `@example.ch" is not a valid e-mail address`},
 	}
 	for _, tt := range tests {
