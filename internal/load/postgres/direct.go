@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -145,6 +146,10 @@ func readAhead(ctx context.Context, rows load.Batches) <-chan chunk {
 				b, err := rows.Next(ctx)
 				if errors.Is(err, io.EOF) {
 					break
+				}
+				if len(ch.records) > 0 && cap(ch.records) < directChunk {
+					// one allocation for the chunk, not one per doubling
+					ch.records = slices.Grow(ch.records, directChunk-len(ch.records))
 				}
 				ch.records, ch.err = append(ch.records, b...), err
 			}
