@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/handover/handover/internal/extract"
 	"github.com/handover/handover/internal/project"
-	"github.com/handover/handover/internal/protocol"
 	"github.com/handover/handover/internal/usecase"
 )
 
@@ -58,9 +56,9 @@ type DeliverRequest struct {
 }
 
 // Queuer queues a run on a front end's job queue or workers and returns
-// its number: Deliver queues a delivery's check with it. Its errors are
-// the application's: one IsInvalid reports, or a *RefusedError, when the
-// project refuses the run.
+// its number: Deliver and RecoverDeliveries queue a delivery's check with
+// it. Its errors are the application's: one IsInvalid reports, or a
+// *RefusedError, when the project refuses the run.
 type Queuer interface {
 	QueueRun(ctx context.Context, req QueueRequest) (int, error)
 }
@@ -128,71 +126,22 @@ func (s *Service) Deliver(ctx context.Context, req DeliverRequest) (*DeliverResu
 	}
 	res := &DeliverResult{}
 	res.Files, res.Problems = detectDelivery(ctx, p, staged)
-	x, err := up.Commit(ctx, uploaded(staged), req.Label, s.now())
+	x, err := up.Commit(ctx, uploaded(staged), req.Label, req.Actor.String(), s.now())
 	if err != nil {
 		return nil, fmt.Errorf("store the delivery: %w", err)
 	}
 	res.Extraction = x.Number
-	if req.Queue != nil {
-		n, err := req.Queue.QueueRun(ctx, QueueRequest{Actor: req.Actor, Project: p.Dir, Kind: protocol.KindCheck, Extraction: x.Number})
-		var refused *RefusedError
-		switch {
-		case IsInvalid(err) || errors.As(err, &refused):
-			// The delivery is stored, but the project refuses to check it
-			// (a file a recipe reads is missing, …): the uploader is told
-			// why, as a problem of the delivery, not with a server error.
-			res.Problems = append(res.Problems, FileProblem{Kind: ProblemCheckNotStarted,
-				Message: fmt.Sprintf("the check of extraction %d could not start: %v", x.Number, err)})
-		case err != nil:
-			return res, fmt.Errorf("extraction %d stored, but its check was not queued: %w", x.Number, err)
-		default:
-			res.Run = n
+	if hook := s.cfg.Hooks.AfterDeliveryStored; hook != nil {
+		if err := hook(); err != nil { // a test's kill between storing and queueing
+			return res, err
 		}
 	}
-	if err := s.recordDelivery(ctx, p, req.Actor, res); err != nil {
+	run, problems, err := s.settleDelivery(ctx, p, x, req.Actor, req.Queue, false)
+	res.Run, res.Problems = run, append(res.Problems, problems...)
+	if err != nil {
 		return res, err
 	}
 	return res, nil
-}
-
-// recordDelivery audits the receive (as `handover receive` does) and the
-// delivery with its account, and remembers which run checks it.
-func (s *Service) recordDelivery(ctx context.Context, p *project.Project, actor Actor, res *DeliverResult) error {
-	ctx = context.WithoutCancel(ctx)
-	st, err := s.openState(ctx, p)
-	if err != nil {
-		return fmt.Errorf("extraction %d stored, but not audited: %w", res.Extraction, err)
-	}
-	defer st.Close()
-	x, err := s.extraction(ctx, p, res.Extraction)
-	if err != nil {
-		return err
-	}
-	var size int64
-	names := make([]string, 0, len(x.Files))
-	for _, f := range x.Files {
-		size += f.Size
-		names = append(names, f.Path)
-	}
-	detail := fmt.Sprintf("extraction %d: %d files, %d bytes", x.Number, len(x.Files), size)
-	if x.Label != "" {
-		detail += fmt.Sprintf(", label %q", x.Label)
-	}
-	if err := st.Audit(ctx, actor.String(), ActionReceive, detail, x.Received); err != nil {
-		return fmt.Errorf("receive: extraction %d stored, but not audited: %w", x.Number, err)
-	}
-	rec := deliveryRecord{By: actor.String(), Run: res.Run}
-	if err := setDelivery(ctx, st, x.Number, rec, s.now()); err != nil {
-		return err
-	}
-	detail = fmt.Sprintf("extraction %d uploaded through the portal (%s)", x.Number, strings.Join(names, ", "))
-	if res.Run > 0 {
-		detail += fmt.Sprintf(", check run %d queued", res.Run)
-	}
-	if err := st.Audit(ctx, actor.String(), ActionDeliver, detail, s.now()); err != nil {
-		return fmt.Errorf("extraction %d stored, but its delivery not audited: %w", x.Number, err)
-	}
-	return nil
 }
 
 // humanBytes writes a byte count for a message.

@@ -56,7 +56,9 @@ Customers upload deliveries through the portal (POST
 /api/v1/migrations/M/deliveries): each file may hold at most --max-file-size
 and one delivery at most --max-delivery-size, unzipped (default: the
 project's portal: max_file_size / max_delivery_size, else 1GiB and 4GiB).
-A customer account lands on the portal of its migration (/portal/M): its
+An upload stored as an extraction whose check a killed server never queued
+gets its check (queued as its uploader), audit entries and record when
+serve starts again. A customer account lands on the portal of its migration (/portal/M): its
 dates from the runbook, the import format (as handover docs) and the
 template (as handover template) to download, the upload form with what was
 detected in each file, each check's result in the customer's words with the

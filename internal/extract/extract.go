@@ -21,8 +21,12 @@ type Manifest struct {
 	Number   int       `json:"number"`
 	Label    string    `json:"label,omitempty"`
 	Received time.Time `json:"received"`
-	Sources  []string  `json:"sources"` // what was received (base names only; never full local paths)
-	Files    []File    `json:"files"`   // sorted by Path
+	// By is the account that uploaded the delivery through the portal;
+	// "" when it was received otherwise. Written with the files, it names
+	// a delivery whose check a killed server never queued.
+	By      string   `json:"by,omitempty"`
+	Sources []string `json:"sources"` // what was received (base names only; never full local paths)
+	Files   []File   `json:"files"`   // sorted by Path
 }
 
 // File is one stored file. Path is slash-separated, relative to the

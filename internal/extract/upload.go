@@ -104,11 +104,11 @@ func (u *Upload) Close() {
 }
 
 // Commit moves the files to their paths and stores them as the next
-// numbered extraction: the same checks of the paths, the same numbering
-// and the same read-only tree as Receive, with the caller's sizes and
-// hashes in the manifest. Files the caller wrote but did not list are
-// removed. Commit is called at most once.
-func (u *Upload) Commit(ctx context.Context, files []StagedFile, label string, now time.Time) (*Extraction, error) {
+// numbered extraction, uploaded by the account by: the same checks of the
+// paths, the same numbering and the same read-only tree as Receive, with
+// the caller's sizes and hashes in the manifest. Files the caller wrote
+// but did not list are removed. Commit is called at most once.
+func (u *Upload) Commit(ctx context.Context, files []StagedFile, label, by string, now time.Time) (*Extraction, error) {
 	if u.done || u.root == nil {
 		return nil, errors.New("upload: committed or closed already")
 	}
@@ -117,7 +117,7 @@ func (u *Upload) Commit(ctx context.Context, files []StagedFile, label string, n
 	}
 	g := &stager{ctx: ctx, dir: u.tmp, fileFrom: map[string]string{}, dirFrom: map[string]string{}}
 	mtime := now.UTC()
-	m := Manifest{Label: label, Received: mtime}
+	m := Manifest{Label: label, Received: mtime, By: by}
 	seen := map[string]bool{}
 	for _, f := range files {
 		if err := u.move(g, f, mtime); err != nil {

@@ -50,12 +50,12 @@ func TestUploadCommitMoves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x, err := up.Commit(context.Background(), files, "portal", received)
+	x, err := up.Commit(context.Background(), files, "portal", "ann@acme.example", received)
 	if err != nil {
 		t.Fatal(err)
 	}
 	up.Close()
-	if x.Number != 1 || x.Label != "portal" || !x.Received.Equal(received) {
+	if x.Number != 1 || x.Label != "portal" || x.By != "ann@acme.example" || !x.Received.Equal(received) {
 		t.Errorf("extraction %+v", x.Manifest)
 	}
 	var paths []string
@@ -114,7 +114,7 @@ func TestUploadRefuses(t *testing.T) {
 		for i, p := range c.paths {
 			files = append(files, stageFile(t, up, fmt.Sprintf("%04d", i), p, "x"))
 		}
-		_, err = up.Commit(context.Background(), files, "", received)
+		_, err = up.Commit(context.Background(), files, "", "", received)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v, want %q", c.paths, err, c.want)
 		}
@@ -143,7 +143,7 @@ func TestUploadConcurrent(t *testing.T) {
 			defer up.Close()
 			body := strings.Repeat(fmt.Sprintf("row of upload %d\n", i), 1000)
 			f := stageFile(t, up, "0001.csv", "k.csv", body)
-			x, err := up.Commit(context.Background(), []StagedFile{f}, fmt.Sprint(i), received)
+			x, err := up.Commit(context.Background(), []StagedFile{f}, fmt.Sprint(i), "", received)
 			if errs[i] = err; err == nil {
 				nums[i] = x.Number
 			}

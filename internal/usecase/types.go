@@ -457,6 +457,10 @@ type Hooks struct {
 	// AfterCommit runs right after an environment's transaction committed,
 	// before anything else is recorded (a test kills the process here).
 	AfterCommit func()
+	// AfterDeliveryStored runs right after a portal upload is stored as
+	// an extraction, before its check is queued and the delivery
+	// recorded; an error stops the delivery there (a test's kill).
+	AfterDeliveryStored func() error
 }
 
 // Actor is who asks for a use case: an account of the web front end, or on

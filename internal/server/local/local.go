@@ -96,7 +96,23 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		s.order = append(s.order, p.Migration)
 	}
 	sort.Strings(s.order)
+	if err := s.recoverDeliveries(ctx); err != nil {
+		s.Close(0)
+		return nil, err
+	}
 	return s, nil
+}
+
+// recoverDeliveries queues the checks of uploads a killed server stored
+// but did not queue (app.RecoverDeliveries), on this Service's run queue.
+func (s *Service) recoverDeliveries(ctx context.Context) error {
+	for _, m := range s.order {
+		sv := s.projects[m]
+		if _, err := s.cfg.App.RecoverDeliveries(ctx, app.RecoverDeliveriesRequest{Project: sv.Dir(), Queue: runQueue{s, m, sv}}); err != nil {
+			return fmt.Errorf("serve %s: %w", sv.Dir(), err)
+		}
+	}
+	return nil
 }
 
 // discover lists the project directories: dir itself, or every directory
