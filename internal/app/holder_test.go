@@ -16,6 +16,13 @@ import (
 // SQLite cannot say who holds its write lock: an import waiting for it
 // names the other running import from the state store instead.
 func TestLockHolderNamedOnSQLite(t *testing.T) {
+	t.Run("WAL", func(t *testing.T) { testLockHolderNamedOnSQLite(t, "WAL") })
+	// An import that had the database to itself writes with a rollback
+	// journal: the waiting import cannot even open it (Open asks for WAL).
+	t.Run("rollback journal", func(t *testing.T) { testLockHolderNamedOnSQLite(t, "DELETE") })
+}
+
+func testLockHolderNamedOnSQLite(t *testing.T, journal string) {
 	ctx := context.Background()
 	f := newFixture(t, nil)
 	f.receive(-1)
@@ -41,6 +48,9 @@ func TestLockHolderNamedOnSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA journal_mode = "+journal); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		t.Fatal(err)
 	}

@@ -184,6 +184,7 @@ func (s *Service) inTransaction(ctx context.Context, j *job, run int, f *format.
 	target, err := s.cfg.OpenEnv(ctx, env.Database, load.Options{Env: env.Name, Now: s.cfg.Now,
 		Holder: s.holder(run, j.kind), LockWait: lockTimeout(j.lock), OnWait: j.onWait(ctx, run)})
 	if err != nil {
+		nameHolder(ctx, j, run, err) // an import writing with a rollback journal holds the file itself
 		return nil, fmt.Errorf("open environment %s: %w", env.Name, err)
 	}
 	var tx load.Tx
@@ -194,10 +195,7 @@ func (s *Service) inTransaction(ctx context.Context, j *job, run int, f *format.
 	}
 	if err != nil {
 		target.Close()
-		var busy *load.BusyError
-		if errors.As(err, &busy) && busy.Holder == "" && j.runs != nil {
-			busy.Holder = runningHolder(ctx, j.runs, env.Name, run)
-		}
+		nameHolder(ctx, j, run, err)
 		return nil, fmt.Errorf("%s: %w", txWhat(j.kind, env.Name), err)
 	}
 	out, runErr := fn(ctx, tx)
@@ -206,6 +204,15 @@ func (s *Service) inTransaction(ctx context.Context, j *job, run int, f *format.
 		ex.proto = out.Protocol
 	}
 	return ex, runErr
+}
+
+// nameHolder names, in a refusal because the environment is busy, the run
+// holding it when the environment could not.
+func nameHolder(ctx context.Context, j *job, run int, err error) {
+	var busy *load.BusyError
+	if errors.As(err, &busy) && busy.Holder == "" && j.runs != nil {
+		busy.Holder = runningHolder(ctx, j.runs, j.env.Name, run)
+	}
 }
 
 // holder names a run as an import waiting for its lock sees it.

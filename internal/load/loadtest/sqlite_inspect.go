@@ -32,6 +32,9 @@ func OpenSQLiteInspector(t *testing.T, dsn string) *SQLiteInspector {
 	return &SQLiteInspector{db: db}
 }
 
+// Close closes the inspector's connections (the test's cleanup does too).
+func (s *SQLiteInspector) Close() error { return s.db.Close() }
+
 // Table returns the rows of a table.
 func (s *SQLiteInspector) Table(t testing.TB, table string) []Row {
 	t.Helper()

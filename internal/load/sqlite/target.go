@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,7 +50,7 @@ func Open(ctx context.Context, dsn string, opts load.Options) (load.Target, erro
 			return nil, fmt.Errorf("open database sqlite://%s: %w", path, err)
 		}
 	}
-	uri := "file:" + sqliteURIPath(path) + "?_pragma=busy_timeout(2000)" +
+	uri := "file:" + sqliteURIPath(path) + "?_pragma=busy_timeout(" + strconv.Itoa(sqliteBusyTimeout) + ")" +
 		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	// Switching a new database to WAL needs its lock: while another import
 	// holds it (it has just created the file), opening waits as Begin does.
@@ -90,11 +91,11 @@ func (t *sqliteTarget) Begin(ctx context.Context, f *format.Format) (load.Tx, er
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	conn, err := t.lock(ctx)
+	conn, journal, err := t.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
-	x := &sqliteTx{t: t, tx: conn, TxState: core.NewTxState(), referenced: core.Referenced(f), cache: map[string]*core.Book{}}
+	x := &sqliteTx{t: t, tx: conn, journal: journal, TxState: core.NewTxState(), referenced: core.Referenced(f), cache: map[string]*core.Book{}}
 	for _, p := range ps {
 		x.Mappings[p.Entity.Name] = p
 	}
@@ -105,26 +106,31 @@ func (t *sqliteTarget) Begin(ctx context.Context, f *format.Format) (load.Tx, er
 	return x, nil
 }
 
-// lock returns a connection in a transaction holding the write lock.
-// BEGIN IMMEDIATE takes it now; a second import waits busy_timeout for it,
-// again until LockWait is over, and is then refused.
-func (t *sqliteTarget) lock(ctx context.Context) (*sql.Conn, error) {
+// lock returns a connection in a transaction holding the write lock, and
+// whether the transaction writes with a rollback journal (journal.go).
+// BEGIN IMMEDIATE takes the lock now; a second import waits busy_timeout
+// for it, again until LockWait is over, and is then refused.
+func (t *sqliteTarget) lock(ctx context.Context) (*sql.Conn, bool, error) {
 	w := load.NewWaiter(t.opts)
 	for {
 		conn, err := t.db.Conn(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("begin import: %w", err)
+			return nil, false, fmt.Errorf("begin import: %w", err)
 		}
+		journal := rollbackJournal(ctx, conn)
 		_, err = conn.ExecContext(ctx, "BEGIN IMMEDIATE")
 		if err == nil {
-			return conn, nil
+			return conn, journal, nil
+		}
+		if journal {
+			restWAL(ctx, conn)
 		}
 		conn.Close()
 		if !isSQLiteBusy(err) {
-			return nil, fmt.Errorf("begin import: %w", err)
+			return nil, false, fmt.Errorf("begin import: %w", err)
 		}
 		if err := w.Wait(ctx, ""); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 }
@@ -137,7 +143,8 @@ func (t *sqliteTarget) Close() error { return t.db.Close() }
 type sqliteTx struct {
 	t            *sqliteTarget
 	tx           *sql.Conn
-	core.TxState // mappings, first failed load, done
+	journal      bool // writes with a rollback journal: WAL again once finished (journal.go)
+	core.TxState      // mappings, first failed load, done
 	referenced   map[string]bool
 	cache        map[string]*core.Book // bookkeeping of referenced entities, once read
 	delta        *core.DeltaState      // delta.go: what Sweep needs; nil until used
@@ -238,12 +245,20 @@ func (x *sqliteTx) Commit(ctx context.Context) error {
 	}
 	load.BeforeCommit(ctx)
 	x.Done = true
-	defer x.tx.Close()
+	defer x.close(ctx)
 	if _, err := x.tx.ExecContext(ctx, "COMMIT"); err != nil {
 		x.tx.ExecContext(context.Background(), "ROLLBACK")
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// close hands the connection, out of its transaction, back to the pool.
+func (x *sqliteTx) close(ctx context.Context) {
+	if x.journal {
+		restWAL(ctx, x.tx)
+	}
+	x.tx.Close()
 }
 
 // Rollback discards the import; after Commit it does nothing.
@@ -252,7 +267,7 @@ func (x *sqliteTx) Rollback(ctx context.Context) error {
 		return nil
 	}
 	x.Done = true
-	defer x.tx.Close()
+	defer x.close(ctx)
 	// Even when ctx has ended: the connection must not stay in the transaction.
 	if _, err := x.tx.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
 		return fmt.Errorf("rollback: %w", err)

@@ -120,6 +120,10 @@ type crashCase struct {
 	known bool   // contacts loaded before: the child's load merges
 	hook  string // the child announces READY there…
 	query string // …or the parent waits for the child's backend to run this (PostgreSQL)
+	// alone: the parent holds no connection to the SQLite database while
+	// the child imports, so the child writes with a rollback journal (and
+	// leaves it hot when killed) instead of in WAL mode
+	alone bool
 }
 
 func TestCrashPostgres(t *testing.T) {
@@ -144,6 +148,9 @@ func TestCrashSQLite(t *testing.T) {
 		{name: "while writing", known: true, hook: "block"},
 		{name: "after writing", known: true, hook: "after-copy"},
 		{name: "before commit", known: true, hook: "before-commit"},
+		{name: "while writing with a rollback journal", known: true, hook: "block", alone: true},
+		{name: "before commit with a rollback journal", known: true, hook: "before-commit", alone: true},
+		{name: "while writing a fresh database with a rollback journal", hook: "block", alone: true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -156,12 +163,19 @@ func TestCrashSQLite(t *testing.T) {
 func crashAndRecover(t *testing.T, c crashCase, dsn string, db loadtest.SQLInspector, n int) {
 	benchDatabase(t, dsn, benchFormat())
 	if c.known {
-		importContacts(t, mustOpen(t, dsn), benchFormat(), genContacts(knownRows), load.Counts{Inserted: knownRows})
+		target := mustOpen(t, dsn)
+		importContacts(t, target, benchFormat(), genContacts(knownRows), load.Counts{Inserted: knownRows})
+		if c.alone {
+			target.Close()
+		}
 	}
 	if db == nil {
 		db = loadtest.OpenSQLiteInspector(t, dsn)
 	}
 	before := snapshot(t, db)
+	if c.alone {
+		db.(*loadtest.SQLiteInspector).Close()
+	}
 
 	childDSN := dsn
 	if _, ok := db.(*loadtest.PostgresInspector); ok {
@@ -179,6 +193,13 @@ func crashAndRecover(t *testing.T, c crashCase, dsn string, db loadtest.SQLInspe
 	cmd.Wait()
 	if c.query != "" {
 		waitGone(t, db) // the server notices the dead client in its own time
+	}
+	if c.alone {
+		journal := strings.TrimPrefix(dsn, "sqlite://") + "-journal"
+		if fi, err := os.Stat(journal); err != nil || fi.Size() == 0 {
+			t.Fatalf("the killed import left no hot rollback journal (%v): it did not write with one", err)
+		}
+		db = loadtest.OpenSQLiteInspector(t, dsn)
 	}
 
 	if after := snapshot(t, db); !slices.EqualFunc(after, before, slices.Equal) {
