@@ -135,7 +135,9 @@ func (s *Service) acquire(ctx context.Context) error {
 }
 
 // awaitRun waits for the run the use case began: the first newer run of
-// its kind and environment started by this account.
+// its kind, environment and extraction (when the request names one)
+// started by this account — concurrent uploads of one account each take
+// the check of their own extraction.
 func (s *Service) awaitRun(ctx context.Context, sv *app.Served, req app.QueueRequest, before int, done chan error) (int, error) {
 	tick := time.NewTicker(startPoll)
 	defer tick.Stop()
@@ -146,7 +148,8 @@ func (s *Service) awaitRun(ctx context.Context, sv *app.Served, req app.QueueReq
 			return 0, err
 		}
 		for _, r := range runs {
-			if r.Number > before && r.Kind == req.Kind && r.Env == req.Env && r.StartedBy == req.Actor.String() {
+			if r.Number > before && r.Kind == req.Kind && r.Env == req.Env && r.StartedBy == req.Actor.String() &&
+				(req.Extraction == 0 || r.Extraction == req.Extraction) {
 				if finished {
 					done <- nil // for track
 				}

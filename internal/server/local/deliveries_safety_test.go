@@ -88,4 +88,3 @@ func storyGetenv(k string) string {
 	}
 	return os.Getenv(k)
 }
-
