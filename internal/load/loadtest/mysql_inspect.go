@@ -108,6 +108,12 @@ func (s *MySQLInspector) Exec(t testing.TB, q string) {
 	}
 }
 
+// TryExec runs one statement and returns its error.
+func (s *MySQLInspector) TryExec(q string) error {
+	_, err := s.db.Exec(q)
+	return err
+}
+
 // Tables lists the tables.
 func (s *MySQLInspector) Tables(t testing.TB) []string {
 	var names []string

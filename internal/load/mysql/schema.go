@@ -13,6 +13,12 @@ import (
 // maxKeyLength is the length of a key column (VARCHAR), in characters.
 const maxKeyLength = 255
 
+// maxUniqueLength is the length of a unique text field's column (VARCHAR),
+// in characters: the longest a UNIQUE index on utf8mb4 takes (3,072
+// bytes). MySQL indexes no whole LONGTEXT, and a prefix index would take
+// two values that share their first characters for the same.
+const maxUniqueLength = 768
+
 // maxScale is the most digits after the point a DECIMAL holds.
 const maxScale = 30
 
@@ -32,8 +38,11 @@ func columnType(f *format.Field, key bool) string {
 	case format.Decimal:
 		return fmt.Sprintf("DECIMAL(65,%d)", scale(f))
 	}
-	if key {
+	switch {
+	case key:
 		return fmt.Sprintf("VARCHAR(%d)", maxKeyLength)
+	case f.Unique:
+		return fmt.Sprintf("VARCHAR(%d)", maxUniqueLength)
 	}
 	return "LONGTEXT"
 }
@@ -66,13 +75,16 @@ func compatible(t format.Type) []string {
 }
 
 // createTable is the CREATE TABLE of p: a generated id, a column per
-// field, a unique index on the key.
+// field, a unique index on the key, UNIQUE and NOT NULL where the format
+// asks for them (core.Constraints).
 func createTable(p *core.Mapping) string {
 	defs := []string{quote(core.IDColumn) + " BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY"}
 	for i, f := range p.Entity.Fields {
 		d := quote(p.Columns[i]) + " " + columnType(f, i == p.KeyIndex)
 		if i == p.KeyIndex {
 			d += " NOT NULL"
+		} else {
+			d += core.Constraints(p, i)
 		}
 		defs = append(defs, d)
 	}

@@ -202,6 +202,9 @@ func (w *writer) value(r *load.Record, i int, f *format.Field) (any, error) {
 		if i == w.p.KeyIndex && utf8.RuneCountInString(v) > maxKeyLength {
 			return nil, fmt.Errorf("line %d: the key %s is longer than %d characters", r.Line, f.Name, maxKeyLength)
 		}
+		if i != w.p.KeyIndex && f.Unique && utf8.RuneCountInString(v) > maxUniqueLength {
+			return nil, fmt.Errorf("line %d: field %s: a unique value longer than %d characters (what MySQL's unique index takes)", r.Line, f.Name, maxUniqueLength)
+		}
 		return v, nil
 	}
 	return nil, core.ValueError(r, f, v)

@@ -220,3 +220,13 @@ func (d *diffTx) refKeys(ctx context.Context, p *Mapping, rows map[int64][]strin
 	}
 	return nil
 }
+
+// UniqueValues reads the values the environment holds in a unique field
+// through the backend (load.UniqueValues), so that a diff rejects what the
+// import would; nothing when the backend cannot list them.
+func (d *diffTx) UniqueValues(ctx context.Context, e *format.Entity, field int, fn func(value, key string) error) error {
+	if uv, ok := d.b.(load.UniqueValues); ok {
+		return uv.UniqueValues(ctx, e, field, fn)
+	}
+	return nil
+}
