@@ -68,6 +68,15 @@ func runEntity(ctx context.Context, o *execution, pl *preparedEntity, st *runSta
 	if pl.skip, err = newSkipper(ctx, o, pl); err != nil {
 		return res, err
 	}
+	if pl.skip != nil {
+		keys.skip = pl.skip.index
+		defer func() {
+			pl.skip = nil // the index is kept only as long as references to the entity need it
+			if !referenced(o.spec.Format, e.Name) {
+				keys.skip = nil
+			}
+		}()
+	}
 	if o.tx != nil {
 		if err := st.loadHeld(ctx, o.tx, e, keys); err != nil {
 			return res, err

@@ -27,6 +27,10 @@ type runState struct {
 type entityKeys struct {
 	keys   *keyIndex
 	unique []uniqueField
+	// skip, for an import that skips unchanged rows, answers for the
+	// skipped rows' keys and unique values (skipchecks.go); keys and the
+	// unique fields' seen and held hold the others only.
+	skip *skipIndex
 }
 
 // uniqueField tracks the values of one unique field: those of this run,
@@ -111,7 +115,12 @@ func (s *runState) loadHeld(ctx context.Context, tx load.Tx, e *format.Entity, k
 		if err != nil {
 			return err
 		}
-		err = uv.UniqueValues(ctx, e, u.index, func(v, key string) error { return held.putOwned(v, key) })
+		err = uv.UniqueValues(ctx, e, u.index, func(v, key string) error {
+			if k.skip != nil && k.skip.confirm(i, v, key) {
+				return nil
+			}
+			return held.putOwned(v, key)
+		})
 		if err != nil {
 			return fmt.Errorf("read the %s values the environment holds: %w", e.Fields[u.index].Name, err)
 		}
@@ -147,6 +156,7 @@ func (k *entityKeys) check(e *format.Entity, s *runState, line int, r *rowResult
 	}
 	var ps []format.Problem
 	rejected := len(r.problems) > 0
+	self := r.skip - 1 // the skipped row's entry; -1 for a transformed row
 	key := ""
 	if ki := e.KeyIndex(); ki >= 0 {
 		key = r.values[ki]
@@ -154,26 +164,27 @@ func (k *entityKeys) check(e *format.Entity, s *runState, line int, r *rowResult
 	if key == "" && !hasProblem(r.problems, e.Key) {
 		ps = append(ps, format.Problem{Field: e.Key, Rule: "required", Message: e.Key + ": the key is empty"})
 	}
-	for _, u := range k.unique {
+	for j, u := range k.unique {
 		name := e.Fields[u.index].Name
 		v := r.values[u.index]
 		if v == "" || hasProblem(r.problems, name) {
 			continue
 		}
-		if u.held != nil {
-			// Held by another key of the environment: rejected, and not
-			// claimed in this run, so that the key holding it may keep it.
-			other, held, err := u.held.heldByOther(v, key)
-			if err != nil {
-				return nil, fmt.Errorf("check %s: %w", name, err)
-			}
-			if held {
-				ps = append(ps, format.Problem{Field: name, Rule: "unique",
-					Message: fmt.Sprintf("%s: %q is already loaded for the key %q in the environment", name, v, other)})
-				continue
-			}
+		// Held by another key of the environment: rejected, and not
+		// claimed in this run, so that the key holding it may keep it.
+		other, held, err := k.heldByOther(j, v, key, self)
+		if err != nil {
+			return nil, fmt.Errorf("check %s: %w", name, err)
 		}
-		first, err := u.seen.put(v, line, false)
+		if held {
+			ps = append(ps, format.Problem{Field: name, Rule: "unique",
+				Message: fmt.Sprintf("%s: %q is already loaded for the key %q in the environment", name, v, other)})
+			if self >= 0 {
+				k.skip.unclaim(self, 1+j)
+			}
+			continue
+		}
+		first, err := k.firstValue(j, v, line, self)
 		if err != nil {
 			return nil, fmt.Errorf("check %s: %w", name, err)
 		}
@@ -192,8 +203,11 @@ func (k *entityKeys) check(e *format.Entity, s *runState, line int, r *rowResult
 			}
 		}
 	}
+	if self >= 0 && (rejected || len(ps) > 0) {
+		k.skip.reject(self)
+	}
 	if key != "" {
-		first, err := k.keys.put(key, line, rejected || len(ps) > 0)
+		first, err := k.firstKey(key, line, rejected || len(ps) > 0, self)
 		if err != nil {
 			return nil, fmt.Errorf("check %s: %w", e.Key, err)
 		}
@@ -202,6 +216,76 @@ func (k *entityKeys) check(e *format.Entity, s *runState, line int, r *rowResult
 		}
 	}
 	return ps, nil
+}
+
+// heldByOther reports whether the environment holds v in unique field j
+// for a key other than key, and which; self is the skipped row's entry
+// (-1: a transformed row).
+func (k *entityKeys) heldByOther(j int, v, key string, self int) (string, bool, error) {
+	u := k.unique[j]
+	if u.held == nil {
+		return "", false, nil
+	}
+	other, held, err := u.held.heldByOther(v, key)
+	if err != nil || held || k.skip == nil {
+		return other, held, err
+	}
+	other, held = k.skip.holder(j, v, key, self)
+	return other, held, nil
+}
+
+// firstValue returns the run's first row with v in unique field j, and
+// records the row on line as that row when there is none. self is the
+// skipped row's entry (-1: a transformed row), which the skip index
+// records by itself.
+func (k *entityKeys) firstValue(j int, v string, line, self int) (found, error) {
+	u := k.unique[j]
+	if k.skip != nil {
+		if f := k.skip.firstValue(j, v, self); f.ok {
+			if self >= 0 {
+				k.skip.unclaim(self, 1+j)
+			}
+			return f, nil
+		}
+	}
+	if self < 0 {
+		return u.seen.put(v, line, false)
+	}
+	f, err := u.seen.get(v)
+	if f.ok {
+		k.skip.unclaim(self, 1+j)
+	}
+	return f, err
+}
+
+// firstKey is firstValue for the entity's key.
+func (k *entityKeys) firstKey(key string, line int, rejected bool, self int) (found, error) {
+	if k.skip != nil {
+		if f := k.skip.firstKey(key, self); f.ok {
+			if self >= 0 {
+				k.skip.unclaim(self, 0)
+			}
+			return f, nil
+		}
+	}
+	if self < 0 {
+		return k.keys.put(key, line, rejected)
+	}
+	f, err := k.keys.get(key)
+	if f.ok {
+		k.skip.unclaim(self, 0)
+	}
+	return f, err
+}
+
+// get returns what the run holds for key.
+func (k *entityKeys) get(key string) (found, error) {
+	if k.skip != nil {
+		if f := k.skip.firstKey(key, -1); f.ok {
+			return f, nil
+		}
+	}
+	return k.keys.get(key)
 }
 
 func duplicate(field, v string, first int) format.Problem {
@@ -215,7 +299,7 @@ func (s *runState) resolve(f *format.Field, key string) (*format.Problem, error)
 	var in found
 	if ek := s.entities[f.Entity]; ek != nil {
 		var err error
-		if in, err = ek.keys.get(key); err != nil {
+		if in, err = ek.get(key); err != nil {
 			return nil, err
 		}
 		if in.ok && !in.rejected {

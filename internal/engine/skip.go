@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
+	"math"
 	"unsafe"
 
 	"github.com/zeebo/xxh3"
@@ -133,7 +134,8 @@ func newSkipper(ctx context.Context, o *execution, pl *preparedEntity) (*skipper
 	if !ok || o.kind != protocol.KindImport {
 		return nil, nil
 	}
-	s := &skipper{salt: skipContext(o, pl), cross: crossFields(pl.entity), index: newSkipIndex()}
+	cross := crossFields(pl.entity)
+	s := &skipper{salt: skipContext(o, pl), cross: cross, index: newSkipIndex(uniquePlaces(pl.entity, cross)...)}
 	if m := memoryBudget(o.Memory); m > 0 {
 		s.index.limit = m / skipShare
 	}
@@ -149,35 +151,68 @@ func newSkipper(ctx context.Context, o *execution, pl *preparedEntity) (*skipper
 
 // skipIndex maps raw fingerprints to what the bookkeeping says of the
 // record each one gave: key, fingerprint, cross values. Flat arrays,
-// about 80 bytes an entry with a 10-byte key and an e-mail address.
-// 1/skipShare of the run's memory budget is what an entity's skip index
-// may take (1M contacts with an e-mail address and a reference: about 85
-// MB); the rows whose entries do not fit take the full path (the key
-// indexes, the bookkeeping and the rows in flight need the rest).
+// about 110 bytes an entry with a 10-byte key, an e-mail address and a
+// reference; it also answers for the skipped rows in the cross-row checks
+// (skipchecks.go), so that their keys and unique values are not copied
+// into the key indexes. 1/skipShare of the run's memory budget is what an
+// entity's skip index may take (1M contacts with an e-mail address and a
+// reference: about 110 MB); the rows whose entries do not fit take the
+// full path (the key indexes, the bookkeeping and the rows in flight need
+// the rest).
 const skipShare = 2
 
 // skipEntryBytes is what an entry takes besides its key and cross values:
 // two fingerprints, its end offset, its share of the two slot tables (1.5
-// slots of 4 bytes each on average) and the key's length.
-const skipEntryBytes = 16 + 16 + 8 + 2*6 + 1
+// slots of 4 bytes each on average), the line of the row that took it,
+// the key's length and the entry's bits; skipUniqueBytes is what each
+// unique field adds (its slot table and a bit).
+const (
+	skipEntryBytes  = 16 + 16 + 4 + 2*6 + 4 + 1 + 1
+	skipUniqueBytes = 6 + 1
+)
 
 type skipIndex struct {
 	limit int64 // bytes the index may take; 0: no limit
 	bytes int64
 	slots []uint32 // open addressing on raw.lo: 0 empty, else entry+1
 	// keySlots finds entries by key (open addressing on the key's maphash),
-	// so that the sweep asks the skipped rows' keys here, in memory.
+	// so that the sweep and the key checks ask the skipped rows' keys here,
+	// in memory.
 	seed     maphash.Seed
 	keySlots []uint32
 	raws     []rawFP
 	fps      []rowDigest
 	data     []byte   // per entry: the key (length-prefixed), then the cross values as stored
-	ends     []uint64 // entry i's data is data[ends[i-1]:ends[i]]
+	ends     []uint32 // entry i's data is data[ends[i-1]:ends[i]]
 	used     []uint64 // a bit per entry: taken by a row of this import
+	// The skipped rows' part of the cross-row checks (skipchecks.go).
+	lines    []uint32 // per entry: the line of the row that took it
+	rejected []uint64 // a bit per entry: the row that took it was rejected
+	uniq     []skipUnique
+	// unclaimed holds, as entry<<8 | slot, the taken entries whose key
+	// (slot 0) or unique value (slot 1+j) a row before them had, or that
+	// the environment holds for another key: the run's first row with the
+	// value is another one.
+	unclaimed map[uint64]struct{}
 }
 
-func newSkipIndex() *skipIndex {
-	return &skipIndex{slots: make([]uint32, 1024), keySlots: make([]uint32, 1024), seed: maphash.MakeSeed()}
+// skipUnique finds entries by the value of one unique field.
+type skipUnique struct {
+	pos       int      // the field's place among the cross values
+	slots     []uint32 // open addressing on the value's maphash; empty values are not placed
+	confirmed []uint64 // a bit per entry: the environment holds the value for the entry's key
+	shared    []uint64 // a bit per entry: another entry has the same value
+}
+
+// newSkipIndex returns an empty index; uniquePos are the places of the
+// entity's unique fields (besides the key) among the cross values.
+func newSkipIndex(uniquePos ...int) *skipIndex {
+	x := &skipIndex{slots: make([]uint32, 1024), keySlots: make([]uint32, 1024), seed: maphash.MakeSeed(),
+		unclaimed: map[uint64]struct{}{}}
+	for _, p := range uniquePos {
+		x.uniq = append(x.uniq, skipUnique{pos: p, slots: make([]uint32, 1024)})
+	}
+	return x
 }
 
 // add records one entry of the bookkeeping; entries that are stale (their
@@ -194,9 +229,12 @@ func (x *skipIndex) add(key string, fp, skip []byte, ncross int) {
 	if _, ok := x.find(raw); ok {
 		return
 	}
-	cost := int64(skipEntryBytes + len(key) + len(skip) - skipHead)
+	cost := int64(skipEntryBytes + len(x.uniq)*skipUniqueBytes + len(key) + len(skip) - skipHead)
 	if x.limit > 0 && x.bytes+cost > x.limit {
 		return // past the budget: the row takes the full path
+	}
+	if int64(len(x.data))+cost > math.MaxUint32 {
+		return // past what the offsets address: the row takes the full path
 	}
 	x.bytes += cost
 	if 2*(len(x.raws)+1) > len(x.slots) {
@@ -208,12 +246,19 @@ func (x *skipIndex) add(key string, fp, skip []byte, ncross int) {
 	x.data = binary.AppendUvarint(x.data, uint64(len(key)))
 	x.data = append(x.data, key...)
 	x.data = append(x.data, skip[skipHead:]...)
-	x.ends = append(x.ends, uint64(len(x.data)))
+	x.ends = append(x.ends, uint32(len(x.data)))
+	x.lines = append(x.lines, 0)
 	if i%64 == 0 {
 		x.used = append(x.used, 0)
+		x.rejected = append(x.rejected, 0)
+		for j := range x.uniq {
+			x.uniq[j].confirmed = append(x.uniq[j].confirmed, 0)
+			x.uniq[j].shared = append(x.uniq[j].shared, 0)
+		}
 	}
 	x.place(raw, i)
 	x.placeKey(maphash.String(x.seed, key), i)
+	x.placeUnique(i)
 }
 
 // validCross reports whether b holds exactly n length-prefixed values.
@@ -240,9 +285,13 @@ func (x *skipIndex) place(raw rawFP, i int) {
 func (x *skipIndex) grow() {
 	x.slots = make([]uint32, 2*len(x.slots))
 	x.keySlots = make([]uint32, 2*len(x.keySlots))
+	for j := range x.uniq {
+		x.uniq[j].slots = make([]uint32, 2*len(x.uniq[j].slots))
+	}
 	for i, r := range x.raws {
 		x.place(r, i)
 		x.placeKey(maphash.Bytes(x.seed, x.key(i)), i)
+		x.placeUnique(i)
 	}
 }
 
@@ -257,7 +306,7 @@ func (x *skipIndex) placeKey(h uint64, i int) {
 
 // entry returns entry i's data: the key, then the cross values.
 func (x *skipIndex) entry(i int) []byte {
-	start := uint64(0)
+	start := uint32(0)
 	if i > 0 {
 		start = x.ends[i-1]
 	}
@@ -274,16 +323,8 @@ func (x *skipIndex) key(i int) []byte {
 // taken reports whether a row of this import took the entry of key: the
 // row was skipped, so the extraction has the key.
 func (x *skipIndex) taken(key string) bool {
-	mask := uint64(len(x.keySlots) - 1)
-	for s := maphash.String(x.seed, key) & mask; ; s = (s + 1) & mask {
-		e := x.keySlots[s]
-		if e == 0 {
-			return false
-		}
-		if i := int(e - 1); string(x.key(i)) == key {
-			return x.used[i/64]&(1<<(i%64)) != 0
-		}
-	}
+	i, ok := x.keyEntry(key)
+	return ok && x.isTaken(i)
 }
 
 // find returns the entry of raw. Safe for concurrent use with other finds.
@@ -300,15 +341,19 @@ func (x *skipIndex) find(raw rawFP) (int, bool) {
 	}
 }
 
-// take marks entry i as met; false when a row of this import met it before
-// (an identical raw row: it takes the full path, and is a duplicate).
-func (x *skipIndex) take(i int) bool {
-	if x.used[i/64]&(1<<(i%64)) != 0 {
+// take marks entry i as met by the row on line; false when a row of this
+// import met it before (an identical raw row: it takes the full path, and
+// is a duplicate).
+func (x *skipIndex) take(i, line int) bool {
+	if x.isTaken(i) {
 		return false
 	}
 	x.used[i/64] |= 1 << (i % 64)
+	x.lines[i] = uint32(min(line, math.MaxUint32))
 	return true
 }
+
+func (x *skipIndex) isTaken(i int) bool { return x.used[i/64]&(1<<(i%64)) != 0 }
 
 // values fills out (len(e.Fields), reused row after row) with entry i as
 // a sparse record: the key and the cross values in their fields, every
@@ -350,7 +395,7 @@ func (l *lateTransform) resolve(row *source.Row, r *rowResult) {
 		return
 	}
 	sk := l.pl.skip
-	if i := r.skip - 1; sk.index.take(i) {
+	if i := r.skip - 1; sk.index.take(i, row.Line) {
 		if l.sparse == nil {
 			l.sparse = make([]string, len(l.pl.entity.Fields))
 		}

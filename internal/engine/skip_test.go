@@ -486,6 +486,19 @@ func testSkipEdgeCases(t *testing.T, fresh func() string) {
 	f.project.Hashes.Recipes = "sha256:other"
 	step(5, func(c *protocol.Entity) string { return expect(c.Skipped == 0 && c.Unchanged == 3, "nothing skipped") })
 	step(6, func(c *protocol.Entity) string { return expect(c.Skipped == 3, "everything skipped") })
+	// A key and an e-mail address three times each: a changed row first,
+	// the unchanged (skipped) row second, a third row last. The skipped row
+	// is the duplicate, and the third row's first line is the changed row's.
+	unchanged := slices.Clone(g.contacts)
+	g.contacts = append([][]string{
+		{"C2", "Anders", "z@x.ch", "", "S3", "aktiv"},
+		{"C9", "Neu", "b@x.ch", "", "S3", "aktiv"},
+	}, unchanged...)
+	g.contacts = append(g.contacts, []string{"C2", "Dritte", "y@x.ch", "", "S3", "aktiv"},
+		[]string{"C10", "Neu", "b@x.ch", "", "S3", "aktiv"})
+	step(7, func(c *protocol.Entity) string {
+		return expect(c.Rejected == 3 && c.Skipped == 2, "C2's unchanged row and the two third rows rejected, C1 and C3 skipped")
+	})
 }
 
 func expect(ok bool, what string) string {
@@ -514,5 +527,48 @@ func TestSkipIndexLimit(t *testing.T) {
 	}
 	if i, ok := x.find(rawFP{hi: 2, lo: 2}); !ok || string(x.key(i)) != "K2" {
 		t.Errorf("entry K2: %d %v", i, ok)
+	}
+}
+
+// TestSkipIndexUnique: the skip index finds entries by unique value,
+// marks the entries that share one, and answers which other key the
+// environment holds a value for once confirm took it.
+func TestSkipIndexUnique(t *testing.T) {
+	x := newSkipIndex(0)
+	var fp [16]byte
+	for i, e := range []string{"a@x.ch", "b@x.ch", "a@x.ch", ""} {
+		skip := rawFP{hi: uint64(i), lo: uint64(i)}.bytes(nil)
+		skip = append(append(skip, fp[:]...), byte(len(e)))
+		x.add(fmt.Sprint("K", i), fp[:], append(skip, e...), 1)
+	}
+	for i, want := range []bool{true, false, true, false} {
+		if got := bit(x.uniq[0].shared, i); got != want {
+			t.Errorf("entry K%d shared: %v, want %v", i, got, want)
+		}
+	}
+	if other, ok := x.holder(0, "a@x.ch", "K0", 0); ok {
+		t.Errorf("held by %s before the environment confirmed it", other)
+	}
+	if !x.confirm(0, "a@x.ch", "K2") || x.confirm(0, "b@x.ch", "K0") || x.confirm(0, "", "K3") {
+		t.Fatal("confirm took a value that is not its key's, or refused its key's")
+	}
+	if other, ok := x.holder(0, "a@x.ch", "K0", 0); !ok || other != "K2" {
+		t.Errorf("a@x.ch for K0: held by %q %v, want K2", other, ok)
+	}
+	if _, ok := x.holder(0, "b@x.ch", "K1", 1); ok {
+		t.Error("b@x.ch: held by another key")
+	}
+	if !x.take(0, 7) || x.take(0, 8) {
+		t.Fatal("take")
+	}
+	if f := x.firstValue(0, "a@x.ch", 2); !f.ok || f.line != 7 {
+		t.Errorf("a@x.ch after K0 was taken on line 7: %+v", f)
+	}
+	x.unclaim(0, 1)
+	if f := x.firstValue(0, "a@x.ch", 2); f.ok {
+		t.Errorf("a@x.ch, unclaimed: %+v", f)
+	}
+	if f := x.firstKey("K0", -1); !f.ok || f.line != 7 || f.rejected {
+		t.Errorf("K0: %+v", f)
 	}
 }
