@@ -189,6 +189,33 @@ func BenchmarkKeyIndex(b *testing.B) {
 	}
 }
 
+// BenchmarkKeyIndexResolve looks up, as references do, keys of an index
+// of 100,000 (the benchmark's structures) in random order.
+func BenchmarkKeyIndexResolve(b *testing.B) {
+	k := newTestIndex(b, 1<<40)
+	const n = 100_000
+	for i := range n {
+		if _, err := k.put(fmt.Sprintf("F%07d", i), i, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := k.log.flush(); err != nil {
+		b.Fatal(err)
+	}
+	keys := make([]string, 1<<16)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("F%07d", (i*7919)%n)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if f, err := k.get(keys[i%len(keys)]); err != nil || !f.ok {
+			b.Fatal(f, err)
+		}
+		i++
+	}
+}
+
 // A run whose key state spills to disk rejects exactly the rows, with
 // exactly the messages, of a run that holds it in memory.
 func TestSpilledKeyStateGivesIdenticalRejects(t *testing.T) {

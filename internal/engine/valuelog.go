@@ -121,16 +121,20 @@ func (l *valueLog) read(off int64, n int) ([]byte, error) {
 func (l *valueLog) close() error { return removeFile(l.f) }
 
 // pageCache keeps recently read 4 KiB pages of a log, direct-mapped: a
-// reference resolves to the same few thousand keys again and again.
+// reference resolves to the same few thousand keys again and again. A slot
+// takes memory when it is first used, so a log read only now and then (for
+// a duplicate) holds a few pages, and the log of a referenced entity's keys
+// up to pageSlots of them (the 100,000 keys of the benchmark's structures:
+// all of them).
 type pageCache struct {
-	tags  []int64 // page number + 1; 0: empty
-	pages []byte
+	tags  []int64  // page number + 1; 0: empty
+	pages [][]byte // per slot; nil until used
 }
 
 const (
 	pageBits  = 12
 	pageSize  = 1 << pageBits
-	pageSlots = 256 // 1 MiB per log, allocated on the first read
+	pageSlots = 1024 // up to 4 MiB per log
 )
 
 // get returns n bytes at off when they lie in one page, reading the page
@@ -141,10 +145,13 @@ func (c *pageCache) get(f *os.File, off int64, n int) []byte {
 		return nil
 	}
 	if c.tags == nil {
-		c.tags, c.pages = make([]int64, pageSlots), make([]byte, pageSlots*pageSize)
+		c.tags, c.pages = make([]int64, pageSlots), make([][]byte, pageSlots)
 	}
 	s := int(page % pageSlots)
-	p := c.pages[s*pageSize : (s+1)*pageSize]
+	if c.pages[s] == nil {
+		c.pages[s] = make([]byte, pageSize)
+	}
+	p := c.pages[s]
 	if c.tags[s] != page+1 {
 		m, err := f.ReadAt(p, page*pageSize)
 		if m < int(off-page*pageSize)+n {
