@@ -157,52 +157,65 @@ func (s *Server) apiMigrations(w http.ResponseWriter, r *http.Request, acc *acco
 	return nil
 }
 
-func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
+// overviewOf is {m} and its overview when acc may see it: the
+// prologue of the overview's, the plan's and the portal's home.
+func (s *Server) overviewOf(r *http.Request, acc *account.Account) (string, *Overview, error) {
 	m, err := s.migration(r, acc)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	ov, err := s.svc.Overview(r.Context(), m)
+	return m, ov, err
+}
+
+// customerView is ov as acc may read it in the API.
+func customerView(acc *account.Account, ov *Overview) *Overview {
+	if acc.Role == account.RoleCustomer {
+		return customerOverview(ov)
+	}
+	return ov
+}
+
+func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
+	_, ov, err := s.overviewOf(r, acc)
 	if err != nil {
 		return err
 	}
-	if acc.Role == account.RoleCustomer {
-		ov = customerOverview(ov)
-	}
-	writeJSON(w, http.StatusOK, ov)
+	writeJSON(w, http.StatusOK, customerView(acc, ov))
 	return nil
 }
 
 func (s *Server) apiPlan(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
-	m, err := s.migration(r, acc)
+	m, ov, err := s.overviewOf(r, acc)
 	if err != nil {
 		return err
 	}
-	ov, err := s.svc.Overview(r.Context(), m)
-	if err != nil {
-		return err
-	}
-	if acc.Role == account.RoleCustomer {
-		ov = customerOverview(ov)
-	}
+	ov = customerView(acc, ov)
 	writeJSON(w, http.StatusOK, map[string]any{"migration": m, "cutover": ov.Cutover, "steps": ov.Plan})
 	return nil
 }
 
 func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
-	m, err := s.migration(r, acc)
-	if err != nil {
-		return err
-	}
-	if !may(acc.Role, "audit") {
-		return errForbidden("read the audit log")
-	}
-	log, err := s.svc.Audit(r.Context(), m)
+	_, log, err := s.auditOf(r, acc)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, log)
 	return nil
+}
+
+// auditOf is {m} and its audit log when acc may read it: the API's and
+// the audit screen's.
+func (s *Server) auditOf(r *http.Request, acc *account.Account) (string, *AuditLog, error) {
+	m, err := s.migration(r, acc)
+	if err != nil {
+		return "", nil, err
+	}
+	if !may(acc.Role, "audit") {
+		return "", nil, errForbidden("read the audit log")
+	}
+	log, err := s.svc.Audit(r.Context(), m)
+	return m, log, err
 }
 
 func (s *Server) apiRuns(w http.ResponseWriter, r *http.Request, acc *account.Account) error {

@@ -88,36 +88,60 @@ func (s *Server) apiSubmitDelivery(w http.ResponseWriter, r *http.Request, acc *
 // apiDeliver stores a multipart upload as the next extraction and queues
 // its check: 201 {"extraction", "run", "files", "problems"}.
 func (s *Server) apiDeliver(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
-	m, err := s.migration(r, acc)
+	m, up, err := s.uploadTo(r, acc)
 	if err != nil {
 		return err
 	}
-	if !may(acc.Role, "deliver") {
-		return errForbidden("upload a delivery")
-	}
-	lim, err := s.svc.DeliveryLimits(r.Context(), m)
+	d, err := s.receiveUpload(w, r, acc, m, up.Limits)
 	if err != nil {
-		return err
-	}
-	if r.ContentLength > lim.MaxDeliverySize+multipartSlack {
-		return errStatus(http.StatusRequestEntityTooLarge, "the delivery is larger than the %s allowed (portal.max_delivery_size): nothing was kept", humanBytes(lim.MaxDeliverySize))
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, lim.MaxDeliverySize+multipartSlack)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return errStatus(http.StatusBadRequest, "want a multipart/form-data body with the files: %v", err)
-	}
-	d, err := s.svc.Deliver(r.Context(), DeliverRequest{Actor: actorOf(acc), Migration: m, Parts: &multipartParts{mr: mr}})
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return errStatus(http.StatusRequestEntityTooLarge, "the delivery is larger than the %s allowed (portal.max_delivery_size): nothing was kept", humanBytes(lim.MaxDeliverySize))
-		}
 		return err
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/migrations/%s/deliveries/%d", m, d.Extraction))
 	writeJSON(w, http.StatusCreated, d)
 	return nil
+}
+
+// uploadTo is {m} and its upload form when acc may deliver to it: the
+// prologue of the API's and the portal's upload.
+func (s *Server) uploadTo(r *http.Request, acc *account.Account) (string, *uploadForm, error) {
+	m, err := s.migration(r, acc)
+	if err != nil {
+		return "", nil, err
+	}
+	up, err := s.uploadOf(r, acc, m)
+	if err != nil {
+		return "", nil, err
+	}
+	if up == nil {
+		return "", nil, errForbidden("upload a delivery")
+	}
+	return m, up, nil
+}
+
+// receiveUpload reads the multipart body within the delivery limit and
+// hands its files to the application; a body over the limit is 413 with
+// nothing kept, and what is left of a refused body is read (within the
+// limit) so that the client, a browser too, gets the answer.
+func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request, acc *account.Account, m string, lim DeliveryLimits) (*Delivery, error) {
+	tooLarge := errStatus(http.StatusRequestEntityTooLarge, "the delivery is larger than the %s allowed (portal.max_delivery_size): nothing was kept", humanBytes(lim.MaxDeliverySize))
+	if r.ContentLength > lim.MaxDeliverySize+multipartSlack {
+		return nil, tooLarge
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, lim.MaxDeliverySize+multipartSlack)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, errStatus(http.StatusBadRequest, "want a multipart/form-data body with the files: %v", err)
+	}
+	d, err := s.svc.Deliver(r.Context(), DeliverRequest{Actor: actorOf(acc), Migration: m, Parts: &multipartParts{mr: mr}})
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return nil, tooLarge
+	case err != nil:
+		drain(r)
+		return nil, err
+	}
+	return d, nil
 }
 
 // multipartParts yields the file parts of a multipart body; form fields

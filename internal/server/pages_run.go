@@ -158,40 +158,51 @@ func (s *Server) signOffPage(w http.ResponseWriter, r *http.Request, acc *accoun
 }
 
 func (s *Server) signOffForm(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
-	m, run, err := s.runOf(r, acc)
+	m, run, req, err := s.signOffPosted(w, r, acc, "")
 	if err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	if err := r.ParseForm(); err != nil {
-		return errStatus(http.StatusBadRequest, "bad form")
-	}
-	req := SignOffRequest{Migration: m, Run: run.Run, Role: r.PostForm.Get("role"), Note: r.PostForm.Get("note"),
-		Refuse: r.PostForm.Get("decision") == "refuse", ProtocolHash: r.PostForm.Get("protocol_hash")}
-	if req.ProtocolHash == "" {
-		return errStatus(http.StatusBadRequest, "the form lost the protocol hash: reload the page")
-	}
-	if err := s.signOff(r, acc, req); err != nil {
-		return err
-	}
-	what := "signed off"
-	if req.Refuse {
-		what = "refused"
-	}
-	flash := fmt.Sprintf("run %d %s as %s by %s", run.Run, what, req.Role, acc.Email)
+	flash := fmt.Sprintf("run %d %s as %s by %s", run.Run, signedWord(req), req.Role, acc.Email)
 	http.Redirect(w, r, fmt.Sprintf("/m/%s/runs/%d?flash=%s", url.PathEscape(m), run.Run, url.QueryEscape(flash)), http.StatusSeeOther)
 	return nil
 }
 
-func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
-	m, err := s.migration(r, acc)
+// signOffPosted records the sign-off or refusal a form posts for run {n}
+// as acc, in role (""; the form's role), bound to the protocol hash the
+// form carries: the team's and the portal's sign-off forms.
+func (s *Server) signOffPosted(w http.ResponseWriter, r *http.Request, acc *account.Account, role string) (string, *RunDetail, SignOffRequest, error) {
+	m, run, err := s.runOf(r, acc)
 	if err != nil {
-		return err
+		return "", nil, SignOffRequest{}, err
 	}
-	if !may(acc.Role, "audit") {
-		return errForbidden("read the audit log")
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		return "", nil, SignOffRequest{}, errStatus(http.StatusBadRequest, "bad form")
 	}
-	log, err := s.svc.Audit(r.Context(), m)
+	if role == "" {
+		role = r.PostForm.Get("role")
+	}
+	req := SignOffRequest{Migration: m, Run: run.Run, Role: role, Note: r.PostForm.Get("note"),
+		Refuse: r.PostForm.Get("decision") == "refuse", ProtocolHash: r.PostForm.Get("protocol_hash")}
+	if req.ProtocolHash == "" {
+		return "", nil, SignOffRequest{}, errStatus(http.StatusBadRequest, "the form lost the protocol hash: reload the page")
+	}
+	if err := s.signOff(r, acc, req); err != nil {
+		return "", nil, SignOffRequest{}, err
+	}
+	return m, run, req, nil
+}
+
+// signedWord is what a sign-off did, for a flash message.
+func signedWord(req SignOffRequest) string {
+	if req.Refuse {
+		return "refused"
+	}
+	return "signed off"
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
+	m, log, err := s.auditOf(r, acc)
 	if err != nil {
 		return err
 	}

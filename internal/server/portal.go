@@ -158,11 +158,7 @@ func canSubmit(acc *account.Account, d DeliverySummary) bool {
 }
 
 func (s *Server) portalHome(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
-	m, err := s.migration(r, acc)
-	if err != nil {
-		return err
-	}
-	ov, err := s.svc.Overview(r.Context(), m)
+	m, ov, err := s.overviewOf(r, acc)
 	if err != nil {
 		return err
 	}

@@ -121,27 +121,11 @@ func (s *Server) signOffView(ctx context.Context, acc *account.Account, m string
 // portalSignOff records the customer's sign-off or refusal of the run
 // they validate, bound to the protocol they saw and to their account.
 func (s *Server) portalSignOff(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
-	m, run, err := s.runOf(r, acc)
+	m, run, req, err := s.signOffPosted(w, r, acc, account.RoleCustomer)
 	if err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	if err := r.ParseForm(); err != nil {
-		return errStatus(http.StatusBadRequest, "bad form")
-	}
-	req := SignOffRequest{Migration: m, Run: run.Run, Role: account.RoleCustomer, Note: r.PostForm.Get("note"),
-		Refuse: r.PostForm.Get("decision") == "refuse", ProtocolHash: r.PostForm.Get("protocol_hash")}
-	if req.ProtocolHash == "" {
-		return errStatus(http.StatusBadRequest, "the form lost the protocol hash: reload the page")
-	}
-	if err := s.signOff(r, acc, req); err != nil {
-		return err
-	}
-	what := "signed off"
-	if req.Refuse {
-		what = "refused"
-	}
-	flash := fmt.Sprintf("You %s the %s import (run %d) as %s.", what, run.Env, run.Run, acc.Email)
+	flash := fmt.Sprintf("You %s the %s import (run %d) as %s.", signedWord(req), run.Env, run.Run, acc.Email)
 	back := portalPath(m)
 	if r.PostForm.Get("from") == "run" {
 		back = fmt.Sprintf("%s/runs/%d", back, run.Run)

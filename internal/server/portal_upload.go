@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -46,18 +45,11 @@ func (s *Server) uploadOf(r *http.Request, acc *account.Account, m string) (*upl
 // one .zip) as the next extraction and shows what was detected of each;
 // a refusal (too large, a bad zip) shows why, with nothing kept.
 func (s *Server) portalDeliver(w http.ResponseWriter, r *http.Request, acc *account.Account) error {
-	m, err := s.migration(r, acc)
+	m, up, err := s.uploadTo(r, acc)
 	if err != nil {
 		return err
 	}
-	up, err := s.uploadOf(r, acc, m)
-	if err != nil {
-		return err
-	}
-	if up == nil {
-		return errForbidden("upload a delivery")
-	}
-	d, err := s.deliverForm(w, r, acc, m, up.Limits)
+	d, err := s.receiveUpload(w, r, acc, m, up.Limits)
 	v := &deliveryScreen{M: m, D: d, Upload: up, Status: http.StatusOK}
 	if err != nil {
 		status, msg := statusOf(err)
@@ -83,31 +75,6 @@ func (s *Server) portalDeliver(w http.ResponseWriter, r *http.Request, acc *acco
 		title = fmt.Sprintf("Delivery %d received", d.Extraction)
 	}
 	return s.render(w, v.Status, "portal_delivery", view{Title: title, Account: acc, Data: v})
-}
-
-// deliverForm reads the multipart body within the delivery limit and
-// hands its files to the application; what is left of a refused body is
-// read (within the limit) so that the browser gets the answer.
-func (s *Server) deliverForm(w http.ResponseWriter, r *http.Request, acc *account.Account, m string, lim DeliveryLimits) (*Delivery, error) {
-	tooLarge := errStatus(http.StatusRequestEntityTooLarge, "the delivery is larger than the %s allowed: nothing was kept", humanBytes(lim.MaxDeliverySize))
-	if r.ContentLength > lim.MaxDeliverySize+multipartSlack {
-		return nil, tooLarge
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, lim.MaxDeliverySize+multipartSlack)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return nil, errStatus(http.StatusBadRequest, "choose the files to upload")
-	}
-	d, err := s.svc.Deliver(r.Context(), DeliverRequest{Actor: actorOf(acc), Migration: m, Parts: &multipartParts{mr: mr}})
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, tooLarge
-		}
-		drain(r)
-		return nil, err
-	}
-	return d, nil
 }
 
 // delimiterWords names a separator for the customer.
