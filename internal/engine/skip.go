@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math"
+	"slices"
 	"unsafe"
 
 	"github.com/zeebo/xxh3"
@@ -146,6 +147,7 @@ func newSkipper(ctx context.Context, o *execution, pl *preparedEntity) (*skipper
 	if err != nil {
 		return nil, fmt.Errorf("read skip data: %w", err)
 	}
+	s.index.compact()
 	return s, nil
 }
 
@@ -259,6 +261,19 @@ func (x *skipIndex) add(key string, fp, skip []byte, ncross int) {
 	x.place(raw, i)
 	x.placeKey(maphash.String(x.seed, key), i)
 	x.placeUnique(i)
+}
+
+// compact gives back the room the arrays grew into beyond their entries,
+// once every entry is in: the index lives through the entity's stream, where
+// the collector's headroom is what the run's memory budget leaves.
+func (x *skipIndex) compact() {
+	clone := func(b []uint64) []uint64 { return slices.Clip(slices.Clone(b)) }
+	x.raws, x.fps = slices.Clip(slices.Clone(x.raws)), slices.Clip(slices.Clone(x.fps))
+	x.data, x.ends, x.lines = slices.Clip(slices.Clone(x.data)), slices.Clip(slices.Clone(x.ends)), slices.Clip(slices.Clone(x.lines))
+	x.used, x.rejected = clone(x.used), clone(x.rejected)
+	for j := range x.uniq {
+		x.uniq[j].confirmed, x.uniq[j].shared = clone(x.uniq[j].confirmed), clone(x.uniq[j].shared)
+	}
 }
 
 // validCross reports whether b holds exactly n length-prefixed values.

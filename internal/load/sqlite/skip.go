@@ -64,6 +64,7 @@ func (x *sqliteTx) Skips(ctx context.Context, entity string, fn func(key string,
 		return fmt.Errorf("read skip data of %s: %w", entity, err)
 	}
 	if !cached {
+		b.Compact()
 		x.cache[entity] = b // for the entity's Load (bookkeeping)
 	}
 	return nil

@@ -1,6 +1,9 @@
 package core
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+	"slices"
+)
 
 // Book holds an entity's bookkeeping in memory: source key →
 // fingerprint and target id. It keeps everything in a few flat arrays
@@ -84,3 +87,10 @@ func (b *Book) MarkSeen(i int)    { b.seen[i/64] |= 1 << (i % 64) }
 
 // Unsee forgets which keys the last load met.
 func (b *Book) Unsee() { clear(b.seen) }
+
+// Compact gives back the room the arrays grew into beyond their entries,
+// once every entry is in: a grown array has up to a quarter more.
+func (b *Book) Compact() {
+	b.keys, b.ends, b.FPs, b.IDs, b.seen = slices.Clip(slices.Clone(b.keys)), slices.Clip(slices.Clone(b.ends)),
+		slices.Clip(slices.Clone(b.FPs)), slices.Clip(slices.Clone(b.IDs)), slices.Clip(slices.Clone(b.seen))
+}
