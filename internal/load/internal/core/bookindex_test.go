@@ -40,3 +40,28 @@ func TestBookIndex(t *testing.T) {
 		t.Error("unsee kept a bit, or lost entries")
 	}
 }
+
+// BenchmarkBook is a loader's use of the book in a first import of a
+// million keys: each key looked up (absent), then added; then each looked
+// up again (present), as a reference to it is.
+func BenchmarkBook(b *testing.B) {
+	const n = 1_000_000
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = "K" + strconv.Itoa(i*7919%n+n)
+	}
+	for range b.N {
+		book := NewBook()
+		for i, k := range keys {
+			if _, ok := book.Find(k); ok {
+				b.Fatal("found before added")
+			}
+			book.Add(k, Fingerprint{}, int64(i))
+		}
+		for _, k := range keys {
+			if _, ok := book.Find(k); !ok {
+				b.Fatal("not found")
+			}
+		}
+	}
+}

@@ -77,7 +77,7 @@ func NewSizedBook(n, keyBytes int64) *Book {
 	for slots < int(2*n+2) {
 		slots *= 2
 	}
-	b.slots = make([]uint32, slots)
+	b.slots = make([]uint64, slots)
 	b.keys = make([]byte, 0, keyBytes)
 	b.ends = make([]uint32, 0, n)
 	b.FPs = make([]Fingerprint, 0, n)
