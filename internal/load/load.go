@@ -107,6 +107,11 @@ type Options struct {
 	// OnWait, when set, is called while Begin waits for the lock, once per
 	// holder seen ("" when the database cannot tell who holds it).
 	OnWait func(holder string)
+	// Memory is the run's memory budget in bytes: a loader's per-key state
+	// (the key → target id index of a referenced entity) spills to disk
+	// past a share of it. 0: the Go runtime's soft memory limit (which the
+	// CLI sets from --memory), no limit when there is none.
+	Memory int64
 }
 
 // CurrentTime is the time by the options' clock.

@@ -5,6 +5,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
+	"os"
+	"runtime/debug"
 
 	"github.com/handover/handover/internal/load/internal/core"
 	"github.com/jackc/pgx/v5"
@@ -107,6 +110,9 @@ type bookCopy struct {
 	// skip, when set, takes a fourth column (skip data, may be null) and
 	// is called for every row that has it.
 	skip func(key string, fp, skip []byte) error
+	// pair, when set, takes the rows as (key, target_id) only, and is
+	// called with each instead of filling book.
+	pair func(key []byte, id int64) error
 }
 
 var errBookCopy = errors.New("unexpected COPY output")
@@ -148,7 +154,10 @@ func (c *bookCopy) parse(b []byte) ([]byte, error) {
 			return b[2:], nil
 		}
 		want := 3
-		if c.skip != nil {
+		switch {
+		case c.pair != nil:
+			want = 2
+		case c.skip != nil:
 			want = 4
 		}
 		if int(fields) != want {
@@ -160,6 +169,16 @@ func (c *bookCopy) parse(b []byte) ([]byte, error) {
 		}
 		if !ok {
 			break
+		}
+		if want == 2 {
+			if f[0] == nil || len(f[1]) != 8 {
+				return nil, fmt.Errorf("bookkeeping of key %q: id of %d bytes", f[0], len(f[1]))
+			}
+			if err := c.pair(f[0], int64(binary.BigEndian.Uint64(f[1]))); err != nil {
+				return nil, err
+			}
+			b = b[2+size:]
+			continue
 		}
 		key, fp, id := f[0], f[1], f[2]
 		if key == nil || len(fp) != len(core.Fingerprint{}) || len(id) != 8 {
@@ -204,4 +223,68 @@ func bookTuple(b []byte, n int) (f [4][]byte, size int, ok bool, err error) {
 		off += l
 	}
 	return f, off, true, nil
+}
+
+// readRefIndex reads the bookkeeping of a referenced entity as a
+// core.RefIndex (key hash → target id, 16 bytes a key, on disk past its
+// share of the memory budget): one binary COPY of (key, target_id), and a
+// second only when two keys share a hash.
+func (x *pgTx) readRefIndex(ctx context.Context, entity string) (*core.RefIndex, error) {
+	if err := x.freshenStats(ctx); err != nil {
+		return nil, err
+	}
+	idx := core.NewRefIndex(os.TempDir(), x.t.refMemory())
+	var n, width int64
+	if err := x.tx.QueryRow(ctx, pgBookEstimate, entity).Scan(&n, &width); err == nil {
+		idx.Grow(int(n + n/20))
+	}
+	add := func(key []byte, id int64) error { return idx.Add(string(key), id) }
+	if err := x.copyPairs(ctx, entity, add); err != nil {
+		idx.Close()
+		return nil, err
+	}
+	amb, err := idx.Finish()
+	if err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("read bookkeeping of %s: %w", entity, err)
+	}
+	if amb > 0 {
+		resolve := func(key []byte, id int64) error { idx.Resolve(string(key), id); return nil }
+		if err := x.copyPairs(ctx, entity, resolve); err != nil {
+			idx.Close()
+			return nil, err
+		}
+	}
+	return idx, nil
+}
+
+// copyPairs calls fn with every (key, target_id) of entity's bookkeeping.
+func (x *pgTx) copyPairs(ctx context.Context, entity string, fn func(key []byte, id int64) error) error {
+	q := "COPY (SELECT key, target_id FROM handover_rows WHERE entity = " + pgLiteral(entity) +
+		") TO STDOUT (FORMAT binary)"
+	w := &bookCopy{pair: fn}
+	if _, err := x.tx.Conn().PgConn().CopyTo(ctx, w, q); err != nil {
+		if w.err != nil {
+			err = w.err
+		}
+		return x.t.fail("read bookkeeping of "+entity, err)
+	}
+	if !w.ended {
+		return fmt.Errorf("read bookkeeping of %s: the COPY output ended early", entity)
+	}
+	return nil
+}
+
+// refMemory is the share of the run's memory budget (Options.Memory, else
+// the Go runtime's soft limit) a reference index may hold before it
+// spills: an eighth, as the engine's key indexes (2M keys at the default
+// 256 MiB); 0 (no limit) when there is no budget.
+func (t *pgTarget) refMemory() int64 {
+	if t.opts.Memory > 0 {
+		return t.opts.Memory / 8
+	}
+	if l := debug.SetMemoryLimit(-1); l < math.MaxInt64 {
+		return l / 8
+	}
+	return 0
 }

@@ -146,7 +146,7 @@ func (x *pgTx) Book(ctx context.Context, p *core.Mapping) (*core.Book, error) {
 func (x *pgTx) DeleteRows(ctx context.Context, p *core.Mapping, rows []core.BookRow) error {
 	del := "DELETE FROM " + pgQuote(p.Table) + " WHERE " + pgQuote(core.IDColumn) + " = ANY($1)"
 	const book = "DELETE FROM handover_rows WHERE entity = $1 AND key = ANY($2)"
-	delete(x.refs, p.Entity.Name) // the ids of deleted keys must no longer resolve
+	x.forgetRefs(p.Entity.Name) // the ids of deleted keys must no longer resolve
 	return core.Chunks(rows, pgChunk, func(rs []core.BookRow) error {
 		if _, err := x.tx.Exec(ctx, del, core.IDsOf(rs)); err != nil {
 			return x.t.fail("delete from "+p.Table, err)

@@ -89,11 +89,11 @@ func (x *pgTx) loadDirect(ctx context.Context, p *core.Mapping, seq string, rows
 		src.start(len(ids))
 		n, err := x.copyIn(ctx, p.Table, cols, src.appendRow)
 		if err != nil {
-			return load.Counts{}, x.directCopyError(p, src, err)
+			return load.Counts{}, x.directCopyError("copy into "+p.Table, p, src, ch.records, err)
 		}
 		c.Inserted += n
 		if err := book.copy(ctx, x); err != nil {
-			return load.Counts{}, err
+			return load.Counts{}, x.directCopyError("record bookkeeping", p, src, ch.records, err)
 		}
 	}
 	if held.Len() > 0 {
@@ -119,14 +119,15 @@ func (x *pgTx) copyHeld(ctx context.Context, p *core.Mapping, enc *pgRowEncoder,
 			buf, _ = appendInt(buf, x.tables[p.Entity.Name].id, hs[src.taken].ID)
 			return buf
 		}
-		src.pending = make([]load.Record, len(hs))
+		recs := make([]load.Record, len(hs))
 		for i := range hs {
-			src.pending[i] = hs[i].Record
+			recs[i] = hs[i].Record
 		}
+		src.pending = recs
 		src.start(len(hs))
 		n, err := x.copyIn(ctx, p.Table, cols, src.appendRow)
 		if err != nil {
-			return x.directCopyError(p, src, err)
+			return x.directCopyError("copy into "+p.Table, p, src, recs, err)
 		}
 		total += n
 		return nil
@@ -169,18 +170,50 @@ func readAhead(ctx context.Context, rows load.Batches) <-chan chunk {
 	return out
 }
 
-// directCopyError explains a unique violation of the direct COPY: a key
-// repeated in the load, or a row the bookkeeping does not know.
-func (x *pgTx) directCopyError(p *core.Mapping, src *pgSource, err error) error {
+// directCopyError explains a unique violation of the direct path's
+// COPY of a chunk (into the table, or of its bookkeeping): a key repeated
+// in the load, or a row the bookkeeping does not know.
+func (x *pgTx) directCopyError(doing string, p *core.Mapping, src *pgSource, chunk []load.Record, err error) error {
 	var pe *pgconn.PgError
 	if src.err != nil || !errors.As(err, &pe) || pe.Code != pgUniqueViolation {
-		return x.copyError("copy into "+p.Table, src, err)
+		if src.err != nil {
+			return src.err
+		}
+		return x.t.fail(doing, err)
 	}
-	if len(src.suspects) > 0 {
-		s := src.suspects[0]
-		return fmt.Errorf("line %d: duplicate key %q", s.line, s.key)
+	if derr := duplicateKey(p, chunk, pe.Detail); derr != nil {
+		return derr
 	}
-	return x.t.fail("copy into "+p.Table+": a row of the load collides with a row the environment's bookkeeping does not know", err)
+	return x.t.fail(doing+": a row of the load collides with a row the environment's bookkeeping does not know", err)
+}
+
+// duplicateKey names the repeated key a unique violation of a chunk's
+// COPY met: a key twice in the chunk, else the chunk's key the server's
+// detail names ("Key (external_id)=(C9) already exists.", "Key (entity,
+// key)=(contacts, C9) …": its first occurrence is in an earlier chunk);
+// nil when neither. The records are only read on this failure path.
+func duplicateKey(p *core.Mapping, chunk []load.Record, detail string) error {
+	first := make(map[string]int, len(chunk))
+	for _, r := range chunk {
+		if len(r.Values) != len(p.Columns) {
+			continue
+		}
+		k := r.Values[p.KeyIndex]
+		if l, ok := first[k]; ok {
+			return fmt.Errorf("line %d: duplicate key %q (first on line %d)", r.Line, k, l)
+		}
+		first[k] = r.Line
+	}
+	for _, r := range chunk {
+		if len(r.Values) != len(p.Columns) {
+			continue
+		}
+		k := r.Values[p.KeyIndex]
+		if strings.Contains(detail, "=("+k+")") || strings.Contains(detail, ", "+k+")") {
+			return fmt.Errorf("line %d: duplicate key %q", r.Line, k)
+		}
+	}
+	return nil
 }
 
 // pgUniqueViolation is SQLSTATE unique_violation.
@@ -246,7 +279,7 @@ func (b *pgBook) copy(ctx context.Context, x *pgTx) error {
 	}
 	cols := []string{"entity", "key", "fingerprint", "target_id", core.SkipColumn}
 	if _, err := x.copyIn(ctx, "handover_rows", cols, next); err != nil {
-		return x.t.fail("record bookkeeping", err)
+		return err // the caller says what failed (directCopyError)
 	}
 	clear(b.skips)
 	b.keys, b.fps, b.ids, b.skips = b.keys[:0], b.fps[:0], b.ids[:0], b.skips[:0]

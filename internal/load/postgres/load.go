@@ -23,7 +23,7 @@ func (x *pgTx) Load(ctx context.Context, e *format.Entity, rows load.Batches) (l
 		x.Failed = err
 		return load.Counts{}, fmt.Errorf("load %s: %w", e.Name, err)
 	}
-	delete(x.refs, e.Name) // its keys changed
+	x.forgetRefs(e.Name) // its keys changed
 	return c, nil
 }
 
@@ -51,22 +51,43 @@ func (x *pgTx) copyError(doing string, src *pgSource, err error) error {
 	return x.t.fail(doing, err)
 }
 
-// refIDs returns, per field, the bookkeeping (key → target id) of the
-// entity a ref field points to (nil for other fields), read once per
-// transaction.
-func (x *pgTx) refIDs(ctx context.Context, p *core.Mapping) ([]*core.Book, error) {
-	out := make([]*core.Book, len(p.Entity.Fields))
+// refIDs returns, per field, the index (key → target id) of the entity a
+// ref field points to (nil for other fields), read once per transaction
+// (until a load or a removal changes that entity).
+func (x *pgTx) refIDs(ctx context.Context, p *core.Mapping) ([]*core.RefIndex, error) {
+	out := make([]*core.RefIndex, len(p.Entity.Fields))
 	for i, f := range p.Entity.Fields {
 		if f.Type != format.Ref {
 			continue
 		}
-		b, err := x.refBook(ctx, f.Entity)
-		if err != nil {
-			return nil, err
+		idx, ok := x.refIdx[f.Entity]
+		if !ok {
+			var err error
+			if idx, err = x.readRefIndex(ctx, f.Entity); err != nil { // book.go
+				return nil, err
+			}
+			x.refIdx[f.Entity] = idx
 		}
-		out[i] = b
+		out[i] = idx
 	}
 	return out, nil
+}
+
+// forgetRefs drops what the transaction holds of entity's bookkeeping
+// (its keys or ids changed).
+func (x *pgTx) forgetRefs(entity string) {
+	delete(x.refs, entity)
+	if idx := x.refIdx[entity]; idx != nil {
+		idx.Close()
+		delete(x.refIdx, entity)
+	}
+}
+
+// closeRefs removes the files of the reference indexes.
+func (x *pgTx) closeRefs() {
+	for e := range x.refIdx {
+		x.forgetRefs(e)
+	}
 }
 
 // refBook returns the bookkeeping of an entity, read once per transaction

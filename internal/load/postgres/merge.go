@@ -42,7 +42,7 @@ func (x *pgTx) loadMerge(ctx context.Context, p *core.Mapping, rows load.Batches
 		return load.Counts{}, x.copyError("copy into the staging table", src, err)
 	}
 	load.AfterCopy(ctx, p.Entity.Name)
-	if err := x.checkStage(ctx, p, src.suspects); err != nil {
+	if err := x.checkStage(ctx, p); err != nil {
 		return load.Counts{}, err
 	}
 	c, err := x.merge(ctx, p)
@@ -83,25 +83,10 @@ func stageDDL(p *core.Mapping) string {
 	return b.String()
 }
 
-// checkStage refuses duplicate keys and references that resolve nowhere.
-func (x *pgTx) checkStage(ctx context.Context, p *core.Mapping, suspects []suspect) error {
-	if len(suspects) > 0 {
-		keys := make([]string, len(suspects))
-		for i, s := range suspects {
-			keys[i] = s.key
-		}
-		const q = `SELECT k, min(line), max(line) FROM ` + stageTable + ` WHERE k = ANY($1)
-			GROUP BY k HAVING count(*) > 1 ORDER BY 3 LIMIT 1`
-		var key string
-		var first, line int64
-		err := x.tx.QueryRow(ctx, q, keys).Scan(&key, &first, &line)
-		if err == nil {
-			return fmt.Errorf("line %d: duplicate key %q (first on line %d)", line, key, first)
-		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return x.t.fail("check keys", err)
-		}
-	}
+// checkStage refuses references that resolve nowhere. (A key repeated in
+// the load never reaches the staging table: loadDelta finds it in the
+// bookkeeping first.)
+func (x *pgTx) checkStage(ctx context.Context, p *core.Mapping) error {
 	for i, f := range p.Entity.Fields {
 		if f.Type != format.Ref {
 			continue

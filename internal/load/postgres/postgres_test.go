@@ -37,3 +37,10 @@ func TestPostgresDelta(t *testing.T) {
 	testenv.Postgres(t)
 	loadtest.RunDelta(t, loadtest.Postgres(Open))
 }
+
+// TestPostgresLarge loads past a COPY chunk with a memory budget of
+// 256 KiB: the structures' key → id index spills to disk (32 KiB share).
+func TestPostgresLarge(t *testing.T) {
+	testenv.Postgres(t)
+	loadtest.RunLarge(t, loadtest.Postgres(Open), load.Options{Env: "dev", Memory: 256 << 10})
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"strings"
 
@@ -37,23 +36,16 @@ type pgSource struct {
 	fixed load.Record
 	eof   bool
 	err   error
-
-	// Keys seen, by hash: a repeated hash is a suspected duplicate key,
-	// confirmed (or not) against the staged rows.
-	seed     maphash.Seed
-	seen     core.HashSet
-	suspects []suspect
 }
 
-// suspect is a key whose hash was seen before, and the line it is on.
-type suspect struct {
-	key  string
-	line int
-}
+// pgSource keeps no set of the keys it met: the engine rejects a repeated
+// key before the load sees it, and a load's own check costs memory that
+// grows with the rows. The database still refuses one (the key's unique
+// index, the bookkeeping's primary key): the direct path then names it
+// (duplicateKey), the delta path finds it in the bookkeeping first.
 
 func newPGSource(ctx context.Context, rows load.Batches, p *core.Mapping, enc *pgRowEncoder, lead int) *pgSource {
-	return &pgSource{ctx: ctx, rows: rows, p: p, enc: enc, cols: lead + len(p.Columns),
-		seed: maphash.MakeSeed()}
+	return &pgSource{ctx: ctx, rows: rows, p: p, enc: enc, cols: lead + len(p.Columns)}
 }
 
 // fill reads batches until n records are pending or the input ends.
@@ -99,11 +91,6 @@ func (s *pgSource) appendRow(buf []byte) ([]byte, bool, error) {
 		if err := s.p.Check(r); err != nil {
 			return s.fail(buf, err)
 		}
-		key := r.Values[s.p.KeyIndex]
-		k := maphash.String(s.seed, key)
-		if s.seen.Add(k) {
-			s.suspects = append(s.suspects, suspect{key: key, line: r.Line})
-		}
 		fp := s.h.Of(r)
 		rec := r
 		if s.fix != nil {
@@ -130,9 +117,12 @@ func (s *pgSource) appendRow(buf []byte) ([]byte, bool, error) {
 	}
 }
 
-// pop drops the record just written or held.
+// pop drops the record just written or held. A COPY of a given number of
+// records (a chunk) leaves them in place, for duplicateKey.
 func (s *pgSource) pop() {
-	s.pending[0] = load.Record{}
+	if s.limit == 0 {
+		s.pending[0] = load.Record{}
+	}
 	s.pending = s.pending[1:]
 	s.taken++
 }

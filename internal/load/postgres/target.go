@@ -114,7 +114,8 @@ func (t *pgTarget) Begin(ctx context.Context, f *format.Format) (load.Tx, error)
 	if err != nil {
 		return nil, err
 	}
-	x := &pgTx{t: t, tx: tx, TxState: core.NewTxState(), tables: map[string]*pgTable{}, refs: map[string]*core.Book{}}
+	x := &pgTx{t: t, tx: tx, TxState: core.NewTxState(), tables: map[string]*pgTable{}, refs: map[string]*core.Book{},
+		refIdx: map[string]*core.RefIndex{}}
 	for _, p := range ps {
 		x.Mappings[p.Entity.Name] = p
 	}
@@ -197,11 +198,12 @@ func (t *pgTarget) fail(doing string, err error) error {
 type pgTx struct {
 	t            *pgTarget
 	tx           pgx.Tx
-	core.TxState                       // mappings, first failed load, done
-	tables       map[string]*pgTable   // by entity
-	refs         map[string]*core.Book // bookkeeping of referenced entities, once read
-	delta        *core.DeltaState      // delta.go: what Sweep needs; nil until used
-	prefetched   map[string]*core.Book // skip.go: the bookkeeping Skips read for the next Load
+	core.TxState                           // mappings, first failed load, done
+	tables       map[string]*pgTable       // by entity
+	refs         map[string]*core.Book     // bookkeeping of entities fix-ups link to, once read
+	refIdx       map[string]*core.RefIndex // key → target id of referenced entities, once read (load.go)
+	delta        *core.DeltaState          // delta.go: what Sweep needs; nil until used
+	prefetched   map[string]*core.Book     // skip.go: the bookkeeping Skips read for the next Load
 }
 
 const pgBookkeeping = `
@@ -298,6 +300,7 @@ func (x *pgTx) Commit(ctx context.Context) error {
 	}
 	load.BeforeCommit(ctx)
 	x.Done = true
+	x.closeRefs()
 	if err := x.tx.Commit(ctx); err != nil {
 		return x.t.fail("commit", err)
 	}
@@ -310,6 +313,7 @@ func (x *pgTx) Rollback(ctx context.Context) error {
 		return nil
 	}
 	x.Done = true
+	x.closeRefs()
 	if x.tx.Conn().IsClosed() {
 		return nil // the server rolled back when the connection ended
 	}

@@ -39,8 +39,8 @@ const (
 // converting each canonical value for its column.
 type pgRowEncoder struct {
 	p      *core.Mapping
-	kinds  []colKind    // per field
-	refIDs []*core.Book // per field: a ref's key → target id; nil: refs stay keys
+	kinds  []colKind        // per field
+	refIDs []*core.RefIndex // per field: a ref's key → target id; nil: refs stay keys
 }
 
 // appendFields appends the fields of r (the caller wrote the row header
@@ -54,11 +54,14 @@ func (e *pgRowEncoder) appendFields(buf []byte, r *load.Record) ([]byte, error) 
 		}
 		var ok bool
 		if f.Type == format.Ref && e.refIDs != nil {
-			ref, found := e.refIDs[i].Find(v)
+			id, found, err := e.refIDs[i].Find(v)
+			if err != nil {
+				return nil, err
+			}
 			if !found {
 				return nil, fmt.Errorf("line %d: field %s: key %q not found in %s", r.Line, f.Name, v, f.Entity)
 			}
-			buf, ok = appendInt(buf, e.kinds[i], e.refIDs[i].IDs[ref])
+			buf, ok = appendInt(buf, e.kinds[i], id)
 		} else {
 			buf, ok = appendValue(buf, e.kinds[i], f.Type, v)
 		}
