@@ -11,7 +11,8 @@ import (
 // Seen is what the engine saw of one entity in the extraction.
 type Seen struct {
 	// Has reports whether a valid or a rejected row of the extraction has
-	// the key. Nil: no key (every row of the environment is absent).
+	// the key. Nil: no key (every row of the environment is absent). The
+	// key may share memory the caller reuses: Has must not keep it.
 	Has func(key string) bool
 	// Unkeyed counts rejected rows whose key could not be read (a ragged
 	// row, an invalid key). While there are any, the delete policy is held
