@@ -20,12 +20,14 @@ package engine
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -72,12 +74,12 @@ func benchFixup(b *testing.B, fresh func(*testing.B) string) {
 		p.Fixups = nil
 		dsn := fresh(b) // creating the database is not the import's time
 		plain := startSample(b, "handover", rows, firstRun+i)
-		benchImportProto(b, p, x, dsn, i, nil)
+		benchImportProto(b, p, x, dsn, i, nil, plain.server(dsn))
 		without += plain.stop(b)
 		p.Fixups = rules
 		dsn = fresh(b)
 		fixed := startSample(b, "handover-fixup", rows, firstRun+i)
-		proto := benchImportProto(b, p, x, dsn, i, &pass)
+		proto := benchImportProto(b, p, x, dsn, i, &pass, fixed.server(dsn))
 		with += fixed.stop(b)
 		if f := proto.Fixups[0]; f.Rows != int64((rows+every-1)/every) || f.Unresolved != 0 {
 			b.Fatalf("fix-up %+v", f)
@@ -103,6 +105,9 @@ type benchSample struct {
 	User     float64 `json:"user_s"`
 	Sys      float64 `json:"sys_s"`
 	Load1    float64 `json:"load1"`
+	// ServerCPU is the PostgreSQL backend's user + sys time serving the
+	// import (read from /proc before the connection closes); 0 on SQLite.
+	ServerCPU float64 `json:"server_cpu_s,omitempty"`
 
 	start time.Time
 	ru    syscall.Rusage
@@ -169,9 +174,49 @@ func (t timedTx) PrepareFixups(rules []*fixup.Rule) {
 	}
 }
 
+// server returns what reads the CPU time of the PostgreSQL backends that
+// serve dsn's database into the sample, before the import's connection
+// closes; nil for another database.
+func (s *benchSample) server(dsn string) func() {
+	u, err := url.Parse(dsn)
+	if err != nil || !strings.HasPrefix(u.Scheme, "postgres") {
+		return nil
+	}
+	db := strings.TrimPrefix(u.Path, "/")
+	return func() { s.ServerCPU = backendCPU(db) }
+}
+
+// backendCPU sums the user + sys time of the PostgreSQL processes that
+// serve database db ("postgres: 15/main: user db host(port) state"), in
+// seconds (clock ticks of 1/100 s).
+func backendCPU(db string) float64 {
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	var ticks int64
+	for _, c := range procs {
+		cmd, err := os.ReadFile(c)
+		if err != nil || !strings.HasPrefix(string(cmd), "postgres: ") || !strings.Contains(string(cmd), " "+db+" ") {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join(filepath.Dir(c), "stat"))
+		if err != nil {
+			continue
+		}
+		// Fields after the command's closing parenthesis: state is the
+		// 3rd field of the line, utime and stime the 14th and 15th.
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(f) > 12 {
+			u, _ := strconv.ParseInt(f[11], 10, 64)
+			s, _ := strconv.ParseInt(f[12], 10, 64)
+			ticks += u + s
+		}
+	}
+	return float64(ticks) / 100
+}
+
 // benchImportProto imports x into dsn and commits, as handover import
-// does; the fix-up pass's time is added to pass when it is not nil.
-func benchImportProto(b *testing.B, p *project.Project, x *extract.Extraction, dsn string, i int, pass *time.Duration) *protocol.Protocol {
+// does; the fix-up pass's time is added to pass when it is not nil, and
+// done (when not nil) runs after the commit, before the connection closes.
+func benchImportProto(b *testing.B, p *project.Project, x *extract.Extraction, dsn string, i int, pass *time.Duration, done func()) *protocol.Protocol {
 	ctx := context.Background()
 	target, err := targets.Open(ctx, dsn, load.Options{Env: "bench"})
 	if err != nil {
@@ -193,6 +238,9 @@ func benchImportProto(b *testing.B, p *project.Project, x *extract.Extraction, d
 	}
 	if err := tx.Commit(ctx); err != nil {
 		b.Fatal(err)
+	}
+	if done != nil {
+		done()
 	}
 	return proto
 }

@@ -55,6 +55,13 @@ func (x *pgTx) loadDirect(ctx context.Context, p *core.Mapping, seq string, rows
 	var held core.Spill
 	defer held.Close()
 	if fix != nil {
+		var empty bool
+		if err := x.tx.QueryRow(ctx, "SELECT NOT EXISTS (SELECT 1 FROM "+pgQuote(p.Table)+")").Scan(&empty); err != nil {
+			return load.Counts{}, x.t.fail("read "+p.Table, err)
+		}
+		if empty {
+			fix.WritesWholeTable() // every row goes through fix, held ones too
+		}
 		src.fix = fix
 		src.hold = func(r *load.Record, fp core.Fingerprint) error {
 			id := ids[src.taken]

@@ -117,6 +117,7 @@ func (pr progress) share(rows []fixup.Row) float64 {
 func RunFixups(ctx context.Context, b FixupBackend, st *TxState, rules []*fixup.Rule, report func(fixup.Unresolved) error) ([]fixup.Counts, error) {
 	mappings := st.Mappings
 	inline := st.inlineCounts()
+	clean := st.cleanGroups()
 	st.inline = nil
 	var out []fixup.Counts
 	keys := &fixupKeys{b: b, asked: map[string]int{}, size: map[string]int{}, all: map[string]map[string]int64{}}
@@ -125,12 +126,16 @@ func RunFixups(ctx context.Context, b FixupBackend, st *TxState, rules []*fixup.
 		if err != nil {
 			return nil, err
 		}
+		f := g.NewFixer(keys.resolve, report)
+		f.Add(inline)
+		if clean[fixupField{g.Entity, col}] {
+			out = append(out, f.Counts()...) // the load rewrote every match
+			continue
+		}
 		var pr progress
 		if pr.lo, pr.hi, err = b.FixupIDs(ctx, p); err != nil {
 			return nil, fmt.Errorf("fix-up %s.%s: %w", g.Entity, g.Field, err)
 		}
-		f := g.NewFixer(keys.resolve, report)
-		f.Add(inline)
 		err = b.FixupScan(ctx, p, col, g, func(rows []fixup.Row) error {
 			keys.done = pr.share(rows)
 			changed, err := f.Chunk(ctx, rows)

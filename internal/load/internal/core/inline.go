@@ -26,6 +26,10 @@ import (
 type inlineGroup struct {
 	col   int
 	fixer *fixup.Fixer
+	// whole: the load wrote every row the table holds (it was empty);
+	// left: it wrote a row with a match it did not rewrite. Whole and not
+	// left, the pass has nothing to find (RunFixups skips its scan).
+	whole, left bool
 }
 
 // PrepareFixups takes the rules the import's pass will run, so that loads
@@ -39,6 +43,26 @@ func (s *TxState) PrepareFixups(rules []*fixup.Rule) {
 		}
 		s.inline[p.Entity.Name] = append(s.inline[p.Entity.Name], &inlineGroup{col: col, fixer: g.NewFixer(nil, nil)})
 	}
+}
+
+// fixupField names the field a group of rules rewrites.
+type fixupField struct {
+	entity string
+	col    int
+}
+
+// cleanGroups are the fields whose whole table the loads wrote with every
+// match rewritten: the pass would find nothing there.
+func (s *TxState) cleanGroups() map[fixupField]bool {
+	out := map[fixupField]bool{}
+	for e, gs := range s.inline {
+		for _, g := range gs {
+			if g.whole && !g.left {
+				out[fixupField{e, g.col}] = true
+			}
+		}
+	}
+	return out
 }
 
 // inlineCounts are the counts of the rows rewritten at insert time.
@@ -111,6 +135,16 @@ func (s *TxState) RowFixer(ctx context.Context, p *Mapping, self *Book, book fun
 // missing is left to the pass.
 func (f *RowFixer) SetFinal() { f.final = true }
 
+// WritesWholeTable says the load writes every row its entity's table will
+// hold (the table was empty) and applies the fixer to each, the rows it
+// holds back too: when no row keeps a match, the pass after the loads need
+// not scan the table. A load that cannot hold rows must not say so.
+func (f *RowFixer) WritesWholeTable() {
+	for _, g := range f.groups {
+		g.whole = true
+	}
+}
+
 func (f *RowFixer) look(entity, key string) (int64, fixup.Known) {
 	if entity != f.entity {
 		b := f.others[entity]
@@ -145,8 +179,11 @@ func (f *RowFixer) Apply(values []string) (out []string, later bool) {
 			continue
 		}
 		nt, k := g.fixer.Inline(t, f.look)
-		if k == fixup.Later {
+		switch k {
+		case fixup.Later:
 			return values, true
+		case fixup.Unknown:
+			g.left = true // written as delivered: the pass decides
 		}
 		f.results, f.found = append(f.results, nt), append(f.found, k == fixup.Found)
 	}

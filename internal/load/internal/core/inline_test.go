@@ -1,10 +1,12 @@
 package core
 
 import (
+	"context"
 	"testing"
 
 	"github.com/handover/handover/internal/fixup"
 	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/project/conf"
 )
 
 // TestRowFixerKnows checks what a load may take as known when it writes a
@@ -55,6 +57,56 @@ func TestRowFixerKnows(t *testing.T) {
 		}
 		if _, k := f.look("contacts", "old"); policy == format.RemovedDelete && k != fixup.Unknown {
 			t.Errorf("delete: after SetFinal an old row never met is %v (the removal deletes it)", k)
+		}
+	}
+}
+
+// TestCleanGroups: the pass may skip a field only when the load wrote its
+// whole table (WritesWholeTable) and left no match as delivered.
+func TestCleanGroups(t *testing.T) {
+	e := &format.Entity{Name: "contacts", Table: "contacts", Key: "external_id", Fields: []*format.Field{
+		{Name: "external_id", Column: "external_id", Type: format.String}, {Name: "notes", Column: "notes", Type: format.String}}}
+	if err := e.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	f := &format.Format{Entities: []*format.Entity{e}}
+	errs := &conf.Errors{}
+	rules := fixup.Compile([]fixup.Spec{{On: "contacts", Field: "notes", Match: `see (\d+)`, Entity: "contacts", Replace: "see #{id}"}}, f, errs)
+	if errs.Len() > 0 {
+		t.Fatal(errs)
+	}
+	ps, err := Mappings(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		whole bool
+		notes []string
+		clean bool
+	}{
+		{"every link rewritten", true, []string{"see 1", "no link"}, true},
+		{"a link to a missing key", true, []string{"see 1", "see 9"}, false},
+		{"the table was not empty", false, []string{"see 1"}, false},
+	} {
+		st := NewTxState()
+		st.Mappings["contacts"] = ps[0]
+		st.PrepareFixups(rules)
+		self := NewBook()
+		self.MarkSeen(self.Add("1", Fingerprint{}, 1))
+		fx, err := st.RowFixer(context.Background(), ps[0], self, nil)
+		if err != nil || fx == nil {
+			t.Fatalf("%s: fixer %v, %v", c.name, fx, err)
+		}
+		if c.whole {
+			fx.WritesWholeTable()
+		}
+		fx.SetFinal()
+		for _, n := range c.notes {
+			fx.Apply([]string{"1", n})
+		}
+		if got := st.cleanGroups()[fixupField{"contacts", 1}]; got != c.clean {
+			t.Errorf("%s: clean %v, want %v", c.name, got, c.clean)
 		}
 	}
 }
