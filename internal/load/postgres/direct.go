@@ -16,8 +16,9 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// directChunk is how many records one COPY of the direct path carries.
-const directChunk = 32768
+// directChunk is how many records one COPY of the direct path carries (a
+// variable only so that tests can make chunks small).
+var directChunk = 32768
 
 // chunk is a run of records read ahead, or why reading stopped.
 type chunk struct {

@@ -24,7 +24,7 @@ func (s *sliceBatches) Next(context.Context) ([]load.Record, error) {
 }
 
 func TestReadAheadChunks(t *testing.T) {
-	const n = 2*directChunk + 100
+	n := 2*directChunk + 100
 	rows := &sliceBatches{batch: make([]load.Record, 4096), left: n}
 	var sizes []int
 	for ch := range readAhead(context.Background(), rows) {

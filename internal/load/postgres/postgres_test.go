@@ -33,6 +33,17 @@ func TestPostgresFixup(t *testing.T) {
 	loadtest.RunFixups(t, loadtest.Postgres(Open))
 }
 
+// TestPostgresFixupHeldAcrossChunks runs the random-links comparison with
+// chunks of 97 rows: rows linking to a row of a later chunk are held back
+// and written after the last one (with 3,000 rows in one chunk of 32,768,
+// no row is ever held, so RunFixups alone does not reach that path).
+func TestPostgresFixupHeldAcrossChunks(t *testing.T) {
+	testenv.Postgres(t)
+	defer func(n int) { directChunk = n }(directChunk)
+	directChunk = 97
+	loadtest.RunFixupsRandom(t, loadtest.Postgres(Open))
+}
+
 func TestPostgresDelta(t *testing.T) {
 	testenv.Postgres(t)
 	loadtest.RunDelta(t, loadtest.Postgres(Open))
