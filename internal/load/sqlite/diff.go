@@ -15,11 +15,11 @@ import (
 
 // BeginDiff starts a transaction that computes what an import would do.
 func (t *sqliteTarget) BeginDiff(ctx context.Context, f *format.Format) (load.DiffTx, error) {
-	tx, err := t.Begin(ctx, f)
+	tx, err := t.begin(ctx, f, false)
 	if err != nil {
 		return nil, err
 	}
-	return core.NewDiffTx(tx.(*sqliteTx)), nil
+	return core.NewDiffTx(tx), nil
 }
 
 // FreshBook reads an entity's bookkeeping into a bookIndex sized first

@@ -153,3 +153,32 @@ func TestImportWithAReaderStaysInWAL(t *testing.T) {
 		t.Errorf("after the import the database is in journal mode %s, want wal", mode)
 	}
 }
+
+// TestDiffStaysInWAL: a diff, always rolled back, gains nothing from a
+// rollback journal and keeps the database readable by others meanwhile.
+func TestDiffStaysInWAL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dev.db")
+	importItems(t, path, 10, "delete")
+	ctx := context.Background()
+	target, err := Open(ctx, "sqlite://"+path, load.Options{Env: "dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	dt, err := load.BeginDiff(ctx, target, journalFormat())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dt.Rollback(ctx)
+	if mode := fileJournalMode(t, path); mode != "wal" {
+		t.Errorf("during a diff the database is in journal mode %s, want wal", mode)
+	}
+	reader, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	if n := countItems(t, reader); n != 10 {
+		t.Errorf("another connection reads %d items during the diff, want 10", n)
+	}
+}

@@ -87,11 +87,21 @@ func isSQLiteBusy(err error) bool {
 
 // Begin takes the write lock, sets up the bookkeeping and the target tables.
 func (t *sqliteTarget) Begin(ctx context.Context, f *format.Format) (load.Tx, error) {
+	x, err := t.begin(ctx, f, true)
+	if err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// begin is Begin; mayJournal says whether the transaction may write with
+// a rollback journal (a diff, always rolled back, stays in WAL).
+func (t *sqliteTarget) begin(ctx context.Context, f *format.Format, mayJournal bool) (*sqliteTx, error) {
 	ps, err := core.Mappings(f)
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	conn, journal, err := t.lock(ctx)
+	conn, journal, err := t.lock(ctx, mayJournal)
 	if err != nil {
 		return nil, err
 	}
@@ -107,17 +117,18 @@ func (t *sqliteTarget) Begin(ctx context.Context, f *format.Format) (load.Tx, er
 }
 
 // lock returns a connection in a transaction holding the write lock, and
-// whether the transaction writes with a rollback journal (journal.go).
+// whether the transaction writes with a rollback journal (journal.go; only
+// if mayJournal).
 // BEGIN IMMEDIATE takes the lock now; a second import waits busy_timeout
 // for it, again until LockWait is over, and is then refused.
-func (t *sqliteTarget) lock(ctx context.Context) (*sql.Conn, bool, error) {
+func (t *sqliteTarget) lock(ctx context.Context, mayJournal bool) (*sql.Conn, bool, error) {
 	w := load.NewWaiter(t.opts)
 	for {
 		conn, err := t.db.Conn(ctx)
 		if err != nil {
 			return nil, false, fmt.Errorf("begin import: %w", err)
 		}
-		journal := rollbackJournal(ctx, conn)
+		journal := mayJournal && rollbackJournal(ctx, conn)
 		_, err = conn.ExecContext(ctx, "BEGIN IMMEDIATE")
 		if err == nil {
 			return conn, journal, nil
