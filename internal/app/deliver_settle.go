@@ -137,16 +137,11 @@ func (s *Service) recordDelivery(ctx context.Context, p *project.Project, x *ext
 		return fmt.Errorf("extraction %d stored, but not recorded: %w", x.Number, err)
 	}
 	defer st.Close()
-	var size int64
 	names := make([]string, 0, len(x.Files))
 	for _, f := range x.Files {
-		size += f.Size
 		names = append(names, f.Path)
 	}
-	detail := fmt.Sprintf("extraction %d: %d files, %d bytes", x.Number, len(x.Files), size)
-	if x.Label != "" {
-		detail += fmt.Sprintf(", label %q", x.Label)
-	}
+	detail := receiveDetail(x)
 	if recovering && s.audited(ctx, st, ActionReceive, detail) {
 		detail = ""
 	}

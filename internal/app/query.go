@@ -125,6 +125,14 @@ func (s *Service) Receive(ctx context.Context, req ReceiveRequest) (*extract.Ext
 	if err != nil {
 		return nil, fmt.Errorf("receive: %w", err)
 	}
+	if err := ss.st.Audit(context.WithoutCancel(ctx), req.Actor.String(), ActionReceive, receiveDetail(x), x.Received); err != nil {
+		return x, fmt.Errorf("receive: extraction %d stored, but not audited: %w", x.Number, err)
+	}
+	return x, nil
+}
+
+// receiveDetail is the audit log's detail of a receive of x.
+func receiveDetail(x *extract.Extraction) string {
 	var size int64
 	for _, f := range x.Files {
 		size += f.Size
@@ -133,8 +141,5 @@ func (s *Service) Receive(ctx context.Context, req ReceiveRequest) (*extract.Ext
 	if x.Label != "" {
 		detail += fmt.Sprintf(", label %q", x.Label)
 	}
-	if err := ss.st.Audit(context.WithoutCancel(ctx), req.Actor.String(), ActionReceive, detail, x.Received); err != nil {
-		return x, fmt.Errorf("receive: extraction %d stored, but not audited: %w", x.Number, err)
-	}
-	return x, nil
+	return detail
 }
