@@ -142,10 +142,13 @@ func (s *Service) recordDelivery(ctx context.Context, p *project.Project, x *ext
 		names = append(names, f.Path)
 	}
 	detail := receiveDetail(x)
-	if recovering && s.audited(ctx, st, ActionReceive, detail) {
-		detail = ""
+	done := false
+	if recovering {
+		if done, err = audited(ctx, st, ActionReceive, detail); err != nil {
+			return fmt.Errorf("extraction %d stored, but not recorded: %w", x.Number, err)
+		}
 	}
-	if detail != "" {
+	if !done {
 		if err := st.Audit(ctx, actor.String(), ActionReceive, detail, x.Received); err != nil {
 			return fmt.Errorf("receive: extraction %d stored, but not audited: %w", x.Number, err)
 		}
@@ -167,16 +170,17 @@ func (s *Service) recordDelivery(ctx context.Context, p *project.Project, x *ext
 }
 
 // audited reports whether the audit log has an entry of action with
-// detail.
-func (s *Service) audited(ctx context.Context, st Store, action, detail string) bool {
+// detail. A log it cannot read is an error, not a "no": an entry written
+// again would say the delivery was received twice.
+func audited(ctx context.Context, st Store, action, detail string) (bool, error) {
 	log, err := st.AuditLog(ctx)
 	if err != nil {
-		return false
+		return false, fmt.Errorf("read the audit log: %w", err)
 	}
 	for _, e := range log {
 		if e.Action == action && e.Detail == detail {
-			return true
+			return true, nil
 		}
 	}
-	return false
+	return false, nil
 }
