@@ -88,17 +88,9 @@ func Run(t *testing.T, h Harness) {
 func ImportAll(t *testing.T, h Harness, dsn string, ss, cs []load.Record) (load.Counts, load.Counts) {
 	t.Helper()
 	ctx := Context(t)
-	target, err := h.Open(ctx, dsn, load.Options{Env: "dev", Now: fixedNow})
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	defer target.Close()
 	f := testFormat()
-	tx, err := target.Begin(ctx, f)
-	if err != nil {
-		t.Fatalf("Begin: %v", err)
-	}
-	defer tx.Rollback(ctx)
+	tx, end := begin(ctx, t, h, dsn, load.Options{Env: "dev", Now: fixedNow}, f)
+	defer end()
 	cs1, err := tx.Load(ctx, f.Entities[0], rowsOf(ss))
 	if err != nil {
 		t.Fatalf("Load structures: %v", err)
@@ -276,16 +268,8 @@ func loadFails(t *testing.T, h Harness, dsn string, cs []load.Record) error {
 	t.Helper()
 	ctx := Context(t)
 	f := testFormat()
-	target, err := h.Open(ctx, dsn, load.Options{Env: "dev"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer target.Close()
-	tx, err := target.Begin(ctx, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
+	tx, end := begin(ctx, t, h, dsn, load.Options{Env: "dev"}, f)
+	defer end()
 	if _, err := tx.Load(ctx, f.Entities[0], rowsOf(StructureRows())); err != nil {
 		t.Fatal(err)
 	}

@@ -113,16 +113,8 @@ func runTx(t *testing.T, tx load.Tx, f *format.Format, x extraction) result {
 func deltaImport(t *testing.T, h Harness, dsn string, f *format.Format, x extraction) result {
 	t.Helper()
 	ctx := Context(t)
-	target, err := h.Open(ctx, dsn, load.Options{Env: "dev", Now: fixedNow})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer target.Close()
-	tx, err := target.Begin(ctx, f)
-	if err != nil {
-		t.Fatalf("Begin: %v", err)
-	}
-	defer tx.Rollback(ctx)
+	tx, end := begin(ctx, t, h, dsn, load.Options{Env: "dev", Now: fixedNow}, f)
+	defer end()
 	r := runTx(t, tx, f, x)
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatalf("Commit: %v", err)

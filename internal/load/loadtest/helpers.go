@@ -86,3 +86,22 @@ func cloneRows(rs []load.Record) []load.Record {
 	}
 	return out
 }
+
+// begin opens dsn with opts and begins an import of f; end rolls back
+// what was not committed and closes the target.
+func begin(ctx context.Context, t testing.TB, h Harness, dsn string, opts load.Options, f *format.Format) (tx load.Tx, end func()) {
+	t.Helper()
+	target, err := h.Open(ctx, dsn, opts)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	tx, err = target.Begin(ctx, f)
+	if err != nil {
+		target.Close()
+		t.Fatalf("Begin: %v", err)
+	}
+	return tx, func() {
+		tx.Rollback(ctx)
+		target.Close()
+	}
+}

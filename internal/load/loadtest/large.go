@@ -37,16 +37,8 @@ func testLargeRefs(t *testing.T, h Harness, opts load.Options) {
 	}
 	ctx := Context(t)
 	f := testFormat()
-	target, err := h.Open(ctx, dsn, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer target.Close()
-	tx, err := target.Begin(ctx, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
+	tx, end := begin(ctx, t, h, dsn, opts, f)
+	defer end()
 	if _, err := tx.Load(ctx, f.Entities[0], rowsOf(largeStructures())); err != nil {
 		t.Fatal(err)
 	}
@@ -77,17 +69,9 @@ func testLargeDuplicate(t *testing.T, h Harness, opts load.Options) {
 	ss = append(ss, load.Record{Line: largeRows + 2, Values: []string{"S5", "again", ""}})
 	ctx := Context(t)
 	f := testFormat()
-	target, err := h.Open(ctx, dsn, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer target.Close()
-	tx, err := target.Begin(ctx, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
-	_, err = tx.Load(ctx, f.Entities[0], rowsOf(ss))
+	tx, end := begin(ctx, t, h, dsn, opts, f)
+	defer end()
+	_, err := tx.Load(ctx, f.Entities[0], rowsOf(ss))
 	want := fmt.Sprintf(`line %d: duplicate key "S5"`, largeRows+2)
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Load: %v, want an error naming %s", err, want)

@@ -17,16 +17,8 @@ func testRunRecords(t *testing.T, h Harness) {
 	f := testFormat()
 	record := func(run int, commit bool) {
 		t.Helper()
-		target, err := h.Open(ctx, dsn, load.Options{Env: "dev"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer target.Close()
-		tx, err := target.Begin(ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tx.Rollback(ctx)
+		tx, end := begin(ctx, t, h, dsn, load.Options{Env: "dev"}, f)
+		defer end()
 		if _, err := tx.Load(ctx, f.Entities[0], rowsOf(StructureRows())); err != nil {
 			t.Fatal(err)
 		}
