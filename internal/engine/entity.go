@@ -153,7 +153,7 @@ func runEntity(ctx context.Context, o *execution, pl *preparedEntity, st *runSta
 	}
 	c.Inserted, c.Updated, c.Unchanged, c.Removed = counts.Inserted, counts.Updated, counts.Unchanged+skipped, counts.Removed
 	c.Skipped = skipped
-	if res.warnings, err = sweep(ctx, o, e, keys, pl.skip, unkeyed, c); err != nil {
+	if res.warnings, err = sweep(ctx, o, e, keys, unkeyed, c); err != nil {
 		return res, err
 	}
 	res.profile = prof.Profile()

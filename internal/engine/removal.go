@@ -22,14 +22,14 @@ func keyless(e *format.Entity, r *rowResult) bool {
 // has (valid and rejected rows alike) so that it can apply the entity's
 // removal policy to the rows that are absent. It records the counts in c
 // and returns the warnings a migration engineer must see.
-func sweep(ctx context.Context, o *execution, e *format.Entity, keys *entityKeys, sk *skipper, unkeyed int64, c *protocol.Entity) ([]string, error) {
+func sweep(ctx context.Context, o *execution, e *format.Entity, keys *entityKeys, unkeyed int64, c *protocol.Entity) ([]string, error) {
 	sw, ok := o.tx.(load.Sweeper)
 	if !ok {
 		return nil, nil
 	}
 	var lookupErr error
 	has := func(k string) bool {
-		if sk != nil && sk.index.taken(k) {
+		if keys.skip != nil && keys.skip.taken(k) {
 			return true // a skipped row's key, found in memory
 		}
 		f, err := keys.keys.get(k)
