@@ -363,12 +363,12 @@ func (x *skipIndex) take(i, line int) bool {
 	if x.isTaken(i) {
 		return false
 	}
-	x.used[i/64] |= 1 << (i % 64)
+	setBit(x.used, i)
 	x.lines[i] = uint32(min(line, math.MaxUint32))
 	return true
 }
 
-func (x *skipIndex) isTaken(i int) bool { return x.used[i/64]&(1<<(i%64)) != 0 }
+func (x *skipIndex) isTaken(i int) bool { return bit(x.used, i) }
 
 // values fills out (len(e.Fields), reused row after row) with entry i as
 // a sparse record: the key and the cross values in their fields, every

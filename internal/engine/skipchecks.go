@@ -60,8 +60,8 @@ func (x *skipIndex) placeUnique(i int) {
 		s := maphash.Bytes(x.seed, v) & mask
 		for ; u.slots[s] != 0; s = (s + 1) & mask {
 			if e := int(u.slots[s] - 1); string(x.value(e, u.pos)) == string(v) {
-				u.shared[i/64] |= 1 << (i % 64)
-				u.shared[e/64] |= 1 << (e % 64)
+				setBit(u.shared, i)
+				setBit(u.shared, e)
 			}
 		}
 		u.slots[s] = uint32(i + 1)
@@ -100,6 +100,8 @@ func (x *skipIndex) valueEntries(j int, v string, fn func(i int) bool) {
 
 func bit(bits []uint64, i int) bool { return bits[i/64]&(1<<(i%64)) != 0 }
 
+func setBit(bits []uint64, i int) { bits[i/64] |= 1 << (i % 64) }
+
 func (x *skipIndex) claimed(i, slot int) bool {
 	if !x.isTaken(i) {
 		return false
@@ -113,17 +115,17 @@ func (x *skipIndex) claimed(i, slot int) bool {
 // environment holds it for another key.
 func (x *skipIndex) unclaim(i, slot int) { x.unclaimed[uint64(i)<<8|uint64(slot)] = struct{}{} }
 
-func (x *skipIndex) reject(i int) { x.rejected[i/64] |= 1 << (i % 64) }
+func (x *skipIndex) reject(i int) { setBit(x.rejected, i) }
 
 // firstKey returns what the run holds for key from its skipped rows: the
-// line of the row that took the entry of key and whether it was rejected,
-// unless that entry is self.
+// line of the row that took the entry of key and whether it was rejected;
+// nothing for a skipped row (self >= 0), whose key's entry is its own.
 func (x *skipIndex) firstKey(key string, self int) found {
 	if self >= 0 {
 		return found{} // the entry of self's key is self: keys are unique in the bookkeeping
 	}
 	i, ok := x.keyEntry(key)
-	if !ok || i == self || !x.claimed(i, 0) {
+	if !ok || !x.claimed(i, 0) {
 		return found{}
 	}
 	return found{ok: true, line: int(x.lines[i]), rejected: bit(x.rejected, i)}
@@ -176,7 +178,7 @@ func (x *skipIndex) confirm(j int, v, key string) bool {
 	if bit(u.confirmed, i) {
 		return false // the environment reports the key twice: the held index keeps the second
 	}
-	u.confirmed[i/64] |= 1 << (i % 64)
+	setBit(u.confirmed, i)
 	return true
 }
 
