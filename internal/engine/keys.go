@@ -239,41 +239,36 @@ func (k *entityKeys) heldByOther(j int, v, key string, self int) (string, bool, 
 // skipped row's entry (-1: a transformed row), which the skip index
 // records by itself.
 func (k *entityKeys) firstValue(j int, v string, line, self int) (found, error) {
-	u := k.unique[j]
+	var skipped found
 	if k.skip != nil {
-		if f := k.skip.firstValue(j, v, self); f.ok {
-			if self >= 0 {
-				k.skip.unclaim(self, 1+j)
-			}
-			return f, nil
-		}
+		skipped = k.skip.firstValue(j, v, self)
 	}
-	if self < 0 {
-		return u.seen.put(v, line, false)
-	}
-	f, err := u.seen.get(v)
-	if f.ok {
-		k.skip.unclaim(self, 1+j)
-	}
-	return f, err
+	return k.first(k.unique[j].seen, skipped, 1+j, v, line, false, self)
 }
 
 // firstKey is firstValue for the entity's key.
 func (k *entityKeys) firstKey(key string, line int, rejected bool, self int) (found, error) {
+	var skipped found
 	if k.skip != nil {
-		if f := k.skip.firstKey(key, self); f.ok {
-			if self >= 0 {
-				k.skip.unclaim(self, 0)
-			}
-			return f, nil
+		skipped = k.skip.firstKey(key, self)
+	}
+	return k.first(k.keys, skipped, 0, key, line, rejected, self)
+}
+
+// first is firstValue and firstKey: skipped is what the skip index says of
+// v, idx the key index of the transformed rows, slot v's place in the skip
+// index's unclaimed set. A skipped row (self >= 0) whose value another row
+// had first unclaims it; a transformed row is recorded in idx when first.
+func (k *entityKeys) first(idx *keyIndex, skipped found, slot int, v string, line int, rejected bool, self int) (found, error) {
+	f, err := skipped, error(nil)
+	if !f.ok {
+		if self < 0 {
+			return idx.put(v, line, rejected)
 		}
+		f, err = idx.get(v)
 	}
-	if self < 0 {
-		return k.keys.put(key, line, rejected)
-	}
-	f, err := k.keys.get(key)
-	if f.ok {
-		k.skip.unclaim(self, 0)
+	if f.ok && self >= 0 {
+		k.skip.unclaim(self, slot)
 	}
 	return f, err
 }
