@@ -499,6 +499,16 @@ func testSkipEdgeCases(t *testing.T, fresh func() string) {
 	step(7, func(c *protocol.Entity) string {
 		return expect(c.Rejected == 3 && c.Skipped == 2, "C2's unchanged row and the two third rows rejected, C1 and C3 skipped")
 	})
+	// A changed row takes the e-mail address the environment holds for a
+	// skipped row's key, before that row: the skip index, not the held
+	// index, answers that C3 holds it.
+	g.contacts = slices.Clone(unchanged)
+	step(8, func(c *protocol.Entity) string { return "" })
+	step(9, func(c *protocol.Entity) string { return expect(c.Skipped == 3, "everything skipped") })
+	g.contacts[0] = []string{"C1", "Muster", "c@x.ch", "01.02.1980", "S1", "aktiv"}
+	step(10, func(c *protocol.Entity) string {
+		return expect(c.Skipped == 1 && c.RejectsByRule["email/unique"] == 1, "C3 skipped, C1 rejected as unique")
+	})
 }
 
 func expect(ok bool, what string) string {
