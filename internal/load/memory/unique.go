@@ -11,12 +11,9 @@ import (
 // UniqueValues streams the values the table holds in a unique field, with
 // their rows' keys (load.UniqueValues), in the order of the rows' ids.
 func (x *tx) UniqueValues(ctx context.Context, e *format.Entity, i int, fn func(value, key string) error) error {
-	p, err := x.Loadable(e)
+	p, err := x.UniqueField(e, i)
 	if err != nil {
 		return err
-	}
-	if i < 0 || i >= len(e.Fields) {
-		return fmt.Errorf("read unique values of %s: no field %d", e.Name, i)
 	}
 	t := x.st.tables[p.Table]
 	if t == nil {

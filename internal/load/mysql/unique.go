@@ -3,7 +3,6 @@ package mysql
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	"github.com/handover/handover/internal/format"
 )
@@ -11,12 +10,9 @@ import (
 // UniqueValues streams the values the table holds in a unique field, with
 // their rows' keys (load.UniqueValues), in canonical text form.
 func (x *tx) UniqueValues(ctx context.Context, e *format.Entity, i int, fn func(value, key string) error) error {
-	p, err := x.Loadable(e)
+	p, err := x.UniqueField(e, i)
 	if err != nil {
 		return err
-	}
-	if i < 0 || i >= len(e.Fields) {
-		return fmt.Errorf("read unique values of %s: no field %d", e.Name, i)
 	}
 	col := quote(p.Columns[i])
 	q := "SELECT " + canonicalExpr(e.Fields[i].Type, col) + ", " + canonicalExpr(e.Fields[p.KeyIndex].Type, quote(p.Columns[p.KeyIndex])) +

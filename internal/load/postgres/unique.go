@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,12 +11,9 @@ import (
 // UniqueValues streams the values the table holds in a unique field, with
 // their rows' keys (load.UniqueValues).
 func (x *pgTx) UniqueValues(ctx context.Context, e *format.Entity, i int, fn func(value, key string) error) error {
-	p, err := x.Loadable(e)
+	p, err := x.UniqueField(e, i)
 	if err != nil {
 		return err
-	}
-	if i < 0 || i >= len(e.Fields) {
-		return fmt.Errorf("read unique values of %s: no field %d", e.Name, i)
 	}
 	col := pgQuote(p.Columns[i])
 	q := "SELECT " + pgCanonical(e.Fields[i].Type, col) + ", " + pgCanonical(e.Fields[p.KeyIndex].Type, pgQuote(p.Columns[p.KeyIndex])) +

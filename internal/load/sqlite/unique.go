@@ -10,12 +10,9 @@ import (
 // UniqueValues streams the values the table holds in a unique field, with
 // their rows' keys (load.UniqueValues).
 func (x *sqliteTx) UniqueValues(ctx context.Context, e *format.Entity, i int, fn func(value, key string) error) error {
-	p, err := x.Loadable(e)
+	p, err := x.UniqueField(e, i)
 	if err != nil {
 		return err
-	}
-	if i < 0 || i >= len(e.Fields) {
-		return fmt.Errorf("read unique values of %s: no field %d", e.Name, i)
 	}
 	col := sqliteQuote(p.Columns[i])
 	q := "SELECT " + col + ", " + sqliteQuote(p.Columns[p.KeyIndex]) + " FROM " + sqliteQuote(p.Table) + " WHERE " + col + " IS NOT NULL"

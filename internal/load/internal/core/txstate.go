@@ -37,3 +37,16 @@ func (s *TxState) Loadable(e *format.Entity) (*Mapping, error) {
 	s.loaded[e.Name] = true
 	return p, nil
 }
+
+// UniqueField returns the mapping of e if the transaction can still load
+// it and e has a field i: what every backend's UniqueValues checks first.
+func (s *TxState) UniqueField(e *format.Entity, i int) (*Mapping, error) {
+	p, err := s.Loadable(e)
+	if err != nil {
+		return nil, err
+	}
+	if i < 0 || i >= len(e.Fields) {
+		return nil, fmt.Errorf("read unique values of %s: no field %d", e.Name, i)
+	}
+	return p, nil
+}
