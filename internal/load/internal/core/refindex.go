@@ -106,12 +106,9 @@ func (x *RefIndex) spill() error {
 	}
 	x.runs = append(x.runs, f)
 	w := bufio.NewWriterSize(f, 64<<10)
-	var b [refEntBytes]byte
 	for _, e := range x.ents {
-		binary.LittleEndian.PutUint64(b[:], e.h)
-		binary.LittleEndian.PutUint64(b[8:], uint64(e.id))
-		if _, err := w.Write(b[:]); err != nil {
-			return fmt.Errorf("write the reference index: %w", err)
+		if err := writeRefEnt(w, e); err != nil {
+			return err
 		}
 	}
 	if err := w.Flush(); err != nil {
@@ -119,6 +116,23 @@ func (x *RefIndex) spill() error {
 	}
 	x.ents = x.ents[:0]
 	return nil
+}
+
+// writeRefEnt writes e as the 16 bytes of an entry of the index's files
+// (refEntAt reads it back).
+func writeRefEnt(w *bufio.Writer, e refEnt) error {
+	var b [refEntBytes]byte
+	binary.LittleEndian.PutUint64(b[:], e.h)
+	binary.LittleEndian.PutUint64(b[8:], uint64(e.id))
+	if _, err := w.Write(b[:]); err != nil {
+		return fmt.Errorf("write the reference index: %w", err)
+	}
+	return nil
+}
+
+// refEntAt reads the entry at the start of b, as writeRefEnt wrote it.
+func refEntAt(b []byte) refEnt {
+	return refEnt{binary.LittleEndian.Uint64(b), int64(binary.LittleEndian.Uint64(b[8:]))}
 }
 
 // refTemp creates a file that is gone once closed (unlinked at once where
@@ -197,14 +211,11 @@ func (x *RefIndex) merge() error {
 	}
 	x.file = f
 	w := bufio.NewWriterSize(f, 64<<10)
-	var b [refEntBytes]byte
 	for i := 0; len(h) > 0; i++ {
 		r := h[0]
 		x.place(i, r.e)
-		binary.LittleEndian.PutUint64(b[:], r.e.h)
-		binary.LittleEndian.PutUint64(b[8:], uint64(r.e.id))
-		if _, err := w.Write(b[:]); err != nil {
-			return fmt.Errorf("write the reference index: %w", err)
+		if err := writeRefEnt(w, r.e); err != nil {
+			return err
 		}
 		ok, err := r.next()
 		switch {
@@ -240,7 +251,7 @@ func (r *refRun) next() (bool, error) {
 		}
 		return false, fmt.Errorf("read the reference index: %w", err)
 	}
-	r.e = refEnt{binary.LittleEndian.Uint64(r.b[:]), int64(binary.LittleEndian.Uint64(r.b[8:]))}
+	r.e = refEntAt(r.b[:])
 	return true, nil
 }
 
@@ -297,8 +308,8 @@ func (x *RefIndex) Find(key string) (int64, bool, error) {
 		return 0, false, fmt.Errorf("read the reference index: %w", err)
 	}
 	for ; len(buf) >= refEntBytes; buf = buf[refEntBytes:] {
-		if binary.LittleEndian.Uint64(buf) == h {
-			return int64(binary.LittleEndian.Uint64(buf[8:])), true, nil
+		if e := refEntAt(buf); e.h == h {
+			return e.id, true, nil
 		}
 	}
 	return 0, false, nil
