@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"path/filepath"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -30,8 +31,7 @@ const (
 type stagedFile struct {
 	name  string // its path in the extraction: the client's name, checked
 	from  string // what it came from, for messages
-	gen   string // its generated name in the upload
-	local string // the staged file, for readers that open by path
+	local string // the staged file (up.Path of its generated name), for readers that open by path
 	size  int64
 	sha   string // hex SHA-256, measured while staged
 	// records and lines count its non-blank CSV records (a line break in
@@ -69,7 +69,7 @@ func stageUpload(ctx context.Context, up *extract.Upload, parts Parts, limits De
 func uploaded(staged []stagedFile) []extract.StagedFile {
 	out := make([]extract.StagedFile, 0, len(staged))
 	for _, f := range staged {
-		out = append(out, extract.StagedFile{Name: f.gen, Path: f.name, From: "upload " + f.from, Size: f.size, SHA256: f.sha})
+		out = append(out, extract.StagedFile{Name: filepath.Base(f.local), Path: f.name, From: "upload " + f.from, Size: f.size, SHA256: f.sha})
 	}
 	return out
 }
@@ -178,7 +178,7 @@ func (g *stager) addFile(name, from string, r io.Reader, compressed int64) error
 		return fmt.Errorf("stage %s: %w", from, err)
 	}
 	records, lines := count.finish()
-	g.files = append(g.files, stagedFile{name: name, from: from, gen: local, local: g.up.Path(local), size: n,
+	g.files = append(g.files, stagedFile{name: name, from: from, local: g.up.Path(local), size: n,
 		sha: hex.EncodeToString(h.Sum(nil)), records: records, lines: lines})
 	return nil
 }
