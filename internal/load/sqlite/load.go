@@ -73,27 +73,51 @@ func (x *sqliteTx) bookkeeping(ctx context.Context, entity string) (*core.Book, 
 		b.Unsee()
 		return b, nil
 	}
-	q := "SELECT key, target_id, fingerprint FROM handover_rows WHERE entity = ?"
+	return x.readBook(ctx, entity, true, nil)
+}
+
+// readBook reads entity's bookkeeping in one pass and, when skip is not
+// nil, calls it with every entry that holds skip data (Skips). With book
+// false it reads only those entries and returns no book.
+func (x *sqliteTx) readBook(ctx context.Context, entity string, book bool, skip func(key string, fp, skip []byte) error) (*core.Book, error) {
+	doing, cols := "read bookkeeping of", "key, target_id, fingerprint, NULL"
+	if skip != nil {
+		doing, cols = "read skip data of", "key, target_id, fingerprint, "+core.SkipColumn
+	}
+	q := "SELECT " + cols + " FROM handover_rows WHERE entity = ?"
+	if !book {
+		q += " AND " + core.SkipColumn + " IS NOT NULL"
+	}
 	rows, err := x.tx.QueryContext(ctx, q, entity)
 	if err != nil {
-		return nil, fmt.Errorf("read bookkeeping of %s: %w", entity, err)
+		return nil, fmt.Errorf("%s %s: %w", doing, entity, err)
 	}
 	defer rows.Close()
-	b := core.NewBook()
-	var k sql.RawBytes
-	var fp sql.RawBytes
+	var b *core.Book
+	if book {
+		b = core.NewBook()
+	}
+	var k, fp, sk sql.RawBytes
 	var id int64
 	for rows.Next() {
-		if err := rows.Scan(&k, &id, &fp); err != nil {
-			return nil, fmt.Errorf("read bookkeeping of %s: %w", entity, err)
+		if err := rows.Scan(&k, &id, &fp, &sk); err != nil {
+			return nil, fmt.Errorf("%s %s: %w", doing, entity, err)
 		}
 		if len(fp) != len(core.Fingerprint{}) {
 			return nil, fmt.Errorf("read bookkeeping of %s: key %q has a fingerprint of %d bytes", entity, k, len(fp))
 		}
-		b.Add(string(k), core.Fingerprint(fp), id)
+		key := string(k)
+		if b != nil {
+			b.Add(key, core.Fingerprint(fp), id)
+		}
+		if sk != nil {
+			if err := skip(key, fp, sk); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read bookkeeping of %s: %w", entity, err)
+		return nil, fmt.Errorf("%s %s: %w", doing, entity, err)
 	}
 	return b, nil
 }

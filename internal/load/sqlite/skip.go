@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/handover/handover/internal/load/internal/core"
@@ -30,40 +29,11 @@ func (x *sqliteTx) setupSkip(ctx context.Context) error {
 // needs is kept from the same pass.
 func (x *sqliteTx) Skips(ctx context.Context, entity string, fn func(key string, fp, skip []byte) error) error {
 	_, cached := x.cache[entity]
-	q := "SELECT key, target_id, fingerprint, " + core.SkipColumn + " FROM handover_rows WHERE entity = ?"
-	if cached {
-		q += " AND " + core.SkipColumn + " IS NOT NULL"
-	}
-	rows, err := x.tx.QueryContext(ctx, q, entity)
+	b, err := x.readBook(ctx, entity, !cached, fn)
 	if err != nil {
-		return fmt.Errorf("read skip data of %s: %w", entity, err)
+		return err
 	}
-	defer rows.Close()
-	b := core.NewBook()
-	var k, fp, skip sql.RawBytes
-	var id int64
-	for rows.Next() {
-		if err := rows.Scan(&k, &id, &fp, &skip); err != nil {
-			return fmt.Errorf("read skip data of %s: %w", entity, err)
-		}
-		if len(fp) != len(core.Fingerprint{}) {
-			return fmt.Errorf("read bookkeeping of %s: key %q has a fingerprint of %d bytes", entity, k, len(fp))
-		}
-		key := string(k)
-		if !cached {
-			b.Add(key, core.Fingerprint(fp), id)
-		}
-		if skip == nil {
-			continue
-		}
-		if err := fn(key, fp, skip); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read skip data of %s: %w", entity, err)
-	}
-	if !cached {
+	if b != nil {
 		b.Compact()
 		x.cache[entity] = b // for the entity's Load (bookkeeping)
 	}
