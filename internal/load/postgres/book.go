@@ -238,8 +238,7 @@ func (x *pgTx) readRefIndex(ctx context.Context, entity string) (*core.RefIndex,
 	if err := x.tx.QueryRow(ctx, pgBookEstimate, entity).Scan(&n, &width); err == nil {
 		idx.Grow(int(n + n/20))
 	}
-	add := func(key []byte, id int64) error { return idx.Add(string(key), id) }
-	if err := x.copyPairs(ctx, entity, add); err != nil {
+	if err := x.copyPairs(ctx, entity, idx.AddBytes); err != nil {
 		idx.Close()
 		return nil, err
 	}

@@ -74,6 +74,14 @@ func (x *RefIndex) hash(key string) uint64 {
 	return maphash.String(x.seed, key)
 }
 
+// hashBytes is hash(string(key)), without the string.
+func (x *RefIndex) hashBytes(key []byte) uint64 {
+	if x.hashFn != nil {
+		return x.hashFn(string(key))
+	}
+	return maphash.Bytes(x.seed, key)
+}
+
 // Grow makes room in memory for n more keys (up to the memory share), so
 // that filling the index does not double its array on the way.
 func (x *RefIndex) Grow(n int) {
@@ -84,8 +92,14 @@ func (x *RefIndex) Grow(n int) {
 func (x *RefIndex) Len() int { return x.n }
 
 // Add records key's target id; every key is added once, before Finish.
-func (x *RefIndex) Add(key string, id int64) error {
-	x.ents = append(x.ents, refEnt{x.hash(key), id})
+func (x *RefIndex) Add(key string, id int64) error { return x.add(x.hash(key), id) }
+
+// AddBytes is Add for a key a loader reads as bytes: it costs no string a
+// key (the index keeps only the hash).
+func (x *RefIndex) AddBytes(key []byte, id int64) error { return x.add(x.hashBytes(key), id) }
+
+func (x *RefIndex) add(h uint64, id int64) error {
+	x.ents = append(x.ents, refEnt{h, id})
 	x.n++
 	if len(x.ents) >= x.limit {
 		return x.spill()

@@ -73,3 +73,22 @@ func TestRefIndexEmpty(t *testing.T) {
 		t.Errorf("Find in an empty index: %v, %v", ok, err)
 	}
 }
+
+// TestRefIndexAddBytes: a key added as bytes is found by its string.
+func TestRefIndexAddBytes(t *testing.T) {
+	x := NewRefIndex(t.TempDir(), 0)
+	defer x.Close()
+	for i := range 100 {
+		if err := x.AddBytes([]byte(fmt.Sprint("k", i)), int64(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := x.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		if id, ok, err := x.Find(fmt.Sprint("k", i)); !ok || err != nil || id != int64(i) {
+			t.Errorf("Find(k%d) = %d, %v, %v, want %d", i, id, ok, err, i)
+		}
+	}
+}
