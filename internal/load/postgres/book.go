@@ -171,7 +171,7 @@ func (c *bookCopy) parse(b []byte) ([]byte, error) {
 			break
 		}
 		if want == 2 {
-			if f[0] == nil || len(f[1]) != 8 {
+			if len(f[1]) != 8 {
 				return nil, fmt.Errorf("bookkeeping of key %q: id of %d bytes", f[0], len(f[1]))
 			}
 			if err := c.pair(f[0], int64(binary.BigEndian.Uint64(f[1]))); err != nil {
@@ -181,7 +181,7 @@ func (c *bookCopy) parse(b []byte) ([]byte, error) {
 			continue
 		}
 		key, fp, id := f[0], f[1], f[2]
-		if key == nil || len(fp) != len(core.Fingerprint{}) || len(id) != 8 {
+		if len(fp) != len(core.Fingerprint{}) || len(id) != 8 {
 			return nil, fmt.Errorf("bookkeeping of key %q: fingerprint of %d bytes, id of %d", key, len(fp), len(id))
 		}
 		k := string(key)
@@ -216,10 +216,7 @@ func bookTuple(b []byte, n int) (f [4][]byte, size int, ok bool, err error) {
 		if len(b)-off < l {
 			return f, 0, false, nil
 		}
-		f[i] = b[off : off+l : off+l]
-		if f[i] == nil {
-			f[i] = []byte{}
-		}
+		f[i] = b[off : off+l : off+l] // never nil, even empty: b is not
 		off += l
 	}
 	return f, off, true, nil
