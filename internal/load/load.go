@@ -12,6 +12,8 @@ package load
 import (
 	"context"
 	"fmt"
+	"math"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -120,6 +122,18 @@ func (o Options) CurrentTime() time.Time {
 		return o.Now()
 	}
 	return time.Now()
+}
+
+// MemoryBudget is the run's memory budget in bytes: Memory, else the Go
+// runtime's soft memory limit; 0 (no limit) when neither is set.
+func (o Options) MemoryBudget() int64 {
+	if o.Memory > 0 {
+		return o.Memory
+	}
+	if l := debug.SetMemoryLimit(-1); l < math.MaxInt64 {
+		return l
+	}
+	return 0
 }
 
 // BusyError is returned by Begin when another import into the same

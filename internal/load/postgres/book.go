@@ -5,9 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"os"
-	"runtime/debug"
 
 	"github.com/handover/handover/internal/load/internal/core"
 	"github.com/jackc/pgx/v5"
@@ -275,12 +273,4 @@ func (x *pgTx) copyPairs(ctx context.Context, entity string, fn func(key []byte,
 // the Go runtime's soft limit) a reference index may hold before it
 // spills: an eighth, as the engine's key indexes (2M keys at the default
 // 256 MiB); 0 (no limit) when there is no budget.
-func (t *pgTarget) refMemory() int64 {
-	if t.opts.Memory > 0 {
-		return t.opts.Memory / 8
-	}
-	if l := debug.SetMemoryLimit(-1); l < math.MaxInt64 {
-		return l / 8
-	}
-	return 0
-}
+func (t *pgTarget) refMemory() int64 { return t.opts.MemoryBudget() / 8 }
