@@ -133,19 +133,35 @@ func showRun(t *testing.T, env map[string]string, dir string, n int) importRecor
 // checkPairOfImports checks that of two imports of the same extraction into
 // one environment one inserted every valid row and the other found them all
 // unchanged — what they do one after the other, never at once — and that
-// the environment holds exactly the valid rows. before counts the rows per
-// entity that a killed attempt had committed (nil: none).
-func checkPairOfImports(t *testing.T, env map[string]string, dir string, runs [2]int, before map[string]int64) {
+// the environment holds exactly the valid rows. killed says an earlier
+// attempt of the first run was killed: it may have committed all its rows
+// before it died (then both runs find them unchanged), never some.
+func checkPairOfImports(t *testing.T, env map[string]string, dir string, runs [2]int, killed bool) {
 	t.Helper()
 	a, b := showRun(t, env, dir, runs[0]), showRun(t, env, dir, runs[1])
 	if a.Status != "succeeded" || b.Status != "succeeded" {
 		t.Fatalf("%s: runs %v are %s and %s, want succeeded", filepath.Base(dir), runs, a.Status, b.Status)
 	}
+	// The killed attempt committed if neither run inserted anything; it
+	// commits every entity or none, so one answer holds for all of them.
+	committed := killed
+	for i, e := range a.Entities {
+		if e.Inserted+b.Entities[i].Inserted != 0 {
+			committed = false
+		}
+	}
+	if committed {
+		t.Logf("%s: the killed attempt of run %d had committed before it died", filepath.Base(dir), runs[0])
+	}
 	for i, e := range a.Entities {
 		f := b.Entities[i]
-		if before[e.Name]+e.Inserted+f.Inserted != e.Valid || e.Unchanged+f.Unchanged != e.Valid+before[e.Name] {
+		var before int64
+		if committed {
+			before = e.Valid
+		}
+		if before+e.Inserted+f.Inserted != e.Valid || e.Unchanged+f.Unchanged != e.Valid+before {
 			t.Errorf("%s %s: runs %v inserted %d+%d (%d before), unchanged %d+%d of %d valid rows; want one to insert all, the other to find all unchanged",
-				filepath.Base(dir), e.Name, runs, e.Inserted, f.Inserted, before[e.Name], e.Unchanged, f.Unchanged, e.Valid)
+				filepath.Base(dir), e.Name, runs, e.Inserted, f.Inserted, before, e.Unchanged, f.Unchanged, e.Valid)
 		}
 		db := filepath.Join(dir, ".handover", "dev.db")
 		if n := sqliteCount(t, db, e.Name); int64(n) != e.Valid {
@@ -174,7 +190,7 @@ func TestWorkerProcessSQLite(t *testing.T) {
 	if code, out := waitProc(t, nil, 2*time.Minute, dir, check, imports[0], imports[1]); code != 0 {
 		t.Fatalf("wait: exit %d\n%s\nworker:\n%s", code, out, w.out.String())
 	}
-	checkPairOfImports(t, nil, dir, imports, nil)
+	checkPairOfImports(t, nil, dir, imports, false)
 	w.terminate(t)
 	finishedOnce(t, w.out.String(), "solo", check, imports[0], imports[1])
 }
@@ -265,6 +281,11 @@ func TestTwoWorkersPostgres(t *testing.T) {
 	if strings.Contains(victim.out.String(), bigDone) {
 		t.Fatalf("the big import finished before its worker was killed: make it bigger\n%s", victim.out.String())
 	}
+	// The count is read as soon as the file lets it: the other worker may
+	// already have taken the environment for the second import, whose
+	// rollback journal holds readers off until it commits. The count is
+	// all or nothing either way; which runs inserted what is left to
+	// checkPairOfImports.
 	db := filepath.Join(big, ".handover", "dev.db")
 	afterKill := map[string]int64{}
 	for _, e := range []string{"structures", "contacts"} {
@@ -286,11 +307,7 @@ func TestTwoWorkersPostgres(t *testing.T) {
 		}
 	}
 	for _, name := range names {
-		before := map[string]int64(nil)
-		if name == "big" {
-			before = afterKill
-		}
-		checkPairOfImports(t, env, dirs[name], runs[name], before)
+		checkPairOfImports(t, env, dirs[name], runs[name], name == "big")
 	}
 	logs := victim.out.String() + survivor.out.String()
 	for _, name := range names {
