@@ -196,10 +196,12 @@ func (x *pgTx) directCopyError(doing string, p *core.Mapping, src *pgSource, chu
 }
 
 // duplicateKey names the repeated key a unique violation of a chunk's
-// COPY met: a key twice in the chunk, else the chunk's key the server's
-// detail names ("Key (external_id)=(C9) already exists.", "Key (entity,
-// key)=(contacts, C9) …": its first occurrence is in an earlier chunk);
-// nil when neither. The records are only read on this failure path.
+// COPY met: a key twice in the chunk, else the chunk's row the server's
+// detail names exactly — by column and whole value: "Key
+// (external_id)=(C9) already exists." (the key or a unique field of the
+// table), "Key (entity, key)=(contacts, C9) …" (the bookkeeping: its first
+// occurrence is in an earlier chunk); nil when neither. The records are
+// only read on this failure path.
 func duplicateKey(p *core.Mapping, chunk []load.Record, detail string) error {
 	first := make(map[string]int, len(chunk))
 	for _, r := range chunk {
@@ -212,16 +214,55 @@ func duplicateKey(p *core.Mapping, chunk []load.Record, detail string) error {
 		}
 		first[k] = r.Line
 	}
+	field, value, ok := violated(p, detail)
+	if !ok {
+		return nil
+	}
 	for _, r := range chunk {
-		if len(r.Values) != len(p.Columns) {
+		if len(r.Values) != len(p.Columns) || r.Values[field] != value {
 			continue
 		}
-		k := r.Values[p.KeyIndex]
-		if strings.Contains(detail, "=("+k+")") || strings.Contains(detail, ", "+k+")") {
-			return fmt.Errorf("line %d: duplicate key %q", r.Line, k)
+		if field == p.KeyIndex {
+			return fmt.Errorf("line %d: duplicate key %q", r.Line, value)
 		}
+		return fmt.Errorf("line %d: duplicate %s %q", r.Line, p.Entity.Fields[field].Name, value)
 	}
 	return nil
+}
+
+// violated reads the field of p and the value a unique violation's
+// detail names: "(columns)=(values)" — the part every translation of
+// "Key (%s)=(%s) already exists." keeps — with one column of p's table,
+// or the bookkeeping's "entity, key" of p's entity (the key field).
+// Values are the server's text, unquoted, joined by ", ": only the known
+// entity prefix is taken off, never split on.
+func violated(p *core.Mapping, detail string) (field int, value string, ok bool) {
+	open := strings.IndexByte(detail, '(')
+	if open < 0 {
+		return 0, "", false
+	}
+	cols, rest, ok := strings.Cut(detail[open+1:], ")=(")
+	end := strings.LastIndexByte(rest, ')')
+	if !ok || end < 0 {
+		return 0, "", false
+	}
+	value = rest[:end]
+	if cols == "entity, key" {
+		value, ok = strings.CutPrefix(value, p.Entity.Name+", ")
+		return p.KeyIndex, value, ok
+	}
+	col := cols
+	if len(col) >= 2 && col[0] == '"' && col[len(col)-1] == '"' {
+		col = strings.ReplaceAll(col[1:len(col)-1], `""`, `"`)
+	} else if strings.ContainsAny(col, `", `) {
+		return 0, "", false // several columns: no index of the loader's
+	}
+	for i, c := range p.Columns {
+		if c == col {
+			return i, value, true
+		}
+	}
+	return 0, "", false
 }
 
 // pgUniqueViolation is SQLSTATE unique_violation.
