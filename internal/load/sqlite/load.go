@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 
@@ -47,7 +46,10 @@ func (x *sqliteTx) load(ctx context.Context, p *core.Mapping, rows load.Batches)
 	}
 	var c load.Counts
 	err = x.tx.Raw(func(dc any) error {
-		w := newSQLiteWriter(dc.(driver.ConnPrepareContext), p, refs)
+		w, err := newSQLiteWriter(dc, p, refs)
+		if err != nil {
+			return err
+		}
 		defer w.close()
 		c, err = x.write(ctx, w, p, book, nextID, fix, rows)
 		return err

@@ -18,10 +18,10 @@ const sqliteInsertRows = 64
 // from executing it: up to sqliteInsertRows new rows, with their
 // bookkeeping, and the changed rows met among them.
 type sqliteBatch struct {
-	rows     int                 // new rows in args
-	args     []driver.NamedValue // new rows: id, then a value per field
-	bookArgs []driver.NamedValue // their bookkeeping: key, fingerprint, id, skip data
-	fps      []byte              // the fingerprints bookArgs point into
+	rows     int      // new rows in args
+	args     []sqlArg // new rows: id, then a value per field
+	bookArgs []sqlArg // their bookkeeping: key, fingerprint, id, skip data
+	fps      []byte   // the fingerprints bookArgs point into
 	updates  []sqliteUpdate
 	skips    []sqliteSkip // unchanged rows whose skip data is new
 }
@@ -38,7 +38,7 @@ type sqliteUpdate struct {
 	key  string
 	fp   core.Fingerprint
 	skip []byte
-	args []driver.NamedValue
+	args []sqlArg
 }
 
 func newSQLiteBatch() *sqliteBatch {
@@ -57,57 +57,66 @@ func (b *sqliteBatch) full() bool {
 }
 
 // sqliteWriter converts records (any goroutine) and executes batches (on
-// the driver connection, one goroutine), with prepared statements straight
-// on the driver: database/sql would copy and check every argument again.
+// the driver connection, one goroutine), with statements prepared by the
+// driver and bound and run through SQLite's C API (cstmt.go).
 type sqliteWriter struct {
 	conn  driver.ConnPrepareContext
+	c     *cConn
 	p     *core.Mapping
 	refs  []*core.Book
-	stmts map[string]driver.Stmt
+	stmts map[string]*cStmt
 	sqls  map[int][2]string // multi-row inserts by row count: target, bookkeeping
 	upd   string
 }
 
-func newSQLiteWriter(conn driver.ConnPrepareContext, p *core.Mapping, refs []*core.Book) *sqliteWriter {
-	w := &sqliteWriter{conn: conn, p: p, refs: refs, stmts: map[string]driver.Stmt{}, sqls: map[int][2]string{}}
+// newSQLiteWriter returns the writer of p's rows on dc, the driver
+// connection of the import's transaction.
+func newSQLiteWriter(dc any, p *core.Mapping, refs []*core.Book) (*sqliteWriter, error) {
+	conn, ok := dc.(driver.ConnPrepareContext)
+	if !ok {
+		return nil, fmt.Errorf("the driver's connection %T cannot prepare statements", dc)
+	}
+	c, err := cConnOf(dc)
+	if err != nil {
+		return nil, err
+	}
+	w := &sqliteWriter{conn: conn, c: c, p: p, refs: refs, stmts: map[string]*cStmt{}, sqls: map[int][2]string{}}
 	sets := make([]string, len(p.Columns))
 	for i, c := range p.Columns {
 		sets[i] = sqliteQuote(c) + " = ?"
 	}
 	w.upd = "UPDATE " + sqliteQuote(p.Table) + " SET " + strings.Join(sets, ", ") + " WHERE " + sqliteQuote(core.IDColumn) + " = ?"
-	return w
+	return w, nil
 }
 
 func (w *sqliteWriter) close() {
 	for _, s := range w.stmts {
-		s.Close()
+		s.d.Close()
 	}
+	w.c.close()
 }
 
 // addInsert queues a new row with the id it gets.
 func (w *sqliteWriter) addInsert(b *sqliteBatch, r *load.Record, id int64, fp core.Fingerprint) error {
-	args, err := w.values(arg(b.args, id), r)
+	args, err := w.values(append(b.args, intArg(id)), r)
 	if err != nil {
 		return err
 	}
 	b.args = args
 	start := len(b.fps)
 	b.fps = append(b.fps, fp[:]...)
-	b.bookArgs = arg(b.bookArgs, r.Values[w.p.KeyIndex])
-	b.bookArgs = arg(b.bookArgs, b.fps[start:len(b.fps):len(b.fps)])
-	b.bookArgs = arg(b.bookArgs, id)
-	b.bookArgs = arg(b.bookArgs, skipValue(r.Skip))
+	b.bookArgs = append(b.bookArgs, textArg(r.Values[w.p.KeyIndex]), blobArg(b.fps[start:len(b.fps):len(b.fps)]), intArg(id), blobArg(r.Skip))
 	b.rows++
 	return nil
 }
 
 // addUpdate queues a changed row.
 func (w *sqliteWriter) addUpdate(b *sqliteBatch, r *load.Record, id int64, fp core.Fingerprint) error {
-	args, err := w.values(make([]driver.NamedValue, 0, len(w.p.Columns)+1), r)
+	args, err := w.values(make([]sqlArg, 0, len(w.p.Columns)+1), r)
 	if err != nil {
 		return err
 	}
-	b.updates = append(b.updates, sqliteUpdate{line: r.Line, key: r.Values[w.p.KeyIndex], fp: fp, skip: r.Skip, args: arg(args, id)})
+	b.updates = append(b.updates, sqliteUpdate{line: r.Line, key: r.Values[w.p.KeyIndex], fp: fp, skip: r.Skip, args: append(args, intArg(id))})
 	return nil
 }
 
@@ -116,17 +125,12 @@ func (w *sqliteWriter) addSkip(b *sqliteBatch, r *load.Record) {
 	b.skips = append(b.skips, sqliteSkip{key: r.Values[w.p.KeyIndex], skip: r.Skip})
 }
 
-// skipValue is how skip data is stored: a BLOB, or null when there is none.
-func skipValue(skip []byte) driver.Value {
-	if skip == nil {
-		return nil
-	}
-	return skip
-}
-
 // exec writes a batch: the new rows and their bookkeeping, then the
 // changed rows in place and their fingerprints.
 func (w *sqliteWriter) exec(ctx context.Context, b *sqliteBatch) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if b.rows > 0 {
 		q := w.insertSQL(b.rows)
 		if _, err := w.run(ctx, q[0], b.args); err != nil {
@@ -143,7 +147,7 @@ func (w *sqliteWriter) exec(ctx context.Context, b *sqliteBatch) error {
 	}
 	q := "UPDATE handover_rows SET " + core.SkipColumn + " = ? WHERE entity = " + sqliteString(w.p.Entity.Name) + " AND key = ?"
 	for _, sk := range b.skips {
-		if _, err := w.run(ctx, q, arg(arg(nil, sk.skip), sk.key)); err != nil {
+		if _, err := w.run(ctx, q, []sqlArg{blobArg(sk.skip), textArg(sk.key)}); err != nil {
 			return fmt.Errorf("record bookkeeping: %w", err)
 		}
 	}
@@ -151,32 +155,37 @@ func (w *sqliteWriter) exec(ctx context.Context, b *sqliteBatch) error {
 }
 
 func (w *sqliteWriter) update(ctx context.Context, u sqliteUpdate) error {
-	res, err := w.run(ctx, w.upd, u.args)
+	n, err := w.run(ctx, w.upd, u.args)
 	if err != nil {
 		return fmt.Errorf("update %s: %w", w.p.Table, err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		id := u.args[len(u.args)-1].Value
+	if n != 1 {
+		id := u.args[len(u.args)-1].n
 		return fmt.Errorf("line %d: row %v of key %q is missing from table %s", u.line, id, u.key, w.p.Table)
 	}
 	q := "UPDATE handover_rows SET fingerprint = ?, " + core.SkipColumn + " = ? WHERE entity = " + sqliteString(w.p.Entity.Name) + " AND key = ?"
-	if _, err := w.run(ctx, q, arg(arg(arg(nil, u.fp[:]), skipValue(u.skip)), u.key)); err != nil {
+	if _, err := w.run(ctx, q, []sqlArg{blobArg(u.fp[:]), blobArg(u.skip), textArg(u.key)}); err != nil {
 		return fmt.Errorf("record bookkeeping: %w", err)
 	}
 	return nil
 }
 
-// run executes a statement, preparing it the first time.
-func (w *sqliteWriter) run(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
+// run executes a statement, preparing it the first time, and returns how
+// many rows it changed.
+func (w *sqliteWriter) run(ctx context.Context, q string, args []sqlArg) (int64, error) {
 	s, ok := w.stmts[q]
 	if !ok {
-		var err error
-		if s, err = w.conn.PrepareContext(ctx, q); err != nil {
-			return nil, fmt.Errorf("prepare %.40q…: %w", q, err)
+		d, err := w.conn.PrepareContext(ctx, q)
+		if err != nil {
+			return 0, fmt.Errorf("prepare %.40q…: %w", q, err)
+		}
+		if s, err = prepare(d); err != nil {
+			d.Close()
+			return 0, err
 		}
 		w.stmts[q] = s
 	}
-	return s.(driver.StmtExecContext).ExecContext(ctx, args)
+	return w.c.exec(s, args)
 }
 
 // insertSQL returns the INSERT statements for n rows.
@@ -197,18 +206,13 @@ func (w *sqliteWriter) insertSQL(n int) [2]string {
 	return q
 }
 
-// arg appends a positional argument.
-func arg(args []driver.NamedValue, v driver.Value) []driver.NamedValue {
-	return append(args, driver.NamedValue{Ordinal: len(args) + 1, Value: v})
-}
-
 // values appends a record's values as SQLite stores them: text, or null
 // for "", integers for int and bool, target ids for refs.
-func (w *sqliteWriter) values(args []driver.NamedValue, r *load.Record) ([]driver.NamedValue, error) {
+func (w *sqliteWriter) values(args []sqlArg, r *load.Record) ([]sqlArg, error) {
 	for i, f := range w.p.Entity.Fields {
 		v := r.Values[i]
 		if v == "" {
-			args = arg(args, nil)
+			args = append(args, sqlArg{})
 			continue
 		}
 		switch f.Type {
@@ -217,24 +221,24 @@ func (w *sqliteWriter) values(args []driver.NamedValue, r *load.Record) ([]drive
 			if !ok {
 				return nil, core.ValueError(r, f, v)
 			}
-			args = arg(args, n)
+			args = append(args, intArg(n))
 		case format.Bool:
 			b, ok := core.ParseBool(v)
 			if !ok {
 				return nil, core.ValueError(r, f, v)
 			}
-			args = arg(args, boolInt(b))
+			args = append(args, intArg(boolInt(b)))
 		case format.Ref:
 			e, ok := w.refs[i].Find(v)
 			if !ok {
 				return nil, fmt.Errorf("line %d: field %s: key %q not found in %s", r.Line, f.Name, v, f.Entity)
 			}
-			args = arg(args, w.refs[i].IDs[e])
+			args = append(args, intArg(w.refs[i].IDs[e]))
 		default:
 			if !canonicalText(f.Type, v) {
 				return nil, core.ValueError(r, f, v)
 			}
-			args = arg(args, v)
+			args = append(args, textArg(v))
 		}
 	}
 	return args, nil

@@ -1,0 +1,184 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// withCConn runs fn on the C connection under a fresh database's only
+// connection, with a table t (k TEXT UNIQUE, n INTEGER, b BLOB).
+func withCConn(t *testing.T, fn func(c *cConn, prep func(q string) *cStmt)) *sql.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec("CREATE TABLE t (k TEXT UNIQUE, n INTEGER, b BLOB)"); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		c, err := cConnOf(dc)
+		if err != nil {
+			return err
+		}
+		defer c.close()
+		var stmts []*cStmt
+		defer func() {
+			for _, s := range stmts {
+				s.d.Close()
+			}
+		}()
+		fn(c, func(q string) *cStmt {
+			d, err := dc.(driver.ConnPrepareContext).PrepareContext(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := prepare(d)
+			if err != nil {
+				d.Close()
+				t.Fatal(err)
+			}
+			stmts = append(stmts, s)
+			return s
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// TestCStmtBindsEveryKind: null, integers, texts (with NUL bytes and
+// UTF-8), blobs (empty but not null, and nil as null) arrive as bound,
+// also when a later, longer statement moved the text buffer and the first
+// statement runs again.
+func TestCStmtBindsEveryKind(t *testing.T) {
+	long := strings.Repeat("ü", 70<<10) // more than the buffer's first 64 KiB
+	db := withCConn(t, func(c *cConn, prep func(string) *cStmt) {
+		one := prep("INSERT INTO t (k, n, b) VALUES (?, ?, ?)")
+		two := prep("INSERT INTO t (k, n, b) VALUES (?, ?, ?), (?, ?, ?)")
+		runs := []struct {
+			s    *cStmt
+			args []sqlArg
+		}{
+			{one, []sqlArg{textArg("a\x00b"), intArg(-1 << 62), blobArg([]byte{})}},
+			{two, []sqlArg{textArg(long), {}, blobArg(nil), textArg("ä"), intArg(7), blobArg([]byte{0, 1, 2})}},
+			{one, []sqlArg{textArg("c"), intArg(0), blobArg(bytes.Repeat([]byte{9}, 100))}},
+		}
+		for _, r := range runs {
+			n, err := c.exec(r.s, r.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := int64(len(r.args) / 3); n != want {
+				t.Errorf("changes = %d, want %d", n, want)
+			}
+		}
+	})
+	rows, err := db.Query("SELECT k, typeof(n), n, typeof(b), b FROM t ORDER BY rowid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	type row struct {
+		k, nType string
+		n        sql.NullInt64
+		bType    string
+		b        []byte
+	}
+	want := []row{
+		{"a\x00b", "integer", sql.NullInt64{Int64: -1 << 62, Valid: true}, "blob", nil},
+		{long, "null", sql.NullInt64{}, "null", nil},
+		{"ä", "integer", sql.NullInt64{Int64: 7, Valid: true}, "blob", []byte{0, 1, 2}},
+		{"c", "integer", sql.NullInt64{Int64: 0, Valid: true}, "blob", bytes.Repeat([]byte{9}, 100)},
+	}
+	var got []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.k, &r.nType, &r.n, &r.bType, &r.b); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, r)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d rows, want %d", len(got), len(want))
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if g.k != w.k || g.nType != w.nType || g.n != w.n || g.bType != w.bType || !bytes.Equal(g.b, w.b) {
+			t.Errorf("row %d = %q %s %v %s %v, want %q %s %v %s %v", i+1,
+				short(g.k), g.nType, g.n, g.bType, g.b, short(w.k), w.nType, w.n, w.bType, w.b)
+		}
+	}
+}
+
+func short(s string) string {
+	if len(s) > 10 {
+		return s[:10] + "…"
+	}
+	return s
+}
+
+// TestCStmtErrors: a constraint violation is SQLite's error with its
+// extended code and message, and leaves the statement usable; a wrong
+// number of arguments is refused before anything runs.
+func TestCStmtErrors(t *testing.T) {
+	db := withCConn(t, func(c *cConn, prep func(string) *cStmt) {
+		s := prep("INSERT INTO t (k) VALUES (?)")
+		if _, err := c.exec(s, []sqlArg{textArg("x")}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := c.exec(s, []sqlArg{textArg("x")})
+		var se *sqliteError
+		if !errors.As(err, &se) || se.code != sqlite3.SQLITE_CONSTRAINT_UNIQUE || !strings.Contains(se.msg, "UNIQUE constraint failed: t.k") {
+			t.Errorf("second insert of x: %v, want SQLite's UNIQUE constraint error (%d)", err, sqlite3.SQLITE_CONSTRAINT_UNIQUE)
+		}
+		if _, err := c.exec(s, []sqlArg{textArg("x"), intArg(1)}); err == nil || !strings.Contains(err.Error(), "1 parameters, 2 arguments") {
+			t.Errorf("two arguments for one parameter: %v", err)
+		}
+		if _, err := c.exec(s, []sqlArg{textArg("y")}); err != nil {
+			t.Errorf("insert after the errors: %v", err)
+		}
+	})
+	var keys string
+	if err := db.QueryRow("SELECT group_concat(k, ',') FROM t").Scan(&keys); err != nil {
+		t.Fatal(err)
+	}
+	if keys != "x,y" {
+		t.Errorf("keys %q, want x,y", keys)
+	}
+}
+
+// TestCConnOfRefusesOtherConnections: a connection that is not
+// modernc.org/sqlite's is refused with a reason, not read.
+func TestCConnOfRefusesOtherConnections(t *testing.T) {
+	type conn struct{ db uintptr }
+	for _, dc := range []any{nil, conn{}, &conn{db: 1}, &struct{ tls *int }{}} {
+		if _, err := cConnOf(dc); err == nil {
+			t.Errorf("cConnOf(%T): no error", dc)
+		}
+	}
+	if _, err := prepare(nil); err == nil {
+		t.Error("prepare(nil): no error")
+	}
+}
