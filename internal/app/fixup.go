@@ -47,7 +47,7 @@ func (s *Service) Fixup(ctx context.Context, req FixupRequest) (*RunResult, erro
 	x := &extract.Extraction{}
 	x.Number = n
 	spec := engine.SpecOf(p)
-	opts := engine.Options{Extraction: x, Env: env.Name, DryRun: req.DryRun, Version: s.cfg.Version, Now: s.cfg.Now}
+	opts := engine.Options{Extraction: x, Env: env.Name, DryRun: req.DryRun, Version: s.cfg.Version, Now: s.cfg.Now, Memory: s.cfg.Memory}
 	j := &job{kind: protocol.KindFixup, env: env, extraction: n, dryRun: req.DryRun, actor: req.Actor, lock: req.Lock, runs: st}
 	j.execute = func(ctx context.Context, run int, artifacts string) (*execution, error) {
 		opts.Run, opts.Artifacts = run, artifacts

@@ -153,7 +153,7 @@ func (s *Service) engineJob(ctx context.Context, ss *session, kind string, env *
 		return nil, err
 	}
 	spec := engine.SpecOf(ss.p)
-	opts := engine.Options{Archive: store, Extraction: x, DryRun: dry, Version: s.cfg.Version, Now: s.cfg.Now,
+	opts := engine.Options{Archive: store, Extraction: x, DryRun: dry, Version: s.cfg.Version, Now: s.cfg.Now, Memory: s.cfg.Memory,
 		Progress: prog.Rows(), Previous: prev, PreviousExtraction: s.previousExtraction(ctx, ss.p, x.Number),
 	}
 	j := &job{kind: kind, env: env, extraction: x.Number, dryRun: dry, actor: actor, runs: ss.st, progress: prog}
@@ -181,7 +181,7 @@ func (s *Service) engineJob(ctx context.Context, ss *session, kind string, env *
 func (s *Service) inTransaction(ctx context.Context, j *job, run int, f *format.Format,
 	fn func(context.Context, load.Tx) (*engine.Outcome, error)) (*execution, error) {
 	env := j.env
-	target, err := s.cfg.OpenEnv(ctx, env.Database, load.Options{Env: env.Name, Now: s.cfg.Now,
+	target, err := s.cfg.OpenEnv(ctx, env.Database, load.Options{Env: env.Name, Now: s.cfg.Now, Memory: s.cfg.Memory,
 		Holder: s.holder(run, j.kind), LockWait: lockTimeout(j.lock), OnWait: j.onWait(ctx, run)})
 	if err != nil {
 		nameHolder(ctx, j, run, err) // an import writing with a rollback journal holds the file itself

@@ -27,6 +27,12 @@ type Config struct {
 	// ProgressEvery is how often a running run's counters are written to
 	// the state store for other processes' front ends; progressEvery when 0.
 	ProgressEvery time.Duration
+	// Memory is each run's memory budget in bytes, handed to the engine
+	// and the environment's loader (past shares of it their key indexes
+	// spill to disk): the process's budget divided by the runs it executes
+	// at once — never the process's soft memory limit, which concurrent
+	// runs share. 0: no budget.
+	Memory int64
 
 	// OpenState opens the state store; state.Open when nil.
 	OpenState func(ctx context.Context, dsn string, opts state.Options) (Store, error)

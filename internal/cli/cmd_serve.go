@@ -48,8 +48,10 @@ HANDOVER_STATE), else in DIR/.handover/state.db. Checks, imports and file
 syncs started from the browser or the API are queued as River jobs and run
 by --workers workers in this process (or by handover worker elsewhere),
 under the account that started them. The process keeps to --memory (or
-HANDOVER_MEMORY, default 256MiB) as check and import do: past it, their key
-indexes spill to disk. SIGTERM stops accepting requests, lets running
+HANDOVER_MEMORY, default 256MiB), and its runs share it: each run's budget
+is --memory divided by the runs that can execute at once (--workers × the
+migrations served; printed at start), and past parts of its share a run's
+key indexes spill to disk. SIGTERM stops accepting requests, lets running
 runs finish (up to 30 s; after that they roll back) and exits.
 
 Customers upload deliveries through the portal (POST
@@ -223,6 +225,8 @@ func (a *app) serveWorkers(ctx context.Context, root string, workers int) (enque
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	// before the service: its runs get their share
+	a.shareMemory(workers, countProjects(groups), func(s string) { fmt.Fprintln(a.stderr, s) })
 	service := a.service()
 	queues := map[string]*jobs.Queue{} // by migration
 	hard, cancelHard := context.WithCancel(context.WithoutCancel(ctx))

@@ -40,6 +40,11 @@ handover.yaml, an S3 bucket for several machines: the extractions, and where
 the runs' protocol, report and rejects go) and the environments.
 Imports into one environment still run one at a time (the environment's lock).
 
+The process keeps to --memory (or HANDOVER_MEMORY, default 256MiB), and its
+runs share it: each run's budget is --memory divided by the runs that can
+execute at once (--concurrency × the projects served; printed at start), and
+past parts of its share a run's key indexes spill to disk.
+
 A run that exceeds --job-timeout fails and is rolled back. When a worker dies
 mid-run, its run's transaction is rolled back and, --rescue-after after the
 run started, another worker executes it again. SIGTERM or Ctrl-C stops taking
@@ -83,6 +88,7 @@ func (a *app) work(ctx context.Context, wc workerConfig) error {
 		defer mu.Unlock()
 		fmt.Fprintf(a.stdout, "%s %s\n", time.Now().UTC().Format("15:04:05.000"), fmt.Sprintf(format, args...))
 	}
+	a.shareMemory(wc.serve.Concurrency, countProjects(groups), func(s string) { wc.serve.Log("%s", s) })
 	host, _ := os.Hostname()
 	errs := make(chan error, len(groups))
 	for dsn, projects := range groups {
@@ -181,6 +187,16 @@ func (a *app) servedProjects(root string) (map[string][]*project.Project, error)
 		return nil, usageErr("no project (%s) in %s or its subdirectories", project.ConfigFile, root)
 	}
 	return groups, nil
+}
+
+// countProjects is the number of projects of groups: with the runs at
+// once per project, the runs a process executes at once.
+func countProjects(groups map[string][]*project.Project) int {
+	n := 0
+	for _, ps := range groups {
+		n += len(ps)
+	}
+	return n
 }
 
 // runExecutor executes queued runs through the application layer, as the

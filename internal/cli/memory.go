@@ -79,8 +79,9 @@ func (a *app) memoryLimit() (int64, error) {
 
 // applyMemoryLimit sets the Go runtime's soft memory limit before a command
 // that runs rows: the collector works harder near the budget instead of
-// letting the heap double past it. The engine reads the limit back as the
-// run's budget (its key indexes spill to disk past a share of it).
+// letting the heap double past it. The same figure is what the process's
+// runs may hold together: each run gets its share as its own budget
+// (runMemory; its key indexes spill to disk past parts of it).
 func (a *app) applyMemoryLimit(cmd *cobra.Command) error {
 	if !cmdRunsRows(cmd) {
 		return nil
@@ -89,8 +90,34 @@ func (a *app) applyMemoryLimit(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	debug.SetMemoryLimit(goLimit(n))
+	a.budget = goLimit(n)
+	debug.SetMemoryLimit(a.budget)
 	return nil
+}
+
+// runMemory is each run's memory budget: the process's, divided by the
+// runs it executes at once; 0 for a command that runs no rows.
+func (a *app) runMemory() int64 { return a.budget / int64(max(a.runs, 1)) }
+
+// shareMemory divides the process's budget between the runs it executes
+// at once (serve: --workers per migration, worker: --concurrency per
+// project) and says what each gets, and when that is small.
+func (a *app) shareMemory(perMigration, migrations int, say func(string)) {
+	a.runs = max(perMigration*migrations, 1)
+	if a.budget == 0 {
+		return
+	}
+	msg := fmt.Sprintf("memory: %s for %d run(s) at once (%d per migration × %d), %s each",
+		formatMemory(a.budget), a.runs, perMigration, migrations, formatMemory(a.runMemory()))
+	if a.runMemory() < minMemory {
+		msg += "; below 16MiB a run's key indexes spill to disk early: raise --memory or lower the runs at once"
+	}
+	say(msg)
+}
+
+// formatMemory prints a size in MiB (one decimal).
+func formatMemory(n int64) string {
+	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + "MiB"
 }
 
 // goLimit is the part of a budget the Go runtime may use: the rest is for

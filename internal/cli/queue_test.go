@@ -53,8 +53,14 @@ func (s *syncBuffer) String() string {
 // inProcessWorker runs `handover worker` in this process until stop.
 func inProcessWorker(t *testing.T, env map[string]string, args ...string) (stop func() string) {
 	t.Helper()
+	return inProcessWorkerOn(t, backend(), env, args...)
+}
+
+// inProcessWorkerOn is inProcessWorker on backend b.
+func inProcessWorkerOn(t *testing.T, b Backend, env map[string]string, args ...string) (stop func() string) {
+	t.Helper()
 	out := &syncBuffer{}
-	a := &app{backend: backend(), stdin: strings.NewReader(""), stdout: out, stderr: out, now: time.Now,
+	a := &app{backend: b, stdin: strings.NewReader(""), stdout: out, stderr: out, now: time.Now,
 		getenv: func(k string) string { return env[k] }}
 	root := a.rootCommand()
 	root.SetArgs(append(args, "worker"))

@@ -47,6 +47,12 @@ type app struct {
 	now     func() time.Time
 
 	memory string // --memory
+	// budget is what the runs of this process may hold together (the
+	// runtime's soft limit applyMemoryLimit set); 0 for a command that
+	// runs no rows. runs is how many runs the process executes at once
+	// (serve, worker; 1 when 0): each gets budget / runs.
+	budget int64
+	runs   int
 
 	cpuProfile, memProfile string
 	profileFile            *os.File
@@ -75,9 +81,10 @@ type Served = interface {
 }
 
 // config is the application layer's configuration for this command: the
-// command line's clock, environment and state store.
+// command line's clock, environment, state store and each run's memory
+// budget.
 func (a *app) config() svc.Config {
-	return svc.Config{Version: Version, Now: a.now, Getenv: a.getenv, State: a.state, Hooks: a.hooks}
+	return svc.Config{Version: Version, Now: a.now, Getenv: a.getenv, State: a.state, Memory: a.runMemory(), Hooks: a.hooks}
 }
 
 // service is the application layer for this command.

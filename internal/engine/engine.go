@@ -8,9 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"runtime"
-	"runtime/debug"
 	"time"
 
 	"github.com/handover/handover/internal/extract"
@@ -80,8 +78,10 @@ type Options struct {
 	// column: renamed, moved, added and removed columns are warned about.
 	PreviousExtraction *extract.Extraction
 	// Memory is the run's memory budget in bytes: past a share of it the
-	// key and unique indexes spill to disk. 0: the process's soft memory
-	// limit (debug.SetMemoryLimit, which the CLI sets from --memory).
+	// key and unique indexes spill to disk. 0: none. The CLI passes its
+	// --memory (less what the Go runtime does not count), divided by the
+	// runs the process executes at once (serve --workers, worker
+	// --concurrency).
 	Memory int64
 	// Archive, when set, is the artifact store the run's inputs (recipes,
 	// tests, format, lookups, gate) are archived in; the protocol's
@@ -216,17 +216,11 @@ func execute(ctx context.Context, o *execution) (*Outcome, error) {
 	return finish(o, p, results, nil)
 }
 
-// memoryBudget is the budget of a run: m, else the process's soft memory
-// limit; 0 when neither is set.
-func memoryBudget(m int64) int64 {
-	if m > 0 {
-		return m
-	}
-	if l := debug.SetMemoryLimit(-1); l < math.MaxInt64 {
-		return l
-	}
-	return 0
-}
+// memoryBudget is the budget of a run: m, 0 (none) when not positive.
+// Never the process's soft memory limit: a process executing several runs
+// at once (serve, worker) shares it between them, and its caller (app)
+// hands each run its share.
+func memoryBudget(m int64) int64 { return max(m, 0) }
 
 func newProtocol(o *execution) *protocol.Protocol {
 	h := o.spec.Hashes

@@ -12,8 +12,6 @@ package load
 import (
 	"context"
 	"fmt"
-	"math"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -111,8 +109,9 @@ type Options struct {
 	OnWait func(holder string)
 	// Memory is the run's memory budget in bytes: a loader's per-key state
 	// (the key → target id index of a referenced entity) spills to disk
-	// past a share of it. 0: the Go runtime's soft memory limit (which the
-	// CLI sets from --memory), no limit when there is none.
+	// past a share of it. 0: no limit. The caller (app) passes each run its
+	// share of the process's budget; the process's soft memory limit is
+	// shared by every run it executes at once, so it is never read here.
 	Memory int64
 }
 
@@ -124,17 +123,9 @@ func (o Options) CurrentTime() time.Time {
 	return time.Now()
 }
 
-// MemoryBudget is the run's memory budget in bytes: Memory, else the Go
-// runtime's soft memory limit; 0 (no limit) when neither is set.
-func (o Options) MemoryBudget() int64 {
-	if o.Memory > 0 {
-		return o.Memory
-	}
-	if l := debug.SetMemoryLimit(-1); l < math.MaxInt64 {
-		return l
-	}
-	return 0
-}
+// MemoryBudget is the run's memory budget in bytes: Memory, 0 (no limit)
+// when not positive.
+func (o Options) MemoryBudget() int64 { return max(o.Memory, 0) }
 
 // BusyError is returned by Begin when another import into the same
 // environment holds its lock.

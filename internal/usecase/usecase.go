@@ -64,13 +64,17 @@ type Service interface {
 
 // Config is what a front end chooses of the application layer for one
 // command: the version written into protocols, the clock, the process
-// environment, the state store DSN and the test hooks.
+// environment, the state store DSN, each run's memory budget and the test
+// hooks.
 type Config struct {
 	Version string
 	Now     func() time.Time
 	Getenv  func(string) string
 	State   string // empty: $HANDOVER_STATE, else SQLite in the project's .handover/
-	Hooks   Hooks
+	// Memory is each run's memory budget in bytes: the process's budget
+	// divided by the runs it executes at once; 0: none.
+	Memory int64
+	Hooks  Hooks
 }
 
 // New builds a Service for a Config; cmd/handover supplies it.

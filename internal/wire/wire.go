@@ -22,7 +22,7 @@ func Service(c usecase.Config) usecase.Service {
 }
 
 func appConfig(c usecase.Config) app.Config {
-	return app.Config{Version: c.Version, Now: c.Now, Getenv: c.Getenv, State: c.State, Hooks: c.Hooks}
+	return app.Config{Version: c.Version, Now: c.Now, Getenv: c.Getenv, State: c.State, Memory: c.Memory, Hooks: c.Hooks}
 }
 
 // Served is the web server's backend over the projects sc names, on the
