@@ -162,11 +162,19 @@ func handover(t *testing.T) string {
 	return bin
 }
 
-// run runs handover in the project and decodes its --json protocol.
+// run runs handover in the project, its environment in the SQLite file
+// db, and decodes its --json protocol.
 func run(t *testing.T, bin, project, db string, args ...string) map[string]counts {
 	t.Helper()
+	return runOn(t, bin, project, "sqlite://"+db, args...)
+}
+
+// runOn runs handover in the project, its environment at the database
+// URL target, and decodes its --json protocol.
+func runOn(t *testing.T, bin, project, target string, args ...string) map[string]counts {
+	t.Helper()
 	cmd := exec.Command(bin, append([]string{"-C", project, "--json"}, args...)...)
-	cmd.Env = append(os.Environ(), "HOBENCH_DB=sqlite://"+db)
+	cmd.Env = append(os.Environ(), "HOBENCH_DB="+target)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -4,11 +4,11 @@
 -- for the floors alike.
 CREATE TABLE structures (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  external_id text NOT NULL UNIQUE, name text, street text, zip text, city text,
+  external_id text NOT NULL UNIQUE, name text NOT NULL, street text, zip text, city text,
   country text, phone text, uid text);
 CREATE TABLE contacts (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  external_id text NOT NULL UNIQUE, salutation text, first_name text, last_name text,
+  external_id text NOT NULL UNIQUE, salutation text, first_name text, last_name text NOT NULL,
   structure bigint, street text, zip text, city text, country text, phone text,
-  mobile text, email text, birth_date date, category text, revenue numeric, note text,
+  mobile text, email text UNIQUE, birth_date date, category text, revenue numeric, note text,
   created timestamp with time zone, language text, newsletter boolean, status text);
