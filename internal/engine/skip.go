@@ -140,14 +140,14 @@ func newSkipper(ctx context.Context, o *execution, pl *preparedEntity) (*skipper
 	if m := memoryBudget(o.Memory); m > 0 {
 		s.index.limit = m / skipShare
 	}
-	err := sr.Skips(ctx, pl.entity.Name, func(key string, fp, skip []byte) error {
+	err := sr.Skips(ctx, pl.entity.Name, func(key, fp, skip []byte) error {
 		s.index.add(key, fp, skip, len(s.cross))
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read skip data: %w", err)
 	}
-	s.index.compact()
+	s.index.finish()
 	return s, nil
 }
 
@@ -173,6 +173,10 @@ const (
 	skipUniqueBytes = 6 + 1
 )
 
+// The index is built in two steps: add appends every entry the bookkeeping
+// holds, finish then places them all at once in slot tables sized for
+// them (placing as they came would place every entry again at each of
+// twenty doublings of a million-entry index).
 type skipIndex struct {
 	limit int64 // bytes the index may take; 0: no limit
 	bytes int64
@@ -209,26 +213,22 @@ type skipUnique struct {
 // newSkipIndex returns an empty index; uniquePos are the places of the
 // entity's unique fields (besides the key) among the cross values.
 func newSkipIndex(uniquePos ...int) *skipIndex {
-	x := &skipIndex{slots: make([]uint32, 1024), keySlots: make([]uint32, 1024), seed: maphash.MakeSeed(),
-		unclaimed: map[uint64]struct{}{}}
+	x := &skipIndex{seed: maphash.MakeSeed(), unclaimed: map[uint64]struct{}{}}
 	for _, p := range uniquePos {
-		x.uniq = append(x.uniq, skipUnique{pos: p, slots: make([]uint32, 1024)})
+		x.uniq = append(x.uniq, skipUnique{pos: p})
 	}
+	x.finish()
 	return x
 }
 
-// add records one entry of the bookkeeping; entries that are stale (their
+// add appends one entry of the bookkeeping; entries that are stale (their
 // fingerprint is no longer the one the skip data was written with) or
-// malformed are left out, and so are repeated raw fingerprints.
-func (x *skipIndex) add(key string, fp, skip []byte, ncross int) {
+// malformed are left out. finish places it.
+func (x *skipIndex) add(key, fp, skip []byte, ncross int) {
 	if len(skip) < skipHead || len(fp) != load.FingerprintSize || string(skip[16:skipHead]) != string(fp) {
 		return
 	}
 	if !validCross(skip[skipHead:], ncross) {
-		return
-	}
-	raw := rawFP{hi: binary.BigEndian.Uint64(skip), lo: binary.BigEndian.Uint64(skip[8:])}
-	if _, ok := x.find(raw); ok {
 		return
 	}
 	cost := int64(skipEntryBytes + len(x.uniq)*skipUniqueBytes + len(key) + len(skip) - skipHead)
@@ -239,40 +239,41 @@ func (x *skipIndex) add(key string, fp, skip []byte, ncross int) {
 		return // past what the offsets address: the row takes the full path
 	}
 	x.bytes += cost
-	if 2*(len(x.raws)+1) > len(x.slots) {
-		x.grow()
-	}
-	i := len(x.raws)
-	x.raws = append(x.raws, raw)
+	x.raws = append(x.raws, rawFP{hi: binary.BigEndian.Uint64(skip), lo: binary.BigEndian.Uint64(skip[8:])})
 	x.fps = append(x.fps, rowDigest(fp))
 	x.data = binary.AppendUvarint(x.data, uint64(len(key)))
 	x.data = append(x.data, key...)
 	x.data = append(x.data, skip[skipHead:]...)
 	x.ends = append(x.ends, uint32(len(x.data)))
-	x.lines = append(x.lines, 0)
-	if i%64 == 0 {
-		x.used = append(x.used, 0)
-		x.rejected = append(x.rejected, 0)
-		for j := range x.uniq {
-			x.uniq[j].confirmed = append(x.uniq[j].confirmed, 0)
-			x.uniq[j].shared = append(x.uniq[j].shared, 0)
-		}
-	}
-	x.place(raw, i)
-	x.placeKey(maphash.String(x.seed, key), i)
-	x.placeUnique(i)
 }
 
-// compact gives back the room the arrays grew into beyond their entries,
-// once every entry is in: the index lives through the entity's stream, where
-// the collector's headroom is what the run's memory budget leaves.
-func (x *skipIndex) compact() {
-	clone := func(b []uint64) []uint64 { return slices.Clip(slices.Clone(b)) }
+// finish builds the index once every entry is in: it gives back the room
+// the arrays grew into beyond their entries (the index lives through the
+// entity's stream, where the collector's headroom is what the run's
+// memory budget leaves), sizes the slot tables for the entries and places
+// them in order. Of entries with the same raw fingerprint the first is
+// placed; the others are never found.
+func (x *skipIndex) finish() {
 	x.raws, x.fps = slices.Clip(slices.Clone(x.raws)), slices.Clip(slices.Clone(x.fps))
-	x.data, x.ends, x.lines = slices.Clip(slices.Clone(x.data)), slices.Clip(slices.Clone(x.ends)), slices.Clip(slices.Clone(x.lines))
-	x.used, x.rejected = clone(x.used), clone(x.rejected)
+	x.data, x.ends = slices.Clip(slices.Clone(x.data)), slices.Clip(slices.Clone(x.ends))
+	n := len(x.raws)
+	words := (n + 63) / 64
+	x.lines, x.used, x.rejected = make([]uint32, n), make([]uint64, words), make([]uint64, words)
+	size := 1024
+	for size < 2*(n+1) {
+		size *= 2
+	}
+	x.slots, x.keySlots = make([]uint32, size), make([]uint32, size)
 	for j := range x.uniq {
-		x.uniq[j].confirmed, x.uniq[j].shared = clone(x.uniq[j].confirmed), clone(x.uniq[j].shared)
+		u := &x.uniq[j]
+		u.slots, u.confirmed, u.shared = make([]uint32, size), make([]uint64, words), make([]uint64, words)
+	}
+	for i, raw := range x.raws {
+		if !x.place(raw, i) {
+			continue // a repeated raw fingerprint
+		}
+		x.placeKey(maphash.Bytes(x.seed, x.key(i)), i)
+		x.placeUnique(i)
 	}
 }
 
@@ -288,26 +289,18 @@ func validCross(b []byte, n int) bool {
 	return len(b) == 0
 }
 
-func (x *skipIndex) place(raw rawFP, i int) {
+// place places entry i by its raw fingerprint; false when an entry
+// placed before has the same.
+func (x *skipIndex) place(raw rawFP, i int) bool {
 	mask := uint64(len(x.slots) - 1)
 	s := raw.lo & mask
-	for x.slots[s] != 0 {
-		s = (s + 1) & mask
+	for ; x.slots[s] != 0; s = (s + 1) & mask {
+		if x.raws[x.slots[s]-1] == raw {
+			return false
+		}
 	}
 	x.slots[s] = uint32(i + 1)
-}
-
-func (x *skipIndex) grow() {
-	x.slots = make([]uint32, 2*len(x.slots))
-	x.keySlots = make([]uint32, 2*len(x.keySlots))
-	for j := range x.uniq {
-		x.uniq[j].slots = make([]uint32, 2*len(x.uniq[j].slots))
-	}
-	for i, r := range x.raws {
-		x.place(r, i)
-		x.placeKey(maphash.Bytes(x.seed, x.key(i)), i)
-		x.placeUnique(i)
-	}
+	return true
 }
 
 func (x *skipIndex) placeKey(h uint64, i int) {

@@ -527,8 +527,9 @@ func TestSkipIndexLimit(t *testing.T) {
 	for i := range 10 {
 		skip := rawFP{hi: uint64(i), lo: uint64(i)}.bytes(nil)
 		skip = append(append(skip, fp[:]...), 0) // one empty cross value
-		x.add(fmt.Sprint("K", i), fp[:], skip, 1)
+		x.add([]byte(fmt.Sprint("K", i)), fp[:], skip, 1)
 	}
+	x.finish()
 	if len(x.raws) != 3 {
 		t.Fatalf("%d entries within a limit of 3", len(x.raws))
 	}
@@ -549,8 +550,9 @@ func TestSkipIndexUnique(t *testing.T) {
 	for i, e := range []string{"a@x.ch", "b@x.ch", "a@x.ch", ""} {
 		skip := rawFP{hi: uint64(i), lo: uint64(i)}.bytes(nil)
 		skip = append(append(skip, fp[:]...), byte(len(e)))
-		x.add(fmt.Sprint("K", i), fp[:], append(skip, e...), 1)
+		x.add([]byte(fmt.Sprint("K", i)), fp[:], append(skip, e...), 1)
 	}
+	x.finish()
 	for i, want := range []bool{true, false, true, false} {
 		if got := bit(x.uniq[0].shared, i); got != want {
 			t.Errorf("entry K%d shared: %v, want %v", i, got, want)
@@ -580,5 +582,36 @@ func TestSkipIndexUnique(t *testing.T) {
 	}
 	if f := x.firstKey("K0", -1); !f.ok || f.line != 7 || f.rejected {
 		t.Errorf("K0: %+v", f)
+	}
+}
+
+// TestSkipIndexRepeatedRaw: of two entries with the same raw fingerprint
+// the first is found, by raw fingerprint and by key; the second by
+// neither (its row takes the full path).
+func TestSkipIndexRepeatedRaw(t *testing.T) {
+	x := newSkipIndex()
+	var fp [16]byte
+	for i := range 3000 { // past the first slot table's size
+		raw := rawFP{hi: uint64(i), lo: uint64(i)}
+		if i == 2000 {
+			raw = rawFP{hi: 7, lo: 7}
+		}
+		skip := append(append(raw.bytes(nil), fp[:]...), 0)
+		x.add([]byte(fmt.Sprint("K", i)), fp[:], skip, 1)
+	}
+	x.finish()
+	if i, ok := x.find(rawFP{hi: 7, lo: 7}); !ok || string(x.key(i)) != "K7" {
+		t.Errorf("raw 7: entry %d %v", i, ok)
+	}
+	if _, ok := x.keyEntry("K2000"); ok {
+		t.Error("the repeated raw fingerprint's key was placed")
+	}
+	for _, k := range []int{0, 1999, 2001, 2999} {
+		if i, ok := x.keyEntry(fmt.Sprint("K", k)); !ok || x.raws[i] != (rawFP{hi: uint64(k), lo: uint64(k)}) {
+			t.Errorf("K%d: entry %d %v", k, i, ok)
+		}
+	}
+	if !x.take(2999, 5) || x.take(2999, 6) {
+		t.Error("take of the last entry")
 	}
 }

@@ -38,6 +38,7 @@ func Fingerprint(values []string, buf []byte) ([FingerprintSize]byte, []byte) {
 type SkipReader interface {
 	// Skips calls fn with every bookkeeping entry of entity that holds
 	// skip data: its key, its current fingerprint (all zeros when the row
-	// must be rewritten) and the data. fn must copy what it keeps.
-	Skips(ctx context.Context, entity string, fn func(key string, fp, skip []byte) error) error
+	// must be rewritten) and the data. fn must copy what it keeps: the
+	// slices are valid only during the call.
+	Skips(ctx context.Context, entity string, fn func(key, fp, skip []byte) error) error
 }

@@ -81,7 +81,7 @@ func (x *sqliteTx) bookkeeping(ctx context.Context, entity string) (*core.Book, 
 // readBook reads entity's bookkeeping in one pass and, when skip is not
 // nil, calls it with every entry that holds skip data (Skips). With book
 // false it reads only those entries and returns no book.
-func (x *sqliteTx) readBook(ctx context.Context, entity string, book bool, skip func(key string, fp, skip []byte) error) (*core.Book, error) {
+func (x *sqliteTx) readBook(ctx context.Context, entity string, book bool, skip func(key, fp, skip []byte) error) (*core.Book, error) {
 	doing, cols := "read bookkeeping of", "key, target_id, fingerprint, NULL"
 	if skip != nil {
 		doing, cols = "read skip data of", "key, target_id, fingerprint, "+core.SkipColumn
@@ -108,18 +108,20 @@ func (x *sqliteTx) readBook(ctx context.Context, entity string, book bool, skip 
 		if len(fp) != len(core.Fingerprint{}) {
 			return nil, fmt.Errorf("read bookkeeping of %s: key %q has a fingerprint of %d bytes", entity, k, len(fp))
 		}
-		key := string(k)
 		if b != nil {
-			b.Add(key, core.Fingerprint(fp), id)
+			b.Append(k, core.Fingerprint(fp), id)
 		}
 		if sk != nil {
-			if err := skip(key, fp, sk); err != nil {
+			if err := skip(k, fp, sk); err != nil {
 				return nil, err
 			}
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", doing, entity, err)
+	}
+	if b != nil {
+		b.Place()
 	}
 	return b, nil
 }

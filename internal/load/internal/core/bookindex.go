@@ -79,6 +79,38 @@ func (b *Book) Add(key string, fp Fingerprint, id int64) int {
 	return i
 }
 
+// Append records a key read from the bookkeeping without placing it:
+// a reader appends every entry, then calls Place once, so that a million
+// keys are hashed once into slots of their final size instead of being
+// placed again at every doubling. Find must not be called in between.
+func (b *Book) Append(key []byte, fp Fingerprint, id int64) {
+	i := len(b.IDs)
+	b.keys = append(b.keys, key...)
+	b.ends = append(b.ends, uint32(len(b.keys)))
+	b.FPs = append(b.FPs, fp)
+	b.IDs = append(b.IDs, id)
+	if i%64 == 0 {
+		b.seen = append(b.seen, 0)
+	}
+}
+
+// Place places every entry, in slots sized for them (what Add keeps:
+// at most half of the slots used).
+func (b *Book) Place() {
+	n := 1024
+	for n < 2*(len(b.IDs)+1) {
+		n *= 2
+	}
+	if len(b.slots) == n {
+		clear(b.slots)
+	} else {
+		b.slots = make([]uint64, n)
+	}
+	for i := range b.IDs {
+		b.place(maphash.Bytes(b.seed, b.Key(i)), i)
+	}
+}
+
 func (b *Book) place(hash uint64, i int) {
 	mask := uint64(len(b.slots) - 1)
 	s := hash & mask

@@ -65,3 +65,35 @@ func BenchmarkBook(b *testing.B) {
 		}
 	}
 }
+
+// TestBookAppendPlace: a book read with Append and placed once finds
+// what Add would, and takes Add's new keys after it.
+func TestBookAppendPlace(t *testing.T) {
+	b := NewBook()
+	const n = 5000
+	for i := range n {
+		b.Append([]byte("K"+strconv.Itoa(i)), Fingerprint{byte(i)}, int64(i*10))
+	}
+	b.Place()
+	for i := range n {
+		key := "K" + strconv.Itoa(i)
+		if e, ok := b.Find(key); !ok || e != i || b.IDs[e] != int64(i*10) || b.FPs[e] != (Fingerprint{byte(i)}) {
+			t.Fatalf("find(%s) = %d, %v", key, e, ok)
+		}
+	}
+	if _, ok := b.Find("K5000"); ok {
+		t.Fatal("found a key never appended")
+	}
+	if e := b.Add("K5000", Fingerprint{}, 1); e != n {
+		t.Fatalf("add after place = entry %d", e)
+	}
+	for _, key := range []string{"K0", "K4999", "K5000"} {
+		if _, ok := b.Find(key); !ok {
+			t.Errorf("%s lost after add", key)
+		}
+	}
+	b.MarkSeen(n)
+	if !b.IsSeen(n) || b.IsSeen(n-1) {
+		t.Error("seen bits wrong")
+	}
+}
