@@ -12,6 +12,8 @@ package engine
 //	  go test ./internal/engine -run '^$' -bench Fixup -benchtime 1x
 //
 // HANDOVER_BENCH_LINK_EVERY=n puts a link in every n-th row only (default 1).
+// HANDOVER_BENCH_FIXUP_ONLY=with (or without) runs only the imports with
+// (or without) the rule: a CPU profile of each, for pprof -diff_base.
 //
 // With HANDOVER_BENCH_RESULTS=FILE every pair of imports is appended to
 // FILE as two samples of bench/measure's shape (scenario fixup-sqlite or
@@ -70,14 +72,20 @@ func benchFixup(b *testing.B, fresh func(*testing.B) string) {
 	var without, with, pass time.Duration
 	firstRun, _ := strconv.Atoi(os.Getenv("HANDOVER_BENCH_RUN"))
 	b.ResetTimer()
+	only := os.Getenv("HANDOVER_BENCH_FIXUP_ONLY")
 	for i := range b.N {
 		p.Fixups = nil
-		dsn := fresh(b) // creating the database is not the import's time
-		plain := startSample(b, "handover", rows, firstRun+i)
-		benchImportProto(b, p, x, dsn, i, nil, plain.server(dsn))
-		without += plain.stop(b)
+		if only != "with" {
+			dsn := fresh(b) // creating the database is not the import's time
+			plain := startSample(b, "handover", rows, firstRun+i)
+			benchImportProto(b, p, x, dsn, i, nil, plain.server(dsn))
+			without += plain.stop(b)
+		}
+		if only == "without" {
+			continue
+		}
 		p.Fixups = rules
-		dsn = fresh(b)
+		dsn := fresh(b)
 		fixed := startSample(b, "handover-fixup", rows, firstRun+i)
 		proto := benchImportProto(b, p, x, dsn, i, &pass, fixed.server(dsn))
 		with += fixed.stop(b)

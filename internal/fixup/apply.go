@@ -21,6 +21,12 @@ type Fixer struct {
 	report  func(Unresolved) error
 	counts  []Counts
 	pending []Counts // Inline's counts until Keep
+	// the first rule's matches in the text of the last Inline (memo.go)
+	first      [][]int
+	firstKnown bool
+	memoLocs   [][]int
+	memoInts   []int
+	memoBuf    []byte
 	// reused between rows
 	buf    []byte
 	done   []string

@@ -35,16 +35,36 @@ var errInlineMiss = errors.New("inline: a key does not resolve")
 // will meet the text as it was delivered. A Found result is counted once
 // Keep is called (a row whose other field waits is not written yet).
 func (f *Fixer) Inline(text string, look InlineLookup) (string, Known) {
+	return f.inline(text, nil, false, look)
+}
+
+// InlineMemo is Inline for a text whose earlier Inline said Later, given
+// what that call found (AppendMemo): the group's first rule is not
+// matched again. A memo that does not fit text is ignored.
+func (f *Fixer) InlineMemo(text string, memo []byte, look InlineLookup) (string, Known) {
+	locs, ok := f.readMemo(text, memo)
+	return f.inline(text, locs, ok, look)
+}
+
+// inline is Inline; with known, first are the first rule's matches in text.
+func (f *Fixer) inline(text string, first [][]int, known bool, look InlineLookup) (string, Known) {
 	f.pending = f.pending[:0]
+	f.first, f.firstKnown = nil, false
 	t := text
 	matched := false
-	for _, r := range f.g.Rules {
+	for ri, r := range f.g.Rules {
 		c := Counts{}
-		if r.literal != "" && !strings.Contains(t, r.literal) {
-			f.pending = append(f.pending, c)
-			continue
+		var locs [][]int
+		switch {
+		case ri == 0 && known:
+			locs = first
+		case r.literal != "" && !strings.Contains(t, r.literal):
+		default:
+			locs = r.re.FindAllStringSubmatchIndex(t, -1)
 		}
-		locs := r.re.FindAllStringSubmatchIndex(t, -1)
+		if ri == 0 {
+			f.first, f.firstKnown = locs, true
+		}
 		if locs == nil {
 			f.pending = append(f.pending, c)
 			continue

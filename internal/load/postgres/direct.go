@@ -64,10 +64,12 @@ func (x *pgTx) loadDirect(ctx context.Context, p *core.Mapping, seq string, rows
 			fix.WritesWholeTable() // every row goes through fix, held ones too
 		}
 		src.fix = fix
+		var memo []byte
 		src.hold = func(r *load.Record, fp core.Fingerprint) error {
 			id := ids[src.taken]
 			book.add(r.Values[p.KeyIndex], fp, id, r.Skip)
-			return held.Add(core.Held{Record: *r, ID: id, FP: fp})
+			memo = fix.Memo(memo[:0])
+			return held.Add(core.Held{Record: *r, ID: id, FP: fp, Memo: memo})
 		}
 	}
 	readCtx, stop := context.WithCancel(ctx)
@@ -123,6 +125,7 @@ func (x *pgTx) copyHeld(ctx context.Context, p *core.Mapping, enc *pgRowEncoder,
 	err := held.Each(directChunk, func(hs []core.Held) error {
 		src := newPGSource(ctx, nil, p, enc, 1)
 		src.fix = fix
+		src.memo = func() []byte { return hs[src.taken].Memo }
 		src.lead = func(buf []byte, _ *load.Record, _ core.Fingerprint) []byte {
 			buf, _ = appendInt(buf, x.tables[p.Entity.Name].id, hs[src.taken].ID)
 			return buf

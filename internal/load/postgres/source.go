@@ -31,8 +31,11 @@ type pgSource struct {
 	sent    int           // records of the current COPY written
 	// fix rewrites fix-up fields as the rows are written (nil: none);
 	// hold keeps a record whose links wait for rows further on.
-	fix   *core.RowFixer
-	hold  func(r *load.Record, fp core.Fingerprint) error
+	fix  *core.RowFixer
+	hold func(r *load.Record, fp core.Fingerprint) error
+	// memo: the records are held ones, after SetFinal; it returns the
+	// current one's memo (core.Held).
+	memo  func() []byte
 	fixed load.Record
 	eof   bool
 	err   error
@@ -93,7 +96,10 @@ func (s *pgSource) appendRow(buf []byte) ([]byte, bool, error) {
 		}
 		fp := s.h.Of(r)
 		rec := r
-		if s.fix != nil {
+		if s.fix != nil && s.memo != nil {
+			s.fixed = load.Record{Line: r.Line, Values: s.fix.ApplyHeld(r.Values, s.memo())}
+			rec = &s.fixed
+		} else if s.fix != nil {
 			vals, later := s.fix.Apply(r.Values)
 			if later && s.hold != nil {
 				if err := s.hold(r, fp); err != nil {

@@ -64,6 +64,7 @@ type sorter struct {
 	fix   *core.RowFixer
 	held  core.Spill
 	fixed load.Record
+	memo  []byte
 	b     *sqliteBatch // the batch being filled
 }
 
@@ -185,7 +186,8 @@ func (s *sorter) rewrite(r *load.Record, id int64, fp core.Fingerprint, update b
 	}
 	vals, later := s.fix.Apply(r.Values)
 	if later {
-		return nil, true, s.held.Add(core.Held{Record: *r, ID: id, FP: fp, Update: update})
+		s.memo = s.fix.Memo(s.memo[:0])
+		return nil, true, s.held.Add(core.Held{Record: *r, ID: id, FP: fp, Update: update, Memo: s.memo})
 	}
 	s.fixed = load.Record{Line: r.Line, Values: vals, Skip: r.Skip}
 	return &s.fixed, false, nil
@@ -194,7 +196,7 @@ func (s *sorter) rewrite(r *load.Record, id int64, fp core.Fingerprint, update b
 // addHeld writes a held record, its links rewritten now that every key of
 // the load is known.
 func (s *sorter) addHeld(b *sqliteBatch, h *core.Held) error {
-	vals, _ := s.fix.Apply(h.Record.Values)
+	vals := s.fix.ApplyHeld(h.Record.Values, h.Memo)
 	rec := &load.Record{Line: h.Record.Line, Values: vals, Skip: h.Record.Skip}
 	if h.Update {
 		return s.w.addUpdate(b, rec, h.ID, h.FP)

@@ -90,6 +90,7 @@ type RowFixer struct {
 	vals      []string
 	results   []string
 	found     []bool
+	ran       []bool // per group: the last Apply ran Inline on its text (Memo)
 }
 
 // RowFixer returns the fixer of p's load, or nil when no rule rewrites p
@@ -168,17 +169,45 @@ func (f *RowFixer) look(entity, key string) (int64, fixup.Known) {
 
 // Apply returns the values to write for a record: values itself, or a copy
 // with the rewritten texts (valid until the next call). later reports that
-// the row should wait until SetFinal (nothing was counted then); a backend
-// that cannot hold rows writes values as they are, for the pass.
+// the row should wait until SetFinal (nothing was counted then; Memo says
+// what was found); a backend that cannot hold rows writes values as they
+// are, for the pass.
 func (f *RowFixer) Apply(values []string) (out []string, later bool) {
-	f.results, f.found = f.results[:0], f.found[:0]
+	return f.apply(values, nil)
+}
+
+// ApplyHeld is Apply for a record held back after SetFinal, with the memo
+// Memo gave when it was held: its texts are not matched again.
+func (f *RowFixer) ApplyHeld(values []string, memo []byte) []string {
+	out, _ := f.apply(values, memo)
+	return out
+}
+
+// Memo appends to dst what the last Apply that said later found in the
+// record's texts, for ApplyHeld.
+func (f *RowFixer) Memo(dst []byte) []byte {
+	for i, g := range f.groups {
+		if i < len(f.ran) && f.ran[i] {
+			dst = g.fixer.AppendMemo(dst)
+		} else {
+			dst = fixup.NoMemo(dst)
+		}
+	}
+	return dst
+}
+
+func (f *RowFixer) apply(values []string, memo []byte) (out []string, later bool) {
+	f.results, f.found, f.ran = f.results[:0], f.found[:0], f.ran[:0]
 	for _, g := range f.groups {
+		var m []byte
+		m, memo = fixup.SplitMemo(memo)
 		t := values[g.col]
 		if t == "" {
-			f.results, f.found = append(f.results, t), append(f.found, false)
+			f.results, f.found, f.ran = append(f.results, t), append(f.found, false), append(f.ran, false)
 			continue
 		}
-		nt, k := g.fixer.Inline(t, f.look)
+		nt, k := g.fixer.InlineMemo(t, m, f.look)
+		f.ran = append(f.ran, true)
 		switch k {
 		case fixup.Later:
 			return values, true

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/handover/handover/internal/fixup"
@@ -108,5 +109,88 @@ func TestCleanGroups(t *testing.T) {
 		if got := st.cleanGroups()[fixupField{"contacts", 1}]; got != c.clean {
 			t.Errorf("%s: clean %v, want %v", c.name, got, c.clean)
 		}
+	}
+}
+
+// TestRowFixerMemo holds rows back as a load does — two fields with
+// rules, one of them empty or linking further on — and writes them after
+// SetFinal with their memo: the values and counts are those of a fixer
+// that matches every text anew.
+func TestRowFixerMemo(t *testing.T) {
+	e := &format.Entity{Name: "contacts", Table: "contacts", Key: "external_id", Fields: []*format.Field{
+		{Name: "external_id", Column: "external_id", Type: format.String}, {Name: "notes", Column: "notes", Type: format.String},
+		{Name: "remark", Column: "remark", Type: format.String}}}
+	if err := e.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	f := &format.Format{Entities: []*format.Entity{e}}
+	errs := &conf.Errors{}
+	rules := fixup.Compile([]fixup.Spec{
+		{On: "contacts", Field: "notes", Match: `see (\d+)`, Entity: "contacts", Replace: "see #{id}"},
+		{On: "contacts", Field: "remark", Match: `ref (\d+)`, Entity: "contacts", Replace: "ref #{id}"}}, f, errs)
+	if errs.Len() > 0 {
+		t.Fatal(errs)
+	}
+	ps, err := Mappings(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := [][]string{
+		{"1", "see 2 and see 1", "ref 1"}, // notes wait
+		{"2", "see 1", "ref 3 ref 1"},     // remark waits, notes found
+		{"3", "", "ref 4"},                // empty notes, remark waits
+		{"4", "see 9", "ref 1"},           // notes wait for a key that never comes
+		{"5", "see 1", "ref 1"},           // nothing waits
+	}
+	fixer := func() (*RowFixer, *TxState, *Book) {
+		st := NewTxState()
+		st.Mappings["contacts"] = ps[0]
+		st.PrepareFixups(rules)
+		self := NewBook()
+		fx, err := st.RowFixer(context.Background(), ps[0], self, nil)
+		if err != nil || fx == nil {
+			t.Fatalf("fixer %v, %v", fx, err)
+		}
+		return fx, &st, self
+	}
+	held, heldSt, heldBook := fixer()
+	type heldRow struct {
+		values []string
+		memo   []byte
+	}
+	var wait []heldRow
+	var got [][]string
+	for i, r := range rows {
+		heldBook.MarkSeen(heldBook.Add(r[0], Fingerprint{}, int64(100+i)))
+		out, later := held.Apply(r)
+		if later {
+			wait = append(wait, heldRow{r, held.Memo(nil)})
+			continue
+		}
+		got = append(got, append([]string(nil), out...))
+	}
+	if len(wait) != 4 {
+		t.Fatalf("%d rows held, want 4", len(wait))
+	}
+	held.SetFinal()
+	for _, w := range wait {
+		got = append(got, append([]string(nil), held.ApplyHeld(w.values, w.memo)...))
+	}
+	anew, anewSt, anewBook := fixer()
+	for i, r := range rows {
+		anewBook.MarkSeen(anewBook.Add(r[0], Fingerprint{}, int64(100+i)))
+	}
+	anew.SetFinal()
+	want := map[string]string{}
+	for _, r := range rows {
+		want[r[0]] = fmt.Sprint(anew.ApplyHeld(r, nil))
+	}
+	for _, g := range got {
+		if fmt.Sprint(g) != want[g[0]] {
+			t.Errorf("row %s: %v, matched anew %s", g[0], g, want[g[0]])
+		}
+	}
+	if a, b := fmt.Sprint(heldSt.inlineCounts()), fmt.Sprint(anewSt.inlineCounts()); a != b {
+		t.Errorf("counts with memos %s, matched anew %s", a, b)
 	}
 }

@@ -7,18 +7,21 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/handover/handover/internal/load"
 )
 
 // Held is a record a load holds back until it has met every key of its
 // entity (a fix-up link to a row further on), with the target id and
-// fingerprint it was given when it was met.
+// fingerprint it was given when it was met. Read back, the record carries
+// that fingerprint (Record.HasFingerprint), so it is not hashed again.
 type Held struct {
 	Record load.Record
 	ID     int64
 	FP     Fingerprint
-	Update bool // a changed row (else a new one)
+	Update bool   // a changed row (else a new one)
+	Memo   []byte // what the fixer found in its texts (RowFixer.Memo)
 }
 
 // Spill keeps held records in a temporary file, so that holding back half
@@ -58,6 +61,8 @@ func (s *Spill) Add(h Held) error {
 	}
 	b = binary.AppendUvarint(b, uint64(len(h.Record.Skip))) // 0: no skip data
 	b = append(b, h.Record.Skip...)
+	b = binary.AppendUvarint(b, uint64(len(h.Memo)))
+	b = append(b, h.Memo...)
 	s.buf = b
 	if _, err := s.w.Write(b); err != nil {
 		return fmt.Errorf("hold rows: %w", err)
@@ -78,10 +83,10 @@ func (s *Spill) Each(n int, fn func([]Held) error) error {
 	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("read held rows: %w", err)
 	}
-	r := bufio.NewReaderSize(s.f, 256<<10)
+	r := &heldReader{r: bufio.NewReaderSize(s.f, 256<<10)}
 	out := make([]Held, 0, min(n, s.n))
 	for range s.n {
-		h, err := readHeld(r)
+		h, err := r.next()
 		if err != nil {
 			return fmt.Errorf("read held rows: %w", err)
 		}
@@ -100,8 +105,16 @@ func (s *Spill) Each(n int, fn func([]Held) error) error {
 
 var errHeld = errors.New("held rows file is damaged")
 
-func readHeld(r *bufio.Reader) (Held, error) {
+// heldReader reads held records back, reusing its buffers.
+type heldReader struct {
+	r    *bufio.Reader
+	buf  []byte
+	ends []int
+}
+
+func (hr *heldReader) next() (Held, error) {
 	var h Held
+	r := hr.r
 	line, err := binary.ReadUvarint(r)
 	if err != nil {
 		return h, err
@@ -121,33 +134,48 @@ func readHeld(r *bufio.Reader) (Held, error) {
 	if err != nil || n > 1<<16 {
 		return h, errors.Join(err, errHeld)
 	}
-	h.Record = load.Record{Line: int(line), Values: make([]string, n)}
-	var b []byte
-	for i := range h.Record.Values {
+	// The values are read into one buffer and become one string, sliced:
+	// one allocation a record, not one a value.
+	b, ends := hr.buf[:0], hr.ends[:0]
+	for range n {
 		l, err := binary.ReadUvarint(r)
-		if err != nil || l > 1<<30 {
+		if err != nil || l > 1<<30 || len(b)+int(l) > 1<<30 {
 			return h, errors.Join(err, errHeld)
 		}
-		if cap(b) < int(l) {
-			b = make([]byte, l)
-		}
-		b = b[:l]
-		if _, err := io.ReadFull(r, b); err != nil {
+		b = slices.Grow(b, int(l))
+		if _, err := io.ReadFull(r, b[len(b):len(b)+int(l)]); err != nil {
 			return h, err
 		}
-		h.Record.Values[i] = string(b)
+		b = b[:len(b)+int(l)]
+		ends = append(ends, len(b))
 	}
+	hr.buf, hr.ends = b, ends
+	h.Record = load.Record{Line: int(line), Values: make([]string, n), Fingerprint: h.FP, HasFingerprint: true}
+	all, start := string(b), 0
+	for i, end := range ends {
+		h.Record.Values[i], start = all[start:end], end
+	}
+	if h.Record.Skip, err = readBytes(r); err != nil {
+		return h, err
+	}
+	h.Memo, err = readBytes(r)
+	return h, err
+}
+
+// readBytes reads a length and as many bytes (nil when none).
+func readBytes(r *bufio.Reader) ([]byte, error) {
 	l, err := binary.ReadUvarint(r)
 	if err != nil || l > 1<<30 {
-		return h, errors.Join(err, errHeld)
+		return nil, errors.Join(err, errHeld)
 	}
-	if l > 0 {
-		h.Record.Skip = make([]byte, l)
-		if _, err := io.ReadFull(r, h.Record.Skip); err != nil {
-			return h, err
-		}
+	if l == 0 {
+		return nil, nil
 	}
-	return h, nil
+	b := make([]byte, l)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // Close removes the file.

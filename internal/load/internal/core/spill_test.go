@@ -11,7 +11,7 @@ import (
 )
 
 // TestSpill holds records and reads them back in order, in chunks, with
-// their ids, fingerprints and kinds; nothing is left in the temporary
+// their ids, fingerprints, kinds, skip data and memos; nothing is left in the temporary
 // directory.
 func TestSpill(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir())
@@ -21,6 +21,13 @@ func TestSpill(t *testing.T) {
 		h := Held{Record: load.Record{Line: i + 2, Values: []string{fmt.Sprint(i), "", "ä\x00b", fmt.Sprintf("%0*d", i%300, 0)}},
 			ID: int64(i*3 - 5), Update: i%7 == 0}
 		h.FP[0], h.FP[15] = byte(i), byte(i>>8)
+		h.Record.Fingerprint, h.Record.HasFingerprint = h.FP, true // read back, it carries its fingerprint
+		if i%3 == 0 {
+			h.Memo = []byte{byte(i), 0, 1}
+		}
+		if i%5 == 0 {
+			h.Record.Skip = []byte("skip")
+		}
 		if err := s.Add(h); err != nil {
 			t.Fatal(err)
 		}
