@@ -82,7 +82,7 @@ func (f *Fixer) applyRule(ctx context.Context, ri int, r *Rule, rows []Row) erro
 		if r.literal != "" && !strings.Contains(t, r.literal) {
 			continue
 		}
-		locs := r.re.FindAllStringSubmatchIndex(t, -1)
+		locs := r.findAll(t)
 		if locs == nil {
 			continue
 		}

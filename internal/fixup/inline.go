@@ -60,7 +60,7 @@ func (f *Fixer) inline(text string, first [][]int, known bool, look InlineLookup
 			locs = first
 		case r.literal != "" && !strings.Contains(t, r.literal):
 		default:
-			locs = r.re.FindAllStringSubmatchIndex(t, -1)
+			locs = r.findAll(t)
 		}
 		if ri == 0 {
 			f.first, f.firstKnown = locs, true

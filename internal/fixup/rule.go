@@ -23,8 +23,9 @@ type Rule struct {
 
 	re      *regexp.Regexp
 	tmpl    []piece
-	literal string        // text every match contains; "" when unknown
-	field   *format.Field // the field rewritten
+	literal string         // text every match contains; "" when unknown
+	prefix  *prefixMatcher // a faster findAll; nil when the match has no literal start
+	field   *format.Field  // the field rewritten
 }
 
 // Regexp is the rule's compiled match.
@@ -90,7 +91,7 @@ func compileOne(s *Spec, f *format.Format, errs *conf.Errors) *Rule {
 		add("match", "fixup match: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 		return nil
 	}
-	r.re, r.literal = re, requiredLiteral(s.Match)
+	r.re, r.literal, r.prefix = re, requiredLiteral(s.Match), newPrefixMatcher(re)
 	if s.Entity != "" && re.NumSubexp() < 1 {
 		add("match", "fixup match %q has no capture group: with entity: the first group ( … ) must capture the source key", s.Match)
 	}
