@@ -136,6 +136,21 @@ func (s *Service) Deliver(ctx context.Context, req DeliverRequest) (*DeliverResu
 			return res, err
 		}
 	}
+	release, ok, err := s.claimSettle(ctx, p, x.Number)
+	if err != nil {
+		return res, fmt.Errorf("extraction %d stored, but its check was not queued: %w", x.Number, err)
+	}
+	if !ok { // a server starting now recovers it (RecoverDeliveries): its check, not a second
+		res.Run, err = s.awaitSettled(ctx, p, x.Number)
+		return res, err
+	}
+	defer release()
+	if rec, settled, err := s.delivered(ctx, p, x.Number); err != nil {
+		return res, fmt.Errorf("extraction %d stored, but its check was not queued: %w", x.Number, err)
+	} else if settled { // recovered by a server that started before the claim
+		res.Run = rec.Run
+		return res, nil
+	}
 	run, problems, err := s.settleDelivery(ctx, p, x, req.Actor, req.Queue, false)
 	res.Run, res.Problems = run, append(res.Problems, problems...)
 	if err != nil {

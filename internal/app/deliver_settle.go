@@ -24,7 +24,10 @@ type RecoverDeliveriesRequest struct {
 // the check it should have had — queued as its uploader, unless a check
 // of it exists already (the kill came after the queueing) — and its audit
 // entries and record. A server calls it when it starts; calling it again
-// changes nothing. It returns the extractions it finished.
+// changes nothing, and so does calling it from several servers on one
+// state store at once: each delivery is settled by the one holding its
+// claim (claimSettle), and one settled meanwhile is left alone. It
+// returns the extractions it finished.
 func (s *Service) RecoverDeliveries(ctx context.Context, req RecoverDeliveriesRequest) ([]int, error) {
 	p, err := s.Project(req.Project)
 	if err != nil {
@@ -36,13 +39,33 @@ func (s *Service) RecoverDeliveries(ctx context.Context, req RecoverDeliveriesRe
 	}
 	var done []int
 	for _, x := range pending {
-		actor := Actor{Name: x.By, Authenticated: true}
-		if _, _, err := s.settleDelivery(ctx, p, x, actor, req.Queue, true); err != nil {
-			return done, fmt.Errorf("recover deliveries: %w", err)
+		ok, err := s.recoverDelivery(ctx, p, x, req)
+		if err != nil {
+			return done, fmt.Errorf("recover deliveries: extraction %d: %w", x.Number, err)
 		}
-		done = append(done, x.Number)
+		if ok {
+			done = append(done, x.Number)
+		}
 	}
 	return done, nil
+}
+
+// recoverDelivery settles x's delivery under its claim; ok is false when
+// another process holds the claim or has settled it since it was listed.
+func (s *Service) recoverDelivery(ctx context.Context, p *project.Project, x *extract.Extraction, req RecoverDeliveriesRequest) (bool, error) {
+	release, ok, err := s.claimSettle(ctx, p, x.Number)
+	if err != nil || !ok {
+		return false, err
+	}
+	defer release()
+	if _, settled, err := s.delivered(ctx, p, x.Number); err != nil || settled {
+		return false, err
+	}
+	actor := Actor{Name: x.By, Authenticated: true}
+	if _, _, err := s.settleDelivery(ctx, p, x, actor, req.Queue, true); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // unsettled lists the extractions uploaded through the portal that have

@@ -145,6 +145,14 @@ func (s *fakeStore) SetFact(_ context.Context, key, value string, _ time.Time) e
 	return nil
 }
 
+func (s *fakeStore) Claim(_ context.Context, key string, _ time.Duration) (func(context.Context) error, bool, error) {
+	if _, held := s.facts[key]; held {
+		return nil, false, nil
+	}
+	s.facts[key] = "claimed"
+	return func(context.Context) error { delete(s.facts, key); return nil }, true, nil
+}
+
 func (s *fakeStore) DeleteFact(_ context.Context, key string) error {
 	delete(s.facts, key)
 	return nil

@@ -32,6 +32,9 @@ type Store interface {
 	Fact(ctx context.Context, key string) (value string, at time.Time, ok bool, err error)
 	SetFact(ctx context.Context, key, value string, at time.Time) error
 	DeleteFact(ctx context.Context, key string) error
+	// Claim takes a fact as a lease for up to ttl: of processes claiming
+	// it at once on one state store, one gets it (see state.Store.Claim).
+	Claim(ctx context.Context, key string, ttl time.Duration) (release func(context.Context) error, ok bool, err error)
 	RunsHead(ctx context.Context) (string, error)
 
 	Close() error

@@ -60,7 +60,9 @@ and one delivery at most --max-delivery-size, unzipped (default: the
 project's portal: max_file_size / max_delivery_size, else 1GiB and 4GiB).
 An upload stored as an extraction whose check a killed server never queued
 gets its check (queued as its uploader), audit entries and record when
-serve starts again. A customer account lands on the portal of its migration (/portal/M): its
+serve starts again — once, also when several servers on one state store
+start at once (the one holding the delivery's claim in the state store
+settles it). A customer account lands on the portal of its migration (/portal/M): its
 dates from the runbook, the import format (as handover docs) and the
 template (as handover template) to download, the upload form with what was
 detected in each file, each check's result in the customer's words with the

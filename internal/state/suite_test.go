@@ -38,6 +38,7 @@ func testStore(t *testing.T, newDSN func(t *testing.T) string) {
 		{"AuditKeyed", testAuditKeyed},
 		{"Tenancy", testTenancy},
 		{"Facts", testFacts},
+		{"Claims", testClaims},
 		{"RunsHead", testRunsHead},
 		{"Outbox", testOutbox},
 		{"FinishRunAtomic", testFinishRunAtomic},
