@@ -89,6 +89,7 @@ func runEntity(ctx context.Context, o *execution, pl *preparedEntity, st *runSta
 	var examples ruleExamples
 
 	err = stream(ctx, pl, o.Workers, o.Progress, func(b *batch) error {
+		hs := keys.prepare(e, st, b)
 		for i := range b.rows {
 			row, r := &b.rows[i], &b.results[i]
 			c.Read++
@@ -100,7 +101,7 @@ func runEntity(ctx context.Context, o *execution, pl *preparedEntity, st *runSta
 				c.Filtered++
 				continue
 			}
-			ps, err := keys.check(e, st, row.Line, r)
+			ps, err := keys.check(e, st, row.Line, r, hs.row(i))
 			if err != nil {
 				return err
 			}

@@ -20,6 +20,7 @@ type keyIndex struct {
 	offs   []uint32 // the record in the log, / 8
 	n      int
 	runs   runSet
+	sink   uint64 // what touch loaded, kept so that the loads stay
 	// hashFn replaces maphash in tests that need colliding hashes.
 	hashFn func(string) uint64
 }
@@ -102,16 +103,49 @@ func (k *keyIndex) find(h uint64, verify func(off uint32) (bool, int, error)) (f
 	return f, int(s), err
 }
 
+// touchEvery loads the slots where the probes for the hashes hs[from],
+// hs[from+stride], … start (0: none), so that a batch of rows waits for
+// its cache misses together rather than one row after the other
+// (probes.go).
+func (k *keyIndex) touchEvery(hs []uint64, from, stride int) {
+	hashes, offs := k.hashes, k.offs
+	mask := uint64(len(hashes) - 1)
+	var x uint64
+	for i := from; i < len(hs); i += stride {
+		if h := hs[i]; h != 0 {
+			s := slotOf(h, mask)
+			x += hashes[s] + uint64(offs[s])
+		}
+	}
+	k.sink += x
+}
+
+// hashOr is h, or v's hash when h is 0 (not computed beforehand).
+func (k *keyIndex) hashOr(v string, h uint64) uint64 {
+	if h == 0 {
+		return k.hash(v)
+	}
+	return h
+}
+
 // get returns what the index holds for v.
-func (k *keyIndex) get(v string) (found, error) {
-	f, _, err := k.lookup(v, k.hash(v))
+func (k *keyIndex) get(v string) (found, error) { return k.getHashed(v, 0) }
+
+// getHashed is get with v's hash h computed beforehand (0: not).
+func (k *keyIndex) getHashed(v string, h uint64) (found, error) {
+	f, _, err := k.lookup(v, k.hashOr(v, h))
 	return f, err
 }
 
 // put records v as first seen on line (rejected: that row is rejected)
 // unless the index holds it already; it then returns what it holds.
 func (k *keyIndex) put(v string, line int, rejected bool) (found, error) {
-	h := k.hash(v)
+	return k.putHashed(v, 0, line, rejected)
+}
+
+// putHashed is put with v's hash h computed beforehand (0: not).
+func (k *keyIndex) putHashed(v string, h uint64, line int, rejected bool) (found, error) {
+	h = k.hashOr(v, h)
 	f, s, err := k.lookup(v, h)
 	if err != nil || f.ok {
 		return f, err
@@ -154,10 +188,11 @@ func (k *keyIndex) putOwned(v, owner string) error {
 	return err
 }
 
-// heldByOther reports whether a key other than key holds v, and which.
-func (k *keyIndex) heldByOther(v, key string) (string, bool, error) {
+// heldByOther reports whether a key other than key holds v, and which;
+// h is v's hash computed beforehand (0: not).
+func (k *keyIndex) heldByOther(v string, h uint64, key string) (string, bool, error) {
 	var other string
-	_, _, err := k.find(k.hash(v), func(off uint32) (bool, int, error) {
+	_, _, err := k.find(k.hashOr(v, h), func(off uint32) (bool, int, error) {
 		n, data, err := k.log.record(off)
 		if err != nil || n != len(v) || len(data) < n || string(data[:n]) != v {
 			return false, 0, err

@@ -31,6 +31,8 @@ type entityKeys struct {
 	// skipped rows' keys and unique values (skipchecks.go); keys and the
 	// unique fields' seen and held hold the others only.
 	skip *skipIndex
+	// hashes is the current batch's (probes.go), reused batch by batch.
+	hashes batchHashes
 }
 
 // uniqueField tracks the values of one unique field: those of this run,
@@ -149,8 +151,9 @@ func (s *runState) loadEnvKeys(ctx context.Context, tx load.Tx, e *format.Entity
 }
 
 // check applies the checks that span rows: key and unique values seen
-// before, references to other entities. It records the row's key.
-func (k *entityKeys) check(e *format.Entity, s *runState, line int, r *rowResult) ([]format.Problem, error) {
+// before, references to other entities. It records the row's key. hs are
+// the row's hashes from prepare (probes.go; nil or 0: none computed).
+func (k *entityKeys) check(e *format.Entity, s *runState, line int, r *rowResult, hs []uint64) ([]format.Problem, error) {
 	if r.values == nil {
 		return nil, nil // the row could not be read as a record at all
 	}
@@ -172,7 +175,7 @@ func (k *entityKeys) check(e *format.Entity, s *runState, line int, r *rowResult
 		}
 		// Held by another key of the environment: rejected, and not
 		// claimed in this run, so that the key holding it may keep it.
-		other, held, err := k.heldByOther(j, v, key, self)
+		other, held, err := k.heldByOther(j, v, hashAt(hs, heldProbe(j)), key, self)
 		if err != nil {
 			return nil, fmt.Errorf("check %s: %w", name, err)
 		}
@@ -184,7 +187,7 @@ func (k *entityKeys) check(e *format.Entity, s *runState, line int, r *rowResult
 			}
 			continue
 		}
-		first, err := k.firstValue(j, v, line, self)
+		first, err := k.firstValue(j, v, hashAt(hs, seenProbe(j)), line, self)
 		if err != nil {
 			return nil, fmt.Errorf("check %s: %w", name, err)
 		}
@@ -192,9 +195,13 @@ func (k *entityKeys) check(e *format.Entity, s *runState, line int, r *rowResult
 			ps = append(ps, duplicate(name, v, first.line))
 		}
 	}
+	ref := refProbe(len(k.unique))
 	for i, f := range e.Fields {
-		if f.Type == format.Ref && r.values[i] != "" {
-			p, err := s.resolve(f, r.values[i])
+		if f.Type != format.Ref {
+			continue
+		}
+		if ref++; r.values[i] != "" {
+			p, err := s.resolve(f, r.values[i], hashAt(hs, ref-1))
 			if err != nil {
 				return nil, fmt.Errorf("check %s: %w", f.Name, err)
 			}
@@ -207,7 +214,7 @@ func (k *entityKeys) check(e *format.Entity, s *runState, line int, r *rowResult
 		k.skip.reject(self)
 	}
 	if key != "" {
-		first, err := k.firstKey(key, line, rejected || len(ps) > 0, self)
+		first, err := k.firstKey(key, hashAt(hs, keyProbe), line, rejected || len(ps) > 0, self)
 		if err != nil {
 			return nil, fmt.Errorf("check %s: %w", e.Key, err)
 		}
@@ -220,13 +227,13 @@ func (k *entityKeys) check(e *format.Entity, s *runState, line int, r *rowResult
 
 // heldByOther reports whether the environment holds v in unique field j
 // for a key other than key, and which; self is the skipped row's entry
-// (-1: a transformed row).
-func (k *entityKeys) heldByOther(j int, v, key string, self int) (string, bool, error) {
+// (-1: a transformed row), h v's hash from prepare (0: none).
+func (k *entityKeys) heldByOther(j int, v string, h uint64, key string, self int) (string, bool, error) {
 	u := k.unique[j]
 	if u.held == nil {
 		return "", false, nil
 	}
-	other, held, err := u.held.heldByOther(v, key)
+	other, held, err := u.held.heldByOther(v, h, key)
 	if err != nil || held || k.skip == nil {
 		return other, held, err
 	}
@@ -237,35 +244,35 @@ func (k *entityKeys) heldByOther(j int, v, key string, self int) (string, bool, 
 // firstValue returns the run's first row with v in unique field j, and
 // records the row on line as that row when there is none. self is the
 // skipped row's entry (-1: a transformed row), which the skip index
-// records by itself.
-func (k *entityKeys) firstValue(j int, v string, line, self int) (found, error) {
+// records by itself; h is v's hash from prepare (0: none).
+func (k *entityKeys) firstValue(j int, v string, h uint64, line, self int) (found, error) {
 	var skipped found
 	if k.skip != nil {
 		skipped = k.skip.firstValue(j, v, self)
 	}
-	return k.first(k.unique[j].seen, skipped, 1+j, v, line, false, self)
+	return k.first(k.unique[j].seen, skipped, 1+j, v, h, line, false, self)
 }
 
 // firstKey is firstValue for the entity's key.
-func (k *entityKeys) firstKey(key string, line int, rejected bool, self int) (found, error) {
+func (k *entityKeys) firstKey(key string, h uint64, line int, rejected bool, self int) (found, error) {
 	var skipped found
 	if k.skip != nil {
 		skipped = k.skip.firstKey(key, self)
 	}
-	return k.first(k.keys, skipped, 0, key, line, rejected, self)
+	return k.first(k.keys, skipped, 0, key, h, line, rejected, self)
 }
 
 // first is firstValue and firstKey: skipped is what the skip index says of
 // v, idx the key index of the transformed rows, slot v's place in the skip
 // index's unclaimed set. A skipped row (self >= 0) whose value another row
 // had first unclaims it; a transformed row is recorded in idx when first.
-func (k *entityKeys) first(idx *keyIndex, skipped found, slot int, v string, line int, rejected bool, self int) (found, error) {
+func (k *entityKeys) first(idx *keyIndex, skipped found, slot int, v string, h uint64, line int, rejected bool, self int) (found, error) {
 	f, err := skipped, error(nil)
 	if !f.ok {
 		if self < 0 {
-			return idx.put(v, line, rejected)
+			return idx.putHashed(v, h, line, rejected)
 		}
-		f, err = idx.get(v)
+		f, err = idx.getHashed(v, h)
 	}
 	if f.ok && self >= 0 {
 		k.skip.unclaim(self, slot)
@@ -273,14 +280,15 @@ func (k *entityKeys) first(idx *keyIndex, skipped found, slot int, v string, lin
 	return f, err
 }
 
-// get returns what the run holds for key.
-func (k *entityKeys) get(key string) (found, error) {
+// get returns what the run holds for key, whose hash h is from prepare
+// (0: none).
+func (k *entityKeys) get(key string, h uint64) (found, error) {
 	if k.skip != nil {
 		if f := k.skip.firstKey(key, -1); f.ok {
 			return f, nil
 		}
 	}
-	return k.keys.get(key)
+	return k.keys.getHashed(key, h)
 }
 
 func duplicate(field, v string, first int) format.Problem {
@@ -289,12 +297,12 @@ func duplicate(field, v string, first int) format.Problem {
 }
 
 // resolve checks that a reference points at a valid row of this run or at
-// a row already in the environment.
-func (s *runState) resolve(f *format.Field, key string) (*format.Problem, error) {
+// a row already in the environment; h is key's hash from prepare (0: none).
+func (s *runState) resolve(f *format.Field, key string, h uint64) (*format.Problem, error) {
 	var in found
 	if ek := s.entities[f.Entity]; ek != nil {
 		var err error
-		if in, err = ek.get(key); err != nil {
+		if in, err = ek.get(key, h); err != nil {
 			return nil, err
 		}
 		if in.ok && !in.rejected {
