@@ -150,7 +150,9 @@ func (c *colStats) observe(v string) {
 	if first || v > string(c.strMax) {
 		c.strMax = append(c.strMax[:0], v...)
 	}
-	c.maxLen = max(c.maxLen, utf8.RuneCountInString(v))
+	if len(v) > c.maxLen { // a value has at most as many runes as bytes
+		c.maxLen = max(c.maxLen, utf8.RuneCountInString(v))
+	}
 	if c.notNumeric {
 		return
 	}

@@ -2,8 +2,10 @@ package report
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -164,14 +166,27 @@ func oneString(values []string) []string {
 	return out
 }
 
-// BenchmarkProfilerAdd measures one 20-column row per op (ns/op = ns/row).
+// BenchmarkProfilerAdd measures one 20-column row per op (ns/op = ns/row);
+// cpu-ns/op is the process's CPU time (user + system) a row, which on a
+// machine others load varies much less than the wall time.
 func BenchmarkProfilerAdd(b *testing.B) {
 	rows := benchRows(50000)
 	p := NewProfiler(make([]string, 20))
 	b.ReportAllocs()
+	cpu := cpuTime()
 	for i := 0; b.Loop(); i++ {
 		p.Add(rows[i%len(rows)])
 	}
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+}
+
+// cpuTime is the process's user + system time so far, in nanoseconds.
+func cpuTime() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
 func TestProfilerAddDoesNotAllocate(t *testing.T) {
@@ -187,5 +202,29 @@ func TestProfilerAddDoesNotAllocate(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("Add of known values allocates %v times per 100 rows", allocs)
+	}
+}
+
+// MaxLen counts runes, not bytes: a value with more bytes than the longest
+// so far but fewer runes does not raise it, one with more runes does.
+func TestProfilerMaxLenCountsRunes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []string{"a", "Z", "7", "ä", "é", "€", "𝄞"}
+	p := NewProfiler([]string{"v"})
+	want := 0
+	for range 5000 {
+		var b strings.Builder
+		n := 1 + rng.IntN(12)
+		for range n {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		p.Add([]string{b.String()})
+		want = max(want, n)
+	}
+	p.Add([]string{"ääääääääääääää"})          // 14 runes, 28 bytes
+	p.Add([]string{"abcdefghijklmnopqrstuvw"}) // 23 runes and bytes
+	p.Add([]string{"€€€€€€€€€€€€€€€€€€€€"})    // 20 runes, 60 bytes
+	if want = max(want, 23); p.Profile()[0].MaxLen != want {
+		t.Errorf("MaxLen %d, want %d", p.Profile()[0].MaxLen, want)
 	}
 }
