@@ -39,7 +39,11 @@ func sweep(ctx context.Context, o *execution, e *format.Entity, keys *entityKeys
 		}
 		return f.ok
 	}
-	r, err := sw.Sweep(ctx, e, load.Seen{Has: has, Unkeyed: unkeyed})
+	seen := load.Seen{Has: has, Unkeyed: unkeyed}
+	if keys.skip != nil {
+		seen.Skipped = keys.skip.skippedPlaces()
+	}
+	r, err := sw.Sweep(ctx, e, seen)
 	if err == nil {
 		err = lookupErr
 	}

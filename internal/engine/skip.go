@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math"
+	"math/bits"
 	"slices"
 	"unsafe"
 
@@ -140,8 +141,8 @@ func newSkipper(ctx context.Context, o *execution, pl *preparedEntity) (*skipper
 	if m := memoryBudget(o.Memory); m > 0 {
 		s.index.limit = m / skipShare
 	}
-	err := sr.Skips(ctx, pl.entity.Name, func(key, fp, skip []byte) error {
-		s.index.add(key, fp, skip, len(s.cross))
+	err := sr.Skips(ctx, pl.entity.Name, func(place int, key, fp, skip []byte) error {
+		s.index.add(place, key, fp, skip, len(s.cross))
 		return nil
 	})
 	if err != nil {
@@ -164,12 +165,13 @@ func newSkipper(ctx context.Context, o *execution, pl *preparedEntity) (*skipper
 const skipShare = 2
 
 // skipEntryBytes is what an entry takes besides its key and cross values:
-// two fingerprints, its end offset, its share of the two slot tables (1.5
-// slots of 4 bytes each on average), the line of the row that took it,
-// the key's length and the entry's bits; skipUniqueBytes is what each
-// unique field adds (its slot table and a bit).
+// two fingerprints, its end offset, its place in the bookkeeping, its
+// share of the two slot tables (1.5 slots of 4 bytes each on average), the
+// line of the row that took it, the key's length and the entry's bits;
+// skipUniqueBytes is what each unique field adds (its slot table and a
+// bit).
 const (
-	skipEntryBytes  = 16 + 16 + 4 + 2*6 + 4 + 1 + 1
+	skipEntryBytes  = 16 + 16 + 4 + 4 + 2*6 + 4 + 1 + 1
 	skipUniqueBytes = 6 + 1
 )
 
@@ -190,6 +192,7 @@ type skipIndex struct {
 	fps      []rowDigest
 	data     []byte   // per entry: the key (length-prefixed), then the cross values as stored
 	ends     []uint32 // entry i's data is data[ends[i-1]:ends[i]]
+	places   []int32  // per entry: its place in the bookkeeping (load.Seen.Skipped), -1 unknown
 	used     []uint64 // a bit per entry: taken by a row of this import
 	// The skipped rows' part of the cross-row checks (skipchecks.go).
 	lines    []uint32 // per entry: the line of the row that took it
@@ -224,7 +227,7 @@ func newSkipIndex(uniquePos ...int) *skipIndex {
 // add appends one entry of the bookkeeping; entries that are stale (their
 // fingerprint is no longer the one the skip data was written with) or
 // malformed are left out. finish places it.
-func (x *skipIndex) add(key, fp, skip []byte, ncross int) {
+func (x *skipIndex) add(place int, key, fp, skip []byte, ncross int) {
 	if len(skip) < skipHead || len(fp) != load.FingerprintSize || string(skip[16:skipHead]) != string(fp) {
 		return
 	}
@@ -245,6 +248,10 @@ func (x *skipIndex) add(key, fp, skip []byte, ncross int) {
 	x.data = append(x.data, key...)
 	x.data = append(x.data, skip[skipHead:]...)
 	x.ends = append(x.ends, uint32(len(x.data)))
+	if place < 0 || place > math.MaxInt32 {
+		place = -1
+	}
+	x.places = append(x.places, int32(place))
 }
 
 // finish builds the index once every entry is in: it gives back the room
@@ -256,6 +263,7 @@ func (x *skipIndex) add(key, fp, skip []byte, ncross int) {
 func (x *skipIndex) finish() {
 	x.raws, x.fps = slices.Clip(slices.Clone(x.raws)), slices.Clip(slices.Clone(x.fps))
 	x.data, x.ends = slices.Clip(slices.Clone(x.data)), slices.Clip(slices.Clone(x.ends))
+	x.places = slices.Clip(slices.Clone(x.places))
 	n := len(x.raws)
 	words := (n + 63) / 64
 	x.lines, x.used, x.rejected = make([]uint32, n), make([]uint64, words), make([]uint64, words)
@@ -362,6 +370,26 @@ func (x *skipIndex) take(i, line int) bool {
 }
 
 func (x *skipIndex) isTaken(i int) bool { return bit(x.used, i) }
+
+// skippedPlaces returns a bit per bookkeeping entry, by its place, set for
+// the entries rows of this import took (load.Seen.Skipped).
+func (x *skipIndex) skippedPlaces() []uint64 {
+	var out []uint64
+	for w, u := range x.used {
+		for ; u != 0; u &= u - 1 {
+			i := w*64 + bits.TrailingZeros64(u)
+			p := int(x.places[i])
+			if p < 0 {
+				continue
+			}
+			for len(out) <= p/64 {
+				out = append(out, 0)
+			}
+			setBit(out, p)
+		}
+	}
+	return out
+}
 
 // values fills out (len(e.Fields), reused row after row) with entry i as
 // a sparse record: the key and the cross values in their fields, every

@@ -34,8 +34,8 @@ func BenchmarkSkipIndex(b *testing.B) {
 	b.Run("build", func(b *testing.B) {
 		for range b.N {
 			x := newSkipIndex(0)
-			for _, e := range entries {
-				x.add(e.key, e.fp, e.skip, 2)
+			for i, e := range entries {
+				x.add(i, e.key, e.fp, e.skip, 2)
 			}
 			x.finish()
 			if len(x.raws) != n {
@@ -45,8 +45,8 @@ func BenchmarkSkipIndex(b *testing.B) {
 	})
 	b.Run("lookups", func(b *testing.B) {
 		x := newSkipIndex(0)
-		for _, e := range entries {
-			x.add(e.key, e.fp, e.skip, 2)
+		for i, e := range entries {
+			x.add(i, e.key, e.fp, e.skip, 2)
 		}
 		x.finish()
 		b.ResetTimer()

@@ -527,7 +527,7 @@ func TestSkipIndexLimit(t *testing.T) {
 	for i := range 10 {
 		skip := rawFP{hi: uint64(i), lo: uint64(i)}.bytes(nil)
 		skip = append(append(skip, fp[:]...), 0) // one empty cross value
-		x.add([]byte(fmt.Sprint("K", i)), fp[:], skip, 1)
+		x.add(i, []byte(fmt.Sprint("K", i)), fp[:], skip, 1)
 	}
 	x.finish()
 	if len(x.raws) != 3 {
@@ -550,7 +550,7 @@ func TestSkipIndexUnique(t *testing.T) {
 	for i, e := range []string{"a@x.ch", "b@x.ch", "a@x.ch", ""} {
 		skip := rawFP{hi: uint64(i), lo: uint64(i)}.bytes(nil)
 		skip = append(append(skip, fp[:]...), byte(len(e)))
-		x.add([]byte(fmt.Sprint("K", i)), fp[:], append(skip, e...), 1)
+		x.add(i, []byte(fmt.Sprint("K", i)), fp[:], append(skip, e...), 1)
 	}
 	x.finish()
 	for i, want := range []bool{true, false, true, false} {
@@ -597,7 +597,7 @@ func TestSkipIndexRepeatedRaw(t *testing.T) {
 			raw = rawFP{hi: 7, lo: 7}
 		}
 		skip := append(append(raw.bytes(nil), fp[:]...), 0)
-		x.add([]byte(fmt.Sprint("K", i)), fp[:], skip, 1)
+		x.add(i, []byte(fmt.Sprint("K", i)), fp[:], skip, 1)
 	}
 	x.finish()
 	if i, ok := x.find(rawFP{hi: 7, lo: 7}); !ok || string(x.key(i)) != "K7" {

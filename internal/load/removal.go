@@ -18,9 +18,20 @@ type Seen struct {
 	// row, an invalid key). While there are any, the delete policy is held
 	// back: such a row could stand for any of the absent ones.
 	Unkeyed int64
+	// Skipped has a bit set for each bookkeeping entry, by the place
+	// SkipReader.Skips gave it, whose row the engine skipped: the
+	// extraction has its key, and Has need not be asked for it (a million
+	// lookups in a delta's sweep). Nil: none known.
+	Skipped []uint64
 }
 
 func (s Seen) HasKey(key string) bool { return s.Has != nil && s.Has(key) }
+
+// SkippedAt reports whether the bit of the bookkeeping entry at place is
+// set in Skipped.
+func (s Seen) SkippedAt(place int) bool {
+	return place/64 < len(s.Skipped) && s.Skipped[place/64]&(1<<(place%64)) != 0
+}
 
 // Removal is what an entity's removal policy did (in a diff: would do)
 // with the rows of the environment whose key the extraction no longer has.

@@ -37,8 +37,10 @@ func Fingerprint(values []string, buf []byte) ([FingerprintSize]byte, []byte) {
 // unchanged, whenever Skip is not nil; it deletes it with the entry.
 type SkipReader interface {
 	// Skips calls fn with every bookkeeping entry of entity that holds
-	// skip data: its key, its current fingerprint (all zeros when the row
-	// must be rewritten) and the data. fn must copy what it keeps: the
-	// slices are valid only during the call.
-	Skips(ctx context.Context, entity string, fn func(key, fp, skip []byte) error) error
+	// skip data: its place among the entity's entries (what the bits of
+	// Seen.Skipped refer to in the transaction's Sweep of the entity; -1
+	// when the backend cannot tell), its key, its current fingerprint (all
+	// zeros when the row must be rewritten) and the data. fn must copy what
+	// it keeps: the slices are valid only during the call.
+	Skips(ctx context.Context, entity string, fn func(place int, key, fp, skip []byte) error) error
 }

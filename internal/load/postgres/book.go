@@ -19,7 +19,7 @@ func (x *pgTx) readBook(ctx context.Context, entity string) (*core.Book, error) 
 
 // readBookSkips reads an entity's bookkeeping and, when skip is not nil,
 // calls it with every entry that holds skip data, in the same pass.
-func (x *pgTx) readBookSkips(ctx context.Context, entity string, skip func(key, fp, skip []byte) error) (*core.Book, error) {
+func (x *pgTx) readBookSkips(ctx context.Context, entity string, skip func(place int, key, fp, skip []byte) error) (*core.Book, error) {
 	if err := x.freshenStats(ctx); err != nil {
 		return nil, err
 	}
@@ -107,8 +107,8 @@ type bookCopy struct {
 	ended   bool
 	err     error
 	// skip, when set, takes a fourth column (skip data, may be null) and
-	// is called for every row that has it.
-	skip func(key, fp, skip []byte) error
+	// is called for every row that has it, with its place in book.
+	skip func(place int, key, fp, skip []byte) error
 	// pair, when set, takes the rows as (key, target_id) only, and is
 	// called with each instead of filling book.
 	pair func(key []byte, id int64) error
@@ -183,9 +183,10 @@ func (c *bookCopy) parse(b []byte) ([]byte, error) {
 		if len(fp) != len(core.Fingerprint{}) || len(id) != 8 {
 			return nil, fmt.Errorf("bookkeeping of key %q: fingerprint of %d bytes, id of %d", key, len(fp), len(id))
 		}
+		place := c.book.Len()
 		c.book.Append(key, core.Fingerprint(fp), int64(binary.BigEndian.Uint64(id)))
 		if want == 4 && f[3] != nil {
-			if err := c.skip(key, fp, f[3]); err != nil {
+			if err := c.skip(place, key, fp, f[3]); err != nil {
 				return nil, err
 			}
 		}

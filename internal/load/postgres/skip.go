@@ -52,12 +52,13 @@ func (x *pgTx) storeSkips(ctx context.Context, p *core.Mapping, keys []string, s
 // Skips calls fn with every bookkeeping entry of entity that holds skip
 // data. The entries are read once (one binary COPY): the bookkeeping the
 // entity's Load then needs is kept from the same pass.
-func (x *pgTx) Skips(ctx context.Context, entity string, fn func(key, fp, skip []byte) error) error {
+func (x *pgTx) Skips(ctx context.Context, entity string, fn func(place int, key, fp, skip []byte) error) error {
 	b, err := x.readBookSkips(ctx, entity, fn)
 	if err != nil {
 		return fmt.Errorf("read skip data: %w", err)
 	}
 	x.prefetched = map[string]*core.Book{entity: b}
+	x.State().SkipBooks[entity] = b
 	return nil
 }
 

@@ -79,9 +79,10 @@ func (x *sqliteTx) bookkeeping(ctx context.Context, entity string) (*core.Book, 
 }
 
 // readBook reads entity's bookkeeping in one pass and, when skip is not
-// nil, calls it with every entry that holds skip data (Skips). With book
-// false it reads only those entries and returns no book.
-func (x *sqliteTx) readBook(ctx context.Context, entity string, book bool, skip func(key, fp, skip []byte) error) (*core.Book, error) {
+// nil, calls it with every entry that holds skip data (Skips), and its
+// place in the book. With book false it reads only those entries and
+// returns no book (the places are -1).
+func (x *sqliteTx) readBook(ctx context.Context, entity string, book bool, skip func(place int, key, fp, skip []byte) error) (*core.Book, error) {
 	doing, cols := "read bookkeeping of", "key, target_id, fingerprint, NULL"
 	if skip != nil {
 		doing, cols = "read skip data of", "key, target_id, fingerprint, "+core.SkipColumn
@@ -108,11 +109,13 @@ func (x *sqliteTx) readBook(ctx context.Context, entity string, book bool, skip 
 		if len(fp) != len(core.Fingerprint{}) {
 			return nil, fmt.Errorf("read bookkeeping of %s: key %q has a fingerprint of %d bytes", entity, k, len(fp))
 		}
+		place := -1
 		if b != nil {
+			place = b.Len()
 			b.Append(k, core.Fingerprint(fp), id)
 		}
 		if sk != nil {
-			if err := skip(k, fp, sk); err != nil {
+			if err := skip(place, k, fp, sk); err != nil {
 				return nil, err
 			}
 		}

@@ -27,7 +27,7 @@ func (x *sqliteTx) setupSkip(ctx context.Context) error {
 // Skips calls fn with every bookkeeping entry of entity that holds skip
 // data. The entries are read once: the bookkeeping the entity's Load then
 // needs is kept from the same pass.
-func (x *sqliteTx) Skips(ctx context.Context, entity string, fn func(key, fp, skip []byte) error) error {
+func (x *sqliteTx) Skips(ctx context.Context, entity string, fn func(place int, key, fp, skip []byte) error) error {
 	_, cached := x.cache[entity]
 	b, err := x.readBook(ctx, entity, !cached, fn)
 	if err != nil {
@@ -36,6 +36,7 @@ func (x *sqliteTx) Skips(ctx context.Context, entity string, fn func(key, fp, sk
 	if b != nil {
 		b.Compact()
 		x.cache[entity] = b // for the entity's Load (bookkeeping)
+		x.State().SkipBooks[entity] = b
 	}
 	return nil
 }

@@ -112,11 +112,13 @@ func MetIDs(book *Book, entries []int) []int64 {
 }
 
 // absentRows lists the entries of book that the load did not meet and the
-// extraction does not have, by target id.
+// extraction does not have, by target id. seen.Skipped is taken for the
+// places of book's entries: the caller clears it when book is not the
+// bookkeeping Skips read.
 func absentRows(book *Book, seen load.Seen) []BookRow {
 	var out []BookRow
 	for i := range book.Len() {
-		if book.IsSeen(i) {
+		if book.IsSeen(i) || seen.SkippedAt(i) {
 			continue
 		}
 		// The key is asked without a copy: a million unchanged keys are
@@ -169,13 +171,14 @@ func Chunks[T any](s []T, n int, fn func([]T) error) error {
 // its Sweep, and across entities.
 type DeltaState struct {
 	Books     map[string]*Book   // per loaded entity: its bookkeeping, keys met marked seen
+	SkipBooks map[string]*Book   // per entity: the bookkeeping Skips read, whose places Seen.Skipped names
 	Deleted   map[string][]int64 // target ids deleted in this transaction, per entity
 	RemovedAt map[string]bool    // whether an entity's table has removed_at
 	Analyzed  bool               // PostgreSQL: handover_rows' statistics checked
 }
 
 func NewDeltaState() *DeltaState {
-	return &DeltaState{Books: map[string]*Book{}, Deleted: map[string][]int64{}, RemovedAt: map[string]bool{}}
+	return &DeltaState{Books: map[string]*Book{}, SkipBooks: map[string]*Book{}, Deleted: map[string][]int64{}, RemovedAt: map[string]bool{}}
 }
 
 // SweepOps are the writes a backend does for Sweep.
@@ -202,6 +205,9 @@ func Sweep(ctx context.Context, ops SweepOps, p *Mapping, seen load.Seen) (load.
 	book, err := ops.Book(ctx, p)
 	if err != nil {
 		return load.Removal{}, err
+	}
+	if ops.State().SkipBooks[p.Entity.Name] != book {
+		seen.Skipped = nil // its places are those of another reading of the bookkeeping
 	}
 	absent := absentRows(book, seen)
 	switch {
