@@ -110,6 +110,11 @@ func (c *cConn) reserve(n int) error {
 	return nil
 }
 
+// maxParams is how many parameters a statement may have.
+func (c *cConn) maxParams() int {
+	return int(sqlite3.Xsqlite3_limit(c.tls, c.db, sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, -1))
+}
+
 // cStmt is a statement prepared by the driver, run through the C API.
 type cStmt struct {
 	d driver.Stmt

@@ -6,11 +6,16 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/load/loadtest"
 )
 
 // withCConn runs fn on the C connection under a fresh database's only
@@ -180,5 +185,77 @@ func TestCConnOfRefusesOtherConnections(t *testing.T) {
 	}
 	if _, err := prepare(nil); err == nil {
 		t.Error("prepare(nil): no error")
+	}
+}
+
+func TestRowsPerInsert(t *testing.T) {
+	for _, c := range []struct{ cols, params, want int }{
+		{22, 32766, sqliteInsertRows}, // the bench's contacts: 256 rows
+		{4, 32766, sqliteInsertRows},
+		{401, 32766, 81},
+		{2001, 32766, 16},
+		{40000, 32766, 1}, // more columns than parameters: one row at a time
+	} {
+		if got := rowsPerInsert(c.cols, c.params); got != c.want {
+			t.Errorf("rowsPerInsert(%d, %d) = %d, want %d", c.cols, c.params, got, c.want)
+		}
+	}
+}
+
+// TestWideEntity: an entity with so many fields that sqliteInsertRows rows
+// would need more parameters than a statement may have is imported in
+// smaller statements, every row and value in place.
+func TestWideEntity(t *testing.T) {
+	const fields, rows = 400, 600
+	e := &format.Entity{Name: "wide", Table: "wide", Key: "k"}
+	for i := range fields {
+		name := fmt.Sprint("f", i)
+		if i == 0 {
+			name = "k"
+		}
+		e.Fields = append(e.Fields, &format.Field{Name: name, Column: name, Type: format.String})
+	}
+	recs := make([]load.Record, rows)
+	for r := range recs {
+		vals := make([]string, fields)
+		for i := range vals {
+			vals[i] = fmt.Sprint(r, ".", i)
+		}
+		recs[r] = load.Record{Line: r + 2, Values: vals}
+	}
+	ctx := context.Background()
+	dsn := "sqlite://" + filepath.Join(t.TempDir(), "wide.db")
+	target, err := Open(ctx, dsn, load.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	tx, err := target.Begin(ctx, &format.Format{Entities: []*format.Entity{e}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := tx.Load(ctx, e, &loadtest.SliceBatches{Rows: recs, N: 100})
+	if err != nil {
+		tx.Rollback(ctx)
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c.Inserted != rows {
+		t.Errorf("inserted %d, want %d", c.Inserted, rows)
+	}
+	db := target.(*sqliteTarget).db
+	var n, books int
+	var last string
+	q := `SELECT count(*), (SELECT f399 FROM wide ORDER BY id DESC LIMIT 1) FROM wide WHERE "k" = (id - 1) || '.0' AND f399 = (id - 1) || '.399'`
+	if err := db.QueryRow(q).Scan(&n, &last); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow("SELECT count(*) FROM handover_rows WHERE entity = 'wide'").Scan(&books); err != nil {
+		t.Fatal(err)
+	}
+	if n != rows || books != rows || last != "599.399" {
+		t.Errorf("%d rows with their values in place (last f399 %q), %d bookkeeping rows; want %d, 599.399, %d", n, last, books, rows, rows)
 	}
 }

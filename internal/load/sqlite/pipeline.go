@@ -24,7 +24,7 @@ func (x *sqliteTx) write(ctx context.Context, w *sqliteWriter, p *core.Mapping, 
 	full := make(chan *sqliteBatch, sqliteInFlight)
 	free := make(chan *sqliteBatch, sqliteInFlight)
 	for range sqliteInFlight {
-		free <- newSQLiteBatch()
+		free <- newSQLiteBatch(w.rows)
 	}
 	s := &sorter{w: w, p: p, book: book, nextID: nextID, fix: fix}
 	var prepErr error

@@ -11,13 +11,23 @@ import (
 	"github.com/handover/handover/internal/load/internal/core"
 )
 
-// sqliteInsertRows is how many rows one INSERT statement carries.
-const sqliteInsertRows = 64
+// sqliteInsertRows is how many rows one INSERT statement carries at most:
+// fewer for a table with so many columns that they would need more
+// parameters than SQLite allows in a statement (rowsPerInsert). 256 rows
+// took 6 % less CPU than 64 (docs/BENCHMARKS.md section 3).
+const sqliteInsertRows = 256
+
+// rowsPerInsert is how many rows of cols columns one statement takes when
+// a statement may have maxParams parameters.
+func rowsPerInsert(cols, maxParams int) int {
+	return max(1, min(sqliteInsertRows, maxParams/cols))
+}
 
 // sqliteBatch is the work of one round of statements, prepared apart
-// from executing it: up to sqliteInsertRows new rows, with their
+// from executing it: up to max new rows, with their
 // bookkeeping, and the changed rows met among them.
 type sqliteBatch struct {
+	max      int      // rows, updates or skips a batch takes
 	rows     int      // new rows in args
 	args     []sqlArg // new rows: id, then a value per field
 	bookArgs []sqlArg // their bookkeeping: key, fingerprint, id, skip data
@@ -41,8 +51,8 @@ type sqliteUpdate struct {
 	args []sqlArg
 }
 
-func newSQLiteBatch() *sqliteBatch {
-	return &sqliteBatch{fps: make([]byte, 0, sqliteInsertRows*len(core.Fingerprint{}))}
+func newSQLiteBatch(max int) *sqliteBatch {
+	return &sqliteBatch{max: max, fps: make([]byte, 0, max*len(core.Fingerprint{}))}
 }
 
 func (b *sqliteBatch) reset() {
@@ -53,7 +63,7 @@ func (b *sqliteBatch) empty() bool { return b.rows == 0 && len(b.updates) == 0 &
 
 // full reports whether the batch holds as much as one round takes.
 func (b *sqliteBatch) full() bool {
-	return b.rows == sqliteInsertRows || len(b.updates) == sqliteInsertRows || len(b.skips) == sqliteInsertRows
+	return b.rows == b.max || len(b.updates) == b.max || len(b.skips) == b.max
 }
 
 // sqliteWriter converts records (any goroutine) and executes batches (on
@@ -66,6 +76,7 @@ type sqliteWriter struct {
 	refs  []*core.Book
 	stmts map[string]*cStmt
 	sqls  map[int][2]string // multi-row inserts by row count: target, bookkeeping
+	rows  int               // rows per INSERT (rowsPerInsert)
 	upd   string
 }
 
@@ -80,7 +91,10 @@ func newSQLiteWriter(dc any, p *core.Mapping, refs []*core.Book) (*sqliteWriter,
 	if err != nil {
 		return nil, err
 	}
-	w := &sqliteWriter{conn: conn, c: c, p: p, refs: refs, stmts: map[string]*cStmt{}, sqls: map[int][2]string{}}
+	// The table's statement has a parameter per column and the id, the
+	// bookkeeping's four a row.
+	w := &sqliteWriter{conn: conn, c: c, p: p, refs: refs, stmts: map[string]*cStmt{}, sqls: map[int][2]string{},
+		rows: rowsPerInsert(max(len(p.Columns)+1, 4), c.maxParams())}
 	sets := make([]string, len(p.Columns))
 	for i, c := range p.Columns {
 		sets[i] = sqliteQuote(c) + " = ?"
