@@ -151,7 +151,7 @@ func (s *Service) Deliver(ctx context.Context, req DeliverRequest) (*DeliverResu
 		res.Run = rec.Run
 		return res, nil
 	}
-	run, problems, err := s.settleDelivery(ctx, p, x, req.Actor, req.Queue, false)
+	run, problems, err := s.settleDelivery(ctx, p, x, req.Actor, req.Queue, nil)
 	res.Run, res.Problems = run, append(res.Problems, problems...)
 	if err != nil {
 		return res, err

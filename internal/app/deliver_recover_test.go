@@ -98,7 +98,7 @@ func TestRecoverDeliveryKilledBeforeQueueing(t *testing.T) {
 	}
 	f.svc.cfg.Hooks.AfterDeliveryStored = nil // the server starts again
 
-	done, err := f.svc.RecoverDeliveries(ctx, RecoverDeliveriesRequest{Project: f.dir, Queue: queue})
+	done, err := f.svc.RecoverDeliveries(ctx, RecoverDeliveriesRequest{Project: f.dir, Queue: queue, Uploader: verified(ann)})
 	if err != nil || !reflect.DeepEqual(done, []int{2}) {
 		t.Fatalf("recover: %v %v, want extraction 2", done, err)
 	}
@@ -120,7 +120,7 @@ func TestRecoverDeliveryKilledBeforeQueueing(t *testing.T) {
 		t.Errorf("deliveries %+v %v; want extraction 2 by %s, checking", ds, err, ann.Name)
 	}
 
-	done, err = f.svc.RecoverDeliveries(ctx, RecoverDeliveriesRequest{Project: f.dir, Queue: queue})
+	done, err = f.svc.RecoverDeliveries(ctx, RecoverDeliveriesRequest{Project: f.dir, Queue: queue, Uploader: verified(ann)})
 	if err != nil || len(done) != 0 || *calls != 1 || len(f.auditOf(ActionDeliver, 2)) != 1 {
 		t.Errorf("second recover: %v %v, %d queue calls; want nothing done", done, err, *calls)
 	}
@@ -151,5 +151,99 @@ func TestRecoverDeliveryKilledAfterQueueing(t *testing.T) {
 	}
 	if rec, ok := f.record(2); !ok || rec.Run != q.runs[0].Run {
 		t.Errorf("record %+v; want run %d", rec, q.runs[0].Run)
+	}
+}
+
+// verified is an account store that knows only a, and lets it deliver.
+func verified(a Actor) func(context.Context, string) (Actor, string, error) {
+	return func(_ context.Context, name string) (Actor, string, error) {
+		if name != a.Name {
+			return Actor{}, "the account no longer exists", nil
+		}
+		return a, "", nil
+	}
+}
+
+// A recovered upload whose account can no longer be verified — removed,
+// no longer scoped to the migration, a role that may not upload, an
+// account store that answers for someone else, or none at all — is not
+// settled as that account: its check is queued, and the receive and the
+// delivery audited, as the system, the delivery's entry naming the
+// uploader and why the account was not used; the record still says who
+// uploaded it. An account store that cannot be read stops the recovery
+// with nothing queued.
+func TestRecoverDeliveryUnverifiedAccount(t *testing.T) {
+	ann := Actor{Name: "ann@acme.example", Authenticated: true, Account: "3"}
+	refuse := func(why string) func(context.Context, string) (Actor, string, error) {
+		return func(context.Context, string) (Actor, string, error) { return Actor{}, why, nil }
+	}
+	for _, tc := range []struct {
+		name     string
+		uploader func(context.Context, string) (Actor, string, error)
+		why      string // in the delivery's entry; "" with err
+		err      string
+	}{
+		{"removed", refuse("the account no longer exists"), "the account no longer exists", ""},
+		{"unscoped", refuse("it is no longer scoped to migration example-onboarding"), "it is no longer scoped to migration example-onboarding", ""},
+		{"no store", nil, "no account store verifies it", ""},
+		{"another account", func(context.Context, string) (Actor, string, error) {
+			return Actor{Name: "bob@acme.example", Authenticated: true}, "", nil
+		}, "the account store answered for another account", ""},
+		{"store down", func(context.Context, string) (Actor, string, error) {
+			return Actor{}, "", errors.New("connection refused")
+		}, "", "verify the account of ann@acme.example: connection refused"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			f, data, q, queue, _ := deliveryFixture(t)
+			killed := errors.New("killed")
+			f.svc.cfg.Hooks.AfterDeliveryStored = func() error { return killed }
+			if _, err := f.svc.Deliver(ctx, DeliverRequest{Actor: ann, Project: f.dir, Parts: &oneFile{name: "kontakte.csv", data: data}, Queue: queue}); !errors.Is(err, killed) {
+				t.Fatalf("deliver: %v", err)
+			}
+			f.svc.cfg.Hooks.AfterDeliveryStored = nil
+
+			done, err := f.svc.RecoverDeliveries(ctx, RecoverDeliveriesRequest{Project: f.dir, Queue: queue, Uploader: tc.uploader})
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) || len(q.runs) != 0 {
+					t.Fatalf("recover: %v %v, %d queued; want %q, nothing queued", done, err, len(q.runs), tc.err)
+				}
+				if _, ok := f.record(2); ok {
+					t.Error("recorded although the account could not be verified")
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(done, []int{2}) {
+				t.Fatalf("recover: %v %v", done, err)
+			}
+			if len(q.runs) != 1 || q.runs[0].Actor != "handover" {
+				t.Fatalf("queued %+v; want one check by handover, not %s", q.runs, ann.Name)
+			}
+			res, err := f.svc.Audit(ctx, AuditRequest{Project: f.dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var receive, deliver int
+			for _, e := range res.Entries {
+				if e.Actor == ann.Name {
+					t.Errorf("an entry as %s: %s %s", ann.Name, e.Action, e.Detail)
+				}
+				switch {
+				case e.Action == ActionReceive && strings.HasPrefix(e.Detail, "extraction 2:"):
+					receive++
+				case e.Action == ActionDeliver && strings.HasPrefix(e.Detail, "extraction 2 "):
+					deliver++
+					if e.Actor != "handover" || !strings.Contains(e.Detail, "uploaded by ann@acme.example, whose account was not used: "+tc.why) {
+						t.Errorf("delivery entry %s: %q; want by handover, naming the uploader and %q", e.Actor, e.Detail, tc.why)
+					}
+				}
+			}
+			if receive != 1 || deliver != 1 {
+				t.Errorf("%d receive and %d delivery entries of extraction 2, want 1 and 1", receive, deliver)
+			}
+			if rec, ok := f.record(2); !ok || rec.By != ann.Name || rec.Run != q.runs[0].Run {
+				t.Errorf("record %+v %v; want uploaded by %s, run %d", rec, ok, ann.Name, q.runs[0].Run)
+			}
+		})
 	}
 }

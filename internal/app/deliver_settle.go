@@ -16,14 +16,28 @@ import (
 type RecoverDeliveriesRequest struct {
 	Project string
 	Queue   Queuer
+	// Uploader verifies the account an upload's manifest names, now: the
+	// actor to queue its check as, or why that account may no longer
+	// deliver to the project's migration (one phrase: removed, no longer
+	// scoped to it, a role that may not upload). nil: no account can be
+	// verified.
+	Uploader func(ctx context.Context, name string) (actor Actor, refused string, err error)
 }
+
+// recoveryActor queues the check of a recovered upload whose account
+// could not be verified: the system, not a person.
+var recoveryActor = Actor{Name: "handover"}
 
 // RecoverDeliveries finishes what a server killed between storing an
 // upload and recording it left undone: an extraction uploaded through the
 // portal (its manifest names the account) without a delivery record gets
 // the check it should have had — queued as its uploader, unless a check
 // of it exists already (the kill came after the queueing) — and its audit
-// entries and record. A server calls it when it starts; calling it again
+// entries and record. The uploader is the manifest's account only once
+// req.Uploader verifies it still may deliver to the migration; otherwise
+// the check is queued, and the receive and the delivery audited, as the
+// system ("handover"), the delivery's entry saying whose upload it was and
+// why that account was not used. A server calls it when it starts; calling it again
 // changes nothing, and so does calling it from several servers on one
 // state store at once: each delivery is settled by the one holding its
 // claim (claimSettle), and one settled meanwhile is left alone. It
@@ -61,11 +75,41 @@ func (s *Service) recoverDelivery(ctx context.Context, p *project.Project, x *ex
 	if _, settled, err := s.delivered(ctx, p, x.Number); err != nil || settled {
 		return false, err
 	}
-	actor := Actor{Name: x.By, Authenticated: true}
-	if _, _, err := s.settleDelivery(ctx, p, x, actor, req.Queue, true); err != nil {
+	actor, refused, err := uploader(ctx, req, x.By)
+	if err != nil {
+		return false, fmt.Errorf("verify the account of %s: %w", x.By, err)
+	}
+	rc := &recovery{uploader: x.By, refused: refused}
+	if _, _, err := s.settleDelivery(ctx, p, x, actor, req.Queue, rc); err != nil {
 		return false, err
 	}
 	return true, nil
+}
+
+// recovery is what settleDelivery needs to know of a recovered upload:
+// who uploaded it (the manifest), and why that account was not used
+// ("" when it was).
+type recovery struct {
+	uploader string
+	refused  string
+}
+
+// uploader is the actor a recovered upload of name is settled as: the
+// account req.Uploader verifies, else the system, with the reason.
+func uploader(ctx context.Context, req RecoverDeliveriesRequest, name string) (Actor, string, error) {
+	if req.Uploader == nil {
+		return recoveryActor, "no account store verifies it", nil
+	}
+	a, refused, err := req.Uploader(ctx, name)
+	switch {
+	case err != nil:
+		return Actor{}, "", err
+	case refused != "":
+		return recoveryActor, refused, nil
+	case !a.Authenticated || !strings.EqualFold(a.Name, name):
+		return recoveryActor, "the account store answered for another account", nil
+	}
+	return a, "", nil
 }
 
 // unsettled lists the extractions uploaded through the portal that have
@@ -104,10 +148,10 @@ func (s *Service) unsettled(ctx context.Context, p *project.Project) ([]*extract
 // upload interrupted anywhere before is found by RecoverDeliveries. A
 // check the project refuses is a problem of the delivery, not an error.
 // It carries on when the uploader has gone: the extraction is stored.
-func (s *Service) settleDelivery(ctx context.Context, p *project.Project, x *extract.Extraction, actor Actor, queue Queuer, recovering bool) (int, []FileProblem, error) {
+func (s *Service) settleDelivery(ctx context.Context, p *project.Project, x *extract.Extraction, actor Actor, queue Queuer, rc *recovery) (int, []FileProblem, error) {
 	ctx = context.WithoutCancel(ctx)
 	run := 0
-	if recovering {
+	if rc != nil {
 		n, err := s.checkOf(ctx, p, x.Number)
 		if err != nil {
 			return 0, nil, fmt.Errorf("extraction %d: %w", x.Number, err)
@@ -128,7 +172,7 @@ func (s *Service) settleDelivery(ctx context.Context, p *project.Project, x *ext
 			run = n
 		}
 	}
-	return run, problems, s.recordDelivery(ctx, p, x, actor, run, problems, recovering)
+	return run, problems, s.recordDelivery(ctx, p, x, actor, run, problems, rc)
 }
 
 // checkOf is the newest check of extraction n; 0 when none.
@@ -154,7 +198,7 @@ func (s *Service) checkOf(ctx context.Context, p *project.Project, n int) (int, 
 // recordDelivery audits the receive (as `handover receive` does; once)
 // and the delivery with its account, then records which run checks it:
 // the record is written last, and says the delivery is complete.
-func (s *Service) recordDelivery(ctx context.Context, p *project.Project, x *extract.Extraction, actor Actor, run int, problems []FileProblem, recovering bool) error {
+func (s *Service) recordDelivery(ctx context.Context, p *project.Project, x *extract.Extraction, actor Actor, run int, problems []FileProblem, rc *recovery) error {
 	st, err := s.openState(ctx, p)
 	if err != nil {
 		return fmt.Errorf("extraction %d stored, but not recorded: %w", x.Number, err)
@@ -166,7 +210,7 @@ func (s *Service) recordDelivery(ctx context.Context, p *project.Project, x *ext
 	}
 	detail := receiveDetail(x)
 	done := false
-	if recovering {
+	if rc != nil {
 		if done, err = audited(ctx, st, ActionReceive, detail); err != nil {
 			return fmt.Errorf("extraction %d stored, but not recorded: %w", x.Number, err)
 		}
@@ -183,13 +227,18 @@ func (s *Service) recordDelivery(ctx context.Context, p *project.Project, x *ext
 	for _, pr := range problems {
 		detail += "; " + pr.Message
 	}
-	if recovering {
+	by := actor.String()
+	if rc != nil {
 		detail += " (completed when the server started again: the upload was interrupted after the extraction was stored)"
+		if rc.refused != "" {
+			detail += fmt.Sprintf("; uploaded by %s, whose account was not used: %s", rc.uploader, rc.refused)
+		}
+		by = rc.uploader // the record says who uploaded it, as the manifest does
 	}
 	if err := st.Audit(ctx, actor.String(), ActionDeliver, detail, s.now()); err != nil {
 		return fmt.Errorf("extraction %d stored, but its delivery not audited: %w", x.Number, err)
 	}
-	return setDelivery(ctx, st, x.Number, deliveryRecord{By: actor.String(), Run: run}, s.now())
+	return setDelivery(ctx, st, x.Number, deliveryRecord{By: by, Run: run}, s.now())
 }
 
 // audited reports whether the audit log has an entry of action with

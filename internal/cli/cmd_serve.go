@@ -8,12 +8,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/handover/handover/internal/account"
 	"github.com/handover/handover/internal/jobs"
 	"github.com/handover/handover/internal/oidc"
 	svc "github.com/handover/handover/internal/usecase"
@@ -59,8 +61,10 @@ Customers upload deliveries through the portal (POST
 and one delivery at most --max-delivery-size, unzipped (default: the
 project's portal: max_file_size / max_delivery_size, else 1GiB and 4GiB).
 An upload stored as an extraction whose check a killed server never queued
-gets its check (queued as its uploader), audit entries and record when
-serve starts again — once, also when several servers on one state store
+gets its check, audit entries and record when serve starts again: queued as
+its uploader while that account still exists and may upload to the
+migration (role and scope), else as the system ("handover"), the delivery's
+audit entry naming the uploader and why the account was not used — once, also when several servers on one state store
 start at once (the one holding the delivery's claim in the state store
 settles it). A customer account lands on the portal of its migration (/portal/M): its
 dates from the runbook, the import format (as handover docs) and the
@@ -106,6 +110,19 @@ are audited.`,
 	cmd.Flags().StringVar(&of.secretFile, "oidc-client-secret-file", "", "file holding the client secret (else $HANDOVER_OIDC_CLIENT_SECRET)")
 	cmd.Flags().StringVar(&of.publicURL, "public-url", "", "the address browsers reach this server at (default http://ADDR); the OIDC redirect URI is PUBLIC_URL/login/oidc/callback")
 	return cmd
+}
+
+// uploaderOf verifies, for the recovery of an interrupted upload, that the
+// account email still may deliver to migration m (server.Uploader): its
+// actor, or why not.
+func uploaderOf(accounts *account.Store) func(ctx context.Context, email, m string) (svc.Actor, string, error) {
+	return func(ctx context.Context, email, m string) (svc.Actor, string, error) {
+		acc, why, err := server.Uploader(ctx, accounts, email, m)
+		if acc == nil {
+			return svc.Actor{}, why, err
+		}
+		return svc.Actor{Name: acc.Email, Authenticated: true, Account: strconv.FormatInt(acc.ID, 10)}, "", nil
+	}
 }
 
 // oidcProvider builds the OpenID Connect login of the flags; nil when not
@@ -183,7 +200,8 @@ func (a *app) serve(ctx context.Context, addr, root string, workers int, limits 
 		return err
 	}
 	defer accounts.Close()
-	cfg := svc.ServeConfig{Root: root, ServerAudit: accounts.Audit, Now: a.now, Workers: workers, DeliveryLimits: limits}
+	cfg := svc.ServeConfig{Root: root, ServerAudit: accounts.Audit, Now: a.now, Workers: workers, DeliveryLimits: limits,
+		Uploader: uploaderOf(accounts)}
 	if root == "" {
 		cfg.Project = abs
 	}

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -39,6 +41,38 @@ func (s *Server) uploadOf(r *http.Request, acc *account.Account, m string) (*upl
 		return nil, err
 	}
 	return &uploadForm{M: m, Limits: lim}, nil
+}
+
+// MayDeliver says why account acc may not upload a delivery to migration
+// m — its role may not, or it does not see m — and "" when it may: the
+// rule of the upload form, for a server that recovers an interrupted
+// upload under the account that made it.
+func MayDeliver(acc *account.Account, m string) string {
+	switch {
+	case !may(acc.Role, "deliver"):
+		return fmt.Sprintf("its role (%s) may not upload deliveries", acc.Role)
+	case !acc.CanSee(m):
+		return fmt.Sprintf("it is no longer scoped to migration %s", m)
+	}
+	return ""
+}
+
+// Uploader is account email when it still may upload a delivery to
+// migration m — it exists, and MayDeliver — for a server that recovers an
+// interrupted upload the account made; refused says why not, err is a
+// failure to read the accounts.
+func Uploader(ctx context.Context, accounts *account.Store, email, m string) (acc *account.Account, refused string, err error) {
+	acc, err = accounts.Get(ctx, email)
+	switch {
+	case errors.Is(err, account.ErrNotFound):
+		return nil, "the account no longer exists", nil
+	case err != nil:
+		return nil, "", err
+	}
+	if why := MayDeliver(acc, m); why != "" {
+		return nil, why, nil
+	}
+	return acc, "", nil
 }
 
 // portalDeliver stores the files of the upload form (several files, or

@@ -157,6 +157,10 @@ type ServeConfig struct {
 	Workers        int
 	Enqueue        func(ctx context.Context, req QueueRequest) (int, error)
 	DeliveryLimits DeliveryLimits
+	// Uploader verifies the account of an interrupted upload the server
+	// recovers when it starts: the actor, or why that account may no
+	// longer deliver to migration m; nil: none is verified.
+	Uploader func(ctx context.Context, email, m string) (Actor, string, error)
 }
 
 // DaysTo is the number of calendar days from today to day.

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/handover/handover/internal/app"
+	"github.com/handover/handover/internal/server"
 )
 
 // appParts is an app.Parts of test files.
@@ -28,8 +30,27 @@ func (p *appParts) Next() (string, io.Reader, error) {
 // TestServeRecoversKilledDelivery: a server killed between storing an
 // upload and queueing its check (the application's hook fails there)
 // leaves extraction 2 without a check; the next server to start on the
-// project queues it as the customer who uploaded it, and it is checked.
+// project queues it as the customer who uploaded it, and it is checked —
+// as the system instead when that customer's account was removed
+// meanwhile.
 func TestServeRecoversKilledDelivery(t *testing.T) {
+	for _, removed := range []bool{false, true} {
+		t.Run(map[bool]string{false: "account", true: "removed"}[removed], func(t *testing.T) { testServeRecoversKilledDelivery(t, removed) })
+	}
+}
+
+// storyUploader verifies uploaders in the story's accounts, as serve does.
+func storyUploader(s *story) func(ctx context.Context, email, m string) (app.Actor, string, error) {
+	return func(ctx context.Context, email, m string) (app.Actor, string, error) {
+		acc, why, err := server.Uploader(ctx, s.accounts, email, m)
+		if acc == nil {
+			return app.Actor{}, why, err
+		}
+		return app.Actor{Name: acc.Email, Authenticated: true, Account: strconv.FormatInt(acc.ID, 10)}, "", nil
+	}
+}
+
+func testServeRecoversKilledDelivery(t *testing.T, removed bool) {
 	ctx := context.Background()
 	s := newStory(t)
 	killed := errors.New("killed")
@@ -44,7 +65,12 @@ func TestServeRecoversKilledDelivery(t *testing.T) {
 		t.Fatalf("before the restart: %+v %v; want extraction 2 without a check or uploader", ds, err)
 	}
 
-	restarted, err := New(ctx, Config{Project: s.dir, App: s.app, Workers: 1})
+	if removed {
+		if err := s.accounts.Remove(ctx, ann.Name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	restarted, err := New(ctx, Config{Project: s.dir, App: s.app, Workers: 1, Uploader: storyUploader(s)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,11 +93,15 @@ func TestServeRecoversKilledDelivery(t *testing.T) {
 	if d.By != ann.Name || d.Run == 0 || d.Status != "checked" || d.Rows == 0 {
 		t.Errorf("after the restart: %+v; want checked by the run of %s's upload", d, ann.Name)
 	}
-	run, err := restarted.Run(ctx, "acme-onboarding", d.Run)
-	if err != nil || run.Kind != "check" || run.Extraction != 2 || run.StartedBy != ann.Name {
-		t.Errorf("run %d: %+v %v; want a check of extraction 2 started by %s", d.Run, run, err, ann.Name)
+	starter := ann.Name
+	if removed {
+		starter = "handover"
 	}
-	again, err := New(ctx, Config{Project: s.dir, App: s.app, Workers: 1})
+	run, err := restarted.Run(ctx, "acme-onboarding", d.Run)
+	if err != nil || run.Kind != "check" || run.Extraction != 2 || run.StartedBy != starter {
+		t.Errorf("run %d: %+v %v; want a check of extraction 2 started by %s", d.Run, run, err, starter)
+	}
+	again, err := New(ctx, Config{Project: s.dir, App: s.app, Workers: 1, Uploader: storyUploader(s)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,6 +38,11 @@ type Config struct {
 	// DeliveryLimits override the projects' portal: upload limits (serve
 	// --max-file-size, --max-delivery-size); zero fields: the project's.
 	DeliveryLimits app.DeliveryLimits
+	// Uploader verifies, when New recovers an interrupted upload, that the
+	// account its manifest names still may deliver to migration m: the
+	// actor to queue its check as, or why not (app.RecoverDeliveriesRequest).
+	// nil: recovered checks are queued as the system.
+	Uploader func(ctx context.Context, email, m string) (app.Actor, string, error)
 }
 
 // Service implements server.Service. Create it with New; Close it.
@@ -104,11 +109,18 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 }
 
 // recoverDeliveries queues the checks of uploads a killed server stored
-// but did not queue (app.RecoverDeliveries), on this Service's run queue.
+// but did not queue (app.RecoverDeliveries), on this Service's run queue,
+// as their uploaders where Uploader verifies them.
 func (s *Service) recoverDeliveries(ctx context.Context) error {
 	for _, m := range s.order {
 		sv := s.projects[m]
-		if _, err := s.cfg.App.RecoverDeliveries(ctx, app.RecoverDeliveriesRequest{Project: sv.Dir(), Queue: runQueue{s, m, sv}}); err != nil {
+		req := app.RecoverDeliveriesRequest{Project: sv.Dir(), Queue: runQueue{s, m, sv}}
+		if s.cfg.Uploader != nil {
+			req.Uploader = func(ctx context.Context, email string) (app.Actor, string, error) {
+				return s.cfg.Uploader(ctx, email, m)
+			}
+		}
+		if _, err := s.cfg.App.RecoverDeliveries(ctx, req); err != nil {
 			return fmt.Errorf("serve %s: %w", sv.Dir(), err)
 		}
 	}
