@@ -37,8 +37,8 @@ func (x *pgTx) loadDirect(ctx context.Context, p *core.Mapping, seq string, rows
 	if err != nil {
 		return load.Counts{}, err
 	}
-	self := core.NewBook()
-	fix, err := x.RowFixer(ctx, p, self, x.refBook)
+	self := core.NewKeyIDs()
+	fix, err := x.RowFixerKeys(ctx, p, self, x.refBook)
 	if err != nil {
 		return load.Counts{}, err
 	}
@@ -91,7 +91,7 @@ func (x *pgTx) loadDirect(ctx context.Context, p *core.Mapping, seq string, rows
 		if fix != nil {
 			for i := range ch.records {
 				if v := ch.records[i].Values; len(v) == len(p.Columns) {
-					self.MarkSeen(self.Add(v[p.KeyIndex], core.Fingerprint{}, ids[i]))
+					self.Add(v[p.KeyIndex], ids[i])
 				}
 			}
 		}

@@ -81,7 +81,8 @@ func (s *TxState) inlineCounts() []fixup.Counts {
 type RowFixer struct {
 	groups []*inlineGroup
 	entity string
-	self   *Book // the load's keys and their target ids, as met
+	self   *Book   // the load's keys and their target ids, as met
+	keys   *KeyIDs // instead of self: the keys of a load that started with none
 	// selfFinal: every key of the entity's book keeps its id to the end
 	// of the import (its removal policy is not delete).
 	selfFinal bool
@@ -132,6 +133,16 @@ func (s *TxState) RowFixer(ctx context.Context, p *Mapping, self *Book, book fun
 	return f, nil
 }
 
+// RowFixerKeys is RowFixer for a load into a table without bookkeeping
+// of its entity (a first import), which keeps the keys it meets in keys.
+func (s *TxState) RowFixerKeys(ctx context.Context, p *Mapping, keys *KeyIDs, book func(ctx context.Context, entity string) (*Book, error)) (*RowFixer, error) {
+	f, err := s.RowFixer(ctx, p, nil, book)
+	if f != nil {
+		f.keys = keys
+	}
+	return f, err
+}
+
 // SetFinal says the load has met every key of its entity: a key still
 // missing is left to the pass.
 func (f *RowFixer) SetFinal() { f.final = true }
@@ -156,6 +167,15 @@ func (f *RowFixer) look(entity, key string) (int64, fixup.Known) {
 			return b.IDs[i], fixup.Found
 		}
 		return 0, fixup.Unknown
+	}
+	if f.keys != nil {
+		if id, ok := f.keys.Find(key); ok {
+			return id, fixup.Found
+		}
+		if f.final {
+			return 0, fixup.Unknown
+		}
+		return 0, fixup.Later
 	}
 	i, ok := f.self.Find(key)
 	switch {

@@ -194,3 +194,38 @@ func TestRowFixerMemo(t *testing.T) {
 		t.Errorf("counts with memos %s, matched anew %s", a, b)
 	}
 }
+
+// TestRowFixerKeysKnows: a fixer over KeyIDs (a load that started with no
+// bookkeeping of its entity) takes its keys met so far as known, waits
+// for the others until SetFinal, and asks other entities' bookkeeping.
+func TestRowFixerKeysKnows(t *testing.T) {
+	keys := NewKeyIDs()
+	keys.Add("met", 2)
+	other := NewBook()
+	other.Add("S1", Fingerprint{}, 7)
+	f := &RowFixer{entity: "contacts", keys: keys, others: map[string]*Book{"structures": other}}
+	cases := []struct {
+		entity, key string
+		id          int64
+		known, last fixup.Known // before and after SetFinal
+	}{
+		{"contacts", "met", 2, fixup.Found, fixup.Found},
+		{"contacts", "later", 0, fixup.Later, fixup.Unknown},
+		{"structures", "S1", 7, fixup.Found, fixup.Found},
+		{"structures", "S9", 0, fixup.Unknown, fixup.Unknown},
+	}
+	for _, final := range []bool{false, true} {
+		if final {
+			f.SetFinal()
+		}
+		for _, c := range cases {
+			want := c.known
+			if final {
+				want = c.last
+			}
+			if id, k := f.look(c.entity, c.key); id != c.id || k != want {
+				t.Errorf("final %v: %s %s: %d %v, want %d %v", final, c.entity, c.key, id, k, c.id, want)
+			}
+		}
+	}
+}
