@@ -123,13 +123,15 @@ func transformBatches(pl *preparedEntity, work <-chan *batch) {
 	var rh rawHasher
 	for b := range work {
 		b.results = make([]rowResult, len(b.rows))
+		next := -1 // the skip entry after the last one found (skipIndex.findNear)
 		for i := range b.rows {
 			r, row := &b.results[i], &b.rows[i]
 			var raw rawFP
 			if pl.skip != nil && row.Problem == "" {
 				raw = rh.sum(&pl.skip.salt, row.Values)
-				if e, ok := pl.skip.index.find(raw); ok {
+				if e, ok := pl.skip.index.findNear(raw, next); ok {
 					*r = rowResult{skip: e + 1, raw: raw}
+					next = e + 1
 					continue
 				}
 			}

@@ -203,6 +203,13 @@ type skipIndex struct {
 	// the environment holds for another key: the run's first row with the
 	// value is another one.
 	unclaimed map[uint64]struct{}
+	// dropped has a bit per entry that finish did not place (a repeated
+	// raw fingerprint); nil when there is none. The lookups that try the
+	// entry next to the last one found (near) skip these as find does.
+	dropped []uint64
+	// confirmNext is the entry confirm tries first: the one after the
+	// last it found.
+	confirmNext int
 }
 
 // skipUnique finds entries by the value of one unique field.
@@ -276,9 +283,14 @@ func (x *skipIndex) finish() {
 		u := &x.uniq[j]
 		u.slots, u.confirmed, u.shared = make([]uint32, size), make([]uint64, words), make([]uint64, words)
 	}
+	x.dropped = nil
 	for i, raw := range x.raws {
 		if !x.place(raw, i) {
-			continue // a repeated raw fingerprint
+			if x.dropped == nil {
+				x.dropped = make([]uint64, words)
+			}
+			setBit(x.dropped, i) // a repeated raw fingerprint
+			continue
 		}
 		x.placeKey(maphash.Bytes(x.seed, x.key(i)), i)
 		x.placeUnique(i)
@@ -355,6 +367,24 @@ func (x *skipIndex) find(raw rawFP) (int, bool) {
 			return int(e - 1), true
 		}
 	}
+}
+
+// near reports whether entry i exists and is placed: the lookups that
+// try the entry after the last one they found first, since rows that come
+// in the order of the bookkeeping find consecutive entries (a source
+// sorted by key, an environment read in the order it was loaded), take
+// it only then, and read nothing else.
+func (x *skipIndex) near(i int) bool {
+	return i >= 0 && i < len(x.raws) && (x.dropped == nil || !bit(x.dropped, i))
+}
+
+// findNear is find, trying entry hint first. Safe for concurrent use
+// with other finds.
+func (x *skipIndex) findNear(raw rawFP, hint int) (int, bool) {
+	if x.near(hint) && x.raws[hint] == raw {
+		return hint, true
+	}
+	return x.find(raw)
 }
 
 // take marks entry i as met by the row on line; false when a row of this

@@ -10,9 +10,11 @@ import (
 
 // BenchmarkSkipIndex is a delta's skip index of benchRows contacts (a key,
 // an e-mail address and a structure reference each), read from the
-// bookkeeping (add, finish) and then asked, as a delta asks it, for every
-// row's raw fingerprint, every key (the sweep, the environment's e-mail
-// addresses) and every reference (the structures' index).
+// bookkeeping (build: add, finish), then asked through the slot tables
+// for every row's raw fingerprint and key (lookups), and for every raw
+// fingerprint and e-mail address in the bookkeeping's order, trying the
+// entry after the last one found first, as the workers and confirm meet
+// them when the source is sorted by key (near).
 func BenchmarkSkipIndex(b *testing.B) {
 	n := benchRows()
 	type entry struct{ key, fp, skip []byte }
@@ -58,6 +60,30 @@ func BenchmarkSkipIndex(b *testing.B) {
 				if _, ok := x.keyEntry(string(entries[i].key)); !ok {
 					b.Fatal("key not found")
 				}
+			}
+		}
+	})
+	// The rows in the order of the bookkeeping, as the workers and
+	// confirm meet them when the source is sorted by key.
+	b.Run("near", func(b *testing.B) {
+		x := newSkipIndex(0)
+		for i, e := range entries {
+			x.add(i, e.key, e.fp, e.skip, 2)
+		}
+		x.finish()
+		b.ResetTimer()
+		for range b.N {
+			next := -1
+			for _, r := range raws {
+				e, ok := x.findNear(r, next)
+				if !ok {
+					b.Fatal("raw not found")
+				}
+				next = e + 1
+			}
+			x.confirmNext = 0
+			for _, e := range entries {
+				x.confirm(0, string(e.key)+"@example.ch", string(e.key))
 			}
 		}
 	})

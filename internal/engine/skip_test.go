@@ -614,4 +614,56 @@ func TestSkipIndexRepeatedRaw(t *testing.T) {
 	if !x.take(2999, 5) || x.take(2999, 6) {
 		t.Error("take of the last entry")
 	}
+	// Trying the next entry first finds what find finds, never an entry
+	// that was not placed.
+	for _, c := range []struct {
+		raw        rawFP
+		hint, want int
+		ok         bool
+	}{
+		{rawFP{hi: 7, lo: 7}, 2000, 7, true},
+		{rawFP{hi: 7, lo: 7}, 7, 7, true},
+		{rawFP{hi: 1999, lo: 1999}, 1999, 1999, true},
+		{rawFP{hi: 1999, lo: 1999}, 5, 1999, true},
+		{rawFP{hi: 2000, lo: 2000}, 2000, 0, false},
+		{rawFP{hi: 1, lo: 1}, 3000, 1, true},
+		{rawFP{hi: 1, lo: 1}, -1, 1, true},
+	} {
+		if i, ok := x.findNear(c.raw, c.hint); ok != c.ok || (ok && i != c.want) {
+			t.Errorf("findNear(%v, %d) = %d %v, want %d %v", c.raw, c.hint, i, ok, c.want, c.ok)
+		}
+	}
+}
+
+// TestSkipIndexConfirmNear: confirm tries the entry after the last one it
+// found, and takes it only when it holds the key and was placed.
+func TestSkipIndexConfirmNear(t *testing.T) {
+	x := newSkipIndex(0)
+	var fp [16]byte
+	for i := range 5 {
+		raw := rawFP{hi: uint64(i), lo: uint64(i)}
+		if i == 2 {
+			raw = rawFP{} // entry 0's: not placed
+		}
+		e := fmt.Sprintf("e%d@x.ch", i)
+		skip := append(append(raw.bytes(nil), fp[:]...), byte(len(e)))
+		x.add(i, []byte(fmt.Sprint("K", i)), fp[:], append(skip, e...), 1)
+	}
+	x.finish()
+	for _, c := range []struct {
+		v, key string
+		want   bool
+	}{
+		{"e0@x.ch", "K0", true},
+		{"e1@x.ch", "K1", true},
+		{"e2@x.ch", "K2", false}, // next after K1, but not placed
+		{"e3@x.ch", "K3", true},
+		{"e0@x.ch", "K4", false}, // next after K3 holds e4
+		{"e4@x.ch", "K4", true},
+		{"e1@x.ch", "K1", false}, // confirmed already
+	} {
+		if got := x.confirm(0, c.v, c.key); got != c.want {
+			t.Errorf("confirm(%s, %s) = %v, want %v", c.v, c.key, got, c.want)
+		}
+	}
 }

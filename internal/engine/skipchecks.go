@@ -170,7 +170,13 @@ func (x *skipIndex) holder(j int, v, key string, self int) (string, bool) {
 // for key: true when that is the value of key's entry, which then answers
 // for it (holder).
 func (x *skipIndex) confirm(j int, v, key string) bool {
-	i, ok := x.keyEntry(key)
+	i, ok := x.confirmNext, x.near(x.confirmNext) && string(x.key(x.confirmNext)) == key
+	if !ok {
+		i, ok = x.keyEntry(key)
+	}
+	if ok {
+		x.confirmNext = i + 1
+	}
 	if !ok || v == "" || string(x.value(i, x.uniq[j].pos)) != v {
 		return false
 	}
