@@ -44,6 +44,15 @@ func (x *sqliteTx) load(ctx context.Context, p *core.Mapping, rows load.Batches)
 	if err != nil {
 		return load.Counts{}, err
 	}
+	if fix != nil {
+		var empty bool
+		if err := x.tx.QueryRowContext(ctx, "SELECT NOT EXISTS (SELECT 1 FROM "+sqliteQuote(p.Table)+")").Scan(&empty); err != nil {
+			return load.Counts{}, fmt.Errorf("read %s: %w", p.Table, err)
+		}
+		if empty {
+			fix.WritesWholeTable() // every row goes through fix, held ones too
+		}
+	}
 	var c load.Counts
 	err = x.tx.Raw(func(dc any) error {
 		w, err := newSQLiteWriter(dc, p, refs)
