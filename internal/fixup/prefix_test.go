@@ -111,3 +111,27 @@ func BenchmarkFindAll(b *testing.B) {
 		}
 	})
 }
+
+// FuzzPrefixMatcherPatterns: for any pattern a rule may hold and any
+// text, the prefix matcher, when it takes the pattern, finds what the
+// regexp finds.
+func FuzzPrefixMatcherPatterns(f *testing.F) {
+	for _, c := range prefixPatterns {
+		f.Add(c.pattern, "crm/12 id=7\nid=8; aab ä12 x")
+	}
+	f.Add(`a(?:b|$)`, "ab a")
+	f.Add(`ab*?(c)?`, "abbbc abc a")
+	f.Fuzz(func(t *testing.T, pattern, text string) {
+		re, err := regexp.Compile(pattern)
+		if err != nil {
+			return
+		}
+		m := newPrefixMatcher(re)
+		if m == nil {
+			return
+		}
+		if got, want := m.findAll(text), re.FindAllStringSubmatchIndex(text, -1); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%s in %q: %v, regexp %v", pattern, text, got, want)
+		}
+	})
+}
