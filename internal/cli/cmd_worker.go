@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"sort"
 	"sync"
 	"syscall"
@@ -33,7 +32,8 @@ func (a *app) workerCommand() *cobra.Command {
 		Short: "Execute queued runs (check, import, files sync --queue) on this machine",
 		Long: `worker executes the runs queued with --queue (handover check --queue, import
 --queue, files sync --queue) of the project in -C DIR, or with --root DIR of
-every project in DIR and its subdirectories one level down. Start workers on
+every project under DIR, at any depth (a directory holding handover.yaml;
+not inside another project or a hidden directory). Start workers on
 any machine that reaches the state store (--state, HANDOVER_STATE; a
 PostgreSQL one for several machines), the artifact store (artifacts: in
 handover.yaml, an S3 bucket for several machines: the extractions, and where
@@ -67,7 +67,7 @@ stops at once, and the running runs are rolled back and retried elsewhere.`,
 	}
 	f := cmd.Flags()
 	f.IntVarP(&wc.serve.Concurrency, "concurrency", "n", 1, "runs executed at once (per project)")
-	f.StringVar(&wc.root, "root", "", "serve every project under DIR (DIR and its direct subdirectories)")
+	f.StringVar(&wc.root, "root", "", "serve every project under DIR, at any depth")
 	f.DurationVar(&wc.serve.JobTimeout, "job-timeout", jobs.DefaultJobTimeout, "a run's time limit")
 	f.DurationVar(&wc.serve.RescueAfter, "rescue-after", 0, "retry a dead worker's run this long after it started (default: job timeout + 1m)")
 	f.DurationVar(&wc.stopTimeout, "stop-timeout", 0, "on SIGTERM, wait at most this long for running runs (0: until they finish)")
@@ -147,31 +147,24 @@ func (a *app) hardStop(ctx context.Context, stopTimeout time.Duration) (context.
 	return hard, cancel
 }
 
-// servedProjects loads the project in -C, or with root every project in
-// root and its direct subdirectories, grouped by state store DSN.
+// servedProjects loads the project in -C, or with root every project under
+// root at any depth (project.Discover: the projects serve's dashboard
+// shows), grouped by state store DSN.
 func (a *app) servedProjects(root string) (map[string][]*project.Project, error) {
 	dirs := []string{a.dir}
 	if root != "" {
-		dirs = []string{root}
-		entries, err := os.ReadDir(root)
-		if err != nil {
+		if _, err := os.Stat(root); err != nil {
 			return nil, usageErr("--root: %w", err)
 		}
-		for _, e := range entries {
-			if e.IsDir() {
-				dirs = append(dirs, filepath.Join(root, e.Name()))
-			}
+		var err error
+		if dirs, err = project.Discover(root); err != nil {
+			return nil, usageErr("--root: %w", err)
 		}
 	}
 	s := a.service()
 	groups := map[string][]*project.Project{}
 	seen := map[string]string{}
 	for _, d := range dirs {
-		if root != "" {
-			if _, err := os.Stat(filepath.Join(d, project.ConfigFile)); err != nil {
-				continue
-			}
-		}
 		p, err := s.Project(d)
 		if err != nil {
 			return nil, err

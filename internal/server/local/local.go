@@ -9,11 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -127,9 +123,8 @@ func (s *Service) recoverDeliveries(ctx context.Context) error {
 	return nil
 }
 
-// discover lists the project directories: dir itself, or every directory
-// under root holding handover.yaml (not descending into projects or
-// hidden directories).
+// discover lists the project directories: dir itself, or every project
+// under root (project.Discover, as the workers of serve find them).
 func discover(root, dir string) ([]string, error) {
 	if dir != "" {
 		d, err := project.ResolveDir(dir)
@@ -138,31 +133,7 @@ func discover(root, dir string) ([]string, error) {
 		}
 		return []string{d}, nil
 	}
-	root, err := filepath.Abs(root)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() {
-			return nil
-		}
-		if path != root && strings.HasPrefix(d.Name(), ".") {
-			return filepath.SkipDir
-		}
-		if _, err := os.Stat(filepath.Join(path, project.ConfigFile)); err == nil {
-			out = append(out, path)
-			return filepath.SkipDir
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("find projects under %s: %w", root, err)
-	}
-	return out, nil
+	return project.Discover(root)
 }
 
 // Serves reports whether migration m is served.
