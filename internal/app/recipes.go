@@ -170,7 +170,7 @@ func (s *Service) Replay(ctx context.Context, req ReplayRequest) (*replay.Result
 		return nil, err
 	}
 	return rerun.Replay(ctx, replay.Request{Run: pr.run.Protocol, Artifacts: recorded, Project: pr.restored,
-		Extraction: pr.x, Scratch: filepath.Join(pr.scratch, "artifacts"), Workers: req.Workers, Version: s.cfg.Version})
+		Extraction: pr.x, Scratch: filepath.Join(pr.scratch, "artifacts"), Workers: req.Workers, Version: s.cfg.Version, Memory: s.cfg.Memory})
 }
 
 type DiffRunsRequest = usecase.DiffRunsRequest

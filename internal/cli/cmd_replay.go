@@ -34,7 +34,10 @@ of the rejects file with those in the run's protocol (outputs:). It prints
 
 Changing the project since the run does not matter: the archived inputs are
 used. References an import resolved against rows already in the environment
-are not available to a replay and show as differences.`,
+are not available to a replay and show as differences.
+
+A replay keeps to --memory (or HANDOVER_MEMORY, default 256MiB) as the
+check it re-executes did: past parts of it, its key indexes spill to disk.`,
 		Example: `  handover replay 4
   handover replay 4 --json`,
 		Args: cobra.ExactArgs(1),

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -168,6 +169,33 @@ func TestServeDividesTheMemoryBudget(t *testing.T) {
 		}
 		if got := strings.Contains(stderr.String(), "below 16MiB"); !strings.Contains(stderr.String(), "run(s) at once ("+tc.workers+" per migration × 1)") || got != tc.warn {
 			t.Errorf("--memory %s --workers %s: stderr does not say the share (warning %v):\n%s", tc.memory, tc.workers, tc.warn, stderr.String())
+		}
+	}
+}
+
+// TestReplayKeepsToTheMemoryBudget: replay re-executes a run through the
+// engine, so it runs under --memory as check does: the soft memory limit,
+// and the whole budget (less the runtime's part) as its run's own.
+func TestReplayKeepsToTheMemoryBudget(t *testing.T) {
+	keepMemoryLimit(t)
+	dir := queueProject(t, "acme")
+	mustRun(t, "-C", dir, "check")
+	debug.SetMemoryLimit(math.MaxInt64)
+	b := newBudgets()
+	var out, errb bytes.Buffer
+	if code := Main(b.backend(), []string{"-C", dir, "--memory", "200MiB", "replay", "1"}, strings.NewReader(""), &out, &errb, os.Getenv); code != 0 {
+		t.Fatalf("replay 1: exit %d %s%s", code, out.String(), errb.String())
+	}
+	if got := debug.SetMemoryLimit(-1); got != goLimit(200<<20) {
+		t.Errorf("replay --memory 200MiB: the soft memory limit is %d, want %d", got, goLimit(200<<20))
+	}
+	built := b.builtList()
+	if len(built) == 0 {
+		t.Fatal("replay built no application layer")
+	}
+	for _, m := range built {
+		if m != goLimit(200<<20) {
+			t.Errorf("replay's run budget %d, want %d", m, goLimit(200<<20))
 		}
 	}
 }

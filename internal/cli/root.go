@@ -207,7 +207,7 @@ prod, delta re-imports, binary file transfer and a cut-over runbook.`,
 	root.AddCommand(markRunsRows(a.workerCommand()), a.waitCommand())
 	root.Version = buildVersion().String()
 	root.SetVersionTemplate("handover {{.Version}}\n")
-	root.AddCommand(a.testCommand(), a.explainCommand(), a.replayCommand(), a.diffRunsCommand())
+	root.AddCommand(a.testCommand(), a.explainCommand(), markRunsRows(a.replayCommand()), a.diffRunsCommand())
 	root.AddCommand(a.usersCommand(), markRunsRows(a.serveCommand()))
 	typeUsageErrors(root)
 	return root

@@ -20,7 +20,10 @@ type Request struct {
 	Extraction *extract.Extraction
 	Scratch    string // an empty directory for the replay's own artifacts
 	Workers    int    // 0: one per CPU
-	Version    string
+	// Memory is the replay's memory budget in bytes (engine.Options.Memory),
+	// as a check's: past shares of it its key indexes spill to disk. 0: none.
+	Memory  int64
+	Version string
 }
 
 // Result is the comparison.

@@ -24,6 +24,9 @@ import (
 	"github.com/handover/handover/internal/report"
 )
 
+// runCheck is the engine's check; a test sees the options it is given.
+var runCheck = engine.Check
+
 // Replay re-executes the run as a dry run without a target and compares
 // its outputs with the recorded ones.
 func Replay(ctx context.Context, req replay.Request) (*replay.Result, error) {
@@ -33,8 +36,8 @@ func Replay(ctx context.Context, req replay.Request) (*replay.Result, error) {
 	if err := sameInputs(req.Run.Hashes, req.Project.Hashes); err != nil {
 		return nil, fmt.Errorf("replay run %d: %w", req.Run.Run, err)
 	}
-	p, err := engine.Written(engine.Check(ctx, engine.SpecOf(req.Project), engine.Options{
-		Extraction: req.Extraction, Run: req.Run.Run,
+	p, err := engine.Written(runCheck(ctx, engine.SpecOf(req.Project), engine.Options{
+		Extraction: req.Extraction, Run: req.Run.Run, Memory: req.Memory,
 		Artifacts: req.Scratch, DryRun: true, Version: req.Version, Workers: req.Workers, Now: time.Now,
 	}))
 	if err != nil {

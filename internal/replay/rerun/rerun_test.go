@@ -123,3 +123,25 @@ func TestDiffRunsNamesChanges(t *testing.T) {
 		t.Fatalf("counts %+v", e)
 	}
 }
+
+// TestReplayRunsWithItsMemoryBudget: the replay's engine gets the
+// request's memory budget, as the run it replays got its own.
+func TestReplayRunsWithItsMemoryBudget(t *testing.T) {
+	p, x, store := sample(t)
+	artifacts := filepath.Join(t.TempDir(), "run1")
+	proto := check(t, p, x, store, artifacts)
+	var got []int64
+	runCheck = func(ctx context.Context, s *engine.Spec, o engine.Options) (*engine.Outcome, error) {
+		got = append(got, o.Memory)
+		return engine.Check(ctx, s, o)
+	}
+	t.Cleanup(func() { runCheck = engine.Check })
+	res, err := Replay(context.Background(), replay.Request{Run: proto, Artifacts: artifacts, Project: p, Extraction: x,
+		Scratch: t.TempDir(), Memory: 48 << 20})
+	if err != nil || !res.Identical {
+		t.Fatalf("replay: %v %+v", err, res)
+	}
+	if len(got) != 1 || got[0] != 48<<20 {
+		t.Errorf("the replay's engine ran with memory budgets %v, want [%d]", got, 48<<20)
+	}
+}
