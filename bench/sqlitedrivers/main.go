@@ -9,6 +9,13 @@
 //
 //	cd bench/sqlitedrivers && go run . -csv ../out/data-1000000/x1/clean/contacts.csv -runs 3
 //
+// With -direct, each driver without database/sql, as handover's loader
+// writes since docs/BENCHMARKS.md section 3's C API change: 256-row
+// INSERTs, modernc.org/sqlite's statements bound and stepped through its
+// C API (modernc.org/sqlite/lib, the texts copied into one C buffer; see
+// internal/load/sqlite/cstmt.go), ncruces's through its own Conn and Stmt
+// (each text copied into WebAssembly memory).
+//
 // A module of its own, so that the driver it compares does not become a
 // dependency of handover.
 package main
@@ -31,23 +38,36 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-const rowsPerInsert = 64
+// rowsPerInsert is the rows of one INSERT through database/sql (section
+// 14); -direct writes directRows.
+var rowsPerInsert = 64
+
+const directRows = 256
+
+// headerCols is the CSV's header: the table's columns.
+var headerCols []string
 
 func main() {
 	path := flag.String("csv", "", "clean contacts.csv of a bench/gen delivery")
 	runs := flag.Int("runs", 3, "runs per driver")
 	dir := flag.String("dir", os.TempDir(), "where the databases are written")
+	direct := flag.Bool("direct", false, "each driver's own API instead of database/sql, 256-row INSERTs")
 	flag.Parse()
+	drivers, runner := []string{"sqlite", "sqlite3"}, run
+	if *direct {
+		drivers, runner, rowsPerInsert = []string{"modernc-capi", "ncruces-api"}, runDirect, directRows
+	}
 	header, rows, err := readCSV(*path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	headerCols = header
 	fmt.Printf("%d rows of %d columns, %d runs per driver\n", len(rows), len(header), *runs)
 	for i := range *runs {
-		for _, drv := range []string{"sqlite", "sqlite3"} {
+		for _, drv := range drivers {
 			file := filepath.Join(*dir, fmt.Sprintf("sqlitedrivers-%s-%d.db", drv, i))
-			wall, cpu, err := run(drv, file, header, rows)
+			wall, cpu, err := runner(drv, file, header, rows)
 			os.Remove(file)
 			os.Remove(file + "-journal")
 			if err != nil {
@@ -60,8 +80,13 @@ func main() {
 }
 
 func name(drv string) string {
-	if drv == "sqlite" {
+	switch drv {
+	case "sqlite":
 		return "modernc.org/sqlite"
+	case "modernc-capi":
+		return "modernc.org/sqlite, C API"
+	case "ncruces-api":
+		return "ncruces/go-sqlite3, Conn API"
 	}
 	return "github.com/ncruces/go-sqlite3"
 }
@@ -108,17 +133,7 @@ func run(drv, file string, header []string, rows [][]string) (time.Duration, tim
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
-	cols := make([]string, len(header))
-	for i, h := range header {
-		cols[i] = `"` + h + `" TEXT`
-	}
-	cols[0] = `"id" INTEGER PRIMARY KEY`
-	cols[1] = `"external_id" TEXT NOT NULL UNIQUE`
-	for _, q := range []string{
-		"PRAGMA journal_mode=DELETE",
-		"CREATE TABLE contacts (" + strings.Join(cols, ", ") + ")",
-		"CREATE TABLE handover_rows (entity TEXT NOT NULL, key TEXT NOT NULL, fingerprint BLOB NOT NULL, target_id INTEGER NOT NULL, PRIMARY KEY (entity, key)) WITHOUT ROWID",
-	} {
+	for _, q := range schema(header) {
 		if _, err := db.Exec(q); err != nil {
 			return 0, 0, fmt.Errorf("%s: %w", q, err)
 		}
@@ -128,11 +143,11 @@ func run(drv, file string, header []string, rows [][]string) (time.Duration, tim
 	if err != nil {
 		return 0, 0, err
 	}
-	ins, err := tx.Prepare("INSERT INTO contacts VALUES " + placeholders(rowsPerInsert, len(header)))
+	ins, err := tx.Prepare(insertSQL())
 	if err != nil {
 		return 0, 0, err
 	}
-	book, err := tx.Prepare("INSERT INTO handover_rows (entity, key, fingerprint, target_id) SELECT 'contacts', column1, column2, column3 FROM (VALUES " + placeholders(rowsPerInsert, 3) + ")")
+	book, err := tx.Prepare(bookSQL())
 	if err != nil {
 		return 0, 0, err
 	}
@@ -164,6 +179,29 @@ func run(drv, file string, header []string, rows [][]string) (time.Duration, tim
 		return 0, 0, err
 	}
 	return time.Since(start), cpuTime() - cpu0, nil
+}
+
+// schema is the pragma and tables of a fresh database.
+func schema(header []string) []string {
+	cols := make([]string, len(header))
+	for i, h := range header {
+		cols[i] = `"` + h + `" TEXT`
+	}
+	cols[0] = `"id" INTEGER PRIMARY KEY`
+	cols[1] = `"external_id" TEXT NOT NULL UNIQUE`
+	return []string{
+		"PRAGMA journal_mode=DELETE",
+		"CREATE TABLE contacts (" + strings.Join(cols, ", ") + ")",
+		"CREATE TABLE handover_rows (entity TEXT NOT NULL, key TEXT NOT NULL, fingerprint BLOB NOT NULL, target_id INTEGER NOT NULL, PRIMARY KEY (entity, key)) WITHOUT ROWID",
+	}
+}
+
+func insertSQL() string {
+	return "INSERT INTO contacts VALUES " + placeholders(rowsPerInsert, len(headerCols))
+}
+
+func bookSQL() string {
+	return "INSERT INTO handover_rows (entity, key, fingerprint, target_id) SELECT 'contacts', column1, column2, column3 FROM (VALUES " + placeholders(rowsPerInsert, 3) + ")"
 }
 
 func placeholders(rows, cols int) string {
