@@ -192,8 +192,11 @@ type skipIndex struct {
 	fps      []rowDigest
 	data     []byte   // per entry: the key (length-prefixed), then the cross values as stored
 	ends     []uint32 // entry i's data is data[ends[i-1]:ends[i]]
-	places   []int32  // per entry: its place in the bookkeeping (load.Seen.Skipped), -1 unknown
-	used     []uint64 // a bit per entry: taken by a row of this import
+	// places holds per entry its place in the bookkeeping (load.Seen.Skipped),
+	// -1 unknown; nil while every entry's place is its own number (every
+	// entry of the bookkeeping has skip data: 4 MB less of a million).
+	places []int32
+	used   []uint64 // a bit per entry: taken by a row of this import
 	// The skipped rows' part of the cross-row checks (skipchecks.go).
 	lines    []uint32 // per entry: the line of the row that took it
 	rejected []uint64 // a bit per entry: the row that took it was rejected
@@ -258,7 +261,16 @@ func (x *skipIndex) add(place int, key, fp, skip []byte, ncross int) {
 	if place < 0 || place > math.MaxInt32 {
 		place = -1
 	}
-	x.places = append(x.places, int32(place))
+	i := len(x.ends) - 1
+	if x.places == nil && place != i {
+		x.places = make([]int32, i, max(i, 1024))
+		for j := range x.places {
+			x.places[j] = int32(j)
+		}
+	}
+	if x.places != nil {
+		x.places = append(x.places, int32(place))
+	}
 }
 
 // finish builds the index once every entry is in: it gives back the room
@@ -270,7 +282,9 @@ func (x *skipIndex) add(place int, key, fp, skip []byte, ncross int) {
 func (x *skipIndex) finish() {
 	x.raws, x.fps = slices.Clip(slices.Clone(x.raws)), slices.Clip(slices.Clone(x.fps))
 	x.data, x.ends = slices.Clip(slices.Clone(x.data)), slices.Clip(slices.Clone(x.ends))
-	x.places = slices.Clip(slices.Clone(x.places))
+	if x.places != nil {
+		x.places = slices.Clip(slices.Clone(x.places))
+	}
 	n := len(x.raws)
 	words := (n + 63) / 64
 	x.lines, x.used, x.rejected = make([]uint32, n), make([]uint64, words), make([]uint64, words)
@@ -408,7 +422,10 @@ func (x *skipIndex) skippedPlaces() []uint64 {
 	for w, u := range x.used {
 		for ; u != 0; u &= u - 1 {
 			i := w*64 + bits.TrailingZeros64(u)
-			p := int(x.places[i])
+			p := i
+			if x.places != nil {
+				p = int(x.places[i])
+			}
 			if p < 0 {
 				continue
 			}

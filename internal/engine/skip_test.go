@@ -667,3 +667,39 @@ func TestSkipIndexConfirmNear(t *testing.T) {
 		}
 	}
 }
+
+// TestSkippedPlaces: the bits load.Seen.Skipped gets are those of the
+// taken entries' places in the bookkeeping, whether every entry's place
+// is its own number or not (an entry without skip data before it, or a
+// place the backend cannot tell).
+func TestSkippedPlaces(t *testing.T) {
+	var fp [16]byte
+	for _, c := range []struct {
+		places []int
+		want   []int
+	}{
+		{[]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 70}, []int{1, 3, 70}},
+		{[]int{0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 130}, []int{1, 4, 130}},
+		{[]int{0, -1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, []int{3, 10}},
+	} {
+		x := newSkipIndex()
+		for i, p := range c.places {
+			skip := append(append(rawFP{hi: uint64(i), lo: uint64(i)}.bytes(nil), fp[:]...), 0)
+			x.add(p, []byte(fmt.Sprint("K", i)), fp[:], skip, 1)
+		}
+		x.finish()
+		for _, i := range []int{1, 3, 10} {
+			x.take(i, i+2)
+		}
+		got := x.skippedPlaces()
+		var places []int
+		for p := range 64 * len(got) {
+			if bit(got, p) {
+				places = append(places, p)
+			}
+		}
+		if !slices.Equal(places, c.want) {
+			t.Errorf("places %v: skipped %v, want %v", c.places, places, c.want)
+		}
+	}
+}
