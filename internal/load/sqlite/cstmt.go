@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"unsafe"
 
@@ -166,6 +167,9 @@ func (c *cConn) bind(p uintptr, args []sqlArg) error {
 	}
 	size := 0
 	for i := range args {
+		if len(args[i].s) > math.MaxInt32 { // the C API's lengths are int32
+			return fmt.Errorf("bind argument %d: %d bytes, more than SQLite takes", i+1, len(args[i].s))
+		}
 		size += len(args[i].s)
 	}
 	if err := c.reserve(size); err != nil {
