@@ -49,11 +49,13 @@ server's own audit entries live in the state store of --state (or
 HANDOVER_STATE), else in DIR/.handover/state.db. Checks, imports and file
 syncs started from the browser or the API are queued as River jobs and run
 by --workers workers in this process (or by handover worker elsewhere),
-under the account that started them. The process keeps to --memory (or
-HANDOVER_MEMORY, default 256MiB), and its runs share it: each run's budget
-is --memory divided by the runs that can execute at once (--workers × the
-migrations served; printed at start), and past parts of its share a run's
-key indexes spill to disk. SIGTERM stops accepting requests, lets running
+under the account that started them: at most --workers runs at once in the
+process, over all the migrations served (a run queued meanwhile waits; the
+runs of one migration start in queue order). The process keeps to --memory
+(or HANDOVER_MEMORY, default 256MiB), and its runs share it: each run's
+budget is --memory divided by --workers (printed at start), however many
+migrations are served, and past parts of its share a run's key indexes
+spill to disk. SIGTERM stops accepting requests, lets running
 runs finish (up to 30 s; after that they roll back) and exits.
 
 Customers upload deliveries through the portal (POST
@@ -102,7 +104,7 @@ are audited.`,
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().StringVar(&root, "root", "", "serve every project under DIR (default: the project of -C)")
-	cmd.Flags().IntVar(&workers, "workers", 2, "runs executing at once, per project (River workers in this process)")
+	cmd.Flags().IntVar(&workers, "workers", 2, "runs executing at once in this process, over all its migrations (River workers)")
 	cmd.Flags().StringVar(&maxFile, "max-file-size", "", "most bytes one uploaded file (or zip member, unzipped) may hold, like 500MB (default: portal.max_file_size, else 1GiB)")
 	cmd.Flags().StringVar(&maxDelivery, "max-delivery-size", "", "most bytes one uploaded delivery may hold, unzipped, like 2GB (default: portal.max_delivery_size, else 4GiB)")
 	cmd.Flags().StringVar(&of.issuer, "oidc-issuer", "", "OpenID Connect provider's issuer URL: offer single sign-on")
@@ -205,7 +207,9 @@ func (a *app) serve(ctx context.Context, addr, root string, workers int, limits 
 	if root == "" {
 		cfg.Project = abs
 	}
-	enqueue, depth, stopWorkers, err := a.serveWorkers(ctx, root, workers)
+	slots := jobs.NewSlots(workers) // one bound for the process, over every state store
+	cfg.Slots = slots.Chan()        // fix-ups run in-process, in these slots too
+	enqueue, depth, stopWorkers, err := a.serveWorkers(ctx, root, slots)
 	if err != nil {
 		return err
 	}
@@ -237,16 +241,17 @@ func (a *app) serve(ctx context.Context, addr, root string, workers int, limits 
 }
 
 // serveWorkers starts River workers in this process for the served
-// projects (--workers runs at once per project) and returns how the server
+// projects (at most slots.Size() runs at once, over all of them, fix-ups
+// included) and returns how the server
 // enqueues a run. stop waits for running runs (up to shutdownGrace, then
 // they are cancelled and roll back) and closes the queues.
-func (a *app) serveWorkers(ctx context.Context, root string, workers int) (enqueue func(context.Context, svc.QueueRequest) (int, error), depth func() int, stop func(), err error) {
+func (a *app) serveWorkers(ctx context.Context, root string, slots *jobs.Slots) (enqueue func(context.Context, svc.QueueRequest) (int, error), depth func() int, stop func(), err error) {
 	groups, err := a.servedProjects(root)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	// before the service: its runs get their share
-	a.shareMemory(workers, countProjects(groups), func(s string) { fmt.Fprintln(a.stderr, s) })
+	a.shareMemory(slots.Size(), func(s string) { fmt.Fprintln(a.stderr, s) })
 	service := a.service()
 	queues := map[string]*jobs.Queue{} // by migration
 	hard, cancelHard := context.WithCancel(context.WithoutCancel(ctx))
@@ -274,7 +279,7 @@ func (a *app) serveWorkers(ctx context.Context, root string, workers int) (enque
 		}
 		opened = append(opened, q)
 		exec := &runExecutor{s: service, projects: map[string]string{}}
-		cfg := jobs.ServeConfig{Concurrency: workers}
+		cfg := jobs.ServeConfig{Slots: slots}
 		for _, p := range projects {
 			exec.projects[p.Migration] = p.Dir
 			cfg.Migrations = append(cfg.Migrations, p.Migration)

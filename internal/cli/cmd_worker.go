@@ -40,10 +40,14 @@ handover.yaml, an S3 bucket for several machines: the extractions, and where
 the runs' protocol, report and rejects go) and the environments.
 Imports into one environment still run one at a time (the environment's lock).
 
+--concurrency N is the runs the process executes at once, over all the
+projects it serves: a run queued while N run waits for one to end (it keeps
+its attempts, and its --job-timeout starts when it runs; another worker may
+take it meanwhile), and the runs of one project start in queue order.
 The process keeps to --memory (or HANDOVER_MEMORY, default 256MiB), and its
-runs share it: each run's budget is --memory divided by the runs that can
-execute at once (--concurrency × the projects served; printed at start), and
-past parts of its share a run's key indexes spill to disk.
+runs share it: each run's budget is --memory divided by --concurrency
+(printed at start), however many projects are served, and past parts of
+its share a run's key indexes spill to disk.
 
 A run that exceeds --job-timeout fails and is rolled back. When a worker dies
 mid-run, its run's transaction is rolled back and, --rescue-after after the
@@ -66,7 +70,7 @@ stops at once, and the running runs are rolled back and retried elsewhere.`,
 		},
 	}
 	f := cmd.Flags()
-	f.IntVarP(&wc.serve.Concurrency, "concurrency", "n", 1, "runs executed at once (per project)")
+	f.IntVarP(&wc.serve.Concurrency, "concurrency", "n", 1, "runs executed at once by this process, over all its projects")
 	f.StringVar(&wc.root, "root", "", "serve every project under DIR, at any depth")
 	f.DurationVar(&wc.serve.JobTimeout, "job-timeout", jobs.DefaultJobTimeout, "a run's time limit")
 	f.DurationVar(&wc.serve.RescueAfter, "rescue-after", 0, "retry a dead worker's run this long after it started (default: job timeout + 1m)")
@@ -88,7 +92,9 @@ func (a *app) work(ctx context.Context, wc workerConfig) error {
 		defer mu.Unlock()
 		fmt.Fprintf(a.stdout, "%s %s\n", time.Now().UTC().Format("15:04:05.000"), fmt.Sprintf(format, args...))
 	}
-	a.shareMemory(wc.serve.Concurrency, countProjects(groups), func(s string) { wc.serve.Log("%s", s) })
+	// one bound for the process, over every state store's projects
+	wc.serve.Slots = jobs.NewSlots(wc.serve.Concurrency)
+	a.shareMemory(wc.serve.Concurrency, func(s string) { wc.serve.Log("%s", s) })
 	host, _ := os.Hostname()
 	errs := make(chan error, len(groups))
 	for dsn, projects := range groups {
@@ -104,7 +110,7 @@ func (a *app) work(ctx context.Context, wc workerConfig) error {
 			cfg.Migrations = append(cfg.Migrations, p.Migration)
 		}
 		sort.Strings(cfg.Migrations)
-		wc.serve.Log("worker %s (pid %d) serving %v, %d at once", host, os.Getpid(), cfg.Migrations, cfg.Concurrency)
+		wc.serve.Log("worker %s (pid %d) serving %v, %d at once in this process", host, os.Getpid(), cfg.Migrations, cfg.Concurrency)
 		go func() { errs <- q.Serve(ctx, hard, exec, cfg) }()
 	}
 	var first error
@@ -180,16 +186,6 @@ func (a *app) servedProjects(root string) (map[string][]*project.Project, error)
 		return nil, usageErr("no project (%s) in %s or its subdirectories", project.ConfigFile, root)
 	}
 	return groups, nil
-}
-
-// countProjects is the number of projects of groups: with the runs at
-// once per project, the runs a process executes at once.
-func countProjects(groups map[string][]*project.Project) int {
-	n := 0
-	for _, ps := range groups {
-		n += len(ps)
-	}
-	return n
 }
 
 // runExecutor executes queued runs through the application layer, as the

@@ -100,15 +100,15 @@ func (a *app) applyMemoryLimit(cmd *cobra.Command) error {
 func (a *app) runMemory() int64 { return a.budget / int64(max(a.runs, 1)) }
 
 // shareMemory divides the process's budget between the runs it executes
-// at once (serve: --workers per migration, worker: --concurrency per
-// project) and says what each gets, and when that is small.
-func (a *app) shareMemory(perMigration, migrations int, say func(string)) {
-	a.runs = max(perMigration*migrations, 1)
+// at once (serve --workers, worker --concurrency: over all the migrations
+// it serves, jobs.Slots) and says what each gets, and when that is small.
+func (a *app) shareMemory(runs int, say func(string)) {
+	a.runs = max(runs, 1)
 	if a.budget == 0 {
 		return
 	}
-	msg := fmt.Sprintf("memory: %s for %d run(s) at once (%d per migration × %d), %s each",
-		formatMemory(a.budget), a.runs, perMigration, migrations, formatMemory(a.runMemory()))
+	msg := fmt.Sprintf("memory: %s for %d run(s) at once, %s each",
+		formatMemory(a.budget), a.runs, formatMemory(a.runMemory()))
 	if a.runMemory() < minMemory {
 		msg += "; below 16MiB a run's key indexes spill to disk early: raise --memory or lower the runs at once"
 	}

@@ -3,10 +3,12 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -96,32 +98,68 @@ func TestRunMemoryInProcess(t *testing.T) {
 	}
 }
 
-// TestWorkerDividesTheMemoryBudget: a worker of two projects with
-// --concurrency 3 may execute 6 runs at once; each gets a sixth of the
-// process's budget, not all of it.
+// TestWorkerDividesTheMemoryBudget: worker --concurrency N runs at most N
+// runs at once in the process, however many projects it serves (three
+// here, each with its own state store), and each run gets the process's
+// budget divided by N; a run that waits for a slot neither fails nor
+// spends an attempt.
 func TestWorkerDividesTheMemoryBudget(t *testing.T) {
 	keepMemoryLimit(t)
-	root := t.TempDir()
-	for _, m := range []string{"acme", "globex"} {
-		dir := queueProject(t, m)
-		if err := os.Rename(dir, filepath.Join(root, m)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	acme := filepath.Join(root, "acme")
-	mustRun(t, "-C", acme, "check", "--queue")
-	b := newBudgets()
-	stop := inProcessWorkerOn(t, b.backend(), map[string]string{memoryEnv: "1GiB"}, "--root", root, "--concurrency", "3")
-	got := b.next(t)
-	if code, out, errOut := runCLI(t, nil, "-C", acme, "wait", "1"); code != 0 && code != exitGate {
-		t.Errorf("wait 1: exit %d %s%s", code, out, errOut)
-	}
-	log := stop()
-	if want := goLimit(1<<30) / 6; got != want {
-		t.Errorf("a run of worker --concurrency 3 over 2 projects had a budget of %d, want %d (the process's %d / 6)", got, want, goLimit(1<<30))
-	}
-	if !strings.Contains(log, "for 6 run(s) at once (3 per migration × 2)") {
-		t.Errorf("the worker does not say how it shares the budget:\n%s", log)
+	for _, n := range []int{1, 2} {
+		t.Run(fmt.Sprintf("concurrency %d", n), func(t *testing.T) {
+			root := t.TempDir()
+			migrations := []string{"acme", "globex", "initech"}
+			for _, m := range migrations {
+				dir := queueProject(t, m)
+				if err := os.Rename(dir, filepath.Join(root, m)); err != nil {
+					t.Fatal(err)
+				}
+				mustRun(t, "-C", filepath.Join(root, m), "check", "--queue")
+				mustRun(t, "-C", filepath.Join(root, m), "check", "--queue")
+			}
+			b := newBudgets()
+			stop := inProcessWorkerOn(t, b.backend(), map[string]string{memoryEnv: "1GiB"}, "--root", root, "--concurrency", strconv.Itoa(n))
+			var got []int64
+			for range 2 * len(migrations) {
+				got = append(got, b.next(t))
+			}
+			for _, m := range migrations {
+				if code, out, errOut := runCLI(t, nil, "-C", filepath.Join(root, m), "wait", "1", "2"); code != 0 && code != exitGate {
+					t.Errorf("wait 1 2 in %s: exit %d %s%s", m, code, out, errOut)
+				}
+			}
+			log := stop()
+			for _, m := range got {
+				if want := goLimit(1<<30) / int64(n); m != want {
+					t.Errorf("a run of worker --concurrency %d over 3 projects had a budget of %d, want %d (the process's %d / %d)", n, m, want, goLimit(1<<30), n)
+				}
+			}
+			if !strings.Contains(log, fmt.Sprintf("for %d run(s) at once, ", n)) {
+				t.Errorf("the worker does not say how it shares the budget:\n%s", log)
+			}
+			running, most, started := 0, 0, 0
+			for _, line := range strings.Split(log, "\n") {
+				switch {
+				case strings.Contains(line, ") started, attempt "):
+					started++
+					running++
+					most = max(most, running)
+					if !strings.HasSuffix(line, "started, attempt 1") {
+						t.Errorf("a run started at a later attempt: %s", line)
+					}
+				case strings.HasSuffix(line, " finished"):
+					running--
+				case strings.Contains(line, "could not run"):
+					t.Errorf("a run failed: %s", line)
+				}
+			}
+			if started != 2*len(migrations) || most > n || (n == 1 && most != 1) {
+				t.Errorf("worker --concurrency %d: %d runs started, at most %d at once; want 6, at most %d\n%s", n, started, most, n, log)
+			}
+			if n == 1 && !strings.Contains(log, "waits: 1 run(s) at once in this process") {
+				t.Errorf("no run waited for a slot:\n%s", log)
+			}
+		})
 	}
 }
 
@@ -167,7 +205,7 @@ func TestServeDividesTheMemoryBudget(t *testing.T) {
 		case <-time.After(time.Minute):
 			t.Fatal("serve did not stop")
 		}
-		if got := strings.Contains(stderr.String(), "below 16MiB"); !strings.Contains(stderr.String(), "run(s) at once ("+tc.workers+" per migration × 1)") || got != tc.warn {
+		if got := strings.Contains(stderr.String(), "below 16MiB"); !strings.Contains(stderr.String(), "for "+tc.workers+" run(s) at once, ") || got != tc.warn {
 			t.Errorf("--memory %s --workers %s: stderr does not say the share (warning %v):\n%s", tc.memory, tc.workers, tc.warn, stderr.String())
 		}
 	}

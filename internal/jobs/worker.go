@@ -37,9 +37,17 @@ func (e *HeldError) Unwrap() error { return e.Err }
 
 // ServeConfig says how a worker runs jobs.
 type ServeConfig struct {
-	Migrations  []string      // the migrations whose runs this worker executes
-	Concurrency int           // runs at once per migration; 1 when 0
-	JobTimeout  time.Duration // a run's time limit (a run may carry a shorter one); DefaultJobTimeout when 0
+	Migrations []string // the migrations whose runs this worker executes
+	// Concurrency is how many runs execute at once in this Serve, over all
+	// its migrations; 1 when 0. Ignored when Slots is set.
+	Concurrency int
+	// Slots, when set, bounds the runs at once across every Serve of the
+	// process (several state stores): NewSlots(Concurrency) when nil.
+	Slots *Slots
+	// SlotRetry is how soon a job that found no free slot asks again;
+	// DefaultSlotRetry when 0.
+	SlotRetry  time.Duration
+	JobTimeout time.Duration // a run's time limit (a run may carry a shorter one); DefaultJobTimeout when 0
 	// RescueAfter is how long after a run started River waits before it
 	// takes the job of a worker that died for lost and retries it
 	// elsewhere; at least JobTimeout (which it defaults to, plus a minute).
@@ -49,6 +57,10 @@ type ServeConfig struct {
 
 // fetchCooldown is the least time between two fetches of a worker.
 const fetchCooldown = 10 * time.Millisecond
+
+// DefaultSlotRetry is how soon a job that found every slot of its process
+// taken asks again: a run waits at most about this long after one ends.
+const DefaultSlotRetry = time.Second
 
 // DefaultJobTimeout is a run's time limit unless the worker sets one.
 const DefaultJobTimeout = time.Hour
@@ -64,6 +76,13 @@ func (c ServeConfig) withDefaults() ServeConfig {
 	if c.Log == nil {
 		c.Log = func(string, ...any) {}
 	}
+	if c.Slots == nil {
+		c.Slots = NewSlots(c.Concurrency)
+	}
+	c.Concurrency = c.Slots.Size()
+	if c.SlotRetry <= 0 {
+		c.SlotRetry = DefaultSlotRetry
+	}
 	return c
 }
 
@@ -78,11 +97,13 @@ func (q *Queue) Serve(ctx, hard context.Context, exec Executor, cfg ServeConfig)
 		return errors.New("serve: no migration to serve")
 	}
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &runWorker{exec: exec, log: cfg.Log}); err != nil {
+	if err := river.AddWorkerSafely(workers, &runWorker{exec: exec, log: cfg.Log, slots: cfg.Slots, retry: cfg.SlotRetry}); err != nil {
 		return err
 	}
 	queues := map[string]river.QueueConfig{}
 	for _, m := range cfg.Migrations {
+		// A queue per migration routes its runs to the workers that have
+		// its project; no migration runs more at once than the process.
 		queues[QueueName(m)] = river.QueueConfig{MaxWorkers: cfg.Concurrency}
 	}
 	c, err := q.backend.newClient(&river.Config{
@@ -111,8 +132,10 @@ func (q *Queue) Serve(ctx, hard context.Context, exec Executor, cfg ServeConfig)
 // runWorker is River's worker for run jobs.
 type runWorker struct {
 	river.WorkerDefaults[RunArgs]
-	exec Executor
-	log  func(format string, args ...any)
+	exec  Executor
+	log   func(format string, args ...any)
+	slots *Slots
+	retry time.Duration // a job without a slot asks again after it
 }
 
 // Timeout is the run's own time limit, or the worker's (0).
@@ -123,6 +146,17 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	if err := a.Validate(); err != nil {
 		return river.JobCancel(err)
 	}
+	ok, first := w.slots.take(a.Migration, job.ID, time.Now(), 3*w.retry+time.Second)
+	if !ok {
+		// Snoozed, not waited for here: the job's time limit has not
+		// started, River gives its attempt back, and another worker
+		// with a free slot may take it meanwhile.
+		if first {
+			w.log("run %d of %s (%s) waits: %d run(s) at once in this process", a.Run, a.Migration, a.RunKind, w.slots.Size())
+		}
+		return river.JobSnooze(w.retry)
+	}
+	defer w.slots.release()
 	w.log("run %d of %s (%s) started, attempt %d", a.Run, a.Migration, a.RunKind, job.Attempt)
 	err := w.exec.Execute(ctx, a)
 	var held *HeldError

@@ -150,11 +150,16 @@ func Where(kind, env string) string {
 // in-process workers, how runs are queued (nil: on those workers) and the
 // upload limits that override the projects' own.
 type ServeConfig struct {
-	Root           string
-	Project        string
-	ServerAudit    func(ctx context.Context, actor, action, detail string) error
-	Now            func() time.Time
-	Workers        int
+	Root        string
+	Project     string
+	ServerAudit func(ctx context.Context, actor, action, detail string) error
+	Now         func() time.Time
+	Workers     int
+	// Slots, when set, are the process's run slots (a send takes one, a
+	// receive gives it back), shared with its River workers: the
+	// in-process runs (fix-ups) take theirs there, not from Workers of
+	// their own.
+	Slots          chan struct{}
 	Enqueue        func(ctx context.Context, req QueueRequest) (int, error)
 	DeliveryLimits DeliveryLimits
 	// Uploader verifies the account of an interrupted upload the server

@@ -33,7 +33,7 @@ func Served(ctx context.Context, c usecase.Config, sc usecase.ServeConfig) (inte
 	Close(grace time.Duration) error
 }, error) {
 	s, err := local.New(ctx, local.Config{Root: sc.Root, Project: sc.Project, App: app.New(appConfig(c)),
-		ServerAudit: sc.ServerAudit, Now: sc.Now, Workers: sc.Workers, Enqueue: sc.Enqueue, DeliveryLimits: sc.DeliveryLimits, Uploader: sc.Uploader})
+		ServerAudit: sc.ServerAudit, Now: sc.Now, Workers: sc.Workers, Slots: sc.Slots, Enqueue: sc.Enqueue, DeliveryLimits: sc.DeliveryLimits, Uploader: sc.Uploader})
 	if err != nil {
 		return nil, err
 	}

@@ -27,6 +27,9 @@ type Config struct {
 	ServerAudit func(ctx context.Context, actor, action, detail string) error
 	Now         func() time.Time
 	Workers     int // runs executing at once (default 2)
+	// Slots, when set, are the process's run slots, shared with its River
+	// workers (jobs.Slots.Chan): used instead of Workers of their own.
+	Slots chan struct{}
 	// Enqueue, when set, queues checks, imports and file syncs as jobs
 	// (River) instead of executing them on this Service's own workers; it
 	// returns the run's number.
@@ -72,7 +75,11 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 2
 	}
-	s := &Service{cfg: cfg, slots: make(chan struct{}, cfg.Workers), projects: map[string]*app.Served{}, running: map[runKey]*app.Progress{}, cache: map[string]*cached{}}
+	slots := cfg.Slots
+	if slots == nil {
+		slots = make(chan struct{}, cfg.Workers)
+	}
+	s := &Service{cfg: cfg, slots: slots, projects: map[string]*app.Served{}, running: map[runKey]*app.Progress{}, cache: map[string]*cached{}}
 	s.base, s.cancel = context.WithCancel(context.Background())
 	dirs, err := discover(cfg.Root, cfg.Project)
 	if err != nil {
