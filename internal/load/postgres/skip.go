@@ -57,6 +57,7 @@ func (x *pgTx) Skips(ctx context.Context, entity string, fn func(place int, key,
 	if err != nil {
 		return fmt.Errorf("read skip data: %w", err)
 	}
+	b.Compact() // the room its arrays grew into, kept through the entity's stream, would cost collections
 	x.prefetched = map[string]*core.Book{entity: b}
 	x.State().SkipBooks[entity] = b
 	return nil

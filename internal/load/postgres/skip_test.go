@@ -1,0 +1,62 @@
+package postgres
+
+import (
+	"context"
+	"testing"
+
+	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/testenv"
+)
+
+// TestSkipsBookCompact: the bookkeeping Skips reads for the entity's Load
+// is kept through the entity's stream with no room beyond its entries
+// (what its arrays grew into would cost the delta collections).
+func TestSkipsBookCompact(t *testing.T) {
+	dsn := testenv.FreshPostgres(t)
+	ctx := context.Background()
+	f, err := format.ParseFormat("format.yaml", []byte("entities:\n  - name: items\n    key: k\n    fields:\n"+
+		"      - {name: k, type: string, required: true}\n      - {name: v, type: string}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := Open(ctx, dsn, load.Options{Env: "dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	tx, err := target.Begin(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []load.Record
+	for i, k := range []string{"A", "B", "C"} {
+		recs = append(recs, load.Record{Line: i + 2, Values: []string{k, "x"}, Skip: []byte("not read here")})
+	}
+	if _, err := tx.Load(ctx, f.Entities[0], &sliceBatches{batch: recs, left: len(recs)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tx, err = target.Begin(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	x := tx.(*pgTx)
+	n := 0
+	if err := x.Skips(ctx, "items", func(place int, key, fp, skip []byte) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	b := x.prefetched["items"]
+	if n != 3 || b == nil || b.Len() != 3 {
+		t.Fatalf("skips %d, book %v", n, b)
+	}
+	if cap(b.FPs) != len(b.FPs) || cap(b.IDs) != len(b.IDs) {
+		t.Errorf("book kept with room: fingerprints %d of %d, ids %d of %d", len(b.FPs), cap(b.FPs), len(b.IDs), cap(b.IDs))
+	}
+	if _, ok := b.Find("B"); !ok {
+		t.Error("B not found after compaction")
+	}
+}
