@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/handover/handover/internal/load"
 	"github.com/handover/handover/internal/load/internal/core"
@@ -143,15 +144,42 @@ const copyHeader = "PGCOPY\n\xff\r\n\x00" + "\x00\x00\x00\x00" + "\x00\x00\x00\x
 
 // copyStream is the body of a COPY … FROM STDIN (FORMAT binary), encoded
 // as pgconn reads it; next appends one row, or reports there is none.
+//
+// pgconn reads it in a goroutine of its own and, when the connection
+// fails or the server answers with an error mid-COPY, returns without
+// waiting for that goroutine: a Read may still be running, or start,
+// after CopyFrom has returned — while the loader, on its way out, closes
+// what next uses (the reference indexes, the chunk's records). close
+// waits for a running Read and makes every later one fail, so next never
+// runs after copyIn returns.
 type copyStream struct {
 	next    func(buf []byte) ([]byte, bool, error)
 	buf     []byte
 	off     int
 	started bool
 	ended   bool
+
+	mu     sync.Mutex
+	closed bool
+}
+
+// errCopyClosed is what a Read after close returns; pgconn has stopped
+// listening by then.
+var errCopyClosed = errors.New("copy: the COPY has ended")
+
+// close waits for a Read in progress and refuses the ones after it.
+func (c *copyStream) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
 }
 
 func (c *copyStream) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return 0, errCopyClosed
+	}
 	if c.off == len(c.buf) {
 		c.buf, c.off = c.buf[:0], 0
 		if !c.started {
@@ -183,6 +211,8 @@ func (x *pgTx) copyIn(ctx context.Context, table string, cols []string, next fun
 		quoted[i] = pgQuote(c)
 	}
 	q := "COPY " + pgQuote(table) + " (" + strings.Join(quoted, ", ") + ") FROM STDIN (FORMAT binary)"
-	tag, err := x.tx.Conn().PgConn().CopyFrom(ctx, &copyStream{next: next, buf: make([]byte, 0, 64<<10)}, q)
+	stream := &copyStream{next: next, buf: make([]byte, 0, 64<<10)}
+	tag, err := x.tx.Conn().PgConn().CopyFrom(ctx, stream, q)
+	stream.close()
 	return tag.RowsAffected(), err
 }
