@@ -10,6 +10,12 @@
     (let ((v (string-trim '(#\Space #\Tab) s)))
       (when (plusp (length v)) v))))
 
+(defun bench-email (s)
+  "S trimmed and lower-cased, or NIL when blank: (string-trim \" \" nil) is
+the symbol NIL's name, so without this a missing address became \"nil\"."
+  (let ((v (bench-blank s)))
+    (when v (string-downcase v))))
+
 (defun bench-phone (s)
   "A Swiss number as +41…: digits and +, then 00… and 0… to +41…."
   (let ((d (and (bench-blank s) (cl-ppcre:regex-replace-all "[^0-9+]" s ""))))
