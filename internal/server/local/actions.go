@@ -142,6 +142,7 @@ func (s *Service) awaitRun(ctx context.Context, sv *app.Served, req app.QueueReq
 	tick := time.NewTicker(startPoll)
 	defer tick.Stop()
 	finished := false
+	var ended error // what the use case returned, once it has
 	for {
 		runs, err := sv.Runs(ctx, req.Env)
 		if err != nil {
@@ -157,14 +158,17 @@ func (s *Service) awaitRun(ctx context.Context, sv *app.Served, req app.QueueReq
 			}
 		}
 		if finished {
+			if app.IsInvalid(ended) { // refused before it began: no run
+				return 0, ended
+			}
 			return 0, &app.RefusedError{Reason: fmt.Sprintf("the %s did not start", req.Kind)}
 		}
 		select {
-		case err := <-done:
-			if err != nil && app.IsInvalid(err) {
-				return 0, err
-			}
-			finished = true // one more look: it may have begun and ended between two polls
+		case ended = <-done:
+			// One more look, also when the use case says the project is
+			// invalid: a run that began, recorded itself and failed on
+			// it between two polls is that run, not a refusal.
+			finished = true
 		case <-tick.C:
 		case <-ctx.Done():
 			return 0, ctx.Err()
