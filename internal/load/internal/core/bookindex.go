@@ -67,14 +67,7 @@ func (b *Book) Add(key string, fp Fingerprint, id int64) int {
 	if 2*(len(b.IDs)+1) > len(b.slots) {
 		b.grow()
 	}
-	i := len(b.IDs)
-	b.keys = append(b.keys, key...)
-	b.ends = append(b.ends, uint32(len(b.keys)))
-	b.FPs = append(b.FPs, fp)
-	b.IDs = append(b.IDs, id)
-	if i%64 == 0 {
-		b.seen = append(b.seen, 0)
-	}
+	i := push(b, key, fp, id)
 	b.place(maphash.String(b.seed, key), i)
 	return i
 }
@@ -83,7 +76,13 @@ func (b *Book) Add(key string, fp Fingerprint, id int64) int {
 // a reader appends every entry, then calls Place once, so that a million
 // keys are hashed once into slots of their final size instead of being
 // placed again at every doubling. Find must not be called in between.
-func (b *Book) Append(key []byte, fp Fingerprint, id int64) {
+func (b *Book) Append(key []byte, fp Fingerprint, id int64) { push(b, key, fp, id) }
+
+// push appends an entry's key, fingerprint and id (and a word of seen
+// bits every 64 entries) without placing it, and returns its number; the
+// key is a string (Add) or the bytes a reader scanned (Append), copied
+// either way without a conversion.
+func push[K string | []byte](b *Book, key K, fp Fingerprint, id int64) int {
 	i := len(b.IDs)
 	b.keys = append(b.keys, key...)
 	b.ends = append(b.ends, uint32(len(b.keys)))
@@ -92,6 +91,7 @@ func (b *Book) Append(key []byte, fp Fingerprint, id int64) {
 	if i%64 == 0 {
 		b.seen = append(b.seen, 0)
 	}
+	return i
 }
 
 // Place places every entry, in slots sized for them (what Add keeps:
