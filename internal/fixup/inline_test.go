@@ -8,13 +8,9 @@ import (
 	"testing"
 )
 
-// TestInlineEqualsPass applies a group to random texts both ways: Inline
-// row by row, and a pass's Chunk. Where Inline says Found, its text and
-// counts must be the pass's; where it does not, it must have changed and
-// counted nothing, and the pass must have had a reason (a key it could
-// not resolve, a result the field cannot hold, a rewrite found again).
-func TestInlineEqualsPass(t *testing.T) {
-	rules := mustRules(t, `
+// noteRules are three rules on contacts' notes: a link to another
+// contact, one to a structure, and a rewrite that needs no key.
+const noteRules = `
 fixups:
   - on: contacts
     field: note
@@ -30,7 +26,15 @@ fixups:
     field: note
     match: 'x+'
     replace: 'y'
-`)
+`
+
+// TestInlineEqualsPass applies a group to random texts both ways: Inline
+// row by row, and a pass's Chunk. Where Inline says Found, its text and
+// counts must be the pass's; where it does not, it must have changed and
+// counted nothing, and the pass must have had a reason (a key it could
+// not resolve, a result the field cannot hold, a rewrite found again).
+func TestInlineEqualsPass(t *testing.T) {
+	rules := mustRules(t, noteRules)
 	g := Groups(rules)[0]
 	ids := map[string]int64{}
 	for i := range 40 {

@@ -14,23 +14,7 @@ import (
 // the counts are those of an Inline that matches the text anew, also when
 // the memo is damaged (it is ignored then).
 func TestInlineMemo(t *testing.T) {
-	rules := mustRules(t, `
-fixups:
-  - on: contacts
-    field: note
-    match: 'crm/(\d+)'
-    entity: contacts
-    replace: 'app/{id}'
-  - on: contacts
-    field: note
-    match: 'st (S\d)'
-    entity: structures
-    replace: 'st #{id}'
-  - on: contacts
-    field: note
-    match: 'x+'
-    replace: 'y'
-`)
+	rules := mustRules(t, noteRules)
 	g := Groups(rules)[0]
 	final := false
 	look := func(entity, key string) (int64, Known) {
