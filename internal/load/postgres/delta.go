@@ -37,7 +37,7 @@ func (x *pgTx) loadDelta(ctx context.Context, p *core.Mapping, book *core.Book, 
 	next, stop := core.HashAhead(ctx, rows)
 	defer stop()
 	d := &deltaRows{next: next, p: p, book: book}
-	c, err := x.loadMerge(ctx, p, d)
+	c, err := x.loadMerge(ctx, p, book, d)
 	if err != nil {
 		return load.Counts{}, err
 	}

@@ -1,0 +1,116 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/testenv"
+)
+
+// TestMergeByTargetID: a delta's staged rows carry the target id the
+// client found in the bookkeeping, so that the merge updates changed rows
+// and inserts new ones without joining the whole bookkeeping; a few rows
+// against many plan the update by index (hash and merge joins off), and
+// the transaction plans as before afterwards.
+func TestMergeByTargetID(t *testing.T) {
+	dsn := testenv.FreshPostgres(t)
+	ctx := context.Background()
+	f, err := format.ParseFormat("format.yaml", []byte("entities:\n  - name: items\n    key: k\n    fields:\n"+
+		"      - {name: k, type: string, required: true}\n      - {name: v, type: string}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := Open(ctx, dsn, load.Options{Env: "dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	const n = 200
+	load1 := func(vals func(i int) string, extra ...string) load.Counts {
+		t.Helper()
+		tx, err := target.Begin(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var recs []load.Record
+		for i := range n {
+			recs = append(recs, load.Record{Line: i + 2, Values: []string{fmt.Sprintf("K%03d", i), vals(i)}})
+		}
+		for i, k := range extra {
+			recs = append(recs, load.Record{Line: n + i + 2, Values: []string{k, "new"}})
+		}
+		c, err := tx.Load(ctx, f.Entities[0], &sliceBatches{batch: recs, left: len(recs)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hash, merge string
+		if err := tx.(*pgTx).tx.QueryRow(ctx, "SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')").Scan(&hash, &merge); err != nil {
+			t.Fatal(err)
+		}
+		if hash != "on" || merge != "on" {
+			t.Errorf("after the load: enable_hashjoin %s, enable_mergejoin %s", hash, merge)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	load1(func(int) string { return "a" })
+	// A few changed rows and two new ones against 200: probed by index.
+	if !probeMerge(5, n) {
+		t.Fatal("5 staged rows against 200 held are not probed")
+	}
+	c := load1(func(i int) string {
+		if i%70 == 0 {
+			return "b"
+		}
+		return "a"
+	}, "N1", "N2")
+	if c.Updated != 3 || c.Inserted != 2 || c.Unchanged != n-3 {
+		t.Errorf("few changed: %+v, want 3 updated, 2 inserted, %d unchanged", c, n-3)
+	}
+	// Most rows changed: planned from statistics.
+	if probeMerge(n, n+2) {
+		t.Fatal("every row staged is probed")
+	}
+	c = load1(func(int) string { return "c" }, "N1", "N3")
+	if c.Updated != n || c.Inserted != 1 || c.Unchanged != 1 {
+		t.Errorf("all changed: %+v, want %d updated, 1 inserted, 1 unchanged", c, n)
+	}
+	tx, err := target.Begin(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	rows, err := tx.(*pgTx).tx.Query(ctx, `SELECT i.k, i.v, h.target_id = i.id FROM items i
+		JOIN handover_rows h ON h.entity = 'items' AND h.key = i.k ORDER BY i.k`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := 0
+	for rows.Next() {
+		var k, v string
+		var same bool
+		if err := rows.Scan(&k, &v, &same); err != nil {
+			t.Fatal(err)
+		}
+		got++
+		want := "c"
+		if k[0] == 'N' {
+			want = "new"
+		}
+		if v != want || !same {
+			t.Errorf("row %s: value %s (want %s), bookkeeping's target id is the row's: %v", k, v, want, same)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got != n+3 {
+		t.Errorf("%d rows with their bookkeeping, want %d", got, n+3)
+	}
+}
