@@ -178,6 +178,7 @@ func Redact(dsn string) string { return redact.DSN(dsn) }
 type UniqueValues interface {
 	// UniqueValues calls fn with every non-null value of the entity's
 	// field e.Fields[field] in its table and the key of the row that
-	// holds it.
+	// holds it. fn must copy what it keeps: the strings may share the
+	// backend's memory, valid only during the call.
 	UniqueValues(ctx context.Context, e *format.Entity, field int, fn func(value, key string) error) error
 }

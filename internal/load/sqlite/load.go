@@ -100,36 +100,26 @@ func (x *sqliteTx) readBook(ctx context.Context, entity string, book bool, skip 
 	if !book {
 		q += " AND " + core.SkipColumn + " IS NOT NULL"
 	}
-	rows, err := x.tx.QueryContext(ctx, q, entity)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", doing, entity, err)
-	}
-	defer rows.Close()
 	var b *core.Book
 	if book {
 		b = core.NewBook()
 	}
-	var k, fp, sk sql.RawBytes
-	var id int64
-	for rows.Next() {
-		if err := rows.Scan(&k, &id, &fp, &sk); err != nil {
-			return nil, fmt.Errorf("%s %s: %w", doing, entity, err)
-		}
+	err := x.cQuery(ctx, q, []sqlArg{textArg(entity)}, func(r cRow) error {
+		k, fp, id := r.bytes(0), r.bytes(2), r.int64(1)
 		if len(fp) != len(core.Fingerprint{}) {
-			return nil, fmt.Errorf("read bookkeeping of %s: key %q has a fingerprint of %d bytes", entity, k, len(fp))
+			return fmt.Errorf("key %q has a fingerprint of %d bytes", k, len(fp))
 		}
 		place := -1
 		if b != nil {
 			place = b.Len()
 			b.Append(k, core.Fingerprint(fp), id)
 		}
-		if sk != nil {
-			if err := skip(place, k, fp, sk); err != nil {
-				return nil, err
-			}
+		if sk := r.bytes(3); sk != nil {
+			return skip(place, k, fp, sk)
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", doing, entity, err)
 	}
 	if b != nil {
