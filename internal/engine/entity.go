@@ -70,8 +70,9 @@ func runEntity(ctx context.Context, o *execution, pl *preparedEntity, st *runSta
 	}
 	if pl.skip != nil {
 		keys.skip = pl.skip.index
+		pl.refHints = newRefHints(e, pl.skip.cross, st)
 		defer func() {
-			pl.skip = nil // the index is kept only as long as references to the entity need it
+			pl.skip, pl.refHints = nil, refHints{} // the index is kept only as long as references to the entity need it
 			if !referenced(o.spec.Format, e.Name) {
 				keys.skip = nil
 			}
@@ -88,14 +89,14 @@ func runEntity(ctx context.Context, o *execution, pl *preparedEntity, st *runSta
 	var unkeyed int64 // rejected rows without a readable key
 	var examples ruleExamples
 
+	profiled := profileBatches(prof, len(res.columns))
+	defer profiled.close()
 	err = stream(ctx, pl, o.Workers, o.Progress, func(b *batch) error {
+		profiled.add(b)
 		hs := keys.prepare(e, st, b)
 		for i := range b.rows {
 			row, r := &b.rows[i], &b.results[i]
 			c.Read++
-			if len(row.Values) == len(res.columns) {
-				prof.Add(row.Values)
-			}
 			late.resolve(row, r)
 			if r.filtered {
 				c.Filtered++
@@ -157,6 +158,7 @@ func runEntity(ctx context.Context, o *execution, pl *preparedEntity, st *runSta
 	if res.warnings, err = sweep(ctx, o, e, keys, unkeyed, c); err != nil {
 		return res, err
 	}
+	profiled.close()
 	res.profile = prof.Profile()
 	res.examples = examples.explain(o, pl, res.columns)
 	if err := rw.close(); err != nil {

@@ -201,7 +201,7 @@ func (k *entityKeys) check(e *format.Entity, s *runState, line int, r *rowResult
 			continue
 		}
 		if ref++; r.values[i] != "" {
-			p, err := s.resolve(f, r.values[i], hashAt(hs, ref-1))
+			p, err := s.resolve(f, r.values[i], hashAt(hs, ref-1), r.refHint(ref-1-refProbe(len(k.unique))))
 			if err != nil {
 				return nil, fmt.Errorf("check %s: %w", f.Name, err)
 			}
@@ -280,11 +280,20 @@ func (k *entityKeys) first(idx *keyIndex, skipped found, slot int, v string, h u
 	return f, err
 }
 
-// get returns what the run holds for key, whose hash h is from prepare
-// (0: none).
-func (k *entityKeys) get(key string, h uint64) (found, error) {
+// getHinted returns what the run holds for key, whose hash h is from
+// prepare (0: none); hint is the entry of key in the entity's skip index
+// a worker found (refhints.go): entry+1, or -1 when the index has no entry
+// of key; 0: not looked up.
+func (k *entityKeys) getHinted(key string, h uint64, hint int32) (found, error) {
 	if k.skip != nil {
-		if f := k.skip.firstKey(key, -1); f.ok {
+		var f found
+		switch {
+		case hint > 0:
+			f = k.skip.firstKeyAt(int(hint - 1))
+		case hint == 0:
+			f = k.skip.firstKey(key, -1)
+		}
+		if f.ok {
 			return f, nil
 		}
 	}
@@ -297,12 +306,13 @@ func duplicate(field, v string, first int) format.Problem {
 }
 
 // resolve checks that a reference points at a valid row of this run or at
-// a row already in the environment; h is key's hash from prepare (0: none).
-func (s *runState) resolve(f *format.Field, key string, h uint64) (*format.Problem, error) {
+// a row already in the environment; h is key's hash from prepare (0:
+// none), hint its entry in the referenced skip index (getHinted).
+func (s *runState) resolve(f *format.Field, key string, h uint64, hint int32) (*format.Problem, error) {
 	var in found
 	if ek := s.entities[f.Entity]; ek != nil {
 		var err error
-		if in, err = ek.get(key, h); err != nil {
+		if in, err = ek.getHinted(key, h, hint); err != nil {
 			return nil, err
 		}
 		if in.ok && !in.rejected {

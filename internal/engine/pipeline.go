@@ -33,6 +33,10 @@ type rowResult struct {
 	// the row has, plus one: the row was not transformed. 0: it was.
 	skip int
 	raw  rawFP // the row's raw fingerprint, when the import skips
+	// refs holds, for a skipped row, per reference field the entry of the
+	// referenced entity's skip index with the key it refers to, plus one
+	// (refhints.go); nil when none was looked up.
+	refs []int32
 }
 
 // stream reads the prepared entity's source and transforms it on several workers,
@@ -123,7 +127,8 @@ func transformBatches(pl *preparedEntity, work <-chan *batch) {
 	var rh rawHasher
 	for b := range work {
 		b.results = make([]rowResult, len(b.rows))
-		next := -1 // the skip entry after the last one found (skipIndex.findNear)
+		var hints []int32 // the batch's reference hints, cut row by row
+		next := -1        // the skip entry after the last one found (skipIndex.findNear)
 		for i := range b.rows {
 			r, row := &b.results[i], &b.rows[i]
 			var raw rawFP
@@ -132,6 +137,7 @@ func transformBatches(pl *preparedEntity, work <-chan *batch) {
 				if e, ok := pl.skip.index.findNear(raw, next); ok {
 					*r = rowResult{skip: e + 1, raw: raw}
 					next = e + 1
+					hints = pl.refHints.find(pl.skip.index, e, r, hints, len(b.rows))
 					continue
 				}
 			}

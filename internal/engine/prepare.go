@@ -37,6 +37,9 @@ type preparedEntity struct {
 	// skip, set for an import into an environment that keeps skip data,
 	// lets the workers leave unchanged raw rows out of the transform.
 	skip *skipper
+	// refHints, set with skip, lets the workers look up a skipped row's
+	// references in the referenced entities' skip indexes (refhints.go).
+	refHints refHints
 }
 
 // prepare opens every entity's source and compiles every recipe before any

@@ -125,7 +125,15 @@ func (x *skipIndex) firstKey(key string, self int) found {
 		return found{} // the entry of self's key is self: keys are unique in the bookkeeping
 	}
 	i, ok := x.keyEntry(key)
-	if !ok || !x.claimed(i, 0) {
+	if !ok {
+		return found{}
+	}
+	return x.firstKeyAt(i)
+}
+
+// firstKeyAt is firstKey of entry i's key.
+func (x *skipIndex) firstKeyAt(i int) found {
+	if !x.claimed(i, 0) {
 		return found{}
 	}
 	return found{ok: true, line: int(x.lines[i]), rejected: bit(x.rejected, i)}
