@@ -141,15 +141,25 @@ func newSkipper(ctx context.Context, o *execution, pl *preparedEntity) (*skipper
 	if m := memoryBudget(o.Memory); m > 0 {
 		s.index.limit = m / skipShare
 	}
-	err := sr.Skips(ctx, pl.entity.Name, func(place int, key, fp, skip []byte) error {
-		s.index.add(place, key, fp, skip, len(s.cross))
-		return nil
-	})
-	if err != nil {
+	if err := sr.Skips(ctx, pl.entity.Name, skipSink{s.index, len(cross)}); err != nil {
 		return nil, fmt.Errorf("read skip data: %w", err)
 	}
 	s.index.finish()
 	return s, nil
+}
+
+// skipSink hands the bookkeeping's entries to the skip index
+// (load.SkipSink).
+type skipSink struct {
+	x      *skipIndex
+	ncross int
+}
+
+func (s skipSink) Expect(n int) { s.x.expect(n) }
+
+func (s skipSink) Entry(place int, key, fp, skip []byte) error {
+	s.x.add(place, key, fp, skip, s.ncross)
+	return nil
 }
 
 // skipIndex maps raw fingerprints to what the bookkeeping says of the
@@ -165,7 +175,7 @@ func newSkipper(ctx context.Context, o *execution, pl *preparedEntity) (*skipper
 const skipShare = 2
 
 // skipEntryBytes is what an entry takes besides its key and cross values:
-// two fingerprints, its end offset, its place in the bookkeeping, its
+// two fingerprints, its start, its place in the bookkeeping, its
 // share of the two slot tables (1.5 slots of 4 bytes each on average), the
 // line of the row that took it, the key's length and the entry's bits;
 // skipUniqueBytes is what each unique field adds (its slot table and a
@@ -178,7 +188,12 @@ const (
 // The index is built in two steps: add appends every entry the bookkeeping
 // holds, finish then places them all at once in slot tables sized for
 // them (placing as they came would place every entry again at each of
-// twenty doublings of a million-entry index).
+// twenty doublings of a million-entry index). The per-entry arrays are
+// allocated once for the entries the backend expects (expect), and the
+// entries' bytes go into chunks that are never copied: grown by doubling,
+// the arrays were copied twenty times, and giving back the room they grew
+// into copied them once more while both copies were live, at the delta's
+// peak of memory.
 type skipIndex struct {
 	limit int64 // bytes the index may take; 0: no limit
 	bytes int64
@@ -190,8 +205,12 @@ type skipIndex struct {
 	keySlots []uint32
 	raws     []rawFP
 	fps      []rowDigest
-	data     []byte   // per entry: the key (length-prefixed), then the cross values as stored
-	ends     []uint32 // entry i's data is data[ends[i-1]:ends[i]]
+	// data holds per entry the key (length-prefixed), then the cross values
+	// as stored, in chunks of at most skipChunk bytes (one entry longer
+	// than that: a chunk of its own); starts[i] is where entry i begins, as
+	// chunk<<skipChunkBits | offset.
+	data   [][]byte
+	starts []uint32
 	// places holds per entry its place in the bookkeeping (load.Seen.Skipped),
 	// -1 unknown; nil while every entry's place is its own number (every
 	// entry of the bookkeeping has skip data: 4 MB less of a million).
@@ -234,6 +253,26 @@ func newSkipIndex(uniquePos ...int) *skipIndex {
 	return x
 }
 
+// skipChunkBits is the width of an entry's offset in its chunk:
+// chunks of at most skipChunk bytes, 4,096 of them.
+const (
+	skipChunkBits = 20
+	skipChunk     = 1 << skipChunkBits
+	skipChunks    = 1 << (32 - skipChunkBits)
+)
+
+// expect allocates the per-entry arrays for n entries (a count or an
+// estimate of the bookkeeping's); add grows them past it.
+func (x *skipIndex) expect(n int) {
+	if n <= 0 || len(x.raws) > 0 {
+		return
+	}
+	if x.limit > 0 {
+		n = min(n, int(x.limit/skipEntryBytes)+1) // no more fit
+	}
+	x.raws, x.fps, x.starts = make([]rawFP, 0, n), make([]rowDigest, 0, n), make([]uint32, 0, n)
+}
+
 // add appends one entry of the bookkeeping; entries that are stale (their
 // fingerprint is no longer the one the skip data was written with) or
 // malformed are left out. finish places it.
@@ -248,22 +287,25 @@ func (x *skipIndex) add(place int, key, fp, skip []byte, ncross int) {
 	if x.limit > 0 && x.bytes+cost > x.limit {
 		return // past the budget: the row takes the full path
 	}
-	if int64(len(x.data))+cost > math.MaxUint32 {
+	size := binary.MaxVarintLen64 + len(key) + len(skip) - skipHead
+	start, ok := x.room(size)
+	if !ok {
 		return // past what the offsets address: the row takes the full path
 	}
 	x.bytes += cost
 	x.raws = append(x.raws, rawFP{hi: binary.BigEndian.Uint64(skip), lo: binary.BigEndian.Uint64(skip[8:])})
 	x.fps = append(x.fps, rowDigest(fp))
-	x.data = binary.AppendUvarint(x.data, uint64(len(key)))
-	x.data = append(x.data, key...)
-	x.data = append(x.data, skip[skipHead:]...)
-	x.ends = append(x.ends, uint32(len(x.data)))
+	c := &x.data[len(x.data)-1]
+	*c = binary.AppendUvarint(*c, uint64(len(key)))
+	*c = append(*c, key...)
+	*c = append(*c, skip[skipHead:]...)
+	x.starts = append(x.starts, start)
 	if place < 0 || place > math.MaxInt32 {
 		place = -1
 	}
-	i := len(x.ends) - 1
+	i := len(x.starts) - 1
 	if x.places == nil && place != i {
-		x.places = make([]int32, i, max(i, 1024))
+		x.places = make([]int32, i, max(i, 1024, cap(x.starts)))
 		for j := range x.places {
 			x.places[j] = int32(j)
 		}
@@ -273,17 +315,39 @@ func (x *skipIndex) add(place int, key, fp, skip []byte, ncross int) {
 	}
 }
 
+// room makes the last chunk of data hold size more bytes, starting a
+// chunk when it does not (each twice the last, from 4 KiB, up to
+// skipChunk; an entry longer than that in a chunk of its own), and returns
+// where they begin; false when every chunk is taken.
+func (x *skipIndex) room(size int) (uint32, bool) {
+	if n := len(x.data); n > 0 {
+		if c := x.data[n-1]; cap(c)-len(c) >= size && len(c) < skipChunk {
+			return uint32(n-1)<<skipChunkBits | uint32(len(c)), true
+		}
+	}
+	n := len(x.data)
+	if n == skipChunks {
+		return 0, false
+	}
+	next := 4 << 10
+	if n > 0 {
+		next = min(2*cap(x.data[n-1]), skipChunk)
+	}
+	x.data = append(x.data, make([]byte, 0, max(next, size)))
+	return uint32(n) << skipChunkBits, true
+}
+
 // finish builds the index once every entry is in: it gives back the room
-// the arrays grew into beyond their entries (the index lives through the
-// entity's stream, where the collector's headroom is what the run's
-// memory budget leaves), sizes the slot tables for the entries and places
-// them in order. Of entries with the same raw fingerprint the first is
-// placed; the others are never found.
+// the per-entry arrays have beyond their entries when the expected count
+// was well off (the index lives through the entity's stream, where the
+// collector's headroom is what the run's memory budget leaves), sizes the
+// slot tables for the entries and places them in order. Of entries with
+// the same raw fingerprint the first is placed; the others are never
+// found.
 func (x *skipIndex) finish() {
-	x.raws, x.fps = slices.Clip(slices.Clone(x.raws)), slices.Clip(slices.Clone(x.fps))
-	x.data, x.ends = slices.Clip(slices.Clone(x.data)), slices.Clip(slices.Clone(x.ends))
+	x.raws, x.fps, x.starts = clip(x.raws), clip(x.fps), clip(x.starts)
 	if x.places != nil {
-		x.places = slices.Clip(slices.Clone(x.places))
+		x.places = clip(x.places)
 	}
 	n := len(x.raws)
 	words := (n + 63) / 64
@@ -309,6 +373,15 @@ func (x *skipIndex) finish() {
 		x.placeKey(maphash.Bytes(x.seed, x.key(i)), i)
 		x.placeUnique(i)
 	}
+}
+
+// clip returns s, or a copy without its spare room when that is more than
+// a sixteenth of its length (copying takes both at once).
+func clip[T any](s []T) []T {
+	if cap(s)-len(s) <= len(s)/16 {
+		return s
+	}
+	return slices.Clip(slices.Clone(s))
 }
 
 // validCross reports whether b holds exactly n length-prefixed values.
@@ -346,13 +419,11 @@ func (x *skipIndex) placeKey(h uint64, i int) {
 	x.keySlots[s] = uint32(i + 1)
 }
 
-// entry returns entry i's data: the key, then the cross values.
+// entry returns entry i's data: the key, then the cross values (and
+// whatever follows them in its chunk).
 func (x *skipIndex) entry(i int) []byte {
-	start := uint32(0)
-	if i > 0 {
-		start = x.ends[i-1]
-	}
-	return x.data[start:x.ends[i]]
+	at := x.starts[i]
+	return x.data[at>>skipChunkBits][at&(skipChunk-1):]
 }
 
 // key returns entry i's key.

@@ -10,7 +10,7 @@ import (
 
 // BenchmarkSkipIndex is a delta's skip index of benchRows contacts (a key,
 // an e-mail address and a structure reference each), read from the
-// bookkeeping (build: add, finish), then asked through the slot tables
+// bookkeeping (build: expect, add, finish; grow: without expect), then asked through the slot tables
 // for every row's raw fingerprint and key (lookups), and for every raw
 // fingerprint and e-mail address in the bookkeeping's order, trying the
 // entry after the last one found first, as the workers and confirm meet
@@ -33,18 +33,27 @@ func BenchmarkSkipIndex(b *testing.B) {
 		}
 		entries[i] = entry{[]byte(key), fp[:], skip}
 	}
-	b.Run("build", func(b *testing.B) {
-		for range b.N {
-			x := newSkipIndex(0)
-			for i, e := range entries {
-				x.add(i, e.key, e.fp, e.skip, 2)
+	// build: allocated for the count the backends give (expect); grow:
+	// without it.
+	for _, c := range []struct {
+		name   string
+		expect int
+	}{{"build", n}, {"grow", 0}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				x := newSkipIndex(0)
+				x.expect(c.expect)
+				for i, e := range entries {
+					x.add(i, e.key, e.fp, e.skip, 2)
+				}
+				x.finish()
+				if len(x.raws) != n {
+					b.Fatalf("%d entries", len(x.raws))
+				}
 			}
-			x.finish()
-			if len(x.raws) != n {
-				b.Fatalf("%d entries", len(x.raws))
-			}
-		}
-	})
+		})
+	}
 	b.Run("lookups", func(b *testing.B) {
 		x := newSkipIndex(0)
 		for i, e := range entries {

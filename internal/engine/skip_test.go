@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
@@ -702,4 +703,74 @@ func TestSkippedPlaces(t *testing.T) {
 			t.Errorf("places %v: skipped %v, want %v", c.places, places, c.want)
 		}
 	}
+}
+
+// TestSkipIndexChunks: the entries' bytes go into chunks that are never
+// copied — entries across many chunks, one longer than a chunk, read back
+// as added; arrays allocated for the expected count are kept as they are
+// by finish, and given back room when far fewer came; past the last chunk
+// an entry is left out (its row takes the full path).
+func TestSkipIndexChunks(t *testing.T) {
+	var fp [16]byte
+	entry := func(i int) (key, skip []byte) {
+		v := strings.Repeat(string(rune('a'+i%26)), i%700)
+		if i == 1234 {
+			v = strings.Repeat("L", skipChunk+100)
+		}
+		skip = append(rawFP{hi: uint64(i), lo: uint64(i)}.bytes(nil), fp[:]...)
+		skip = binary.AppendUvarint(skip, uint64(len(v)))
+		return []byte(fmt.Sprint("K", i)), append(skip, v...)
+	}
+	const n = 5000
+	for _, expected := range []int{n, 10 * n, 0} {
+		x := newSkipIndex(0)
+		x.expect(expected)
+		var first *rawFP
+		for i := range n {
+			key, skip := entry(i)
+			x.add(i, key, fp[:], skip, 1)
+			if i == 0 {
+				first = &x.raws[0]
+			}
+		}
+		x.finish()
+		if len(x.raws) != n || len(x.data) < 10 {
+			t.Fatalf("expected %d: %d entries in %d chunks", expected, len(x.raws), len(x.data))
+		}
+		if expected == n && (&x.raws[0] != first || cap(x.raws) != n || cap(x.starts) != n) {
+			t.Errorf("expected %d: arrays copied or grown (%d, %d of %d)", expected, cap(x.raws), cap(x.starts), n)
+		}
+		if expected == 10*n && (cap(x.raws) != n || cap(x.fps) != n) {
+			t.Errorf("expected %d: room kept (%d, %d of %d)", expected, cap(x.raws), cap(x.fps), n)
+		}
+		for i := range n {
+			key, skip := entry(i)
+			j, ok := x.find(rawFP{hi: uint64(i), lo: uint64(i)})
+			if !ok || j != i || string(x.key(i)) != string(key) || !sameValue(x.value(i, 0), skip) {
+				t.Fatalf("expected %d: entry %d read back as %q, %d bytes", expected, i, x.key(i), len(x.value(i, 0)))
+			}
+		}
+		long := 0
+		for _, c := range x.data {
+			if len(c) > skipChunk {
+				long++
+			}
+		}
+		if long != 1 {
+			t.Errorf("expected %d: %d chunks longer than %d bytes, want the long entry's", expected, long, skipChunk)
+		}
+	}
+	x := newSkipIndex()
+	x.data = make([][]byte, skipChunks)
+	key, skip := entry(1)
+	if x.add(0, key, fp[:], skip, 1); len(x.raws) != 0 {
+		t.Error("an entry added past the last chunk")
+	}
+}
+
+// sameValue reports whether v is the one cross value of skip.
+func sameValue(v, skip []byte) bool {
+	b := skip[skipHead:]
+	l, k := binary.Uvarint(b)
+	return string(b[k:k+int(l)]) == string(v)
 }

@@ -36,11 +36,30 @@ func Fingerprint(values []string, buf []byte) ([FingerprintSize]byte, []byte) {
 // the entry's fingerprint (insert, update) and, for a record that is
 // unchanged, whenever Skip is not nil; it deletes it with the entry.
 type SkipReader interface {
-	// Skips calls fn with every bookkeeping entry of entity that holds
-	// skip data: its place among the entity's entries (what the bits of
-	// Seen.Skipped refer to in the transaction's Sweep of the entity; -1
-	// when the backend cannot tell), its key, its current fingerprint (all
-	// zeros when the row must be rewritten) and the data. fn must copy what
-	// it keeps: the slices are valid only during the call.
-	Skips(ctx context.Context, entity string, fn func(place int, key, fp, skip []byte) error) error
+	// Skips hands every bookkeeping entry of entity that holds skip data
+	// to into.
+	Skips(ctx context.Context, entity string, into SkipSink) error
 }
+
+// SkipSink takes the entries SkipReader.Skips reads.
+type SkipSink interface {
+	// Expect says, before the first entry, how many entries the backend
+	// expects (counted, or estimated: more or fewer may come), so that the
+	// sink allocates for them once instead of growing; a backend that
+	// cannot tell does not call it.
+	Expect(entries int)
+	// Entry takes one entry: its place among the entity's entries (what
+	// the bits of Seen.Skipped refer to in the transaction's Sweep of the
+	// entity; -1 when the backend cannot tell), its key, its current
+	// fingerprint (all zeros when the row must be rewritten) and the data.
+	// It must copy what it keeps: the slices are valid only during the
+	// call.
+	Entry(place int, key, fp, skip []byte) error
+}
+
+// SkipFunc is a SkipSink of one function, which takes no estimate.
+type SkipFunc func(place int, key, fp, skip []byte) error
+
+func (f SkipFunc) Expect(int) {}
+
+func (f SkipFunc) Entry(place int, key, fp, skip []byte) error { return f(place, key, fp, skip) }

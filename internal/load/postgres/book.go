@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/handover/handover/internal/load"
 	"github.com/handover/handover/internal/load/internal/core"
 	"github.com/jackc/pgx/v5"
 )
@@ -18,8 +19,8 @@ func (x *pgTx) readBook(ctx context.Context, entity string) (*core.Book, error) 
 }
 
 // readBookSkips reads an entity's bookkeeping and, when skip is not nil,
-// calls it with every entry that holds skip data, in the same pass.
-func (x *pgTx) readBookSkips(ctx context.Context, entity string, skip func(place int, key, fp, skip []byte) error) (*core.Book, error) {
+// hands it every entry that holds skip data, in the same pass.
+func (x *pgTx) readBookSkips(ctx context.Context, entity string, skip load.SkipSink) (*core.Book, error) {
 	if err := x.freshenStats(ctx); err != nil {
 		return nil, err
 	}
@@ -29,7 +30,11 @@ func (x *pgTx) readBookSkips(ctx context.Context, entity string, skip func(place
 	}
 	q := "COPY (SELECT " + cols + " FROM handover_rows WHERE entity = " + pgLiteral(entity) +
 		") TO STDOUT (FORMAT binary)"
-	w := &bookCopy{book: x.sizedBook(ctx, entity), skip: skip}
+	n, width := x.bookEstimate(ctx, entity)
+	w := &bookCopy{book: core.NewSizedBook(n, n*width), skip: skip}
+	if skip != nil && n > 0 {
+		skip.Expect(int(n)) // every entry, at most, has skip data
+	}
 	if _, err := x.tx.Conn().PgConn().CopyTo(ctx, w, q); err != nil {
 		if w.err != nil {
 			err = w.err
@@ -52,14 +57,14 @@ const pgBookEstimate = `SELECT coalesce((SELECT c.reltuples * f.freq FROM pg_cla
 	coalesce((SELECT avg_width FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'handover_rows'
 		AND attname = 'key'), 0)`
 
-// sizedBook returns an empty bookIndex with room for the entity's entries
-// as the statistics estimate them (see newSizedBook).
-func (x *pgTx) sizedBook(ctx context.Context, entity string) *core.Book {
-	var n, width int64
+// bookEstimate estimates, from the statistics, how many entries an
+// entity's bookkeeping has (a twentieth more than they say) and how many
+// bytes a key takes; 0, 0 when they do not tell.
+func (x *pgTx) bookEstimate(ctx context.Context, entity string) (n, width int64) {
 	if err := x.tx.QueryRow(ctx, pgBookEstimate, entity).Scan(&n, &width); err != nil {
-		return core.NewBook()
+		return 0, 0
 	}
-	return core.NewSizedBook(n+n/20, (n+n/20)*width)
+	return n + n/20, width
 }
 
 // pgStaleStats asks whether handover_rows changed by more than a fifth
@@ -107,8 +112,8 @@ type bookCopy struct {
 	ended   bool
 	err     error
 	// skip, when set, takes a fourth column (skip data, may be null) and
-	// is called for every row that has it, with its place in book.
-	skip func(place int, key, fp, skip []byte) error
+	// is handed every row that has it, with its place in book.
+	skip load.SkipSink
 	// pair, when set, takes the rows as (key, target_id) only, and is
 	// called with each instead of filling book.
 	pair func(key []byte, id int64) error
@@ -186,7 +191,7 @@ func (c *bookCopy) parse(b []byte) ([]byte, error) {
 		place := c.book.Len()
 		c.book.Append(key, core.Fingerprint(fp), int64(binary.BigEndian.Uint64(id)))
 		if want == 4 && f[3] != nil {
-			if err := c.skip(place, key, fp, f[3]); err != nil {
+			if err := c.skip.Entry(place, key, fp, f[3]); err != nil {
 				return nil, err
 			}
 		}

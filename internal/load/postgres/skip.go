@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/handover/handover/internal/load"
 	"github.com/handover/handover/internal/load/internal/core"
 )
 
@@ -49,15 +50,15 @@ func (x *pgTx) storeSkips(ctx context.Context, p *core.Mapping, keys []string, s
 	return nil
 }
 
-// Skips calls fn with every bookkeeping entry of entity that holds skip
+// Skips hands into every bookkeeping entry of entity that holds skip
 // data. The entries are read once (one binary COPY): the bookkeeping the
 // entity's Load then needs is kept from the same pass.
-func (x *pgTx) Skips(ctx context.Context, entity string, fn func(place int, key, fp, skip []byte) error) error {
-	b, err := x.readBookSkips(ctx, entity, fn)
+func (x *pgTx) Skips(ctx context.Context, entity string, into load.SkipSink) error {
+	b, err := x.readBookSkips(ctx, entity, into)
 	if err != nil {
 		return fmt.Errorf("read skip data: %w", err)
 	}
-	b.Compact() // the room its arrays grew into, kept through the entity's stream, would cost collections
+	b.Compact() // the room its arrays grew into past the estimate, kept through the entity's stream, would cost collections
 	x.prefetched = map[string]*core.Book{entity: b}
 	x.State().SkipBooks[entity] = b
 	return nil

@@ -46,7 +46,7 @@ func TestSkipsBookCompact(t *testing.T) {
 	defer tx.Rollback(ctx)
 	x := tx.(*pgTx)
 	n := 0
-	if err := x.Skips(ctx, "items", func(place int, key, fp, skip []byte) error { n++; return nil }); err != nil {
+	if err := x.Skips(ctx, "items", load.SkipFunc(func(place int, key, fp, skip []byte) error { n++; return nil })); err != nil {
 		t.Fatal(err)
 	}
 	b := x.prefetched["items"]

@@ -88,23 +88,36 @@ func (x *sqliteTx) bookkeeping(ctx context.Context, entity string) (*core.Book, 
 }
 
 // readBook reads entity's bookkeeping in one pass and, when skip is not
-// nil, calls it with every entry that holds skip data (Skips), and its
-// place in the book. With book false it reads only those entries and
-// returns no book (the places are -1).
-func (x *sqliteTx) readBook(ctx context.Context, entity string, book bool, skip func(place int, key, fp, skip []byte) error) (*core.Book, error) {
+// nil, hands it every entry that holds skip data (Skips), with its place
+// in the book. With book false it reads only those entries and returns no
+// book (the places are -1). It counts the entries first, so that the book
+// and the skip sink allocate their arrays once (the count costs a third
+// of what stepping through the entries does; growing the arrays cost
+// more, and the copies that gave back the room they grew into doubled
+// them at once).
+func (x *sqliteTx) readBook(ctx context.Context, entity string, book bool, skip load.SkipSink) (*core.Book, error) {
 	doing, cols := "read bookkeeping of", "key, target_id, fingerprint, NULL"
 	if skip != nil {
 		doing, cols = "read skip data of", "key, target_id, fingerprint, "+core.SkipColumn
 	}
-	q := "SELECT " + cols + " FROM handover_rows WHERE entity = ?"
+	where := " FROM handover_rows WHERE entity = ?"
 	if !book {
-		q += " AND " + core.SkipColumn + " IS NOT NULL"
+		where += " AND " + core.SkipColumn + " IS NOT NULL"
+	}
+	args := []sqlArg{textArg(entity)}
+	var n int64
+	err := x.cQuery(ctx, "SELECT count(*)"+where, args, func(r cRow) error { n = r.int64(0); return nil })
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: count: %w", doing, entity, err)
 	}
 	var b *core.Book
 	if book {
-		b = core.NewBook()
+		b = core.NewSizedBook(n, 0) // the keys' bytes: estimated from the first keys
 	}
-	err := x.cQuery(ctx, q, []sqlArg{textArg(entity)}, func(r cRow) error {
+	if skip != nil {
+		skip.Expect(int(n)) // all of them, at most, hold skip data
+	}
+	err = x.cQuery(ctx, "SELECT "+cols+where, args, func(r cRow) error {
 		k, fp, id := r.bytes(0), r.bytes(2), r.int64(1)
 		if len(fp) != len(core.Fingerprint{}) {
 			return fmt.Errorf("key %q has a fingerprint of %d bytes", k, len(fp))
@@ -115,7 +128,7 @@ func (x *sqliteTx) readBook(ctx context.Context, entity string, book bool, skip 
 			b.Append(k, core.Fingerprint(fp), id)
 		}
 		if sk := r.bytes(3); sk != nil {
-			return skip(place, k, fp, sk)
+			return skip.Entry(place, k, fp, sk)
 		}
 		return nil
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/handover/handover/internal/load"
 	"github.com/handover/handover/internal/load/internal/core"
 )
 
@@ -24,12 +25,12 @@ func (x *sqliteTx) setupSkip(ctx context.Context) error {
 	return nil
 }
 
-// Skips calls fn with every bookkeeping entry of entity that holds skip
+// Skips hands into every bookkeeping entry of entity that holds skip
 // data. The entries are read once: the bookkeeping the entity's Load then
 // needs is kept from the same pass.
-func (x *sqliteTx) Skips(ctx context.Context, entity string, fn func(place int, key, fp, skip []byte) error) error {
+func (x *sqliteTx) Skips(ctx context.Context, entity string, into load.SkipSink) error {
 	_, cached := x.cache[entity]
-	b, err := x.readBook(ctx, entity, !cached, fn)
+	b, err := x.readBook(ctx, entity, !cached, into)
 	if err != nil {
 		return err
 	}

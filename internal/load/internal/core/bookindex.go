@@ -84,6 +84,9 @@ func (b *Book) Append(key []byte, fp Fingerprint, id int64) { push(b, key, fp, i
 // either way without a conversion.
 func push[K string | []byte](b *Book, key K, fp Fingerprint, id int64) int {
 	i := len(b.IDs)
+	if i == bookSample {
+		b.reserveKeys()
+	}
 	b.keys = append(b.keys, key...)
 	b.ends = append(b.ends, uint32(len(b.keys)))
 	b.FPs = append(b.FPs, fp)
@@ -92,6 +95,22 @@ func push[K string | []byte](b *Book, key K, fp Fingerprint, id int64) int {
 		b.seen = append(b.seen, 0)
 	}
 	return i
+}
+
+// bookSample is how many keys a book sized for more entries
+// (NewSizedBook) holds when it estimates the bytes of all of them.
+const bookSample = 1024
+
+// reserveKeys gives the keys' array room for as many keys as the book
+// was sized for, at the first keys' average length and a sixteenth more,
+// unless it has that already: an array grown by doubling is copied at
+// every step.
+func (b *Book) reserveKeys() {
+	want := len(b.keys) * cap(b.IDs) / len(b.IDs)
+	want += want / 16
+	if cap(b.keys) < want {
+		b.keys = slices.Grow(b.keys, want-len(b.keys))
+	}
 }
 
 // Place places every entry, in slots sized for them (what Add keeps:
@@ -135,8 +154,18 @@ func (b *Book) MarkSeen(i int)    { b.seen[i/64] |= 1 << (i % 64) }
 func (b *Book) Unsee() { clear(b.seen) }
 
 // Compact gives back the room the arrays grew into beyond their entries,
-// once every entry is in: a grown array has up to a quarter more.
+// once every entry is in: a grown array has up to a quarter more. An
+// array sized beforehand (NewSizedBook) within a sixteenth of its entries
+// is kept as it is: copying it would take that much more memory at once.
 func (b *Book) Compact() {
-	b.keys, b.ends, b.FPs, b.IDs, b.seen = slices.Clip(slices.Clone(b.keys)), slices.Clip(slices.Clone(b.ends)),
-		slices.Clip(slices.Clone(b.FPs)), slices.Clip(slices.Clone(b.IDs)), slices.Clip(slices.Clone(b.seen))
+	b.keys, b.ends, b.FPs, b.IDs, b.seen = compact(b.keys), compact(b.ends), compact(b.FPs), compact(b.IDs), compact(b.seen)
+}
+
+// compact returns s, or a copy without its spare room when that is more
+// than a sixteenth of its length.
+func compact[T any](s []T) []T {
+	if cap(s)-len(s) <= len(s)/16 {
+		return s
+	}
+	return slices.Clip(slices.Clone(s))
 }

@@ -97,3 +97,42 @@ func TestBookAppendPlace(t *testing.T) {
 		t.Error("seen bits wrong")
 	}
 }
+
+// TestBookCompact: Compact gives back the room a grown book has beyond a
+// sixteenth of its entries, and keeps a book sized beforehand within that
+// as it is (no copy); a book sized without its keys' bytes reserves them
+// once from its first keys'.
+func TestBookCompact(t *testing.T) {
+	const n = 2000
+	sized, unknown := NewSizedBook(n, 6*n), NewSizedBook(n, 0)
+	grown := NewBook()
+	for i := range n - 10 {
+		key := []byte("K" + strconv.Itoa(10000+i))
+		sized.Append(key, Fingerprint{}, int64(i))
+		grown.Append(key, Fingerprint{}, int64(i))
+		unknown.Append(key, Fingerprint{}, int64(i))
+		if i == bookSample {
+			if c := cap(unknown.keys); c < 6*n || c > 8*n {
+				t.Errorf("keys reserved from the first %d: %d bytes, want about %d", bookSample, c, 6*n)
+			}
+		}
+	}
+	if c := cap(unknown.keys); c < 6*n || c > 8*n {
+		t.Errorf("keys grew past the reserve: %d bytes, want about %d", c, 6*n)
+	}
+	fps := &sized.FPs[0]
+	sized.Compact()
+	grown.Compact()
+	if &sized.FPs[0] != fps || cap(sized.FPs) != n || cap(sized.IDs) != n {
+		t.Errorf("sized book copied: %d of %d fingerprints", len(sized.FPs), cap(sized.FPs))
+	}
+	for _, c := range [][2]int{{len(grown.FPs), cap(grown.FPs)}, {len(grown.IDs), cap(grown.IDs)}, {len(grown.keys), cap(grown.keys)}, {len(grown.ends), cap(grown.ends)}} {
+		if c[1]-c[0] > c[0]/16 {
+			t.Errorf("grown book keeps room: %d of %d", c[0], c[1])
+		}
+	}
+	grown.Place()
+	if i, ok := grown.Find("K11989"); !ok || grown.IDs[i] != 1989 {
+		t.Error("K11989 not found after Compact")
+	}
+}

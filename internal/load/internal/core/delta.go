@@ -68,7 +68,8 @@ func (b *Book) Row(i int) BookRow {
 
 // NewSizedBook returns an empty bookIndex with room for n entries whose
 // keys take keyBytes together, so that reading a million keys does not
-// grow and rehash it twenty times. Small or unknown sizes start small.
+// grow and rehash it twenty times. Small or unknown sizes start small;
+// keyBytes 0: estimated from the first keys (reserveKeys).
 func NewSizedBook(n, keyBytes int64) *Book {
 	b := NewBook()
 	if n < 1024 {
