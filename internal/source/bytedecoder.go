@@ -71,6 +71,11 @@ func (d *byteDecoder) name() string {
 	return d.mode.String()
 }
 
+// validText tells that the text returned so far is valid UTF-8 without
+// byte order marks: decoded with a table (whatever auto mode passed
+// through before deciding was ASCII).
+func (d *byteDecoder) validText() bool { return d.table != nil }
+
 const decodeChunk = 16 << 10
 
 func (d *byteDecoder) Read(p []byte) (int, error) {

@@ -154,6 +154,18 @@ func (f *framed) Warnings() []string { return f.warnings }
 // Next returns the next data row; the last FooterRows rows are never
 // returned.
 func (f *framed) Next(ctx context.Context) (Row, error) {
+	if f.footer == 0 && len(f.held) == 0 && !f.eof {
+		// Nothing held back: the row goes straight on (queueing it in
+		// held costs two copies with write barriers).
+		row, err := f.Reader.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			f.eof = true
+		}
+		if err != nil {
+			return Row{}, err
+		}
+		return f.padded(row), nil
+	}
 	for !f.eof && len(f.held) <= f.footer {
 		row, err := f.Reader.Next(ctx)
 		if errors.Is(err, io.EOF) {
@@ -171,8 +183,14 @@ func (f *framed) Next(ctx context.Context) (Row, error) {
 	row := f.held[0]
 	f.held[0] = Row{}
 	f.held = f.held[1:]
+	return f.padded(row), nil
+}
+
+// padded pads a short row to the columns when the reader stores no empty
+// cells.
+func (f *framed) padded(row Row) Row {
 	if f.pad && len(row.Values) < len(f.columns) {
 		row.Values = append(row.Values, make([]string, len(f.columns)-len(row.Values))...)
 	}
-	return row, nil
+	return row
 }

@@ -32,10 +32,22 @@ type scanner struct {
 	line  int       // line of buf[r]
 	keep  int       // start of the current record in buf, kept by fill; -1 for none
 	boms  int       // stray byte order marks removed from values
+	// trusted: the buffered text is valid UTF-8 without byte order marks
+	// by construction (decoded from a single-byte encoding).
+	trusted bool
+	noPlain bool // tests: always take record()
 
-	out  []byte // the current record's field contents, concatenated
-	ends []int  // end offset in out of each field
+	out    []byte // the current record's field contents, concatenated
+	ends   []int  // end offset in out of each field
+	bounds []int  // a plain record's values: start, end offsets from s.r
+	nb     int    // bounds in use
+	// doubled: the plain record has a doubled quote in a quoted value
+	doubled bool
 }
+
+// validText is implemented by decoders that can vouch for their output:
+// valid UTF-8 without byte order marks.
+type validText interface{ validText() bool }
 
 func newScanner(path string, src io.Reader, bufSize int) *scanner {
 	return &scanner{path: path, src: src, buf: make([]byte, bufSize), line: 1, keep: -1}
@@ -66,6 +78,10 @@ func (s *scanner) fill() bool {
 	for range 100 {
 		n, err := s.src.Read(s.buf[s.w:])
 		s.w += n
+		if v, ok := s.src.(validText); ok {
+			// What the decoder returned before deciding was ASCII.
+			s.trusted = v.validText()
+		}
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				s.eof = true
@@ -80,6 +96,17 @@ func (s *scanner) fill() bool {
 	}
 	s.err = fmt.Errorf("read %s: %w", s.path, io.ErrNoProgress)
 	return false
+}
+
+// ahead reports whether n bytes are buffered at s.r, reading until they
+// are or the input ends (one read may bring a single byte).
+func (s *scanner) ahead(n int) bool {
+	for s.w-s.r < n {
+		if !s.fill() {
+			return false
+		}
+	}
+	return true
 }
 
 // compactFrom is the first buffered byte still needed.
@@ -106,6 +133,11 @@ func (s *scanner) next() (line int, vals []string, problem string, err error) {
 		return 0, nil, "", err
 	}
 	start := s.line
+	if !s.noPlain {
+		if vals, ok := s.plainRecord(); ok {
+			return start, vals, "", nil
+		}
+	}
 	s.out, s.ends = s.out[:0], s.ends[:0]
 	s.keep = s.r
 	err = s.record()
@@ -119,7 +151,7 @@ func (s *scanner) next() (line int, vals []string, problem string, err error) {
 	if err != nil {
 		return start, nil, "", err
 	}
-	if !utf8.Valid(s.out) {
+	if !s.trusted && !utf8.Valid(s.out) {
 		return start, nil, "", s.invalidUTF8(start)
 	}
 	s.dropBOMs()
@@ -214,10 +246,7 @@ func (s *scanner) skipBlank() error {
 			s.line++
 			continue
 		case '\r':
-			if s.r+1 >= s.w {
-				s.fill()
-			}
-			if s.r+1 < s.w && s.buf[s.r+1] == '\n' {
+			if s.ahead(2) && s.buf[s.r+1] == '\n' {
 				s.r += 2
 				s.line++
 				continue
@@ -266,10 +295,7 @@ func (s *scanner) record() error {
 			s.line++
 			return nil
 		default: // '\r'
-			if s.r+1 >= s.w {
-				s.fill()
-			}
-			if s.r+1 < s.w && s.buf[s.r+1] == '\n' {
+			if s.ahead(2) && s.buf[s.r+1] == '\n' {
 				s.ends = append(s.ends, len(s.out))
 				s.r += 2
 				s.line++
@@ -303,10 +329,7 @@ func (s *scanner) quoted() error {
 		s.add(b[:i])
 		s.line += bytes.Count(b[:i], newline)
 		s.r += i + 1
-		if s.r+1 >= s.w {
-			s.fill() // look at up to two bytes after the quote
-		}
-		if s.r >= s.w {
+		if !s.ahead(1) {
 			return nil // closed at the end of the input
 		}
 		switch c := s.buf[s.r]; {
@@ -315,7 +338,7 @@ func (s *scanner) quoted() error {
 			s.r++
 		case c == s.delim || c == '\n':
 			return nil
-		case c == '\r' && (s.r+1 >= s.w || s.buf[s.r+1] == '\n'):
+		case c == '\r' && (!s.ahead(2) || s.buf[s.r+1] == '\n'):
 			return nil
 		default:
 			return &badQuote{line: s.line, field: len(s.ends) + 1}
