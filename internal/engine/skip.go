@@ -141,7 +141,8 @@ func newSkipper(ctx context.Context, o *execution, pl *preparedEntity) (*skipper
 	if m := memoryBudget(o.Memory); m > 0 {
 		s.index.limit = m / skipShare
 	}
-	if err := sr.Skips(ctx, pl.entity.Name, skipSink{s.index, len(cross)}); err != nil {
+	sink := skipSink{x: s.index, ncross: len(cross), guess: o.Previous[pl.entity.Name]}
+	if err := sr.Skips(ctx, pl.entity.Name, sink); err != nil {
 		return nil, fmt.Errorf("read skip data: %w", err)
 	}
 	s.index.finish()
@@ -153,9 +154,20 @@ func newSkipper(ctx context.Context, o *execution, pl *preparedEntity) (*skipper
 type skipSink struct {
 	x      *skipIndex
 	ncross int
+	guess  int64 // the rows the entity's previous extraction had; 0: none
 }
 
 func (s skipSink) Expect(n int) { s.x.expect(n) }
+
+// Guess is the previous extraction's rows of the entity, at most as many
+// entries as fit in the index's share of the budget.
+func (s skipSink) Guess() int {
+	g := s.guess
+	if s.x.limit > 0 {
+		g = min(g, s.x.limit/skipEntryBytes+1)
+	}
+	return int(max(g, 0))
+}
 
 func (s skipSink) Entry(place int, key, fp, skip []byte) error {
 	s.x.add(place, key, fp, skip, s.ncross)

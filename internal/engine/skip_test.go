@@ -774,3 +774,23 @@ func sameValue(v, skip []byte) bool {
 	l, k := binary.Uvarint(b)
 	return string(b[k:k+int(l)]) == string(v)
 }
+
+// TestSkipSinkGuess: the engine's guess for a backend that cannot count
+// is the previous extraction's rows, at most the entries that fit in the
+// index's share of the budget.
+func TestSkipSinkGuess(t *testing.T) {
+	for _, c := range []struct {
+		previous, limit int64
+		want            int
+	}{
+		{990_000, 0, 990_000},
+		{990_000, 100 * skipEntryBytes, 101},
+		{0, 0, 0},
+	} {
+		x := newSkipIndex()
+		x.limit = c.limit
+		if got := (skipSink{x: x, guess: c.previous}).Guess(); got != c.want {
+			t.Errorf("previous %d, limit %d: guess %d, want %d", c.previous, c.limit, got, c.want)
+		}
+	}
+}

@@ -48,6 +48,11 @@ type SkipSink interface {
 	// sink allocates for them once instead of growing; a backend that
 	// cannot tell does not call it.
 	Expect(entries int)
+	// Guess is how many entries the sink's side expects (the engine: the
+	// rows the entity's previous extraction had), for a backend that can
+	// neither count nor estimate them cheaply, to check against what it
+	// knows and pass back to Expect; 0: no idea.
+	Guess() int
 	// Entry takes one entry: its place among the entity's entries (what
 	// the bits of Seen.Skipped refer to in the transaction's Sweep of the
 	// entity; -1 when the backend cannot tell), its key, its current
@@ -57,9 +62,12 @@ type SkipSink interface {
 	Entry(place int, key, fp, skip []byte) error
 }
 
-// SkipFunc is a SkipSink of one function, which takes no estimate.
+// SkipFunc is a SkipSink of one function, which takes no estimate and
+// has no guess.
 type SkipFunc func(place int, key, fp, skip []byte) error
 
 func (f SkipFunc) Expect(int) {}
+
+func (f SkipFunc) Guess() int { return 0 }
 
 func (f SkipFunc) Entry(place int, key, fp, skip []byte) error { return f(place, key, fp, skip) }

@@ -30,7 +30,10 @@ func (x *pgTx) readBookSkips(ctx context.Context, entity string, skip load.SkipS
 	}
 	q := "COPY (SELECT " + cols + " FROM handover_rows WHERE entity = " + pgLiteral(entity) +
 		") TO STDOUT (FORMAT binary)"
-	n, width := x.bookEstimate(ctx, entity)
+	n, width, size := x.bookEstimate(ctx, entity)
+	if skip != nil {
+		n = bookEntries(n, int64(skip.Guess()), size)
+	}
 	w := &bookCopy{book: core.NewSizedBook(n, n*width), skip: skip}
 	if skip != nil && n > 0 {
 		skip.Expect(int(n)) // every entry, at most, has skip data
@@ -49,22 +52,41 @@ func (x *pgTx) readBookSkips(ctx context.Context, entity string, skip load.SkipS
 }
 
 // pgBookEstimate estimates, from the planner's statistics, how many
-// bookkeeping entries an entity has and how long its keys are.
+// bookkeeping entries an entity has and how long its keys are, and gives
+// handover_rows' size on disk.
 const pgBookEstimate = `SELECT coalesce((SELECT c.reltuples * f.freq FROM pg_class c,
 		pg_stats s, unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS f(val, freq)
 		WHERE c.oid = 'handover_rows'::regclass AND s.schemaname = current_schema() AND s.tablename = 'handover_rows'
 		AND s.attname = 'entity' AND f.val = $1), 0)::bigint,
 	coalesce((SELECT avg_width FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'handover_rows'
-		AND attname = 'key'), 0)`
+		AND attname = 'key'), 0),
+	pg_relation_size('handover_rows')`
+
+// pgBookRowMin is less than any bookkeeping entry takes on disk (a
+// tuple's header and line pointer, the entity, the fingerprint, the id):
+// an entity has at most handover_rows' size / pgBookRowMin entries.
+const pgBookRowMin = 64
+
+// bookEntries is how many entries to allocate the book and the skip
+// sink for: the statistics' estimate n; without one (a table never
+// analyzed) the sink's guess, unless handover_rows is too small on disk
+// to hold that many.
+func bookEntries(n, guess, size int64) int64 {
+	if n > 0 {
+		return n
+	}
+	return max(min(guess, size/pgBookRowMin), 0)
+}
 
 // bookEstimate estimates, from the statistics, how many entries an
 // entity's bookkeeping has (a twentieth more than they say) and how many
-// bytes a key takes; 0, 0 when they do not tell.
-func (x *pgTx) bookEstimate(ctx context.Context, entity string) (n, width int64) {
-	if err := x.tx.QueryRow(ctx, pgBookEstimate, entity).Scan(&n, &width); err != nil {
-		return 0, 0
+// bytes a key takes, 0, 0 when they do not tell; size is handover_rows'
+// size on disk (0: unknown).
+func (x *pgTx) bookEstimate(ctx context.Context, entity string) (n, width, size int64) {
+	if err := x.tx.QueryRow(ctx, pgBookEstimate, entity).Scan(&n, &width, &size); err != nil {
+		return 0, 0, 0
 	}
-	return n + n/20, width
+	return n + n/20, width, size
 }
 
 // pgStaleStats asks whether handover_rows changed by more than a fifth
@@ -235,9 +257,8 @@ func (x *pgTx) readRefIndex(ctx context.Context, entity string) (*core.RefIndex,
 		return nil, err
 	}
 	idx := core.NewRefIndex(os.TempDir(), x.t.refMemory())
-	var n, width int64
-	if err := x.tx.QueryRow(ctx, pgBookEstimate, entity).Scan(&n, &width); err == nil {
-		idx.Grow(int(n + n/20))
+	if n, _, _ := x.bookEstimate(ctx, entity); n > 0 {
+		idx.Grow(int(n))
 	}
 	if err := x.copyPairs(ctx, entity, idx.AddBytes); err != nil {
 		idx.Close()

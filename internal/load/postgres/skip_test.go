@@ -60,3 +60,20 @@ func TestSkipsBookCompact(t *testing.T) {
 		t.Error("B not found after compaction")
 	}
 }
+
+// TestBookEntries: the book and the skip sink are allocated for the
+// statistics' estimate; without one for the sink's guess, unless
+// handover_rows is too small on disk to hold that many entries.
+func TestBookEntries(t *testing.T) {
+	for _, c := range []struct{ n, guess, size, want int64 }{
+		{1050, 2000, 1 << 20, 1050}, // the statistics win
+		{0, 2000, 1 << 20, 2000},    // none: the guess fits in 1 MiB
+		{0, 1e9, 64 << 20, 1 << 20}, // a guess too large for the table
+		{0, 0, 64 << 20, 0},         // no guess
+		{0, 5000, 0, 0},             // no size
+	} {
+		if got := bookEntries(c.n, c.guess, c.size); got != c.want {
+			t.Errorf("bookEntries(%d, %d, %d) = %d, want %d", c.n, c.guess, c.size, got, c.want)
+		}
+	}
+}

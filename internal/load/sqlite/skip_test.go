@@ -32,6 +32,8 @@ type skipRecorder struct {
 
 func (r *skipRecorder) Expect(n int) { r.expected = append(r.expected, n) }
 
+func (r *skipRecorder) Guess() int { return 1 } // SQLite counts
+
 func (r *skipRecorder) Entry(place int, key, fp, skip []byte) error {
 	r.early = r.early || len(r.expected) == 0
 	r.places = append(r.places, place)
