@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/handover/handover/internal/format"
 	"github.com/handover/handover/internal/load"
-	"github.com/handover/handover/internal/testenv"
 )
 
 // TestMergeByTargetID: a delta's staged rows carry the target id the
@@ -16,18 +14,8 @@ import (
 // against many plan the update by index (hash and merge joins off), and
 // the transaction plans as before afterwards.
 func TestMergeByTargetID(t *testing.T) {
-	dsn := testenv.FreshPostgres(t)
 	ctx := context.Background()
-	f, err := format.ParseFormat("format.yaml", []byte("entities:\n  - name: items\n    key: k\n    fields:\n"+
-		"      - {name: k, type: string, required: true}\n      - {name: v, type: string}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	target, err := Open(ctx, dsn, load.Options{Env: "dev"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer target.Close()
+	f, target := itemsTarget(t)
 	const n = 200
 	load1 := func(vals func(i int) string, extra ...string) load.Counts {
 		t.Helper()

@@ -13,18 +13,8 @@ import (
 // is kept through the entity's stream with no room beyond its entries
 // (what its arrays grew into would cost the delta collections).
 func TestSkipsBookCompact(t *testing.T) {
-	dsn := testenv.FreshPostgres(t)
 	ctx := context.Background()
-	f, err := format.ParseFormat("format.yaml", []byte("entities:\n  - name: items\n    key: k\n    fields:\n"+
-		"      - {name: k, type: string, required: true}\n      - {name: v, type: string}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	target, err := Open(ctx, dsn, load.Options{Env: "dev"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer target.Close()
+	f, target := itemsTarget(t)
 	tx, err := target.Begin(ctx, f)
 	if err != nil {
 		t.Fatal(err)
@@ -76,4 +66,22 @@ func TestBookEntries(t *testing.T) {
 			t.Errorf("bookEntries(%d, %d, %d) = %d, want %d", c.n, c.guess, c.size, got, c.want)
 		}
 	}
+}
+
+// itemsTarget opens a fresh PostgreSQL database as the target of a format
+// of one entity, items: a key k and a string v.
+func itemsTarget(t *testing.T) (*format.Format, load.Target) {
+	t.Helper()
+	dsn := testenv.FreshPostgres(t)
+	f, err := format.ParseFormat("format.yaml", []byte("entities:\n  - name: items\n    key: k\n    fields:\n"+
+		"      - {name: k, type: string, required: true}\n      - {name: v, type: string}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := Open(context.Background(), dsn, load.Options{Env: "dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { target.Close() })
+	return f, target
 }
