@@ -38,6 +38,7 @@ func (s *scanner) scanPlain() (n, end int, short bool) {
 	b := s.buf[s.r:s.w]
 	s.nb, s.doubled = 0, false
 	breaks := 0 // line breaks inside quotes
+	nl := -1    // the next line break (an unquoted one once p passes it)
 	for p := 0; ; {
 		if p < len(b) && b[p] == '"' {
 			q := s.closingQuote(b, p+1)
@@ -57,35 +58,30 @@ func (s *scanner) scanPlain() (n, end int, short bool) {
 			}
 			return -1, 0, q+2 >= len(b) // text after the quote, or '\r' at the end
 		}
-		start := p
-		for {
-			i := s.indexStop(b[p:])
-			if i < 0 {
-				if !s.eof {
-					return -1, 0, true
-				}
-				s.bound(start, len(b))
-				return s.endPlain(b, len(b), len(b), breaks) // the last line, unended
-			}
-			p += i
-			if c := b[p]; c == s.delim {
-				s.bound(start, p)
-				p++
-				break
-			} else if c == '\n' {
-				s.bound(start, p)
-				return s.endPlain(b, p, p+1, breaks+1)
-			}
-			// '\r': a line break before '\n', else text of the value
-			if p+1 < len(b) && b[p+1] == '\n' {
-				s.bound(start, p)
-				return s.endPlain(b, p, p+2, breaks+1)
-			}
-			if p+1 >= len(b) && !s.eof {
+		if nl < p { // the line break after p, or len(b) at the end of the input
+			if nl = bytes.IndexByte(b[p:], '\n'); nl >= 0 {
+				nl += p
+			} else if nl = len(b); !s.eof {
 				return -1, 0, true
 			}
-			p++
 		}
+		// An unquoted value ends at a delimiter or the line's end: a '\r'
+		// before it is part of the break, any other is text.
+		if i := indexByte(b[p:nl], s.delim); i >= 0 {
+			s.bound(p, p+i)
+			p += i + 1
+			continue
+		}
+		if nl == len(b) {
+			s.bound(p, nl)
+			return s.endPlain(b, nl, nl, breaks) // the last line, unended
+		}
+		end := nl
+		if end > p && b[end-1] == '\r' {
+			end--
+		}
+		s.bound(p, end)
+		return s.endPlain(b, end, nl+1, breaks+1)
 	}
 }
 
@@ -177,23 +173,32 @@ const (
 	highBits = 0x8080808080808080
 )
 
-// indexStop returns the index of the first byte of b that ends an
-// unquoted run (the delimiter, '\n' or '\r'), or -1. It tests eight bytes
-// at a time: x-0x01… & ^x & 0x80… marks the zero bytes of x exactly up to
-// the first one, which is all the search needs.
-func (s *scanner) indexStop(b []byte) int {
-	d := lowBits * uint64(s.delim)
+// indexByte returns the index of the first c in b, or -1. It tests eight
+// bytes at a time (a call of bytes.IndexByte costs more than a value of a
+// few bytes): x-0x01… & ^x & 0x80… marks the zero bytes of x exactly up
+// to the first one, which is all the search needs.
+func indexByte(b []byte, c byte) int {
+	pat := lowBits * uint64(c)
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
-		w := binary.LittleEndian.Uint64(b[i:])
-		x, y, z := w^d, w^(lowBits*'\n'), w^(lowBits*'\r')
-		m := (x-lowBits)&^x | (y-lowBits)&^y | (z-lowBits)&^z
-		if m &= highBits; m != 0 {
+		x := binary.LittleEndian.Uint64(b[i:]) ^ pat
+		if m := (x - lowBits) &^ x & highBits; m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}
 	}
+	if i == len(b) {
+		return -1
+	}
+	if len(b) >= 8 { // the last word again, without the bytes tested
+		x := binary.LittleEndian.Uint64(b[len(b)-8:]) ^ pat
+		m := ((x - lowBits) &^ x & highBits) >> (8 * (i + 8 - len(b)))
+		if m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+		return -1
+	}
 	for ; i < len(b); i++ {
-		if s.stop[b[i]] {
+		if b[i] == c {
 			return i
 		}
 	}

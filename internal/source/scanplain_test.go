@@ -164,3 +164,23 @@ func FuzzScannerPlain(f *testing.F) {
 	}
 	f.Fuzz(checkPlainSame)
 }
+
+// TestIndexByte: the word-at-a-time search finds what bytes.IndexByte
+// finds, for every length up to 40 and every place of the byte (also
+// with others of it, and bytes one above and below it, after).
+func TestIndexByte(t *testing.T) {
+	for n := range 41 {
+		for at := -1; at < n; at++ {
+			b := bytes.Repeat([]byte{'a'}, n)
+			if at >= 0 {
+				b[at] = ';'
+				for j := at + 1; j < n; j++ {
+					b[j] = ";:<\x00\xbb"[j%5]
+				}
+			}
+			if got, want := indexByte(b, ';'), bytes.IndexByte(b, ';'); got != want {
+				t.Fatalf("%q: %d, want %d", b, got, want)
+			}
+		}
+	}
+}
