@@ -108,7 +108,9 @@ func (c *cConn) query(ctx context.Context, s *cStmt, args []sqlArg, fn func(r cR
 }
 
 // cQuery runs q on the transaction's connection through the C API and
-// calls fn with each row (see cRow for how long its values last).
+// calls fn with each row (see cRow for how long its values last). fn runs
+// while the driver connection is held (sql.Conn.Raw): it must not use the
+// transaction.
 func (x *sqliteTx) cQuery(ctx context.Context, q string, args []sqlArg, fn func(r cRow) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
