@@ -2,9 +2,13 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
+
+	"modernc.org/libc"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/handover/handover/internal/format"
 )
@@ -101,6 +105,43 @@ func TestCQueryStopsOnFnAndContext(t *testing.T) {
 		seen = 0
 		if err := c.query(context.Background(), s, []sqlArg{{}}, func(r cRow) error { seen++; return nil }); err != nil || seen != n {
 			t.Errorf("again: %v, %d rows, want %d", err, seen, n)
+		}
+	})
+}
+
+// TestCQueryHoldsTheMutex: the connection's mutex is held while fn runs
+// (another thread cannot take it) and given back however the query ends.
+func TestCQueryHoldsTheMutex(t *testing.T) {
+	withCConn(t, func(c *cConn, prep func(string) *cStmt) {
+		if _, err := c.exec(prep("INSERT INTO t (k) VALUES ('a'), ('b')"), nil); err != nil {
+			t.Fatal(err)
+		}
+		other := libc.NewTLS()
+		defer other.Close()
+		mu := sqlite3.Xsqlite3_db_mutex(c.tls, c.db)
+		free := func() bool {
+			if sqlite3.Xsqlite3_mutex_try(other, mu) != sqlite3.SQLITE_OK {
+				return false
+			}
+			sqlite3.Xsqlite3_mutex_leave(other, mu)
+			return true
+		}
+		s := prep("SELECT k FROM t")
+		stop := errors.New("stop")
+		for _, end := range []error{nil, stop} {
+			held := 0
+			err := c.query(context.Background(), s, nil, func(r cRow) error {
+				if !free() {
+					held++
+				}
+				return end
+			})
+			if err != end || held == 0 {
+				t.Errorf("ending with %v: %v, the mutex held in %d calls of fn", end, err, held)
+			}
+			if !free() {
+				t.Errorf("ending with %v: the mutex is still held", end)
+			}
 		}
 	})
 }
