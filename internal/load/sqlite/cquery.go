@@ -82,18 +82,16 @@ func cBytes(p uintptr, n int) []byte {
 const cQueryCheck = 4096
 
 // query binds args to s and calls fn with each row it returns. It holds
-// the connection's mutex (sqlite3_db_mutex; the driver opens connections
-// SQLITE_OPEN_FULLMUTEX) from the first step to the reset: every step and
-// column call takes it again, and a mutex its thread holds already is
-// taken by counting, where a free one costs modernc's libc a Go mutex
-// besides — a fifth of reading a million entries of bookkeeping.
+// the connection's mutex (cConn.lock) from the first step to the reset:
+// every step and column call takes it again, and a free one costs
+// modernc's libc a Go mutex besides — a fifth of reading a million
+// entries of bookkeeping.
 func (c *cConn) query(ctx context.Context, s *cStmt, args []sqlArg, fn func(r cRow) error) error {
 	if err := c.bind(s.p, args); err != nil {
 		return err
 	}
-	mu := sqlite3.Xsqlite3_db_mutex(c.tls, c.db)
-	sqlite3.Xsqlite3_mutex_enter(c.tls, mu)
-	defer sqlite3.Xsqlite3_mutex_leave(c.tls, mu)
+	mu := c.lock()
+	defer c.unlock(mu)
 	defer sqlite3.Xsqlite3_reset(c.tls, s.p)
 	r := cRow{c: c, p: s.p}
 	for n := 1; ; n++ {

@@ -111,6 +111,18 @@ func (c *cConn) reserve(n int) error {
 	return nil
 }
 
+// lock takes the connection's mutex (sqlite3_db_mutex; the driver opens
+// connections SQLITE_OPEN_FULLMUTEX), recursive: SQLite's calls on the
+// same thread take it again by counting, where a free one costs modernc's
+// libc a Go mutex besides its CAS. unlock gives it back.
+func (c *cConn) lock() uintptr {
+	mu := sqlite3.Xsqlite3_db_mutex(c.tls, c.db)
+	sqlite3.Xsqlite3_mutex_enter(c.tls, mu)
+	return mu
+}
+
+func (c *cConn) unlock(mu uintptr) { sqlite3.Xsqlite3_mutex_leave(c.tls, mu) }
+
 // maxParams is how many parameters a statement may have.
 func (c *cConn) maxParams() int {
 	return int(sqlite3.Xsqlite3_limit(c.tls, c.db, sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, -1))
@@ -139,8 +151,16 @@ func prepare(d driver.Stmt) (*cStmt, error) {
 	return &cStmt{d: d, p: uintptr(p.Uint())}, nil
 }
 
-// exec binds args to s, runs it and returns how many rows it changed.
+// exec binds args to s, runs it and returns how many rows it changed. It
+// holds the connection's mutex from the first bind to the reset, as query
+// does from its first step: every bind takes it again (a multi-row INSERT
+// binds thousands of arguments), and a mutex its thread holds already is
+// taken by counting. The hold lasts one statement: the context is looked
+// at between statements, and nothing else waits on an import's connection
+// longer than a statement.
 func (c *cConn) exec(s *cStmt, args []sqlArg) (int64, error) {
+	mu := c.lock()
+	defer c.unlock(mu)
 	if err := c.bind(s.p, args); err != nil {
 		return 0, err
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"modernc.org/libc"
+	msqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/handover/handover/internal/format"
@@ -21,6 +23,12 @@ import (
 // withCConn runs fn on the C connection under a fresh database's only
 // connection, with a table t (k TEXT UNIQUE, n INTEGER, b BLOB).
 func withCConn(t *testing.T, fn func(c *cConn, prep func(q string) *cStmt)) *sql.DB {
+	t.Helper()
+	return withDriverConn(t, func(_ any, c *cConn, prep func(string) *cStmt) { fn(c, prep) })
+}
+
+// withDriverConn is withCConn with the driver's connection as well.
+func withDriverConn(t *testing.T, fn func(dc any, c *cConn, prep func(q string) *cStmt)) *sql.DB {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "c.db"))
@@ -49,7 +57,7 @@ func withCConn(t *testing.T, fn func(c *cConn, prep func(q string) *cStmt)) *sql
 				s.d.Close()
 			}
 		}()
-		fn(c, func(q string) *cStmt {
+		fn(dc, c, func(q string) *cStmt {
 			d, err := dc.(driver.ConnPrepareContext).PrepareContext(ctx, q)
 			if err != nil {
 				t.Fatal(err)
@@ -172,6 +180,61 @@ func TestCStmtErrors(t *testing.T) {
 	if keys != "x,y" {
 		t.Errorf("keys %q, want x,y", keys)
 	}
+}
+
+// TestCStmtHoldsTheMutex: exec holds the connection's mutex across the
+// statement — while it steps, SQLite's own hold comes on top of it, so
+// that giving one back in the pre-update hook leaves it held for another
+// thread — and gives it back however the statement ends: done, a
+// constraint violation, arguments refused.
+func TestCStmtHoldsTheMutex(t *testing.T) {
+	withDriverConn(t, func(dc any, c *cConn, prep func(string) *cStmt) {
+		other := libc.NewTLS()
+		defer other.Close()
+		mu := sqlite3.Xsqlite3_db_mutex(c.tls, c.db)
+		free := func() bool {
+			if sqlite3.Xsqlite3_mutex_try(other, mu) != sqlite3.SQLITE_OK {
+				return false
+			}
+			sqlite3.Xsqlite3_mutex_leave(other, mu)
+			return true
+		}
+		hooks, held := 0, 0
+		hr, ok := dc.(msqlite.HookRegisterer)
+		if !ok {
+			t.Fatalf("the driver's connection %T has no hooks", dc)
+		}
+		hr.RegisterPreUpdateHook(func(msqlite.SQLitePreUpdateData) {
+			hooks++
+			sqlite3.Xsqlite3_mutex_leave(c.tls, mu) // the step's own hold
+			if !free() {
+				held++
+			}
+			sqlite3.Xsqlite3_mutex_enter(c.tls, mu)
+		})
+		defer hr.RegisterPreUpdateHook(nil)
+		s := prep("INSERT INTO t (k) VALUES (?), (?)")
+		if n, err := c.exec(s, []sqlArg{textArg("a"), textArg("b")}); err != nil || n != 2 || hooks != 2 || held != 2 {
+			t.Errorf("insert of a, b: %d rows, %v; the mutex held in %d of %d hooks, want 2 of 2", n, err, held, hooks)
+		}
+		if !free() {
+			t.Error("after an insert: the mutex is still held")
+		}
+		_, err := c.exec(s, []sqlArg{textArg("c"), textArg("a")})
+		var se *sqliteError
+		if !errors.As(err, &se) || se.code != sqlite3.SQLITE_CONSTRAINT_UNIQUE {
+			t.Errorf("insert of c, a: %v, want SQLite's UNIQUE constraint error", err)
+		}
+		if !free() {
+			t.Error("after a constraint violation: the mutex is still held")
+		}
+		if _, err := c.exec(s, []sqlArg{textArg("x")}); err == nil {
+			t.Error("one argument for two parameters: no error")
+		}
+		if !free() {
+			t.Error("after arguments refused: the mutex is still held")
+		}
+	})
 }
 
 // TestCConnOfRefusesOtherConnections: a connection that is not
