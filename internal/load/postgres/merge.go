@@ -146,8 +146,10 @@ func (x *pgTx) merge(ctx context.Context, p *core.Mapping, probe bool) (load.Cou
 	}
 	q := newMergeSQL(p)
 	args := q.args(p)
+	restore := func() error { return nil }
 	if probe {
-		if err := x.joinsByIndex(ctx, true); err != nil {
+		var err error
+		if restore, err = x.joinsByIndex(ctx); err != nil {
 			return load.Counts{}, err
 		}
 	}
@@ -155,10 +157,8 @@ func (x *pgTx) merge(ctx context.Context, p *core.Mapping, probe bool) (load.Cou
 	if err := x.tx.QueryRow(ctx, q.update(), args...).Scan(&chg, &upd, &bk); err != nil {
 		return load.Counts{}, x.t.fail("update changed rows of "+p.Table, err)
 	}
-	if probe {
-		if err := x.joinsByIndex(ctx, false); err != nil {
-			return load.Counts{}, err
-		}
+	if err := restore(); err != nil {
+		return load.Counts{}, err
 	}
 	if upd != chg || bk != chg {
 		return load.Counts{}, fmt.Errorf("%d of %d changed rows recorded in the bookkeeping are missing from table %s", chg-upd, chg, p.Table)
@@ -173,17 +173,24 @@ func (x *pgTx) merge(ctx context.Context, p *core.Mapping, probe bool) (load.Cou
 	return load.Counts{Inserted: ins, Updated: chg}, nil
 }
 
-// joinsByIndex turns the planner's hash and merge joins off (on: back
-// on) for the rest of the transaction.
-func (x *pgTx) joinsByIndex(ctx context.Context, on bool) error {
-	v := "off"
-	if !on {
-		v = "on"
+// joinsByIndex turns the planner's hash and merge joins off for the
+// transaction; restore sets them back to what they were (a session or
+// role may have turned one off itself).
+func (x *pgTx) joinsByIndex(ctx context.Context) (restore func() error, err error) {
+	const set = "SELECT set_config('enable_hashjoin', $1, true), set_config('enable_mergejoin', $2, true)"
+	var hash, merge string
+	if err := x.tx.QueryRow(ctx, "SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')").Scan(&hash, &merge); err != nil {
+		return nil, x.t.fail("plan the merge", err)
 	}
-	if _, err := x.tx.Exec(ctx, "SELECT set_config('enable_hashjoin', $1, true), set_config('enable_mergejoin', $1, true)", v); err != nil {
-		return x.t.fail("plan the merge", err)
+	if _, err := x.tx.Exec(ctx, set, "off", "off"); err != nil {
+		return nil, x.t.fail("plan the merge", err)
 	}
-	return nil
+	return func() error {
+		if _, err := x.tx.Exec(ctx, set, hash, merge); err != nil {
+			return x.t.fail("plan the merge", err)
+		}
+		return nil
+	}, nil
 }
 
 // mergeSQL builds the merge statements of one entity. Parameter $1 is the

@@ -12,11 +12,13 @@ import (
 // client found in the bookkeeping, so that the merge updates changed rows
 // and inserts new ones without joining the whole bookkeeping; a few rows
 // against many plan the update by index (hash and merge joins off), and
-// the transaction plans as before afterwards.
+// the transaction plans as before afterwards (what it had set itself
+// included).
 func TestMergeByTargetID(t *testing.T) {
 	ctx := context.Background()
 	f, target := itemsTarget(t)
 	const n = 200
+	mergeBefore := "on" // what the transaction sets enable_mergejoin to before the load
 	load1 := func(vals func(i int) string, extra ...string) load.Counts {
 		t.Helper()
 		tx, err := target.Begin(ctx, f)
@@ -30,6 +32,9 @@ func TestMergeByTargetID(t *testing.T) {
 		for i, k := range extra {
 			recs = append(recs, load.Record{Line: n + i + 2, Values: []string{k, "new"}})
 		}
+		if _, err := tx.(*pgTx).tx.Exec(ctx, "SELECT set_config('enable_mergejoin', $1, true)", mergeBefore); err != nil {
+			t.Fatal(err)
+		}
 		c, err := tx.Load(ctx, f.Entities[0], &sliceBatches{batch: recs, left: len(recs)})
 		if err != nil {
 			t.Fatal(err)
@@ -38,7 +43,7 @@ func TestMergeByTargetID(t *testing.T) {
 		if err := tx.(*pgTx).tx.QueryRow(ctx, "SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')").Scan(&hash, &merge); err != nil {
 			t.Fatal(err)
 		}
-		if hash != "on" || merge != "on" {
+		if hash != "on" || merge != mergeBefore {
 			t.Errorf("after the load: enable_hashjoin %s, enable_mergejoin %s", hash, merge)
 		}
 		if err := tx.Commit(ctx); err != nil {
@@ -67,6 +72,21 @@ func TestMergeByTargetID(t *testing.T) {
 	c = load1(func(int) string { return "c" }, "N1", "N3")
 	if c.Updated != n || c.Inserted != 1 || c.Unchanged != 1 {
 		t.Errorf("all changed: %+v, want %d updated, 1 inserted, 1 unchanged", c, n)
+	}
+	// A transaction that turned merge joins off keeps them off after a
+	// probed merge.
+	mergeBefore = "off"
+	if c := load1(func(i int) string {
+		if i == 7 {
+			return "d"
+		}
+		return "c"
+	}, "N1", "N3"); c.Updated != 1 || c.Inserted != 0 {
+		t.Errorf("one changed, merge joins off before: %+v", c)
+	}
+	mergeBefore = "on"
+	if c := load1(func(int) string { return "c" }, "N1", "N3"); c.Updated != 1 {
+		t.Errorf("the row changed back: %+v", c)
 	}
 	tx, err := target.Begin(ctx, f)
 	if err != nil {
