@@ -43,17 +43,7 @@ func writeBenchCSV(b *testing.B, cp1252 bool) (string, int64) {
 		fmt.Fprintf(w, "%d;Müller;Hans-Peter;\"Bahnhofstrasse %d; 3. Stock\";8001;Zürich;CH;+41 44 123 45 67;hans.mueller@example.ch;%02d.%02d.19%02d;VIP;\"sagt \"\"Grüezi\"\"\";A-%d;0;1;2023-01-01;Notiz ohne Quotes;x;y;€ %d.50\r\n",
 			i, i%200, i%28+1, i%12+1, i%100, i, i%1000)
 	}
-	if err := w.Flush(); err != nil {
-		b.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		b.Fatal(err)
-	}
-	st, err := os.Stat(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return path, st.Size()
+	return path, flushed(b, w, f)
 }
 
 // contactNotes are kontakte.csv's notes as the bench delivers them: a
@@ -81,17 +71,7 @@ func writeContactsCSV(b *testing.B) (string, int64) {
 		fmt.Fprintf(w, "K%08d;Herr Dr.;Marie-Thérèse;Müller;%s;Rütistrasse %d;8200;Schaffhausen;Schweiz;052 887 67 94;+41 78 389 63 61;marie.mueller%d@example.com;%02d.%02d.19%02d;Stammkunde;%d'%03d.85;%s;04.08.2017 19:33;Französisch;ja;aktiv\r\n",
 			i, firma, i%150, i, i%28+1, i%12+1, i%70+30, i%50, i%1000, contactNotes[i%len(contactNotes)])
 	}
-	if err := w.Flush(); err != nil {
-		b.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		b.Fatal(err)
-	}
-	st, err := os.Stat(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return path, st.Size()
+	return path, flushed(b, w, f)
 }
 
 // BenchmarkCSV reads a generated file end to end; it reports MB/s of
@@ -180,4 +160,20 @@ func BenchmarkScanPlain(b *testing.B) {
 			s.r += n
 		}
 	}
+}
+
+// flushed flushes w into f, closes f and returns its size.
+func flushed(b *testing.B, w *bufio.Writer, f *os.File) int64 {
+	b.Helper()
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	st, err := os.Stat(f.Name())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return st.Size()
 }

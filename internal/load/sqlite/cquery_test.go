@@ -7,9 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"modernc.org/libc"
-	sqlite3 "modernc.org/sqlite/lib"
-
 	"github.com/handover/handover/internal/format"
 )
 
@@ -116,16 +113,7 @@ func TestCQueryHoldsTheMutex(t *testing.T) {
 		if _, err := c.exec(prep("INSERT INTO t (k) VALUES ('a'), ('b')"), nil); err != nil {
 			t.Fatal(err)
 		}
-		other := libc.NewTLS()
-		defer other.Close()
-		mu := sqlite3.Xsqlite3_db_mutex(c.tls, c.db)
-		free := func() bool {
-			if sqlite3.Xsqlite3_mutex_try(other, mu) != sqlite3.SQLITE_OK {
-				return false
-			}
-			sqlite3.Xsqlite3_mutex_leave(other, mu)
-			return true
-		}
+		_, free := mutexFree(t, c)
 		s := prep("SELECT k FROM t")
 		stop := errors.New("stop")
 		for _, end := range []error{nil, stop} {

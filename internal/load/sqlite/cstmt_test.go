@@ -189,16 +189,7 @@ func TestCStmtErrors(t *testing.T) {
 // constraint violation, arguments refused.
 func TestCStmtHoldsTheMutex(t *testing.T) {
 	withDriverConn(t, func(dc any, c *cConn, prep func(string) *cStmt) {
-		other := libc.NewTLS()
-		defer other.Close()
-		mu := sqlite3.Xsqlite3_db_mutex(c.tls, c.db)
-		free := func() bool {
-			if sqlite3.Xsqlite3_mutex_try(other, mu) != sqlite3.SQLITE_OK {
-				return false
-			}
-			sqlite3.Xsqlite3_mutex_leave(other, mu)
-			return true
-		}
+		mu, free := mutexFree(t, c)
 		hooks, held := 0, 0
 		hr, ok := dc.(msqlite.HookRegisterer)
 		if !ok {
@@ -320,5 +311,20 @@ func TestWideEntity(t *testing.T) {
 	}
 	if n != rows || books != rows || last != "599.399" {
 		t.Errorf("%d rows with their values in place (last f399 %q), %d bookkeeping rows; want %d, 599.399, %d", n, last, books, rows, rows)
+	}
+}
+
+// mutexFree returns c's connection mutex and a probe that reports
+// whether another thread could take it now (taking and giving it back).
+func mutexFree(t *testing.T, c *cConn) (mu uintptr, free func() bool) {
+	other := libc.NewTLS()
+	t.Cleanup(other.Close)
+	mu = sqlite3.Xsqlite3_db_mutex(c.tls, c.db)
+	return mu, func() bool {
+		if sqlite3.Xsqlite3_mutex_try(other, mu) != sqlite3.SQLITE_OK {
+			return false
+		}
+		sqlite3.Xsqlite3_mutex_leave(other, mu)
+		return true
 	}
 }
