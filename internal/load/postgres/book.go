@@ -90,8 +90,13 @@ func (x *pgTx) bookEstimate(ctx context.Context, entity string) (n, width, size 
 }
 
 // pgStaleStats asks whether handover_rows changed by more than a fifth
-// since it was last analyzed (the counters are those of committed work).
+// since it was last analyzed (the counters are those of committed work),
+// or holds rows but no statistics of its entity column: a database
+// restored or copied from a template, or whose counters were reset, has
+// no counters to tell.
 const pgStaleStats = `SELECT coalesce(s.n_mod_since_analyze, 0) > 1000 + 0.2 * greatest(c.reltuples, 0)
+	OR (pg_relation_size(c.oid) > 0 AND NOT EXISTS (SELECT 1 FROM pg_stats st WHERE st.schemaname = current_schema()
+		AND st.tablename = 'handover_rows' AND st.attname = 'entity'))
 	FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.oid = 'handover_rows'::regclass`
 
 // freshenStats analyzes handover_rows, once per transaction, when its

@@ -119,11 +119,12 @@ func (x *pgTx) checkStage(ctx context.Context, p *core.Mapping) error {
 // rows the bookkeeping holds that the merge should find each one's
 // bookkeeping entry and target row through their indexes rather than
 // read the whole entity: a delta that changes 1 % of a million rows.
-// Left to itself the planner does not know: right after a large import
-// the statistics of the bookkeeping and the target table still describe
-// them nearly empty (autovacuum has not analyzed them yet), and it hashes
-// the whole bookkeeping of the entity three times (1.2 s for 9,840
-// changed rows of a million, against 0.1 s by index).
+// Left to itself the planner may not know: freshenStats analyzes the
+// bookkeeping when it is stale, but not the target table, whose
+// statistics after a large import can still describe it nearly empty;
+// with both stale (a database copied from a template, before this was
+// known) it hashed the whole bookkeeping of the entity three times: 1.2 s
+// for 9,840 changed rows of a million, against 0.1 s by index.
 func probeMerge(staged int64, held int) bool {
 	return staged*probeRatio < int64(held)
 }

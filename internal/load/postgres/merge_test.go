@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/handover/handover/internal/load"
 )
 
@@ -120,5 +122,64 @@ func TestMergeByTargetID(t *testing.T) {
 	}
 	if got != n+3 {
 		t.Errorf("%d rows with their bookkeeping, want %d", got, n+3)
+	}
+}
+
+// TestFreshenStatsWithoutCounters: a bookkeeping with rows and no
+// statistics is analyzed when it is read, although the activity counters
+// (gone with a restore, a copy from a template or a reset) say nothing
+// changed — the planner would otherwise take the entity for a few
+// thousand rows and join the staged rows to all of it with a hash.
+func TestFreshenStatsWithoutCounters(t *testing.T) {
+	ctx := context.Background()
+	f, target := itemsTarget(t)
+	tx, err := target.Begin(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []load.Record
+	for i := range 3000 {
+		recs = append(recs, load.Record{Line: i + 2, Values: []string{fmt.Sprintf("K%05d", i), "x"}})
+	}
+	if _, err := tx.Load(ctx, f.Entities[0], &sliceBatches{batch: recs, left: len(recs)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tx, err = target.Begin(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	x := tx.(*pgTx)
+	stats := func() int {
+		t.Helper()
+		var n int
+		if err := x.tx.QueryRow(ctx, "SELECT count(*) FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'handover_rows' AND attname = 'entity'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// As a restored database: no counters, no statistics (committed on
+	// a connection of its own).
+	other, err := pgx.ConnectConfig(ctx, x.t.conn.Config().Copy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close(ctx)
+	for _, q := range []string{"SELECT pg_stat_reset()", "DELETE FROM pg_statistic WHERE starelid = 'handover_rows'::regclass"} {
+		if _, err := other.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if stats() != 0 {
+		t.Fatal("statistics of handover_rows left")
+	}
+	if _, err := x.readBook(ctx, "items"); err != nil {
+		t.Fatal(err)
+	}
+	if stats() != 1 {
+		t.Error("handover_rows without statistics was not analyzed when read")
 	}
 }
