@@ -195,13 +195,13 @@ func (k *entityKeys) check(e *format.Entity, s *runState, line int, r *rowResult
 			ps = append(ps, duplicate(name, v, first.line))
 		}
 	}
-	ref := refProbe(len(k.unique))
+	nref := 0 // the reference fields so far, this one included
 	for i, f := range e.Fields {
 		if f.Type != format.Ref {
 			continue
 		}
-		if ref++; r.values[i] != "" {
-			p, err := s.resolve(f, r.values[i], hashAt(hs, ref-1), r.refHint(ref-1-refProbe(len(k.unique))))
+		if nref++; r.values[i] != "" {
+			p, err := s.resolve(f, r.values[i], hashAt(hs, refProbe(len(k.unique))+nref-1), r.refHint(nref-1))
 			if err != nil {
 				return nil, fmt.Errorf("check %s: %w", f.Name, err)
 			}
