@@ -40,21 +40,28 @@ func (s *Service) publishProgress(ctx context.Context, st Store, n int, prog *Pr
 		tick := time.NewTicker(every)
 		defer tick.Stop()
 		var last ProgressSnapshot
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
+		publish := func() {
 			snap := prog.Snapshot()
 			if snap == last || (snap.Phase == "" && snap.FilesTotal == 0) {
-				continue
+				return
 			}
 			last = snap
 			data, _ := json.Marshal(snap)
 			_ = st.SetFact(ctx, progressKey(n), string(data), s.now())
+		}
+		for {
+			select {
+			case <-done:
+				// What the run did since the last tick is written once more, so
+				// that the last progress written is the run's whole (a run
+				// shorter than a tick otherwise ends on its first snapshot).
+				publish()
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				publish()
+			}
 		}
 	}()
 	return func() {

@@ -29,12 +29,19 @@ func (f *factLog) SetFact(ctx context.Context, key, value string, at time.Time) 
 
 // TestProgressPublished: a running import writes its counters to the state
 // store (for a web server in another process) and removes them when it
-// ends.
+// ends; the last counters written are the run's whole, also when the run
+// is shorter than the interval between two writes (an hour here).
 func TestProgressPublished(t *testing.T) {
+	for _, every := range []time.Duration{time.Millisecond, time.Hour} {
+		t.Run(every.String(), func(t *testing.T) { testProgressPublished(t, every) })
+	}
+}
+
+func testProgressPublished(t *testing.T, every time.Duration) {
 	f := newFixture(t, nil)
 	f.receive(-1)
 	log := &factLog{}
-	svc := New(Config{Version: "test", Getenv: func(k string) string { return f.env[k] }, ProgressEvery: time.Millisecond,
+	svc := New(Config{Version: "test", Getenv: func(k string) string { return f.env[k] }, ProgressEvery: every,
 		OpenState: func(ctx context.Context, dsn string, opts state.Options) (Store, error) {
 			st, err := state.Open(ctx, dsn, opts)
 			log.Store = st
