@@ -91,10 +91,13 @@ func (s *PostgresInspector) Exec(t testing.TB, q string) {
 	}
 }
 
-// Tables lists the tables.
+// Tables lists the tables, a partitioned one once (its partitions are
+// how it is stored).
 func (s *PostgresInspector) Tables(t testing.TB) []string {
 	var names []string
-	for _, r := range s.Rows(t, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`) {
+	const q = `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1`
+	for _, r := range s.Rows(t, q) {
 		names = append(names, r[0])
 	}
 	return names

@@ -52,15 +52,16 @@ func (x *pgTx) readBookSkips(ctx context.Context, entity string, skip load.SkipS
 }
 
 // pgBookEstimate estimates, from the planner's statistics, how many
-// bookkeeping entries an entity has and how long its keys are, and gives
-// handover_rows' size on disk.
-const pgBookEstimate = `SELECT coalesce((SELECT c.reltuples * f.freq FROM pg_class c,
-		pg_stats s, unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS f(val, freq)
-		WHERE c.oid = 'handover_rows'::regclass AND s.schemaname = current_schema() AND s.tablename = 'handover_rows'
-		AND s.attname = 'entity' AND f.val = $1), 0)::bigint,
-	coalesce((SELECT avg_width FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'handover_rows'
+// bookkeeping entries an entity ($1) has in the table $2 that holds them
+// (all of them when $3, the entity's own partition), how long its keys
+// are, and gives the table's size on disk.
+const pgBookEstimate = `SELECT CASE WHEN $3 THEN greatest(c.reltuples, 0)::bigint ELSE coalesce((SELECT c.reltuples * f.freq
+		FROM pg_stats s, unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS f(val, freq)
+		WHERE s.schemaname = current_schema() AND s.tablename = c.relname AND s.attname = 'entity' AND f.val = $1), 0)::bigint END,
+	coalesce((SELECT avg_width FROM pg_stats WHERE schemaname = current_schema() AND tablename = c.relname
 		AND attname = 'key'), 0),
-	pg_relation_size('handover_rows')`
+	pg_relation_size(c.oid)
+	FROM pg_class c WHERE c.oid = $2::regclass`
 
 // pgBookRowMin is less than any bookkeeping entry takes on disk (a
 // tuple's header and line pointer, the entity, the fingerprint, the id):
@@ -83,42 +84,51 @@ func bookEntries(n, guess, size int64) int64 {
 // bytes a key takes, 0, 0 when they do not tell; size is handover_rows'
 // size on disk (0: unknown).
 func (x *pgTx) bookEstimate(ctx context.Context, entity string) (n, width, size int64) {
-	if err := x.tx.QueryRow(ctx, pgBookEstimate, entity).Scan(&n, &width, &size); err != nil {
+	r := x.bookOf(entity)
+	if err := x.tx.QueryRow(ctx, pgBookEstimate, entity, pgQuote(r.name), r.own).Scan(&n, &width, &size); err != nil {
 		return 0, 0, 0
 	}
 	return n + n/20, width, size
 }
 
-// pgStaleStats asks whether handover_rows changed by more than a fifth
-// since it was last analyzed (the counters are those of committed work),
-// or holds rows but no statistics of its entity column: a database
-// restored or copied from a template, or whose counters were reset, has
-// no counters to tell.
-const pgStaleStats = `SELECT coalesce(s.n_mod_since_analyze, 0) > 1000 + 0.2 * greatest(c.reltuples, 0)
-	OR (pg_relation_size(c.oid) > 0 AND NOT EXISTS (SELECT 1 FROM pg_stats st WHERE st.schemaname = current_schema()
-		AND st.tablename = 'handover_rows' AND st.attname = 'entity'))
-	FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.oid = 'handover_rows'::regclass`
+// pgStaleStats lists the tables of handover_rows (itself, or its
+// partitions) that changed by more than a fifth since they were last
+// analyzed (the counters are those of committed work), or hold rows but
+// no statistics of their entity column: a database restored or copied
+// from a template, or whose counters were reset, has no counters to tell.
+const pgStaleStats = `SELECT c.oid::regclass::text FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+	WHERE c.relkind = 'r' AND (c.oid = 'handover_rows'::regclass
+		OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'handover_rows'::regclass))
+	AND (coalesce(s.n_mod_since_analyze, 0) > 1000 + 0.2 * greatest(c.reltuples, 0)
+		OR (pg_relation_size(c.oid) > 0 AND NOT EXISTS (SELECT 1 FROM pg_stats st WHERE st.schemaname = current_schema()
+			AND st.tablename = c.relname AND st.attname = 'entity')))`
 
-// freshenStats analyzes handover_rows, once per transaction, when its
-// statistics are stale: after a first import of a large entity they still
-// describe an almost empty table, and the planner would then read an
-// entity's bookkeeping through the index and join the staged rows to all
-// of it with a hash — seconds instead of milliseconds at a million rows.
-// The ANALYZE runs on a connection of its own, so that its statistics are
-// committed even when this transaction (a diff, a dry run) rolls back; it
-// takes a lock that does not conflict with the import's. It is an
-// optimisation: when it fails, the import goes on with the old statistics.
+// freshenStats analyzes the tables of handover_rows, once per
+// transaction, when their statistics are stale: after a first import of a
+// large entity they still describe an almost empty table, and the planner
+// would then read an entity's bookkeeping through the index and join the
+// staged rows to all of it with a hash — seconds instead of milliseconds
+// at a million rows. The ANALYZE runs on a connection of its own, so that
+// its statistics are committed even when this transaction (a diff, a dry
+// run) rolls back; it takes a lock that does not conflict with the
+// import's (a table this transaction created is not there to analyze). It
+// is an optimisation: when it fails, the import goes on with the old
+// statistics.
 func (x *pgTx) freshenStats(ctx context.Context) error {
 	st := x.State()
 	if st.Analyzed {
 		return nil
 	}
 	st.Analyzed = true
-	var stale bool
-	if err := x.tx.QueryRow(ctx, pgStaleStats).Scan(&stale); err != nil {
+	rows, err := x.tx.Query(ctx, pgStaleStats)
+	if err != nil {
 		return x.t.fail("read statistics of handover_rows", err)
 	}
-	if !stale {
+	stale, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return x.t.fail("read statistics of handover_rows", err)
+	}
+	if len(stale) == 0 {
 		return nil
 	}
 	conn, err := pgx.ConnectConfig(ctx, x.t.conn.Config().Copy())
@@ -126,7 +136,9 @@ func (x *pgTx) freshenStats(ctx context.Context) error {
 		return nil
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	conn.Exec(ctx, "ANALYZE handover_rows")
+	for _, t := range stale {
+		conn.Exec(ctx, "ANALYZE "+t) // regclass::text: quoted as needed
+	}
 	return nil
 }
 

@@ -307,6 +307,7 @@ type pgBook struct {
 	fps    []core.Fingerprint
 	ids    []int64
 	skips  [][]byte
+	order  []int32 // copy's order of the entries, reused
 }
 
 func (b *pgBook) add(key string, fp core.Fingerprint, id int64, skip []byte) {
@@ -316,20 +317,30 @@ func (b *pgBook) add(key string, fp core.Fingerprint, id int64, skip []byte) {
 	b.skips = append(b.skips, skip)
 }
 
-// copy writes the gathered bookkeeping and starts over.
+// copy writes the gathered bookkeeping, in the order of the keys, and
+// starts over. In key order the index's inserts of a chunk go through its
+// pages once, left to right, instead of at random: 1M contacts whose keys
+// came in random order took 4.1 s to COPY in chunks as they came, 2.7 s
+// in chunks sorted by key (docs/BENCHMARKS.md section 22).
 func (b *pgBook) copy(ctx context.Context, x *pgTx) error {
-	i := 0
+	b.order = b.order[:0]
+	for j := range b.keys {
+		b.order = append(b.order, int32(j))
+	}
+	slices.SortFunc(b.order, func(p, q int32) int { return strings.Compare(b.keys[p], b.keys[q]) })
+	k := 0
 	next := func(buf []byte) ([]byte, bool, error) {
-		if i == len(b.keys) {
+		if k == len(b.order) {
 			return buf, false, nil
 		}
+		i := b.order[k]
+		k++
 		buf = binary.BigEndian.AppendUint16(buf, 5)
 		buf = appendText(buf, b.entity)
 		buf = appendText(buf, b.keys[i])
 		buf = appendBytes(buf, b.fps[i][:])
 		buf, _ = appendInt(buf, kindInt8, b.ids[i])
 		buf = appendSkip(buf, b.skips[i])
-		i++
 		return buf, true, nil
 	}
 	cols := []string{"entity", "key", "fingerprint", "target_id", core.SkipColumn}

@@ -156,7 +156,8 @@ func TestFreshenStatsWithoutCounters(t *testing.T) {
 	stats := func() int {
 		t.Helper()
 		var n int
-		if err := x.tx.QueryRow(ctx, "SELECT count(*) FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'handover_rows' AND attname = 'entity'").Scan(&n); err != nil {
+		const q = "SELECT count(*) FROM pg_stats WHERE schemaname = current_schema() AND tablename = $1 AND attname = 'entity'"
+		if err := x.tx.QueryRow(ctx, q, x.bookOf("items").name).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -168,7 +169,7 @@ func TestFreshenStatsWithoutCounters(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close(ctx)
-	for _, q := range []string{"SELECT pg_stat_reset()", "DELETE FROM pg_statistic WHERE starelid = 'handover_rows'::regclass"} {
+	for _, q := range []string{"SELECT pg_stat_reset()", "DELETE FROM pg_statistic WHERE starelid = '" + x.bookOf("items").name + "'::regclass"} {
 		if _, err := other.Exec(ctx, q); err != nil {
 			t.Fatal(err)
 		}

@@ -204,13 +204,8 @@ type pgTx struct {
 	refIdx       map[string]*core.RefIndex // key → target id of referenced entities, once read (load.go)
 	delta        *core.DeltaState          // delta.go: what Sweep needs; nil until used
 	prefetched   map[string]*core.Book     // skip.go: the bookkeeping Skips read for the next Load
+	books        map[string]bookRel        // partition.go: where each entity's bookkeeping is
 }
-
-const pgBookkeeping = `
-CREATE TABLE IF NOT EXISTS handover_meta (name text PRIMARY KEY, value text NOT NULL);
-CREATE TABLE IF NOT EXISTS handover_rows (
-	entity text COLLATE "C" NOT NULL, key text COLLATE "C" NOT NULL, fingerprint bytea NOT NULL, target_id bigint NOT NULL,
-	PRIMARY KEY (entity, key))`
 
 // setup creates the bookkeeping tables, checks the existing target tables
 // against the format and creates the missing ones.
@@ -222,6 +217,9 @@ func (x *pgTx) setup(ctx context.Context, ps []*core.Mapping) error {
 		return err
 	}
 	if err := x.setupSkip(ctx); err != nil {
+		return err
+	}
+	if err := x.setupPartitions(ctx, ps); err != nil {
 		return err
 	}
 	var missing []*core.Mapping

@@ -1,0 +1,133 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+
+	"github.com/handover/handover/internal/load/internal/core"
+)
+
+// The bookkeeping (handover_rows) is partitioned by entity: each entity's
+// entries are a table of their own with an index of their own. In one
+// table, the index on (entity, key) of every entity, an entity's first
+// import inserted its keys in the middle of the other entities' (half-full
+// pages after each split), and an index twice the size was paid for by
+// every bookkeeping COPY: 1.1M entries of 1M contacts after 100k
+// structures took 2.4–3.6 s to COPY into one table, 1.5–1.6 s into the
+// contacts' own partition (docs/BENCHMARKS.md section 22).
+//
+// The columns and the primary key are the same as before, and every query
+// still names handover_rows with the entity, so the layout needs no
+// schema version: an older handover reads and writes it as it did, and a
+// database whose handover_rows predates partitioning keeps its single
+// table (nothing is moved). A DEFAULT partition takes the entries of an
+// entity that has no partition of its own (written by an older handover);
+// such an entity stays there, since a partition of its own cannot be
+// created while the default holds its rows.
+
+// pgDefaultPartition is the partition of entities without their own.
+const pgDefaultPartition = "handover_rows_default"
+
+const pgBookkeeping = `
+CREATE TABLE IF NOT EXISTS handover_meta (name text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE IF NOT EXISTS handover_rows (
+	entity text COLLATE "C" NOT NULL, key text COLLATE "C" NOT NULL, fingerprint bytea NOT NULL, target_id bigint NOT NULL,
+	PRIMARY KEY (entity, key)) PARTITION BY LIST (entity);
+DO $$ BEGIN
+	IF (SELECT relkind FROM pg_class WHERE oid = 'handover_rows'::regclass) = 'p' THEN
+		CREATE TABLE IF NOT EXISTS ` + pgDefaultPartition + ` PARTITION OF handover_rows DEFAULT;
+	END IF;
+END $$`
+
+// pgPartitionName is the name of entity's partition: its name in lower
+// case letters, digits and _ (at most 32 of them), then 8 hex digits of
+// its hash, so that names differing in case or in other characters get
+// different partitions, and none is the default's.
+func pgPartitionName(entity string) string {
+	var b strings.Builder
+	b.WriteString("handover_rows_")
+	n := 0
+	for _, r := range strings.ToLower(entity) {
+		if n < 32 && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			b.WriteRune(r)
+			n++
+		}
+	}
+	h := sha256.Sum256([]byte(entity))
+	b.WriteString("_" + hex.EncodeToString(h[:4]))
+	return b.String()
+}
+
+// bookRel is the table holding an entity's bookkeeping entries, and
+// whether it holds only that entity's.
+type bookRel struct {
+	name string
+	own  bool
+}
+
+// setupPartitions creates the partition of each entity that has none and
+// no entries in the default partition, and notes where each entity's
+// entries are.
+func (x *pgTx) setupPartitions(ctx context.Context, ps []*core.Mapping) error {
+	x.books = map[string]bookRel{}
+	var kind string
+	if err := x.tx.QueryRow(ctx, "SELECT relkind::text FROM pg_class WHERE oid = 'handover_rows'::regclass").Scan(&kind); err != nil {
+		return x.t.fail("begin import: inspect bookkeeping", err)
+	}
+	if kind != "p" {
+		for _, p := range ps {
+			x.books[p.Entity.Name] = bookRel{name: "handover_rows"}
+		}
+		return nil
+	}
+	const q = `SELECT e, to_regclass(n) IS NOT NULL, EXISTS (SELECT 1 FROM ` + pgDefaultPartition + ` d WHERE d.entity = e)
+		FROM unnest($1::text[], $2::text[]) AS u(e, n)`
+	var entities, names []string
+	for _, p := range ps {
+		entities = append(entities, p.Entity.Name)
+		names = append(names, pgPartitionName(p.Entity.Name))
+	}
+	rows, err := x.tx.Query(ctx, q, entities, names)
+	if err != nil {
+		return x.t.fail("begin import: inspect bookkeeping", err)
+	}
+	var create []string
+	for rows.Next() {
+		var e string
+		var exists, inDefault bool
+		if err := rows.Scan(&e, &exists, &inDefault); err != nil {
+			rows.Close()
+			return x.t.fail("begin import: inspect bookkeeping", err)
+		}
+		switch {
+		case exists:
+			x.books[e] = bookRel{name: pgPartitionName(e), own: true}
+		case inDefault:
+			x.books[e] = bookRel{name: pgDefaultPartition}
+		default:
+			create = append(create, e)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return x.t.fail("begin import: inspect bookkeeping", err)
+	}
+	for _, e := range create {
+		name := pgPartitionName(e)
+		q := "CREATE TABLE " + pgQuote(name) + " PARTITION OF handover_rows FOR VALUES IN (" + pgLiteral(e) + ")"
+		if _, err := x.tx.Exec(ctx, q); err != nil {
+			return x.t.fail("begin import: create bookkeeping of "+e, err)
+		}
+		x.books[e] = bookRel{name: name, own: true}
+	}
+	return nil
+}
+
+// bookOf is where an entity's bookkeeping entries are.
+func (x *pgTx) bookOf(entity string) bookRel {
+	if r, ok := x.books[entity]; ok {
+		return r
+	}
+	return bookRel{name: "handover_rows"} // not of the format: the whole table answers
+}
