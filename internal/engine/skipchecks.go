@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 
 	"github.com/handover/handover/internal/format"
+	"github.com/handover/handover/internal/slots"
 )
 
 // The skipped rows' part of the cross-row checks. A skipped row's key and
@@ -56,9 +57,9 @@ func (x *skipIndex) placeUnique(i int) {
 		if len(v) == 0 {
 			continue
 		}
-		mask := uint64(len(u.slots) - 1)
-		s := maphash.Bytes(x.seed, v) & mask
-		for ; u.slots[s] != 0; s = (s + 1) & mask {
+		n := len(u.slots)
+		s := slots.Home(maphash.Bytes(x.seed, v), n)
+		for ; u.slots[s] != 0; s = slots.Next(s, n) {
 			if e := int(u.slots[s] - 1); string(x.value(e, u.pos)) == string(v) {
 				setBit(u.shared, i)
 				setBit(u.shared, e)
@@ -70,8 +71,8 @@ func (x *skipIndex) placeUnique(i int) {
 
 // keyEntry returns the entry whose key is key.
 func (x *skipIndex) keyEntry(key string) (int, bool) {
-	mask := uint64(len(x.keySlots) - 1)
-	for s := maphash.String(x.seed, key) & mask; ; s = (s + 1) & mask {
+	n := len(x.keySlots)
+	for s := slots.Home(maphash.String(x.seed, key), n); ; s = slots.Next(s, n) {
 		e := x.keySlots[s]
 		if e == 0 {
 			return 0, false
@@ -86,8 +87,8 @@ func (x *skipIndex) keyEntry(key string) (int, bool) {
 // fn returns true.
 func (x *skipIndex) valueEntries(j int, v string, fn func(i int) bool) {
 	u := &x.uniq[j]
-	mask := uint64(len(u.slots) - 1)
-	for s := maphash.String(x.seed, v) & mask; ; s = (s + 1) & mask {
+	n := len(u.slots)
+	for s := slots.Home(maphash.String(x.seed, v), n); ; s = slots.Next(s, n) {
 		e := u.slots[s]
 		if e == 0 {
 			return

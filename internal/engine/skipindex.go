@@ -10,6 +10,7 @@ import (
 
 	"github.com/handover/handover/internal/format"
 	"github.com/handover/handover/internal/load"
+	"github.com/handover/handover/internal/slots"
 )
 
 // skipIndex maps raw fingerprints to what the bookkeeping says of the
@@ -202,10 +203,7 @@ func (x *skipIndex) finish() {
 	n := len(x.raws)
 	words := (n + 63) / 64
 	x.lines, x.used, x.rejected = make([]uint32, n), make([]uint64, words), make([]uint64, words)
-	size := 1024
-	for size < 2*(n+1) {
-		size *= 2
-	}
+	size := slots.For(n + 1)
 	x.slots, x.keySlots = make([]uint32, size), make([]uint32, size)
 	for j := range x.uniq {
 		u := &x.uniq[j]
@@ -249,9 +247,9 @@ func validCross(b []byte, n int) bool {
 // place places entry i by its raw fingerprint; false when an entry
 // placed before has the same.
 func (x *skipIndex) place(raw rawFP, i int) bool {
-	mask := uint64(len(x.slots) - 1)
-	s := raw.lo & mask
-	for ; x.slots[s] != 0; s = (s + 1) & mask {
+	n := len(x.slots)
+	s := slots.Home(raw.lo, n)
+	for ; x.slots[s] != 0; s = slots.Next(s, n) {
 		if x.raws[x.slots[s]-1] == raw {
 			return false
 		}
@@ -261,10 +259,10 @@ func (x *skipIndex) place(raw rawFP, i int) bool {
 }
 
 func (x *skipIndex) placeKey(h uint64, i int) {
-	mask := uint64(len(x.keySlots) - 1)
-	s := h & mask
+	n := len(x.keySlots)
+	s := slots.Home(h, n)
 	for x.keySlots[s] != 0 {
-		s = (s + 1) & mask
+		s = slots.Next(s, n)
 	}
 	x.keySlots[s] = uint32(i + 1)
 }
@@ -292,8 +290,8 @@ func (x *skipIndex) taken(key string) bool {
 
 // find returns the entry of raw. Safe for concurrent use with other finds.
 func (x *skipIndex) find(raw rawFP) (int, bool) {
-	mask := uint64(len(x.slots) - 1)
-	for s := raw.lo & mask; ; s = (s + 1) & mask {
+	n := len(x.slots)
+	for s := slots.Home(raw.lo, n); ; s = slots.Next(s, n) {
 		e := x.slots[s]
 		if e == 0 {
 			return 0, false

@@ -3,6 +3,8 @@ package core
 import (
 	"hash/maphash"
 	"slices"
+
+	"github.com/handover/handover/internal/slots"
 )
 
 // Book holds an entity's bookkeeping in memory: source key →
@@ -49,9 +51,9 @@ func (b *Book) Key(i int) []byte {
 
 // Find returns the entry of key.
 func (b *Book) Find(key string) (int, bool) {
-	mask := uint64(len(b.slots) - 1)
+	n := len(b.slots)
 	h := maphash.String(b.seed, key)
-	for s := h & mask; ; s = (s + 1) & mask {
+	for s := slots.Home(h, n); ; s = slots.Next(s, n) {
 		e := b.slots[s]
 		if e == 0 {
 			return 0, false
@@ -64,7 +66,7 @@ func (b *Book) Find(key string) (int, bool) {
 
 // Add records a key that is not in the index yet and returns its entry.
 func (b *Book) Add(key string, fp Fingerprint, id int64) int {
-	if 2*(len(b.IDs)+1) > len(b.slots) {
+	if slots.For(len(b.IDs)+1) > len(b.slots) {
 		b.grow()
 	}
 	i := push(b, key, fp, id)
@@ -113,13 +115,10 @@ func (b *Book) reserveKeys() {
 	}
 }
 
-// Place places every entry, in slots sized for them (what Add keeps:
-// at most half of the slots used).
+// Place places every entry, in slots sized for them (SlotsFor, what Add
+// keeps too).
 func (b *Book) Place() {
-	n := 1024
-	for n < 2*(len(b.IDs)+1) {
-		n *= 2
-	}
+	n := slots.For(len(b.IDs) + 1)
 	if len(b.slots) == n {
 		clear(b.slots)
 	} else {
@@ -131,10 +130,10 @@ func (b *Book) Place() {
 }
 
 func (b *Book) place(hash uint64, i int) {
-	mask := uint64(len(b.slots) - 1)
-	s := hash & mask
+	n := len(b.slots)
+	s := slots.Home(hash, n)
 	for b.slots[s] != 0 {
-		s = (s + 1) & mask
+		s = slots.Next(s, n)
 	}
 	b.slots[s] = slot(hash, i)
 }
