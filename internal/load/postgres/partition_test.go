@@ -148,3 +148,25 @@ func TestPartitionName(t *testing.T) {
 		seen[n] = e
 	}
 }
+
+// TestImportWithoutJIT: the import's transaction has the server's JIT
+// compilation off, and only that transaction.
+func TestImportWithoutJIT(t *testing.T) {
+	ctx := context.Background()
+	f, target := itemsTarget(t)
+	tx, err := target.Begin(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jit string
+	if err := tx.(*pgTx).tx.QueryRow(ctx, "SHOW jit").Scan(&jit); err != nil {
+		t.Fatal(err)
+	}
+	if jit != "off" {
+		t.Errorf("jit is %q in the import's transaction", jit)
+	}
+	tx.Rollback(ctx)
+	if got := strings1(t, target, "SHOW jit"); len(got) != 1 || got[0] == "off" {
+		t.Errorf("jit is %v after the import", got)
+	}
+}
