@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/handover/handover/internal/format"
@@ -119,7 +120,7 @@ func runEntity(ctx context.Context, o *execution, pl *preparedEntity, st *runSta
 				bad := badColumns(pl, r.problems)
 				if len(res.sample) < report.SampleRejects {
 					res.sample = append(res.sample, report.RejectRow{Line: row.Line,
-						Errors: report.JoinProblems(r.problems), Values: row.Values, Columns: bad})
+						Errors: report.JoinProblems(r.problems), Values: slices.Clone(row.Values), Columns: bad}) // the batch's values are reused
 				}
 				if err := rw.write(row.Line, r.problems, row.Values, bad); err != nil {
 					return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/handover/handover/internal/format"
 	"github.com/handover/handover/internal/recipe"
@@ -21,6 +22,42 @@ type batch struct {
 	results []rowResult
 	done    chan struct{}
 	err     error // a read error after rows (fatal for the file)
+	// users counts who still reads the batch (the collector, the column
+	// profile); the last to let go (release) hands it back to pool, from
+	// which the reader fills it again: its rows' and results' arrays and
+	// its rows' values' arrays are reused, so that a million rows cost
+	// one allocation each (their text) instead of three. Nothing may keep
+	// a row's Values slice, or point into results, past its release.
+	users atomic.Int32
+	pool  chan *batch
+}
+
+// hold counts one more reader of the batch, until its release.
+func (b *batch) hold() { b.users.Add(1) }
+
+// release lets go of the batch; the last one hands it back to its pool.
+func (b *batch) release() {
+	if b.users.Add(-1) == 0 && b.pool != nil {
+		select {
+		case b.pool <- b:
+		default: // the pool is full: the batch goes to the collector
+		}
+	}
+}
+
+// reuse returns an emptied batch of pool, or a new one.
+func reuse(pool chan *batch) *batch {
+	select {
+	case b := <-pool:
+		b.rows, b.err = b.rows[:0], nil
+		b.done = make(chan struct{})
+		b.users.Store(1)
+		return b
+	default:
+		b := &batch{rows: make([]source.Row, 0, batchRows), done: make(chan struct{}), pool: pool}
+		b.users.Store(1)
+		return b
+	}
 }
 
 // rowResult is what a worker made of one row.
@@ -47,6 +84,7 @@ func stream(ctx context.Context, pl *preparedEntity, workers int, prog *Progress
 	defer cancel()
 	work := make(chan *batch, workers*2)
 	order := make(chan *batch, workers*4)
+	pool := make(chan *batch, workers*6+4) // every batch that can be in flight
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -56,7 +94,7 @@ func stream(ctx context.Context, pl *preparedEntity, workers int, prog *Progress
 		}()
 	}
 	go func() {
-		readBatches(ctx, pl, prog, work, order)
+		readBatches(ctx, pl, prog, pool, work, order)
 		close(work)
 		close(order)
 	}()
@@ -75,6 +113,7 @@ func stream(ctx context.Context, pl *preparedEntity, workers int, prog *Progress
 		if err = fn(b); err == nil {
 			err = b.err
 		}
+		b.release()
 		if err != nil {
 			cancel()
 		}
@@ -88,11 +127,15 @@ func stream(ctx context.Context, pl *preparedEntity, workers int, prog *Progress
 
 // readBatches reads rows into batches and hands each to the workers and,
 // in the same order, to the collector.
-func readBatches(ctx context.Context, pl *preparedEntity, prog *Progress, work, order chan<- *batch) {
+func readBatches(ctx context.Context, pl *preparedEntity, prog *Progress, pool chan *batch, work, order chan<- *batch) {
 	for {
-		b := &batch{rows: make([]source.Row, 0, batchRows), done: make(chan struct{})}
-		for len(b.rows) < batchRows {
-			row, err := pl.reader.Next(ctx)
+		b := reuse(pool)
+		for n := len(b.rows); n < batchRows; n = len(b.rows) {
+			var vals []string // the values' array of the row this one replaces
+			if n < cap(b.rows) {
+				vals = b.rows[:n+1][n].Values
+			}
+			row, err := source.NextReusing(ctx, pl.reader, vals)
 			if err != nil {
 				if !errors.Is(err, io.EOF) {
 					b.err = err
@@ -126,7 +169,12 @@ func transformBatches(pl *preparedEntity, work <-chan *batch) {
 	dg := newRowDigester()
 	var rh rawHasher
 	for b := range work {
-		b.results = make([]rowResult, len(b.rows))
+		if cap(b.results) >= len(b.rows) {
+			b.results = b.results[:len(b.rows)]
+			clear(b.results)
+		} else {
+			b.results = make([]rowResult, len(b.rows))
+		}
 		var hints []int32 // the batch's reference hints, cut row by row
 		next := -1        // the skip entry after the last one found (skipIndex.findNear)
 		for i := range b.rows {

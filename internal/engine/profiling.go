@@ -31,13 +31,18 @@ func profileBatches(prof *report.Profiler, ncols int) *batchProfiler {
 					prof.Add(v)
 				}
 			}
+			b.release()
 		}
 	}()
 	return p
 }
 
-// add profiles b's rows, whose values must not change from now on.
-func (p *batchProfiler) add(b *batch) { p.batches <- b }
+// add profiles b's rows, whose values must not change from now on (the
+// batch is held until they are profiled).
+func (p *batchProfiler) add(b *batch) {
+	b.hold()
+	p.batches <- b
+}
 
 // close waits until every batch added is profiled. Safe to call twice.
 func (p *batchProfiler) close() {

@@ -85,6 +85,15 @@ func (r *csvReader) Next(ctx context.Context) (Row, error) {
 	return Row{Line: line, Values: vals, Problem: problem}, nil
 }
 
+// NextReusing is Next with the record's values in vals' array when it
+// is large enough (Reuser).
+func (r *csvReader) NextReusing(ctx context.Context, vals []string) (Row, error) {
+	r.sc.reuse = vals
+	row, err := r.Next(ctx)
+	r.sc.reuse = nil
+	return row, err
+}
+
 func (r *csvReader) Repairs() map[string]int       { return repairs(r.sc.boms) }
 func (r *csvReader) Encoding() string              { return r.in.encName() }
 func (r *csvReader) Delimiter() string             { return string(r.sc.delim) }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -337,5 +339,56 @@ func TestCSVCancel(t *testing.T) {
 	}
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("error %v, want context.Canceled", err)
+	}
+}
+
+// TestNextReusing: a CSV reader writes a row's values into the array
+// handed back when it is large enough, and into a new one otherwise; the
+// values are right either way, and a reader that holds rows back for a
+// footer reads as Next does.
+func TestNextReusing(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "a.csv")
+	if err := os.WriteFile(path, []byte("a,b,c\n1,2,3\n4,\"5\"\"x\",6\n7,8,9\nfoot\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	spare := make([]string, 3, 8)
+	row, err := NextReusing(ctx, r, spare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &row.Values[0] != &spare[0] || !slices.Equal(row.Values, []string{"1", "2", "3"}) {
+		t.Errorf("first row %v, in the array handed back: %v", row.Values, &row.Values[0] == &spare[0])
+	}
+	row, err = NextReusing(ctx, r, spare)
+	if err != nil || &row.Values[0] != &spare[0] || !slices.Equal(row.Values, []string{"4", "5\"x", "6"}) {
+		t.Errorf("second row %v, %v, in the array handed back: %v", row.Values, err, &row.Values[0] == &spare[0])
+	}
+	small := make([]string, 1)
+	row, err = NextReusing(ctx, r, small)
+	if err != nil || &row.Values[0] == &small[0] || !slices.Equal(row.Values, []string{"7", "8", "9"}) {
+		t.Errorf("third row %v, %v, in an array too small: %v", row.Values, err, &row.Values[0] == &small[0])
+	}
+
+	f, err := Open(ctx, path, Options{FooterRows: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var got [][]string
+	for {
+		row, err := NextReusing(ctx, f, spare)
+		if err != nil {
+			break
+		}
+		got = append(got, slices.Clone(row.Values))
+	}
+	if len(got) != 3 || got[2][0] != "7" {
+		t.Errorf("with a footer: %v", got)
 	}
 }

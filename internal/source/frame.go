@@ -151,21 +151,31 @@ func (f *framed) Repairs() map[string]int { return Repairs(f.Reader) }
 // Warnings says which columns were renamed.
 func (f *framed) Warnings() []string { return f.warnings }
 
+// NextReusing is Next, reusing vals' array (Reuser) when no row is held
+// back for the footer.
+func (f *framed) NextReusing(ctx context.Context, vals []string) (Row, error) {
+	if f.footer != 0 || len(f.held) != 0 || f.eof {
+		return f.nextHeld(ctx)
+	}
+	// Nothing held back: the row goes straight on (queueing it in held
+	// costs two copies with write barriers).
+	row, err := NextReusing(ctx, f.Reader, vals)
+	if errors.Is(err, io.EOF) {
+		f.eof = true
+	}
+	if err != nil {
+		return Row{}, err
+	}
+	return f.padded(row), nil
+}
+
 // Next returns the next data row; the last FooterRows rows are never
 // returned.
-func (f *framed) Next(ctx context.Context) (Row, error) {
-	if f.footer == 0 && len(f.held) == 0 && !f.eof {
-		// Nothing held back: the row goes straight on (queueing it in
-		// held costs two copies with write barriers).
-		row, err := f.Reader.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			f.eof = true
-		}
-		if err != nil {
-			return Row{}, err
-		}
-		return f.padded(row), nil
-	}
+func (f *framed) Next(ctx context.Context) (Row, error) { return f.NextReusing(ctx, nil) }
+
+// nextHeld reads rows ahead into held, so that the last FooterRows rows are
+// never returned, and returns the first.
+func (f *framed) nextHeld(ctx context.Context) (Row, error) {
 	for !f.eof && len(f.held) <= f.footer {
 		row, err := f.Reader.Next(ctx)
 		if errors.Is(err, io.EOF) {

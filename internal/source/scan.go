@@ -23,6 +23,7 @@ import (
 type scanner struct {
 	path  string
 	src   io.Reader
+	reuse []string // the array the next record's values may go into (take); nil: a new one
 	buf   []byte
 	r, w  int // unread data is buf[r:w]
 	eof   bool
@@ -376,11 +377,22 @@ func (s *scanner) fields() []string {
 	} else {
 		text = string(s.out)
 	}
-	vals := make([]string, len(s.ends))
+	vals := s.take(len(s.ends))
 	prev := 0
 	for i, e := range s.ends {
 		vals[i] = text[prev:e]
 		prev = e
 	}
 	return vals
+}
+
+// take returns room for a record's n values: the array handed back in
+// reuse (csvReader.NextReusing) when it is large enough, else a new one.
+func (s *scanner) take(n int) []string {
+	v := s.reuse
+	s.reuse = nil
+	if cap(v) >= n {
+		return v[:n]
+	}
+	return make([]string, n)
 }

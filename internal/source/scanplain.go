@@ -137,7 +137,7 @@ func (s *scanner) plainFields(end, n int) []string {
 		raw = s.undouble(raw, bounds)
 	}
 	text := string(raw)
-	vals := make([]string, len(bounds)/2)
+	vals := s.take(len(bounds) / 2)
 	for i := range vals {
 		vals[i] = text[bounds[2*i]:bounds[2*i+1]]
 	}
