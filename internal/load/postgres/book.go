@@ -65,12 +65,12 @@ const pgBookEstimate = `SELECT CASE WHEN $3 THEN greatest(c.reltuples, 0)::bigin
 
 // pgBookRowMin is less than any bookkeeping entry takes on disk (a
 // tuple's header and line pointer, the entity, the fingerprint, the id):
-// an entity has at most handover_rows' size / pgBookRowMin entries.
+// an entity has at most its table's size / pgBookRowMin entries.
 const pgBookRowMin = 64
 
 // bookEntries is how many entries to allocate the book and the skip
 // sink for: the statistics' estimate n; without one (a table never
-// analyzed) the sink's guess, unless handover_rows is too small on disk
+// analyzed) the sink's guess, unless the table holding them is too small on disk
 // to hold that many.
 func bookEntries(n, guess, size int64) int64 {
 	if n > 0 {
@@ -81,8 +81,9 @@ func bookEntries(n, guess, size int64) int64 {
 
 // bookEstimate estimates, from the statistics, how many entries an
 // entity's bookkeeping has (a twentieth more than they say) and how many
-// bytes a key takes, 0, 0 when they do not tell; size is handover_rows'
-// size on disk (0: unknown).
+// bytes a key takes, 0, 0 when they do not tell; size is the size on
+// disk of the table holding its entries (its partition, the default
+// partition or the unpartitioned handover_rows; 0: unknown).
 func (x *pgTx) bookEstimate(ctx context.Context, entity string) (n, width, size int64) {
 	r := x.bookOf(entity)
 	if err := x.tx.QueryRow(ctx, pgBookEstimate, entity, pgQuote(r.name), r.own).Scan(&n, &width, &size); err != nil {
