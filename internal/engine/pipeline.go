@@ -40,7 +40,7 @@ func (b *batch) release() {
 	if b.users.Add(-1) == 0 && b.pool != nil {
 		select {
 		case b.pool <- b:
-		default: // the pool is full: the batch goes to the collector
+		default: // the pool is full: the batch is left to the garbage collector
 		}
 	}
 }

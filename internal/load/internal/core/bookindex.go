@@ -115,7 +115,7 @@ func (b *Book) reserveKeys() {
 	}
 }
 
-// Place places every entry, in slots sized for them (SlotsFor, what Add
+// Place places every entry, in slots sized for them (slots.For, what Add
 // keeps too).
 func (b *Book) Place() {
 	n := slots.For(len(b.IDs) + 1)
