@@ -82,7 +82,11 @@ func (x *pgTx) setupPartitions(ctx context.Context, ps []*core.Mapping) error {
 		}
 		return nil
 	}
-	const q = `SELECT e, to_regclass(n) IS NOT NULL, EXISTS (SELECT 1 FROM ` + pgDefaultPartition + ` d WHERE d.entity = e)
+	// A partition is the entity's when it is one of handover_rows' (a table
+	// of that name that is not makes the CREATE below fail, naming it);
+	// an entity without one has its entries, if any, in the default.
+	const q = `SELECT e, EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass(n) AND inhparent = 'handover_rows'::regclass),
+		EXISTS (SELECT 1 FROM handover_rows h WHERE h.entity = e)
 		FROM unnest($1::text[], $2::text[]) AS u(e, n)`
 	var entities, names []string
 	for _, p := range ps {

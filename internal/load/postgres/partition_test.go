@@ -170,3 +170,23 @@ func TestImportWithoutJIT(t *testing.T) {
 		t.Errorf("jit is %v after the import", got)
 	}
 }
+
+// TestPartitionNameTaken: a table that has the name of an entity's
+// partition but is not one is never taken for its bookkeeping; the import
+// stops with an error that names it.
+func TestPartitionNameTaken(t *testing.T) {
+	ctx := context.Background()
+	f, target := itemsTarget(t)
+	name := pgPartitionName("items")
+	if _, err := target.(*pgTarget).conn.Exec(ctx, "CREATE TABLE "+pgQuote(name)+" (x int)"); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := target.Begin(ctx, f)
+	if err == nil {
+		tx.Rollback(ctx)
+		t.Fatal("an import began with a stranger's table in the bookkeeping's place")
+	}
+	if !strings.Contains(err.Error(), name) {
+		t.Errorf("error %q does not name %s", err, name)
+	}
+}
