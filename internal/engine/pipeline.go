@@ -84,7 +84,7 @@ func stream(ctx context.Context, pl *preparedEntity, workers int, prog *Progress
 	defer cancel()
 	work := make(chan *batch, workers*2)
 	order := make(chan *batch, workers*4)
-	pool := make(chan *batch, workers*6+4) // every batch that can be in flight
+	pool := make(chan *batch, workers*6+4) // about as many batches as the channels hold, and a few in hand
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -128,6 +128,7 @@ func stream(ctx context.Context, pl *preparedEntity, workers int, prog *Progress
 // readBatches reads rows into batches and hands each to the workers and,
 // in the same order, to the collector.
 func readBatches(ctx context.Context, pl *preparedEntity, prog *Progress, pool chan *batch, work, order chan<- *batch) {
+	next := source.Reusing(pl.reader)
 	for {
 		b := reuse(pool)
 		for n := len(b.rows); n < batchRows; n = len(b.rows) {
@@ -135,7 +136,7 @@ func readBatches(ctx context.Context, pl *preparedEntity, prog *Progress, pool c
 			if n < cap(b.rows) {
 				vals = b.rows[:n+1][n].Values
 			}
-			row, err := source.NextReusing(ctx, pl.reader, vals)
+			row, err := next(ctx, vals)
 			if err != nil {
 				if !errors.Is(err, io.EOF) {
 					b.err = err

@@ -358,19 +358,20 @@ func TestNextReusing(t *testing.T) {
 	}
 	defer r.Close()
 	spare := make([]string, 3, 8)
-	row, err := NextReusing(ctx, r, spare)
+	next := Reusing(r)
+	row, err := next(ctx, spare)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if &row.Values[0] != &spare[0] || !slices.Equal(row.Values, []string{"1", "2", "3"}) {
 		t.Errorf("first row %v, in the array handed back: %v", row.Values, &row.Values[0] == &spare[0])
 	}
-	row, err = NextReusing(ctx, r, spare)
+	row, err = next(ctx, spare)
 	if err != nil || &row.Values[0] != &spare[0] || !slices.Equal(row.Values, []string{"4", "5\"x", "6"}) {
 		t.Errorf("second row %v, %v, in the array handed back: %v", row.Values, err, &row.Values[0] == &spare[0])
 	}
 	small := make([]string, 1)
-	row, err = NextReusing(ctx, r, small)
+	row, err = next(ctx, small)
 	if err != nil || &row.Values[0] == &small[0] || !slices.Equal(row.Values, []string{"7", "8", "9"}) {
 		t.Errorf("third row %v, %v, in an array too small: %v", row.Values, err, &row.Values[0] == &small[0])
 	}
@@ -381,8 +382,9 @@ func TestNextReusing(t *testing.T) {
 	}
 	defer f.Close()
 	var got [][]string
+	nextF := Reusing(f)
 	for {
-		row, err := NextReusing(ctx, f, spare)
+		row, err := nextF(ctx, spare)
 		if err != nil {
 			break
 		}

@@ -24,14 +24,16 @@ type framed struct {
 	warnings   []string
 	pad        bool  // pad short rows to the header (xlsx stores no empty cells)
 	held       []Row // rows read ahead, for the footer
-	footer     int
-	eof        bool
+	// next is raw's NextReusing, or its Next (Reusing).
+	next   func(ctx context.Context, vals []string) (Row, error)
+	footer int
+	eof    bool
 }
 
 // frame reads the header of raw as opts say and returns the source. On
 // error raw is closed.
 func frame(ctx context.Context, raw Reader, path string, opts Options, pad bool) (Reader, error) {
-	f := &framed{Reader: raw, path: path, pad: pad, footer: opts.FooterRows}
+	f := &framed{Reader: raw, path: path, pad: pad, footer: opts.FooterRows, next: Reusing(raw)}
 	if err := f.start(ctx, opts); err != nil {
 		raw.Close()
 		return nil, err
@@ -159,7 +161,7 @@ func (f *framed) NextReusing(ctx context.Context, vals []string) (Row, error) {
 	}
 	// Nothing held back: the row goes straight on (queueing it in held
 	// costs two copies with write barriers).
-	row, err := NextReusing(ctx, f.Reader, vals)
+	row, err := f.next(ctx, vals)
 	if errors.Is(err, io.EOF) {
 		f.eof = true
 	}

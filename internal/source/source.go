@@ -134,12 +134,14 @@ type Reuser interface {
 	NextReusing(ctx context.Context, vals []string) (Row, error)
 }
 
-// NextReusing calls r's NextReusing when it has one, else its Next.
-func NextReusing(ctx context.Context, r Reader, vals []string) (Row, error) {
+// Reusing returns r's NextReusing when it has one, else its Next (the
+// values handed back are then left alone): the reader of a loop asks once,
+// not at every row.
+func Reusing(r Reader) func(ctx context.Context, vals []string) (Row, error) {
 	if u, ok := r.(Reuser); ok {
-		return u.NextReusing(ctx, vals)
+		return u.NextReusing
 	}
-	return r.Next(ctx)
+	return func(ctx context.Context, _ []string) (Row, error) { return r.Next(ctx) }
 }
 
 // Repairs counts the changes a reader made to values while reading, by
