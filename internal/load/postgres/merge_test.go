@@ -133,21 +133,12 @@ func TestMergeByTargetID(t *testing.T) {
 func TestFreshenStatsWithoutCounters(t *testing.T) {
 	ctx := context.Background()
 	f, target := itemsTarget(t)
+	keys := make([]string, 3000)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("K%05d", i)
+	}
+	loadItems(t, target, f, keys...)
 	tx, err := target.Begin(ctx, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var recs []load.Record
-	for i := range 3000 {
-		recs = append(recs, load.Record{Line: i + 2, Values: []string{fmt.Sprintf("K%05d", i), "x"}})
-	}
-	if _, err := tx.Load(ctx, f.Entities[0], &sliceBatches{batch: recs, left: len(recs)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	tx, err = target.Begin(ctx, f)
 	if err != nil {
 		t.Fatal(err)
 	}

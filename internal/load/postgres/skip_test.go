@@ -15,21 +15,8 @@ import (
 func TestSkipsBookCompact(t *testing.T) {
 	ctx := context.Background()
 	f, target := itemsTarget(t)
+	loadItems(t, target, f, "A", "B", "C")
 	tx, err := target.Begin(ctx, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var recs []load.Record
-	for i, k := range []string{"A", "B", "C"} {
-		recs = append(recs, load.Record{Line: i + 2, Values: []string{k, "x"}, Skip: []byte("not read here")})
-	}
-	if _, err := tx.Load(ctx, f.Entities[0], &sliceBatches{batch: recs, left: len(recs)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	tx, err = target.Begin(ctx, f)
 	if err != nil {
 		t.Fatal(err)
 	}
