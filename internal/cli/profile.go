@@ -5,10 +5,23 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 )
 
-// startProfile starts the CPU profile of --cpuprofile.
+// startProfile starts the CPU profile of --cpuprofile and the execution
+// trace of --trace.
 func (a *app) startProfile() error {
+	if a.traceOut != "" {
+		f, err := os.Create(a.traceOut)
+		if err != nil {
+			return fmt.Errorf("trace: %w", err)
+		}
+		if err := trace.Start(f); err != nil {
+			f.Close()
+			return fmt.Errorf("trace: %w", err)
+		}
+		a.traceFile = f
+	}
 	if a.cpuProfile == "" {
 		return nil
 	}
@@ -26,6 +39,11 @@ func (a *app) startProfile() error {
 
 // stopProfile ends the CPU profile and writes the heap profile.
 func (a *app) stopProfile() error {
+	if a.traceFile != nil {
+		trace.Stop()
+		a.traceFile.Close()
+		a.traceFile = nil
+	}
 	if a.profileFile != nil {
 		pprof.StopCPUProfile()
 		a.profileFile.Close()

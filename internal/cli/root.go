@@ -55,7 +55,8 @@ type app struct {
 	runs   int
 
 	cpuProfile, memProfile string
-	profileFile            *os.File
+	traceOut               string
+	profileFile, traceFile *os.File
 
 	hooks   svc.Hooks // test hooks of the application layer
 	backend Backend
@@ -187,7 +188,9 @@ prod, delta re-imports, binary file transfer and a cut-over runbook.`,
 	pf.StringVar(&a.memory, "memory", "", "memory budget of check, import, diff, fixup, worker and serve, like 512MB or 1GiB (default 256MiB; env HANDOVER_MEMORY)")
 	pf.StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile to FILE (for performance work)")
 	pf.StringVar(&a.memProfile, "memprofile", "", "write a heap profile to FILE at the end (for performance work)")
+	pf.StringVar(&a.traceOut, "trace", "", "write an execution trace to FILE, for go tool trace (for performance work)")
 	_ = pf.MarkHidden("cpuprofile")
+	_ = pf.MarkHidden("trace")
 	_ = pf.MarkHidden("memprofile")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		if err := a.applyMemoryLimit(cmd); err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/trace"
 	"slices"
 	"time"
 
@@ -66,7 +67,10 @@ func runEntity(ctx context.Context, o *execution, pl *preparedEntity, st *runSta
 	if err != nil {
 		return res, err
 	}
-	if pl.skip, err = newSkipper(ctx, o, pl); err != nil {
+	region := trace.StartRegion(ctx, "skip index")
+	pl.skip, err = newSkipper(ctx, o, pl)
+	region.End()
+	if err != nil {
 		return res, err
 	}
 	if pl.skip != nil {
@@ -80,7 +84,10 @@ func runEntity(ctx context.Context, o *execution, pl *preparedEntity, st *runSta
 		}()
 	}
 	if o.tx != nil {
-		if err := st.loadHeld(ctx, o.tx, e, keys); err != nil {
+		region := trace.StartRegion(ctx, "held values")
+		err := st.loadHeld(ctx, o.tx, e, keys)
+		region.End()
+		if err != nil {
 			return res, err
 		}
 	}
@@ -92,6 +99,7 @@ func runEntity(ctx context.Context, o *execution, pl *preparedEntity, st *runSta
 
 	profiled := profileBatches(prof, len(res.columns))
 	defer profiled.close()
+	region = trace.StartRegion(ctx, "stream")
 	err = stream(ctx, pl, o.Workers, o.Progress, func(b *batch) error {
 		profiled.add(b)
 		hs := keys.prepare(e, st, b)
@@ -145,18 +153,24 @@ func runEntity(ctx context.Context, o *execution, pl *preparedEntity, st *runSta
 		}
 		return nil
 	})
+	region.End()
 	if err != nil {
 		ld.abort()
 		return res, err
 	}
 	c.Repaired = source.Repairs(pl.reader)
+	region = trace.StartRegion(ctx, "load finish")
 	counts, err := ld.finish()
+	region.End()
 	if err != nil {
 		return res, fmt.Errorf("load: %w", err)
 	}
 	c.Inserted, c.Updated, c.Unchanged, c.Removed = counts.Inserted, counts.Updated, counts.Unchanged+skipped, counts.Removed
 	c.Skipped = skipped
-	if res.warnings, err = sweep(ctx, o, e, keys, unkeyed, c); err != nil {
+	region = trace.StartRegion(ctx, "sweep")
+	res.warnings, err = sweep(ctx, o, e, keys, unkeyed, c)
+	region.End()
+	if err != nil {
 		return res, err
 	}
 	profiled.close()

@@ -45,7 +45,14 @@ func (x *pgTx) loadDirect(ctx context.Context, p *core.Mapping, seq string, rows
 	table := x.tables[p.Entity.Name]
 	enc := &pgRowEncoder{p: p, kinds: table.kinds, refIDs: refIDs}
 	src := newPGSource(ctx, rows, p, enc, 1)
-	book := &pgBook{entity: p.Entity.Name}
+	bulk, err := x.detachBook(ctx, p.Entity.Name)
+	if err != nil {
+		return load.Counts{}, err
+	}
+	book := &pgBook{entity: p.Entity.Name, table: "handover_rows"}
+	if rel := x.bookOf(p.Entity.Name); rel.own {
+		book.table = rel.name // straight into the partition, not routed row by row
+	}
 	var ids []int64
 	src.lead = func(buf []byte, r *load.Record, fp core.Fingerprint) []byte {
 		id := ids[src.taken]
@@ -113,6 +120,11 @@ func (x *pgTx) loadDirect(ctx context.Context, p *core.Mapping, seq string, rows
 			return load.Counts{}, err
 		}
 		c.Inserted += n
+	}
+	if bulk != nil {
+		if err := bulk.attach(ctx, x, p); err != nil {
+			return load.Counts{}, err
+		}
 	}
 	load.AfterCopy(ctx, p.Entity.Name)
 	return c, nil
@@ -303,6 +315,7 @@ func (x *pgTx) nextIDs(ctx context.Context, seq string, n int) ([]int64, error) 
 // pgBook gathers the bookkeeping of one chunk of inserted rows.
 type pgBook struct {
 	entity string
+	table  string // where the entries go: handover_rows or the entity's partition
 	keys   []string
 	fps    []core.Fingerprint
 	ids    []int64
@@ -344,7 +357,7 @@ func (b *pgBook) copy(ctx context.Context, x *pgTx) error {
 		return buf, true, nil
 	}
 	cols := []string{"entity", "key", "fingerprint", "target_id", core.SkipColumn}
-	if _, err := x.copyIn(ctx, "handover_rows", cols, next); err != nil {
+	if _, err := x.copyIn(ctx, b.table, cols, next); err != nil {
 		return err // the caller says what failed (directCopyError)
 	}
 	clear(b.skips)

@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/handover/handover/internal/load/internal/core"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // The bookkeeping (handover_rows) is partitioned by entity: each entity's
@@ -65,6 +68,9 @@ func pgPartitionName(entity string) string {
 type bookRel struct {
 	name string
 	own  bool
+	// fresh: this transaction created the partition, so it is empty and
+	// no other transaction sees it (loadBulk may take it apart).
+	fresh bool
 }
 
 // setupPartitions creates the partition of each entity that has none and
@@ -123,7 +129,7 @@ func (x *pgTx) setupPartitions(ctx context.Context, ps []*core.Mapping) error {
 		if _, err := x.tx.Exec(ctx, q); err != nil {
 			return x.t.fail("begin import: create bookkeeping of "+e, err)
 		}
-		x.books[e] = bookRel{name: name, own: true}
+		x.books[e] = bookRel{name: name, own: true, fresh: true}
 	}
 	return nil
 }
@@ -134,4 +140,79 @@ func (x *pgTx) bookOf(entity string) bookRel {
 		return r
 	}
 	return bookRel{name: "handover_rows"} // not of the format: the whole table answers
+}
+
+// An entity's first import fills the partition this transaction created
+// for it without its primary key, and builds the key once every entry is
+// in: inserted entry by entry, the index took two thirds of the
+// bookkeeping COPY's time on the server (990k contacts: 1.5–2.1 s with
+// the key, 0.46–0.58 s without it, then 0.51–0.60 s to build it;
+// docs/BENCHMARKS.md section 23). The partition is detached meanwhile (a
+// partition cannot lose the key its parent has), with a CHECK constraint
+// that makes attaching it again skip the scan that would prove its rows
+// are the entity's. Nothing reads the entity's bookkeeping through
+// handover_rows while it is detached: the direct path holds its entries
+// in memory, and the partition is attached again before Load returns.
+// Everything happens in the import's transaction: a killed import leaves
+// neither the partition nor the parent changed.
+
+// pgBulkCheck names the CHECK constraint a detached partition has.
+const pgBulkCheck = "handover_rows_entity_check"
+
+// bulkBook is a fresh partition detached for the direct path's COPYs.
+type bulkBook struct {
+	entity string
+	rel    bookRel
+	pkey   string // the name of its primary key constraint, to build again
+}
+
+// detachBook detaches entity's partition and drops its primary key when
+// this transaction created it; nil when it did not (the COPYs go through
+// the index as they come).
+func (x *pgTx) detachBook(ctx context.Context, entity string) (*bulkBook, error) {
+	rel := x.bookOf(entity)
+	if !rel.fresh {
+		return nil, nil
+	}
+	b := &bulkBook{entity: entity, rel: rel}
+	const q = `SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`
+	if err := x.tx.QueryRow(ctx, q, pgQuote(rel.name)).Scan(&b.pkey); err != nil {
+		return nil, x.t.fail("prepare bookkeeping of "+entity, err)
+	}
+	table := pgQuote(rel.name)
+	for _, q := range []string{
+		"ALTER TABLE handover_rows DETACH PARTITION " + table,
+		"ALTER TABLE " + table + " DROP CONSTRAINT " + pgQuote(b.pkey),
+		"ALTER TABLE " + table + " ADD CONSTRAINT " + pgBulkCheck + " CHECK (entity = " + pgLiteral(entity) + ")",
+	} {
+		if _, err := x.tx.Exec(ctx, q); err != nil {
+			return nil, x.t.fail("prepare bookkeeping of "+entity, err)
+		}
+	}
+	rel.fresh = false
+	x.books[entity] = rel
+	return b, nil
+}
+
+// attach builds the partition's primary key and attaches it again, as
+// it was created. A key twice in the load (which the target table's own
+// unique index stops first) fails the build, naming the key.
+func (b *bulkBook) attach(ctx context.Context, x *pgTx, p *core.Mapping) error {
+	table := pgQuote(b.rel.name)
+	for _, q := range []string{
+		"ALTER TABLE " + table + " ADD CONSTRAINT " + pgQuote(b.pkey) + " PRIMARY KEY (entity, key)",
+		"ALTER TABLE handover_rows ATTACH PARTITION " + table + " FOR VALUES IN (" + pgLiteral(b.entity) + ")",
+		"ALTER TABLE " + table + " DROP CONSTRAINT " + pgBulkCheck,
+	} {
+		if _, err := x.tx.Exec(ctx, q); err != nil {
+			var pe *pgconn.PgError
+			if errors.As(err, &pe) && pe.Code == pgUniqueViolation {
+				if _, key, ok := violated(p, pe.Detail); ok {
+					return fmt.Errorf("record bookkeeping: the key %q is twice in the load", key)
+				}
+			}
+			return x.t.fail("record bookkeeping of "+b.entity, err)
+		}
+	}
+	return nil
 }
