@@ -172,6 +172,16 @@ func TestFreshenStatsWithoutCounters(t *testing.T) {
 		t.Fatal(err)
 	}
 	if stats() != 1 {
-		t.Error("handover_rows without statistics was not analyzed when read")
+		t.Fatal("handover_rows without statistics was not analyzed when read")
+	}
+	// With the small sample of freshenStats: a histogram of at most
+	// pgFreshenTarget buckets (the default target gives 100 for 3,000 keys).
+	var bounds int
+	const q = "SELECT coalesce(array_length(histogram_bounds, 1), 0) FROM pg_stats WHERE schemaname = current_schema() AND tablename = $1 AND attname = 'key'"
+	if err := x.tx.QueryRow(ctx, q, x.bookOf("items").name).Scan(&bounds); err != nil {
+		t.Fatal(err)
+	}
+	if bounds == 0 || bounds > pgFreshenTarget+1 {
+		t.Errorf("the keys' histogram has %d bounds, want 1 to %d", bounds, pgFreshenTarget+1)
 	}
 }
