@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -11,30 +12,33 @@ import (
 // startProfile starts the CPU profile of --cpuprofile and the execution
 // trace of --trace.
 func (a *app) startProfile() error {
-	if a.traceOut != "" {
-		f, err := os.Create(a.traceOut)
-		if err != nil {
-			return fmt.Errorf("trace: %w", err)
-		}
-		if err := trace.Start(f); err != nil {
-			f.Close()
-			return fmt.Errorf("trace: %w", err)
-		}
-		a.traceFile = f
+	var err error
+	if a.traceFile, err = startOutput(a.traceOut, "trace", trace.Start); err != nil {
+		return err
 	}
-	if a.cpuProfile == "" {
-		return nil
+	if a.profileFile, err = startOutput(a.cpuProfile, "cpu profile", pprof.StartCPUProfile); err != nil && a.traceFile != nil {
+		trace.Stop()
+		a.traceFile.Close()
+		a.traceFile = nil
 	}
-	f, err := os.Create(a.cpuProfile)
+	return err
+}
+
+// startOutput creates the file path (none when path is "") and starts
+// writing what to it with start.
+func startOutput(path, what string, start func(io.Writer) error) (*os.File, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Create(path)
 	if err != nil {
-		return fmt.Errorf("cpu profile: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
+	if err := start(f); err != nil {
 		f.Close()
-		return fmt.Errorf("cpu profile: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	a.profileFile = f
-	return nil
+	return f, nil
 }
 
 // stopProfile ends the CPU profile and writes the heap profile.

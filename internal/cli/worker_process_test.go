@@ -237,18 +237,20 @@ func TestTwoWorkersPostgres(t *testing.T) {
 	// other then finds every row unchanged, in a fraction of the time —
 	// 0.27 s against 1.4 s, less than this test waits before its kill).
 	var victim, survivor *workerProc
+	started := startedRun("big")
 	for deadline := time.Now().Add(time.Minute); victim == nil; time.Sleep(20 * time.Millisecond) {
-		r1, at1 := firstStarted(w1.out.String(), "big")
-		r2, at2 := firstStarted(w2.out.String(), "big")
+		r1, at1 := firstStarted(started, w1.out.String())
+		r2, at2 := firstStarted(started, w2.out.String())
+		killed := 0 // the run the victim started
 		switch {
 		case r1 > 0 && (r2 == 0 || at1 <= at2):
-			victim, survivor = w1, w2
+			victim, survivor, killed = w1, w2, r1
 		case r2 > 0:
-			victim, survivor, r1 = w2, w1, r2
+			victim, survivor, killed = w2, w1, r2
 		case time.Now().After(deadline):
 			t.Fatalf("no worker started the big import\nworker 1:\n%s\nworker 2:\n%s", w1.out.String(), w2.out.String())
 		}
-		if victim != nil && r1 == runs["big"][1] {
+		if killed == runs["big"][1] {
 			runs["big"] = [2]int{runs["big"][1], runs["big"][0]} // the killed run first
 		}
 	}
@@ -326,10 +328,17 @@ func TestTwoWorkersPostgres(t *testing.T) {
 	}
 }
 
-// firstStarted returns, by a worker's log, the first run of migration it
-// started and when (the log's clock, "15:04:05.000"); 0 when none.
-func firstStarted(log, migration string) (int, string) {
-	m := regexp.MustCompile(`(?m)^\s*(\S+) run (\d+) of ` + regexp.QuoteMeta(migration) + ` \(\w+\) started`).FindStringSubmatch(log)
+// startedRun matches a worker's log line saying it started a run of
+// migration: the log's clock, then the run.
+func startedRun(migration string) *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^\s*(\S+) run (\d+) of ` + regexp.QuoteMeta(migration) + ` \(\w+\) started`)
+}
+
+// firstStarted returns, by a worker's log, the first run it started that
+// started (startedRun) matches, and when (the log's clock,
+// "15:04:05.000"); 0 when none.
+func firstStarted(started *regexp.Regexp, log string) (int, string) {
+	m := started.FindStringSubmatch(log)
 	if m == nil {
 		return 0, ""
 	}

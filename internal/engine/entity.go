@@ -67,9 +67,7 @@ func runEntity(ctx context.Context, o *execution, pl *preparedEntity, st *runSta
 	if err != nil {
 		return res, err
 	}
-	region := trace.StartRegion(ctx, "skip index")
-	pl.skip, err = newSkipper(ctx, o, pl)
-	region.End()
+	trace.WithRegion(ctx, "skip index", func() { pl.skip, err = newSkipper(ctx, o, pl) })
 	if err != nil {
 		return res, err
 	}
@@ -84,9 +82,7 @@ func runEntity(ctx context.Context, o *execution, pl *preparedEntity, st *runSta
 		}()
 	}
 	if o.tx != nil {
-		region := trace.StartRegion(ctx, "held values")
-		err := st.loadHeld(ctx, o.tx, e, keys)
-		region.End()
+		trace.WithRegion(ctx, "held values", func() { err = st.loadHeld(ctx, o.tx, e, keys) })
 		if err != nil {
 			return res, err
 		}
@@ -99,7 +95,7 @@ func runEntity(ctx context.Context, o *execution, pl *preparedEntity, st *runSta
 
 	profiled := profileBatches(prof, len(res.columns))
 	defer profiled.close()
-	region = trace.StartRegion(ctx, "stream")
+	region := trace.StartRegion(ctx, "stream")
 	err = stream(ctx, pl, o.Workers, o.Progress, func(b *batch) error {
 		profiled.add(b)
 		hs := keys.prepare(e, st, b)
@@ -159,17 +155,14 @@ func runEntity(ctx context.Context, o *execution, pl *preparedEntity, st *runSta
 		return res, err
 	}
 	c.Repaired = source.Repairs(pl.reader)
-	region = trace.StartRegion(ctx, "load finish")
-	counts, err := ld.finish()
-	region.End()
+	var counts load.Counts
+	trace.WithRegion(ctx, "load finish", func() { counts, err = ld.finish() })
 	if err != nil {
 		return res, fmt.Errorf("load: %w", err)
 	}
 	c.Inserted, c.Updated, c.Unchanged, c.Removed = counts.Inserted, counts.Updated, counts.Unchanged+skipped, counts.Removed
 	c.Skipped = skipped
-	region = trace.StartRegion(ctx, "sweep")
-	res.warnings, err = sweep(ctx, o, e, keys, unkeyed, c)
-	region.End()
+	trace.WithRegion(ctx, "sweep", func() { res.warnings, err = sweep(ctx, o, e, keys, unkeyed, c) })
 	if err != nil {
 		return res, err
 	}

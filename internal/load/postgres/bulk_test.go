@@ -103,3 +103,19 @@ func TestBookkeepingBulkDuplicate(t *testing.T) {
 		t.Fatalf("attach: %v, want the key named", err)
 	}
 }
+
+// TestBookkeepingBulkEmpty: a first import without rows detaches and
+// attaches its partition all the same, and the next import fills it.
+func TestBookkeepingBulkEmpty(t *testing.T) {
+	f, target := itemsTarget(t)
+	if c := loadItems(t, target, f); c != (load.Counts{}) {
+		t.Fatalf("empty import %+v", c)
+	}
+	part := pgPartitionName("items")
+	if got := strings1(t, target, "SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = $1::regclass", part); !slices.Equal(got, []string{"handover_rows"}) {
+		t.Fatalf("after an empty import %s is a partition of %v, want handover_rows", part, got)
+	}
+	if c := loadItems(t, target, f, "A"); c.Inserted != 1 {
+		t.Fatalf("import after the empty one %+v", c)
+	}
+}

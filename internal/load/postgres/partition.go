@@ -69,7 +69,7 @@ type bookRel struct {
 	name string
 	own  bool
 	// fresh: this transaction created the partition, so it is empty and
-	// no other transaction sees it (loadBulk may take it apart).
+	// no other transaction sees it (detachBook may take it apart).
 	fresh bool
 }
 
@@ -146,7 +146,7 @@ func (x *pgTx) bookOf(entity string) bookRel {
 // for it without its primary key, and builds the key once every entry is
 // in: inserted entry by entry, the index took two thirds of the
 // bookkeeping COPY's time on the server (990k contacts: 1.5–2.1 s with
-// the key, 0.46–0.58 s without it, then 0.51–0.60 s to build it;
+// the key, 0.46–0.69 s without it, then 0.51–0.64 s to build it;
 // docs/BENCHMARKS.md section 23). The partition is detached meanwhile (a
 // partition cannot lose the key its parent has), with a CHECK constraint
 // that makes attaching it again skip the scan that would prove its rows
